@@ -1,0 +1,1 @@
+"""Policy compiler: checking against the schema and security master, IR, lowering to Pyomo."""

@@ -1,0 +1,1 @@
+"""The tailor policy language: surface syntaxes, AST, layering and diagnostics."""

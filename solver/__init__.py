@@ -1,0 +1,1 @@
+"""Account data, market data, the base optimisation model, HiGHS solve, verification."""

@@ -1,0 +1,1 @@
+"""Market and reference data: security master, prices, index targets, risk model."""
