@@ -1,0 +1,309 @@
+"""AST → IR: resolve names against the security master, normalise units, find contradictions.
+
+`compile_policy` is the public entry point: files (or a parsed policy) in, a CompiledPolicy out, or
+a TailorError carrying every error found (and the warnings). Each rule kind checks its own node
+(`RuleKind.check`) through the CheckContext below; cross-rule contradictions are found here.
+"""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from compiler.ir import IR, CompiledPolicy, RuleIR
+from compiler.rules import RULE_KINDS
+from compiler.rules.cap import CapIR
+from compiler.rules.exclude import ExcludeIR
+from compiler.rules.restrict_buying import RestrictBuyingIR
+from compiler.rules.restrict_selling import RestrictSellingIR
+from compiler.rules.target import TargetIR
+from policy_lang.ast import PolicyFile, Quantity, RuleNode, Subject, Text, Unit
+from policy_lang.diagnostics import Diagnostic, Related, Span, TailorError, error, warning
+from policy_lang.formatter import content_hash, format_dsl
+from policy_lang.layers import merge_policy
+from policy_lang.limits import MAX_FILE_BYTES, MAX_LIST_ITEMS
+from policy_lang.quantities import format_quantity
+from solver.data.errors import did_you_mean
+from solver.data.etfs import is_index_etf
+
+if TYPE_CHECKING:
+    from solver.data.master import SecurityMaster
+
+DEFAULT_SPAN = Span(file="<default>", line=1, column=1, end_line=1, end_column=1)
+MAX_DOLLARS = Decimal(10) ** 12  # no account holds a trillion dollars; larger is a typo
+
+
+def _hint(word: str, choices: tuple[str, ...] | list[str]) -> str | None:
+    close = did_you_mean(word, choices)
+    return "did you mean " + " or ".join(f"`{c}`" for c in close) + "?" if close else None
+
+
+class CheckContext:
+    """What a rule kind's `check` may use: the master, the policy's folder, and diagnostics."""
+
+    def __init__(self, master: SecurityMaster, base_dir: Path):
+        self.master = master
+        self.base_dir = base_dir
+        self.diagnostics: list[Diagnostic] = []
+        self.target_universe: tuple[str, ...] | None = None  # tickers of a model target, when known
+
+    # ---- diagnostics ----------------------------------------------------------------------------
+    def error(self, code: str, message: str, span: Span | None, hint: str | None = None,
+              related: tuple[Related, ...] = ()) -> None:
+        self.diagnostics.append(error(code, message, span, hint, related))
+
+    def warning(self, code: str, message: str, span: Span | None, hint: str | None = None,
+                related: tuple[Related, ...] = ()) -> None:
+        self.diagnostics.append(warning(code, message, span, hint, related))
+
+    def rule_id(self, node: RuleNode) -> str:
+        return node.id or RULE_KINDS[node.kind].generated_id(node)
+
+    # ---- names ----------------------------------------------------------------------------------
+    def resolve(self, subject: Subject) -> tuple[str, ...] | None:
+        """Sorted master tickers a subject covers; None (with an error) when a name is unknown."""
+        master = self.master
+        name = subject.names[0]
+        if subject.kind == "tickers":
+            bad = [t for t in subject.names if t not in master and not is_index_etf(t)]
+            for ticker in bad:
+                self.error("P301", f"unknown ticker `{ticker}`", subject.span,
+                           _hint(ticker, master.tickers) or "tickers come from the S&P 500 security master")
+            return None if bad else tuple(sorted(set(subject.names)))
+        if subject.kind == "category":
+            if name not in master.screen_categories:
+                self.error("P307", f"unknown screen category `{name}`", subject.span,
+                           _hint(name, master.screen_categories)
+                           or "categories: " + ", ".join(master.screen_categories))
+                return None
+            found = master.screen(name, subject.tier or "core")
+        else:
+            options = {"sector": master.sectors, "industry": master.industries,
+                       "sub_industry": master.sub_industries}[subject.kind]
+            if name not in options:
+                code = {"sector": "P303", "industry": "P304", "sub_industry": "P305"}[subject.kind]
+                label = subject.kind.replace("_", "-")
+                self.error(code, f"unknown GICS {label} `{name}`", subject.span,
+                           _hint(name, options) or f"GICS {label}s: " + ", ".join(options[:12]))
+                return None
+            found = {"sector": master.in_sector, "industry": master.in_industry,
+                     "sub_industry": master.in_sub_industry}[subject.kind](name)
+        if not found:
+            self.warning("P310", f"{subject.describe()} matches no security in the security master",
+                         subject.span, "the rule has no effect; check the name or remove the rule")
+        return tuple(sorted(found))
+
+    def tickers_lenient(self, subject: Subject) -> tuple[str, ...]:
+        """Tickers that may lie outside the master (e.g. ETFs in a wash-sale group): warn, keep."""
+        for ticker in subject.names:
+            if ticker not in self.master and not is_index_etf(ticker):
+                self.warning("P302", f"`{ticker}` is not in the security master", subject.span,
+                             _hint(ticker, self.master.tickers) or "fine for an ETF or a held-away name")
+        return tuple(sorted(set(subject.names)))
+
+    def competitors(self, employers: tuple[str, ...], level: str, span: Span) -> tuple[str, ...]:
+        found: set[str] = set()
+        for ticker in employers:
+            security = self.master.get(ticker)
+            if security is None:
+                self.error("P301", f"`{ticker}` has no GICS classification to find competitors by", span)
+                continue
+            group = getattr(security, level)
+            found.update({"sector": self.master.in_sector, "industry": self.master.in_industry,
+                          "sub_industry": self.master.in_sub_industry}[level](group))
+        return tuple(sorted(found - set(employers)))
+
+    def warn_if_outside_target(self, tickers: tuple[str, ...], subject: Subject, what: str) -> None:
+        universe = self.target_universe
+        if universe is not None and tickers and not set(tickers) & set(universe):
+            self.warning("P311", f"this {what} matches nothing in the target model", subject.span,
+                         "the rule has no effect on a portfolio that tracks this model")
+
+    # ---- files ----------------------------------------------------------------------------------
+    def _csv(self, text: Text, code: str, columns: tuple[str, ...]) -> list[dict[str, str]] | None:
+        path = (self.base_dir / text.value)
+        if not path.is_file():
+            self.error(code, f"file `{text.value}` not found (looked in {self.base_dir})", text.span,
+                       "paths are relative to the policy file")
+            return None
+        with path.open(newline="", encoding="utf-8", errors="replace") as handle:
+            reader = csv.DictReader(handle)
+            header = [c.strip().lower() for c in reader.fieldnames or []]
+            missing = [c for c in columns if c not in header]
+            if missing:
+                self.error(code, f"`{text.value}` has no `{missing[0]}` column", text.span,
+                           f"the first line must name the columns: {', '.join(columns)}")
+                return None
+            rows = []
+            for index, row in enumerate(reader):
+                if index >= MAX_LIST_ITEMS:
+                    self.error("P121", f"`{text.value}` has more than {MAX_LIST_ITEMS} rows", text.span)
+                    return None
+                rows.append({k.strip().lower(): (v or "").strip() for k, v in row.items() if k})
+        return rows
+
+    def ticker_file(self, text: Text) -> tuple[str, ...] | None:
+        rows = self._csv(text, "P309", ("ticker",))
+        if rows is None:
+            return None
+        tickers = tuple(sorted({r["ticker"].upper() for r in rows if r["ticker"]}))
+        return self.resolve(Subject(kind="tickers", names=tickers, span=text.span)) if tickers else ()
+
+    def model_file(self, text: Text) -> str | None:
+        """Resolved path of a model (ticker → weight CSV) target, read with the market-data reader so
+        that its errors point into the CSV itself."""
+        path = self.base_dir / text.value
+        if not path.is_file():
+            self.error("P308", f"model file `{text.value}` not found (looked in {self.base_dir})", text.span,
+                       "paths are relative to the policy file")
+            return None
+        from solver.data.etfs import SP500_ETFS
+        from solver.data.model_file import read_model_file
+        try:
+            weights = read_model_file(str(path), set(self.master.tickers) | set(SP500_ETFS), MAX_FILE_BYTES)
+        except TailorError as exc:
+            self.diagnostics.extend(exc.diagnostics)
+            self.error("P308", f"model file `{text.value}` cannot be used", text.span,
+                       "fix the problems reported in the file")
+            return None
+        self.target_universe = tuple(sorted(weights.index))
+        return str(path.resolve())
+
+    # ---- numbers --------------------------------------------------------------------------------
+    def weight(self, q: Quantity, what: str, *, signed: bool = False, positive: bool = False) -> float | None:
+        value = q.fraction
+        low = -1.0 if signed else 0.0
+        if value < low or value > 1.0 or (positive and value <= 0):
+            bound = ("between -100% and +100%" if signed
+                     else ("above 0% and " if positive else "between 0% and ") + "at most 100%")
+            self.error("P401", f"{what} of {format_quantity(q)} is out of range", q.span,
+                       f"{what} must be {bound}")
+            return None
+        return value
+
+    def money(self, q: Quantity, what: str) -> Decimal | None:
+        if q.value < 0:
+            self.error("P403", f"{what} cannot be negative ({format_quantity(q)})", q.span,
+                       "use $0 for none")
+            return None
+        if q.value > MAX_DOLLARS:
+            self.error("P401", f"{what} of {format_quantity(q)} is out of range", q.span,
+                       "amounts are in dollars, at most $1,000,000,000,000")
+            return None
+        return q.value.quantize(Decimal("0.01"))
+
+    def whole(self, q: Quantity, what: str, *, low: int, high: int) -> int | None:
+        if q.value != q.value.to_integral_value():
+            self.error("P404", f"{what} must be a whole number, not {format_quantity(q)}", q.span)
+            return None
+        if not low <= q.value <= high:
+            unit = f" {q.unit.value}" if q.unit is not Unit.NUMBER else ""
+            self.error("P401", f"{what} of {format_quantity(q)} is out of range", q.span,
+                       f"use {low} to {high}{unit}")
+            return None
+        return int(q.value)
+
+
+def compile_policy(paths_or_policy: str | Path | list[str | Path] | PolicyFile,
+                   master: SecurityMaster | None = None) -> CompiledPolicy:
+    """Load (with `extends` layers), merge, check and compile a policy.
+
+    A list of paths is a stack of layers, top (firm) first. Kinds the policy says nothing about get
+    their documented default rule (target sp500, wash sale 30 days in the account, …). Raises
+    TailorError with every error and warning found; on success warnings ride on `.warnings`.
+    """
+    if master is None:
+        from solver.data.master import load_master
+        master = load_master()
+    merged = merge_policy(paths_or_policy)
+    present = {rule.kind for rule in merged.rules}
+    rules = (*merged.rules, *(d for kind in RULE_KINDS.values()
+                              if kind.name not in present and (d := kind.default()) is not None))
+    ctx = CheckContext(master, merged.base_dir)
+    compiled = _check_rules(rules, ctx)
+    find_contradictions(compiled, ctx)
+    if any(d.is_error for d in ctx.diagnostics):
+        raise TailorError(sorted(merged.warnings + ctx.diagnostics, key=_order))
+    canonical = format_dsl(PolicyFile(file="<merged>", name=merged.declared_name, rules=rules,
+                                      span=DEFAULT_SPAN))
+    return CompiledPolicy(name=merged.name, policy_hash=content_hash(canonical), sources=merged.sources,
+                          rules=tuple(ir for _, ir in compiled),
+                          warnings=tuple(sorted(merged.warnings + ctx.diagnostics, key=_order)))
+
+
+def _check_rules(rules: tuple[RuleNode, ...], ctx: CheckContext) -> list[tuple[RuleNode, RuleIR]]:
+    """Check every rule, the target first (its model's universe informs later warnings)."""
+    order = sorted(range(len(rules)), key=lambda i: (rules[i].kind != "target", i))
+    checked: dict[int, tuple[RuleNode, RuleIR]] = {}
+    for index in order:
+        ir = RULE_KINDS[rules[index].kind].check(rules[index], ctx)
+        if ir is not None:
+            checked[index] = (rules[index], ir)
+    return [checked[i] for i in sorted(checked)]
+
+
+def _order(d: Diagnostic) -> tuple[str, int, int, str]:
+    return (d.span.file, d.span.line, d.span.column, d.code) if d.span else ("", 0, 0, d.code)
+
+
+# ---- contradictions: pairs of rules that can never both hold ------------------------------------
+
+def _pct(fraction: float | None) -> str:
+    return f"{(fraction or 0.0) * 100:.4f}".rstrip("0").rstrip(".") + "%"
+
+
+def _related(node: RuleNode, what: str) -> tuple[Related, ...]:
+    return (Related(message=what, span=node.span),)
+
+
+def _of(compiled: list[tuple[RuleNode, RuleIR]], ir_type: type[IR]) -> list[tuple[RuleNode, IR]]:
+    return [(node, ir) for node, ir in compiled if isinstance(ir, ir_type)]
+
+
+def find_contradictions(compiled: list[tuple[RuleNode, RuleIR]], ctx: CheckContext) -> None:
+    caps = [(n, r) for n, r in _of(compiled, CapIR) if r.max_weight is not None]
+    floors = [(n, r) for n, r in _of(compiled, CapIR) if r.min_weight and r.tickers]
+    excludes = _of(compiled, ExcludeIR)
+    never_buy = _of(compiled, RestrictBuyingIR)
+    never_sell = _of(compiled, RestrictSellingIR)
+    for floor_node, floor in floors:
+        names = set(floor.tickers)
+        for cap_node, cap in caps:
+            above = (floor.min_weight or 0.0) > (cap.max_weight or 0.0)
+            if cap is not floor and names <= set(cap.tickers) and above:
+                ctx.error("P410", f"minimum {_pct(floor.min_weight)} of {floor.subject} can never hold "
+                          f"under the cap of {_pct(cap.max_weight)} on {cap.subject}", floor_node.span,
+                          "lower the minimum or raise the cap", _related(cap_node, "the cap is here"))
+        for ex_node, ex in excludes:
+            if names <= set(ex.tickers):
+                report = ctx.error if ex.sell == "immediately" else ctx.warning
+                report("P413", f"minimum weight on {floor.subject} contradicts excluding it",
+                       floor_node.span, "drop one of the two rules",
+                       _related(ex_node, "the exclusion is here"))
+        for rb_node, rb in never_buy:
+            if names <= set(rb.tickers):
+                ctx.warning("P454", f"minimum weight on {floor.subject} can only be met by shares already "
+                            "held: buying it is restricted", floor_node.span, None,
+                            _related(rb_node, "buying is restricted here"))
+    singles = [(n, r) for n, r in floors if len(r.tickers) == 1]
+    total = sum(r.min_weight or 0.0 for _, r in singles)
+    if total > 1.0 + 1e-12:
+        ctx.error("P412", f"minimum weights add up to {_pct(total)}, more than the whole account",
+                  singles[0][0].span, "lower the minimums")
+    for ex_node, ex in excludes:
+        for rs_node, rs in never_sell:
+            common = sorted(set(ex.tickers) & set(rs.tickers))
+            if common and ex.sell == "immediately":
+                ctx.error("P411", f"{', '.join(common[:5])} must be sold immediately (exclusion) but may "
+                          "never be sold (restriction)", ex_node.span,
+                          "use `sell as budget allows`, or drop one rule",
+                          _related(rs_node, "selling is restricted here"))
+    for node, target in _of(compiled, TargetIR):
+        for tilt in target.tilts:
+            for ex_node, ex in excludes:
+                if tilt.active > 0 and set(tilt.tickers) <= set(ex.tickers):
+                    ctx.warning("P455", f"overweighting {tilt.subject}, which is excluded", node.span,
+                                "the tilt cannot be reached; remove it",
+                                _related(ex_node, "the exclusion is here"))

@@ -1,0 +1,127 @@
+"""`RuleKind`: everything about one kind of rule, in one place.
+
+A rule kind module (`compiler/rules/<kind>.py`) defines an AST node class, an IR class and one
+`RuleKind` subclass holding: the DSL grammar fragment and tree → node builder, DSL formatting, the YAML
+shape (reader and writer), comparison of two versions (for layering and `tailor diff`), checking
+(node → IR against the security master), and — for the optimizer side — lowering to a Pyomo Block,
+the independent verifier check and the explanation text. Registering the instance in
+`compiler/rules/__init__.py: RULE_KINDS` is all it takes to add a kind.
+
+Pyomo and the solver are imported only for type checking here, so `tailor check` stays fast.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+from compiler.ir import RuleIR
+from policy_lang.ast import RuleNode
+
+if TYPE_CHECKING:
+    import pyomo.environ
+    from lark import Tree
+
+    import solver.model
+    import solver.verify
+    from compiler.check import CheckContext
+    from policy_lang.tree_reader import TreeReader
+    from policy_lang.yaml_fields import Fields
+
+N = TypeVar("N", bound=RuleNode)
+I = TypeVar("I", bound=RuleIR)  # noqa: E741 - the conventional name for the IR type parameter
+
+
+class Change(StrEnum):
+    """How a new version of a rule relates to the old one; decides layering and `tailor diff`."""
+
+    SAME = "unchanged"
+    TIGHTER = "tightened"
+    LOOSER = "loosened"
+    CHANGED = "changed"  # neither tighter nor looser (e.g. a different benchmark); treated as loosening
+
+
+class RuleKind(ABC, Generic[N, I]):
+    """One kind of rule. Subclasses set the class attributes and implement the methods."""
+
+    name: ClassVar[str]  # "restrict_buying": YAML key, IR `kind`, prefix of grammar rules
+    keyword: ClassVar[str]  # "restrict buying": how the DSL statement starts (for messages/docs)
+    node_type: ClassVar[type[RuleNode]]
+    ir_type: ClassVar[type[RuleIR]]
+    grammar: ClassVar[str]  # lark fragment defining `<name>_rule` (and helpers prefixed <name>_)
+    yaml_keys: ClassVar[tuple[str, ...]]  # keys allowed in the kind's YAML mapping
+    summary: ClassVar[str]  # one line for docs and `--help`
+
+    # ---- syntax -------------------------------------------------------------------------------
+    @abstractmethod
+    def build(self, tree: Tree, reader: TreeReader) -> dict[str, Any]:
+        """Fields of the node from the `<name>_rule` parse tree (id/reason/locked/span are added)."""
+
+    @abstractmethod
+    def format(self, node: N) -> str:
+        """Canonical DSL text of the rule body, e.g. `cap AAPL at 10% over 3 years`."""
+
+    @abstractmethod
+    def from_yaml(self, fields: Fields) -> dict[str, Any]:
+        """Fields of the node from the kind's YAML mapping."""
+
+    @abstractmethod
+    def to_yaml(self, node: N) -> dict[str, Any]:
+        """Plain YAML data (str/bool/int/float/list/dict) of the kind's mapping."""
+
+    # ---- meaning ------------------------------------------------------------------------------
+    def generated_id(self, node: N) -> str:
+        """Id of a rule that has none: kind plus subject, so layers override the same rule."""
+        key = node.subject_key()
+        return f"{self.name}-{key}" if key else self.name
+
+    def default(self) -> N | None:
+        """The rule in force when a policy says nothing about this kind (None: no rule)."""
+        return None
+
+    @abstractmethod
+    def compare(self, old: N, new: N) -> Change:
+        """Is `new` tighter, looser, the same, or a different rule than `old`?"""
+
+    @abstractmethod
+    def check(self, node: N, ctx: CheckContext) -> I | None:
+        """Resolve names and normalise units; report problems on ctx; None when unusable."""
+
+    # ---- optimizer side (implemented in each rule module by the solver work) ---------------------
+    def lower(self, rule: I, block: pyomo.environ.Block, model: solver.model.AccountModel) -> None:
+        """Add this rule's variables and constraints to `block` on the account model."""
+        raise NotImplementedError(f"rule kind {self.name!r} has no lowering yet")
+
+    def verify(self, rule: I, outcome: solver.verify.Outcome) -> list[solver.verify.Violation]:
+        """Independent check of a solved outcome against this rule (no optimizer code)."""
+        raise NotImplementedError(f"rule kind {self.name!r} has no verifier check yet")
+
+    def explain(self, rule: I, outcome: solver.verify.Outcome) -> list[str]:
+        """Plain-language lines on how this rule shaped the outcome."""
+        raise NotImplementedError(f"rule kind {self.name!r} has no explanation yet")
+
+
+def compare_bound(old: float | None, new: float | None, *, upper: bool) -> Change:
+    """Compare one limit. For an upper bound (a cap) smaller is tighter; for a lower bound larger is.
+    None means "no limit"."""
+    if old == new:
+        return Change.SAME
+    if old is None:
+        return Change.TIGHTER
+    if new is None:
+        return Change.LOOSER
+    tighter = new < old if upper else new > old
+    return Change.TIGHTER if tighter else Change.LOOSER
+
+
+def combine(*changes: Change) -> Change:
+    """Several aspects of one rule: all same → same; only tighter/same → tighter; etc."""
+    found = {c for c in changes if c is not Change.SAME}
+    if not found:
+        return Change.SAME
+    if found == {Change.TIGHTER}:
+        return Change.TIGHTER
+    if found == {Change.LOOSER}:
+        return Change.LOOSER
+    return Change.CHANGED

@@ -1,0 +1,150 @@
+"""budget — realized gains allowed per tax year: short-term, long-term, net, or estimated tax dollars.
+Counts gains already realized this year; `$0` is allowed (realize no gains at all).
+
+    budget long-term gains $20k per year
+    budget short-term gains $0 per year
+    budget tax $5,000 per year
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from compiler.ir import RuleIR
+from compiler.rules.base import Change, RuleKind, compare_bound
+from policy_lang.ast import Quantity, RuleNode, Unit
+from policy_lang.quantities import format_quantity
+
+if TYPE_CHECKING:
+    from decimal import Decimal
+
+    from lark import Tree
+    from pyomo.environ import Block
+
+    from compiler.check import CheckContext
+    from policy_lang.tree_reader import TreeReader
+    from policy_lang.yaml_fields import Fields
+    from solver.model import AccountModel
+    from solver.verify import Outcome, Violation
+
+Measure = Literal["short_term", "long_term", "net", "tax"]
+MEASURES: tuple[str, ...] = ("short_term", "long_term", "net", "tax")
+_DSL = {"short_term": "short-term gains", "long_term": "long-term gains", "net": "net gains", "tax": "tax"}
+
+
+class BudgetNode(RuleNode):
+    kind: ClassVar[str] = "budget"
+    measure: Measure
+    amount: Quantity
+
+    def subject_key(self) -> str:
+        return self.measure.replace("_", "-")
+
+
+class BudgetIR(RuleIR):
+    kind: Literal["budget"] = "budget"
+    measure: Measure
+    amount: Decimal  # dollars per tax year, including what was realized earlier this year
+
+
+class Budget(RuleKind[BudgetNode, BudgetIR]):
+    name = "budget"
+    keyword = "budget"
+    node_type = BudgetNode
+    ir_type = BudgetIR
+    summary = "realized gains (short-term, long-term, net) or estimated tax allowed per tax year"
+    yaml_keys = ("measure", "amount")
+    grammar = r"""
+budget_rule: "budget" budget_measure quantity ("per" "year")?
+budget_measure: "short-term" "gains"  -> budget_short_term
+              | "long-term" "gains"   -> budget_long_term
+              | "net" "gains"         -> budget_net
+              | "tax"                 -> budget_tax
+"""
+
+    def build(self, tree: Tree, reader: TreeReader) -> dict[str, Any]:
+        measure, amount = reader.trees(tree)
+        return {"measure": str(measure.data).removeprefix("budget_"),
+                "amount": reader.quantity(amount, (Unit.USD,), "a budget")}
+
+    def format(self, node: BudgetNode) -> str:
+        return f"budget {_DSL[node.measure]} {format_quantity(node.amount)} per year"
+
+    def from_yaml(self, fields: Fields) -> dict[str, Any]:
+        return {"measure": fields.choice("measure", MEASURES, required=True),
+                "amount": fields.quantity("amount", (Unit.USD,), "a budget", required=True)}
+
+    def to_yaml(self, node: BudgetNode) -> dict[str, Any]:
+        return {"measure": node.measure, "amount": format_quantity(node.amount)}
+
+    # ---- optimizer side -----------------------------------------------------------------------
+    def lower(self, rule: BudgetIR, block: Block, model: AccountModel) -> None:
+        import pyomo.environ as pyo
+
+        if not model.taxable:
+            return
+        tax, m = model.account.tax, model.m
+        st = m.st_gain + model.fraction(tax.realized_short_term_ytd)
+        lt = m.lt_gain + model.fraction(tax.realized_long_term_ytd)
+        limit = model.fraction(rule.amount)
+        if rule.measure == "short_term":
+            model.add(block, "limit", st, upper=limit)
+        elif rule.measure == "long_term":
+            model.add(block, "limit", lt, upper=limit)
+        elif rule.measure == "net":
+            model.add(block, "limit", st + lt, upper=limit)
+        else:
+            # Tax after netting is bounded above by max(0, s·ST + l·LT, l·(ST + LT)) with ST and LT
+            # net of carryforwards (s ≥ l): a convex bound, so `tax ≤ amount` stays linear and safe.
+            s, rate_l = float(tax.short_term_rate), float(tax.long_term_rate)
+            st_net = st - model.fraction(tax.carryforward_short_term)
+            lt_net = lt - model.fraction(tax.carryforward_long_term)
+            block.tax = pyo.Var(bounds=(0.0, limit))
+            block.above_rates = pyo.Constraint(expr=block.tax >= s * st_net + rate_l * lt_net)
+            block.above_netted = pyo.Constraint(expr=block.tax >= rate_l * (st_net + lt_net))
+
+    def measured(self, rule: BudgetIR, outcome: Outcome) -> Decimal:
+        from solver.tax import net_gains, tax_on
+
+        st, lt = outcome.ytd_short_term, outcome.ytd_long_term
+        if rule.measure == "short_term":
+            return st
+        if rule.measure == "long_term":
+            return lt
+        if rule.measure == "net":
+            return st + lt
+        tax = outcome.account.tax
+        return tax_on(net_gains(st, lt, tax.carryforward_short_term, tax.carryforward_long_term),
+                      tax.short_term_rate, tax.long_term_rate)
+
+    def verify(self, rule: BudgetIR, outcome: Outcome) -> list[Violation]:
+        from solver.tax import to_cents
+        from solver.verify import Violation
+
+        if not outcome.account.is_taxable:
+            return []
+        used = to_cents(self.measured(rule, outcome))
+        if used > rule.amount:
+            return [Violation(code="V208", message=f"{rule.measure.replace('_', '-')} budget of "
+                              f"${rule.amount:,} exceeded: ${used:,} this tax year")]
+        return []
+
+    def explain(self, rule: BudgetIR, outcome: Outcome) -> list[str]:
+        from solver.tax import to_cents
+
+        used = to_cents(self.measured(rule, outcome))
+        return [f"{rule.measure.replace('_', '-')} budget: ${used:,} of ${rule.amount:,} used this tax "
+                f"year (including ${to_cents(outcome.account.tax.realized_long_term_ytd + outcome.account.tax.realized_short_term_ytd):,} realized before)"]
+
+    def compare(self, old: BudgetNode, new: BudgetNode) -> Change:
+        if old.measure != new.measure:
+            return Change.CHANGED
+        return compare_bound(float(old.amount.value), float(new.amount.value), upper=True)
+
+    def check(self, node: BudgetNode, ctx: CheckContext) -> BudgetIR | None:
+        amount = ctx.money(node.amount, "a budget")
+        if amount is None:
+            return None
+        return BudgetIR(id=ctx.rule_id(node), span=node.span, reason=node.reason, locked=node.locked,
+                        measure=node.measure, amount=amount)

@@ -1,0 +1,102 @@
+"""harvest — realize losses on lots whose loss is at least x% of basis and at least $y.
+
+    harvest losses over 5% and $1,000
+    harvest losses over 10%
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from compiler.ir import RuleIR
+from compiler.rules.base import Change, RuleKind, combine, compare_bound
+from policy_lang.ast import Quantity, RuleNode, Unit
+from policy_lang.quantities import WEIGHT_UNITS, format_quantity
+from policy_lang.yaml_fields import fail
+
+if TYPE_CHECKING:
+    from lark import Tree
+
+    from compiler.check import CheckContext
+    from policy_lang.tree_reader import TreeReader
+    from policy_lang.yaml_fields import Fields
+
+_UNITS = (*WEIGHT_UNITS, Unit.USD)
+
+
+class HarvestNode(RuleNode):
+    kind: ClassVar[str] = "harvest"
+    min_loss_pct: Quantity | None = None
+    min_loss_usd: Quantity | None = None
+
+
+class HarvestIR(RuleIR):
+    kind: Literal["harvest"] = "harvest"
+    min_loss_pct: float  # loss as a fraction of the lot's basis, e.g. 0.05
+    min_loss_usd: Decimal  # and at least this many dollars (0: no dollar floor)
+
+
+class Harvest(RuleKind[HarvestNode, HarvestIR]):
+    name = "harvest"
+    keyword = "harvest"
+    node_type = HarvestNode
+    ir_type = HarvestIR
+    summary = "harvest losses on lots down at least x% and $y"
+    yaml_keys = ("min_loss", "min_loss_usd")
+    grammar = r"""
+harvest_rule: "harvest" "losses" "over" quantity ("and" quantity)?
+"""
+
+    def build(self, tree: Tree, reader: TreeReader) -> dict[str, Any]:
+        fields: dict[str, Any] = {}
+        for item in reader.trees(tree):
+            q = reader.quantity(item, _UNITS, "a harvest threshold")
+            key = "min_loss_usd" if q.unit is Unit.USD else "min_loss_pct"
+            if key in fields:
+                reader.fail("P212", "give one percentage and one dollar threshold", item,
+                            "e.g. `harvest losses over 5% and $1,000`")
+            fields[key] = q
+        return fields
+
+    def format(self, node: HarvestNode) -> str:
+        parts = [format_quantity(q) for q in (node.min_loss_pct, node.min_loss_usd) if q is not None]
+        return "harvest losses over " + " and ".join(parts)
+
+    def from_yaml(self, fields: Fields) -> dict[str, Any]:
+        pct = fields.quantity("min_loss", WEIGHT_UNITS, "a harvest threshold")
+        usd = fields.quantity("min_loss_usd", (Unit.USD,), "a harvest threshold")
+        if pct is None and usd is None:
+            fail("P205", "`harvest` needs `min_loss` (e.g. 5%) and/or `min_loss_usd` (e.g. $1,000)",
+                 fields.span)
+        return {"min_loss_pct": pct, "min_loss_usd": usd}
+
+    def to_yaml(self, node: HarvestNode) -> dict[str, Any]:
+        out = {}
+        if node.min_loss_pct is not None:
+            out["min_loss"] = format_quantity(node.min_loss_pct)
+        if node.min_loss_usd is not None:
+            out["min_loss_usd"] = format_quantity(node.min_loss_usd)
+        return out
+
+    def compare(self, old: HarvestNode, new: HarvestNode) -> Change:
+        """A higher threshold harvests less: tighter."""
+        def pct(n: HarvestNode) -> float:
+            return n.min_loss_pct.fraction if n.min_loss_pct else 0.0
+
+        def usd(n: HarvestNode) -> float:
+            return float(n.min_loss_usd.value) if n.min_loss_usd else 0.0
+        return combine(compare_bound(pct(old), pct(new), upper=False),
+                       compare_bound(usd(old), usd(new), upper=False))
+
+    def check(self, node: HarvestNode, ctx: CheckContext) -> HarvestIR | None:
+        pct = ctx.weight(node.min_loss_pct, "a harvest threshold") if node.min_loss_pct else 0.0
+        usd = ctx.money(node.min_loss_usd, "a harvest threshold") if node.min_loss_usd else Decimal("0.00")
+        if pct is None or usd is None:
+            return None
+        if node.min_loss_pct is not None and pct >= 1.0:
+            ctx.error("P401", "a loss can never reach 100% of a lot's basis", node.min_loss_pct.span,
+                      "harvest thresholds are usually 2% to 10%")
+            return None
+        return HarvestIR(id=ctx.rule_id(node), span=node.span, reason=node.reason, locked=node.locked,
+                         min_loss_pct=pct, min_loss_usd=usd)

@@ -1,0 +1,181 @@
+"""restrict buying — never buy named tickers, an employer's competitors, or held-away positions.
+
+    restrict buying TSLA, NVDA
+    restrict buying competitors of AAPL                  # same GICS sub-industry
+    restrict buying competitors of JPM by industry       # or: by sector
+    restrict buying held away AMZN, GOOGL                # names the client owns elsewhere
+    restrict buying held away file "held_away.csv"       # a CSV with a `ticker` column
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from compiler.ir import RuleIR
+from compiler.rules.base import Change, RuleKind
+from policy_lang.ast import RuleNode, Subject, Text
+from policy_lang.formatting import format_subject, quote, subject_to_yaml
+from policy_lang.yaml_fields import SUBJECT_KEYS, fail
+
+if TYPE_CHECKING:
+    from lark import Tree
+    from pyomo.environ import Block
+
+    from compiler.check import CheckContext
+    from policy_lang.tree_reader import TreeReader
+    from policy_lang.yaml_fields import Fields
+    from solver.model import AccountModel
+    from solver.verify import Outcome, Violation
+
+Level = Literal["sub_industry", "industry", "sector"]
+LEVELS: tuple[str, ...] = ("sub_industry", "industry", "sector")  # narrow → broad
+
+
+class RestrictBuyingNode(RuleNode):
+    kind: ClassVar[str] = "restrict_buying"
+    subject: Subject | None = None
+    competitors_of: Subject | None = None  # tickers of the employer(s)
+    level: Level = "sub_industry"
+    held_away: Subject | None = None
+    held_away_file: Text | None = None
+
+    def subject_key(self) -> str:
+        if self.competitors_of is not None:
+            return "competitors-" + self.competitors_of.slug()
+        if self.held_away is not None or self.held_away_file is not None:
+            return "held-away"
+        return self.subject.slug() if self.subject else ""
+
+
+class RestrictBuyingIR(RuleIR):
+    kind: Literal["restrict_buying"] = "restrict_buying"
+    subject: str
+    tickers: tuple[str, ...]
+
+
+class RestrictBuying(RuleKind[RestrictBuyingNode, RestrictBuyingIR]):
+    name = "restrict_buying"
+    keyword = "restrict buying"
+    node_type = RestrictBuyingNode
+    ir_type = RestrictBuyingIR
+    summary = "never buy: tickers, an employer's competitors, or positions held away"
+    yaml_keys = (*SUBJECT_KEYS, "competitors_of", "level", "held_away", "held_away_file")
+    grammar = r"""
+restrict_buying_rule: "restrict" "buying" restrict_buying_what
+restrict_buying_what: subject                                                -> restrict_buying_subject
+    | "competitors" "of" ticker_list restrict_buying_level?                  -> restrict_buying_competitors
+    | "held" "away" ticker_list                                              -> restrict_buying_held_away
+    | "held" "away" "file" STRING                                            -> restrict_buying_held_away_file
+restrict_buying_level: "by" "sub-industry"  -> restrict_buying_by_sub_industry
+                     | "by" "industry"      -> restrict_buying_by_industry
+                     | "by" "sector"        -> restrict_buying_by_sector
+"""
+
+    def build(self, tree: Tree, reader: TreeReader) -> dict[str, Any]:
+        what = reader.trees(tree)[0]
+        form = str(what.data).removeprefix("restrict_buying_")
+        first = what.children[0]
+        if form == "subject":
+            return {"subject": reader.subject(first)}
+        if form == "held_away_file":
+            return {"held_away_file": reader.text(first)}
+        tickers = Subject(kind="tickers", names=reader.tickers(first), span=reader.span(first))
+        if form == "held_away":
+            return {"held_away": tickers}
+        level = reader.trees(what)[1:]
+        return {"competitors_of": tickers,
+                "level": str(level[0].data).removeprefix("restrict_buying_by_") if level else "sub_industry"}
+
+    def format(self, node: RestrictBuyingNode) -> str:
+        if node.competitors_of is not None:
+            level = "" if node.level == "sub_industry" else f" by {node.level}"
+            return f"restrict buying competitors of {format_subject(node.competitors_of)}{level}"
+        if node.held_away is not None:
+            return f"restrict buying held away {format_subject(node.held_away)}"
+        if node.held_away_file is not None:
+            return f"restrict buying held away file {quote(node.held_away_file.value)}"
+        assert node.subject is not None
+        return f"restrict buying {format_subject(node.subject)}"
+
+    def from_yaml(self, fields: Fields) -> dict[str, Any]:
+        found = {"competitors_of": fields.tickers("competitors_of"), "held_away": fields.tickers("held_away"),
+                 "held_away_file": fields.text("held_away_file"), "subject": fields.subject(required=False)}
+        given = {k: v for k, v in found.items() if v is not None}
+        if len(given) != 1:
+            fail("P209", "`restrict_buying` takes exactly one of: a subject (ticker, tickers, sector, …), "
+                 "competitors_of, held_away, held_away_file", fields.span)
+        level = fields.choice("level", LEVELS)
+        if level is not None and "competitors_of" not in given:
+            fail("P209", "`level` applies only to `competitors_of`", fields.span)
+        return {**given, "level": level or "sub_industry"}
+
+    def to_yaml(self, node: RestrictBuyingNode) -> dict[str, Any]:
+        if node.competitors_of is not None:
+            out: dict[str, Any] = {"competitors_of": _one_or_list(node.competitors_of)}
+            if node.level != "sub_industry":
+                out["level"] = node.level
+            return out
+        if node.held_away is not None:
+            return {"held_away": _one_or_list(node.held_away)}
+        if node.held_away_file is not None:
+            return {"held_away_file": node.held_away_file.value}
+        assert node.subject is not None
+        return subject_to_yaml(node.subject)
+
+    # ---- optimizer side -----------------------------------------------------------------------
+    def lower(self, rule: RestrictBuyingIR, block: Block, model: AccountModel) -> None:
+        model.forbid_buying(model.ids(rule.tickers))
+        model.add(block, "no_buy", model.bought_of(rule.tickers), upper=0)
+
+    def verify(self, rule: RestrictBuyingIR, outcome: Outcome) -> list[Violation]:
+        from solver.verify import Violation
+
+        return [Violation(code="V204", message=f"bought {t.shares} shares of restricted {t.ticker}")
+                for t in outcome.bought(rule.tickers)]
+
+    def explain(self, rule: RestrictBuyingIR, outcome: Outcome) -> list[str]:
+        held = outcome.weight_after(rule.tickers)
+        return [f"no buying {rule.subject} ({len(rule.tickers)} names): none bought; "
+                f"{held:.2%} of the account held in them after the trades"]
+
+    def compare(self, old: RestrictBuyingNode, new: RestrictBuyingNode) -> Change:
+        if old == new:
+            return Change.SAME
+        if old.competitors_of == new.competitors_of and old.competitors_of is not None:
+            broader = LEVELS.index(new.level) > LEVELS.index(old.level)
+            return Change.TIGHTER if broader else Change.LOOSER
+        for a, b in ((old.subject, new.subject), (old.held_away, new.held_away)):
+            if a is not None and b is not None and a.kind == b.kind == "tickers":
+                if set(a.names) < set(b.names):
+                    return Change.TIGHTER
+                if set(a.names) > set(b.names):
+                    return Change.LOOSER
+        return Change.CHANGED
+
+    def check(self, node: RestrictBuyingNode, ctx: CheckContext) -> RestrictBuyingIR | None:
+        if node.competitors_of is not None:
+            employers = ctx.resolve(node.competitors_of)
+            if employers is None:
+                return None
+            tickers = ctx.competitors(employers, node.level, node.competitors_of.span)
+            label = node.level.replace("_", "-")
+            subject = f"competitors of {', '.join(employers)} (same {label})"
+        elif node.held_away_file is not None:
+            found = ctx.ticker_file(node.held_away_file)
+            if found is None:
+                return None
+            tickers, subject = found, f"held away ({node.held_away_file.value})"
+        else:
+            target = node.held_away or node.subject
+            assert target is not None
+            resolved = ctx.resolve(target)
+            if resolved is None:
+                return None
+            tickers = resolved
+            subject = ("held away " if node.held_away else "") + target.describe()
+        return RestrictBuyingIR(id=ctx.rule_id(node), span=node.span, reason=node.reason,
+                                locked=node.locked, subject=subject, tickers=tickers)
+
+
+def _one_or_list(subject: Subject) -> str | list[str]:
+    return subject.names[0] if len(subject.names) == 1 else list(subject.names)

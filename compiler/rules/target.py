@@ -1,0 +1,178 @@
+"""target — the benchmark to track: the S&P 500 (cap- or equal-weighted) or a model file of ticker →
+weight (ETFs allowed), with optional active tilts per security or sector.
+
+    target sp500
+    target model "models/growth.csv" tilt sector "Energy" -2% tilt AAPL +1%
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from compiler.ir import RuleIR
+from compiler.rules.base import Change, RuleKind
+from policy_lang.ast import Node, Quantity, RuleNode, Subject, Text
+from policy_lang.formatting import format_subject, quote, subject_to_yaml
+from policy_lang.quantities import WEIGHT_UNITS, signed_weight
+from policy_lang.yaml_fields import SUBJECT_KEYS, Fields, fail
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from lark import Tree
+    from pyomo.environ import Block
+
+    from compiler.check import CheckContext
+    from policy_lang.tree_reader import TreeReader
+    from solver.market import Market
+    from solver.model import AccountModel
+    from solver.verify import Outcome, Violation
+
+Benchmark = Literal["sp500", "sp500_equal", "model"]
+BENCHMARKS: tuple[str, ...] = ("sp500", "sp500_equal", "model")
+
+
+class TiltNode(Node):
+    subject: Subject
+    active: Quantity
+
+
+class TargetNode(RuleNode):
+    kind: ClassVar[str] = "target"
+    benchmark: Benchmark = "sp500"
+    model: Text | None = None
+    tilts: tuple[TiltNode, ...] = ()
+
+
+class Tilt(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    subject: str
+    tickers: tuple[str, ...]
+    active: float  # additive active weight: +0.02 overweights by two percentage points
+
+
+class TargetIR(RuleIR):
+    kind: Literal["target"] = "target"
+    benchmark: Benchmark
+    model_path: str | None = None  # resolved path of the ticker → weight CSV when benchmark is "model"
+    tilts: tuple[Tilt, ...] = ()
+
+
+class Target(RuleKind[TargetNode, TargetIR]):
+    name = "target"
+    keyword = "target"
+    node_type = TargetNode
+    ir_type = TargetIR
+    summary = "the benchmark to track (S&P 500 or a model file) with optional tilts"
+    yaml_keys = ("benchmark", "model", "tilts")
+    grammar = r"""
+target_rule: "target" target_benchmark target_tilt*
+target_benchmark: "sp500"                   -> target_sp500
+                | "sp500" "equal" "weight"  -> target_sp500_equal
+                | "model" STRING            -> target_model
+target_tilt: "tilt" subject quantity
+"""
+
+    def build(self, tree: Tree, reader: TreeReader) -> dict[str, Any]:
+        bench, *tilts = reader.trees(tree)
+        benchmark = str(bench.data).removeprefix("target_")
+        model = reader.text(bench.children[0]) if benchmark == "model" else None
+        return {"benchmark": benchmark, "model": model, "tilts": tuple(
+            TiltNode(subject=reader.subject(t.children[0]),
+                     active=reader.quantity(t.children[1], WEIGHT_UNITS, "a tilt"), span=reader.span(t))
+            for t in tilts)}
+
+    def format(self, node: TargetNode) -> str:
+        head = {"sp500": "target sp500", "sp500_equal": "target sp500 equal weight"}.get(
+            node.benchmark, f"target model {quote(node.model.value if node.model else '')}")
+        tilts = [f"tilt {format_subject(t.subject)} {signed_weight(t.active)}" for t in node.tilts]
+        return "\n    ".join([head, *tilts])
+
+    def from_yaml(self, fields: Fields) -> dict[str, Any]:
+        benchmark = fields.choice("benchmark", BENCHMARKS, required=True)
+        model = fields.text("model")
+        if (benchmark == "model") != (model is not None):
+            fail("P211", "a `model` file goes with `benchmark: model`, and only with it", fields.span,
+                 "write `benchmark: model` and `model: path/to/weights.csv`, or drop `model`")
+        tilts = []
+        for item in fields.maps("tilts", "each tilt is a mapping like {sector: Energy, active: -2%}"):
+            tilt = Fields(item, "tilt", (*SUBJECT_KEYS, "active"))
+            tilts.append(TiltNode(subject=tilt.subject(), span=item.span, active=tilt.quantity(
+                "active", WEIGHT_UNITS, "a tilt", required=True)))
+            tilt.finish()
+        return {"benchmark": benchmark, "model": model, "tilts": tuple(tilts)}
+
+    def to_yaml(self, node: TargetNode) -> dict[str, Any]:
+        out: dict[str, Any] = {"benchmark": node.benchmark}
+        if node.model is not None:
+            out["model"] = node.model.value
+        if node.tilts:
+            out["tilts"] = [{**subject_to_yaml(t.subject), "active": signed_weight(t.active)}
+                            for t in node.tilts]
+        return out
+
+    def default(self) -> TargetNode:
+        from compiler.check import DEFAULT_SPAN
+        return TargetNode(benchmark="sp500", span=DEFAULT_SPAN, reason="default: track the S&P 500")
+
+    # ---- optimizer side -----------------------------------------------------------------------
+    def weights(self, rule: TargetIR, market: Market) -> pd.Series:
+        """Benchmark weights with the tilts applied: a tilt moves its names' total weight by
+        `active` (pro rata to their benchmark weights, equally if they have none); the other names
+        absorb the difference pro rata, so the target still sums to one."""
+        import pandas as pd
+
+        base = market.target(rule.benchmark, rule.model_path).astype(float)
+        weights = base[base > 0] / float(base[base > 0].sum())
+        for tilt in rule.tilts:
+            names = [t for t in tilt.tickers if t in market.prices.index]
+            if not names:
+                continue
+            weights = weights.reindex(weights.index.union(names), fill_value=0.0)
+            inside = weights[names]
+            share = inside / inside.sum() if inside.sum() > 0 else inside * 0 + 1.0 / len(names)
+            new_inside = (inside + tilt.active * share).clip(lower=0.0)
+            rest = weights.drop(names)
+            room = 1.0 - float(new_inside.sum())
+            weights = pd.concat([new_inside, rest * (room / float(rest.sum()))]).clip(lower=0.0)
+        return (weights / float(weights.sum())).sort_index()
+
+    def lower(self, rule: TargetIR, block: Block, model: AccountModel) -> None:
+        model.set_target(self.weights(rule, model.market))
+
+    def verify(self, rule: TargetIR, outcome: Outcome) -> list[Violation]:
+        import pandas as pd
+
+        from solver.verify import Violation
+
+        expected = self.weights(rule, outcome.market)
+        used = pd.Series(outcome.target, dtype=float).reindex(expected.index, fill_value=0.0)
+        worst = float((used - expected).abs().max()) if len(expected) else 0.0
+        if worst > 1e-9:
+            return [Violation(code="V201", message=f"the optimiser tracked a different target than "
+                              f"{rule.benchmark} (weights differ by up to {worst:.2e})")]
+        return []
+
+    def explain(self, rule: TargetIR, outcome: Outcome) -> list[str]:
+        name = {"sp500": "the S&P 500", "sp500_equal": "the equal-weighted S&P 500"}.get(
+            rule.benchmark, f"the model {rule.model_path}")
+        tilts = "".join(f", {t.subject} {t.active:+.2%}" for t in rule.tilts)
+        return [f"tracks {name}{tilts}: tracking error {outcome.tracking_error_before:.2%} before, "
+                f"{outcome.tracking_error_after:.2%} after"]
+
+    def compare(self, old: TargetNode, new: TargetNode) -> Change:
+        return Change.SAME if old == new else Change.CHANGED
+
+    def check(self, node: TargetNode, ctx: CheckContext) -> TargetIR | None:
+        model_path = ctx.model_file(node.model) if node.model is not None else None
+        tilts = []
+        for tilt in node.tilts:
+            active = ctx.weight(tilt.active, "a tilt", signed=True)
+            tickers = ctx.resolve(tilt.subject)
+            if active is not None and tickers is not None:
+                tilts.append(Tilt(subject=tilt.subject.describe(), tickers=tickers, active=active))
+        if node.model is not None and model_path is None:
+            return None
+        return TargetIR(id=ctx.rule_id(node), span=node.span, reason=node.reason, locked=node.locked,
+                        benchmark=node.benchmark, model_path=model_path, tilts=tuple(tilts))

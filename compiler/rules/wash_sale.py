@@ -1,0 +1,215 @@
+"""wash sale — the window around a loss sale in which buying substantially identical stock disallows
+the loss (30 days by default), whether purchases in other household accounts count, and groups of
+securities treated as substantially identical.
+
+    wash sale window 30 days scope household group GOOG, GOOGL group VOO, IVV, SPY
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from compiler.ir import RuleIR
+from compiler.rules.base import Change, RuleKind, combine, compare_bound
+from policy_lang.ast import Quantity, RuleNode, Subject, Unit
+from policy_lang.formatting import format_subject
+from policy_lang.quantities import format_quantity
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from lark import Tree
+    from pyomo.environ import Block
+
+    from compiler.check import CheckContext
+    from policy_lang.tree_reader import TreeReader
+    from policy_lang.yaml_fields import Fields
+    from solver.model import AccountModel
+    from solver.verify import Outcome, Violation
+
+Scope = Literal["account", "household"]
+LEGAL_WINDOW_DAYS = 30
+
+
+class WashSaleNode(RuleNode):
+    kind: ClassVar[str] = "wash_sale"
+    window: Quantity | None = None
+    scope: Scope = "account"
+    groups: tuple[Subject, ...] = ()
+
+
+class WashSaleIR(RuleIR):
+    kind: Literal["wash_sale"] = "wash_sale"
+    window_days: int  # days before and after a loss sale
+    scope: Scope
+    groups: tuple[tuple[str, ...], ...]  # each group's tickers are substantially identical
+
+
+class WashSale(RuleKind[WashSaleNode, WashSaleIR]):
+    name = "wash_sale"
+    keyword = "wash sale"
+    node_type = WashSaleNode
+    ir_type = WashSaleIR
+    summary = "wash-sale window, scope (account|household) and substantially identical groups"
+    yaml_keys = ("window", "scope", "groups")
+    grammar = r"""
+wash_sale_rule: "wash" "sale" wash_sale_clause+
+wash_sale_clause: "window" quantity        -> wash_sale_window
+                | "scope" "account"        -> wash_sale_account
+                | "scope" "household"      -> wash_sale_household
+                | "group" ticker_list      -> wash_sale_group
+"""
+
+    def build(self, tree: Tree, reader: TreeReader) -> dict[str, Any]:
+        fields: dict[str, Any] = {"groups": []}
+        for clause in reader.trees(tree):
+            kind = str(clause.data).removeprefix("wash_sale_")
+            key = {"account": "scope", "household": "scope"}.get(kind, kind)
+            if key in fields and key != "group":
+                reader.fail("P212", f"`{key}` given twice in one wash sale rule", clause, "keep one")
+            if kind == "window":
+                fields["window"] = reader.quantity(clause.children[0], (Unit.DAYS,), "a wash sale window")
+            elif kind == "group":
+                fields["groups"].append(Subject(kind="tickers", names=reader.tickers(clause.children[0]),
+                                                span=reader.span(clause.children[0])))
+            else:
+                fields["scope"] = kind
+        fields["groups"] = tuple(fields["groups"])
+        return fields
+
+    def format(self, node: WashSaleNode) -> str:
+        parts = ["wash sale"]
+        if node.window is not None:
+            parts.append(f"window {format_quantity(node.window)}")
+        parts.append(f"scope {node.scope}")
+        parts.extend(f"group {format_subject(g)}" for g in node.groups)
+        return " ".join(parts)
+
+    def from_yaml(self, fields: Fields) -> dict[str, Any]:
+        groups = fields.ticker_groups("groups")
+        return {"window": fields.quantity("window", (Unit.DAYS,), "a wash sale window"),
+                "scope": fields.choice("scope", ("account", "household")) or "account",
+                "groups": groups}
+
+    def to_yaml(self, node: WashSaleNode) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if node.window is not None:
+            out["window"] = format_quantity(node.window)
+        out["scope"] = node.scope
+        if node.groups:
+            out["groups"] = [list(g.names) for g in node.groups]
+        return out
+
+    def default(self) -> WashSaleNode:
+        from compiler.check import DEFAULT_SPAN
+        return WashSaleNode(span=DEFAULT_SPAN, reason="default: 30-day window within the account")
+
+    # ---- optimizer side -----------------------------------------------------------------------
+    @staticmethod
+    def identical(rule: WashSaleIR, tickers: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        """Each ticker's group of substantially identical securities (itself when ungrouped)."""
+        groups = {t: (t,) for t in tickers}
+        for group in rule.groups:
+            for t in group:
+                groups[t] = tuple(sorted(group))
+        return groups
+
+    def lower(self, rule: WashSaleIR, block: Block, model: AccountModel) -> None:
+        import pyomo.environ as pyo
+
+        from solver.model import linear
+
+        as_of, account = model.as_of, model.account
+        groups = set(self.identical(rule, model.tickers).values())
+        recent = [(t.ticker, t.on) for t in account.transactions if t.action == "buy"]
+        recent += [(lot.ticker, lot.acquired) for lot in account.lots]
+        bought = {t for t, on in recent if 0 <= (as_of - on).days <= rule.window_days}
+        loss_sold = {t.ticker for t in account.transactions
+                     if t.is_loss_sale and 0 <= (as_of - t.on).days <= rule.window_days}
+        block.conflict = pyo.ConstraintList()
+        switches = []
+        for k, group in enumerate(sorted(groups)):
+            ids = model.ids(group)
+            if not ids:
+                continue
+            losses = [x for x in model.lots_in(group) if model.lot_gain[x] < 0]
+            if loss_sold & set(group):  # a recent loss sale: buying now would be a wash sale
+                model.forbid_buying(ids)
+                model.add(block, f"no_buy_{k}", model.bought_of(group), upper=0)
+            if losses and bought & set(group):  # a recent buy: a loss sale now would be a wash sale
+                model.add(block, f"no_loss_sale_{k}",
+                          linear([1.0] * len(losses), [model.m.sell[x] for x in losses]), upper=0)
+            elif losses and not set(ids) <= model.buy_forbidden:
+                switches.append((ids, losses))
+        # Loss sale and buy of one group in the same rebalance: one or the other, never both. A lazy
+        # disjunction: its binary enters the solve only if the optimum wants both.
+        block.loss_sale = pyo.Var(range(len(switches)), domain=pyo.Binary)
+        for k, (ids, losses) in enumerate(switches):
+            z = block.loss_sale[k]
+            loss_value = float(model.lot_value[losses].sum())
+            rows = [block.conflict.add(linear([1.0] * len(losses), [model.m.sell[x] for x in losses])
+                                       <= loss_value * z),
+                    block.conflict.add(linear([1.0] * len(ids), [model.m.buy[i] for i in ids])
+                                       <= sum(float(model.m.buy[i].ub) for i in ids) * (1 - z))]
+            model.add_lazy(rows, [z])
+
+    def verify(self, rule: WashSaleIR, outcome: Outcome) -> list[Violation]:
+        from solver.verify import Violation
+
+        group_of = self.identical(rule, {*outcome.prices, *outcome.shares_before})
+        bought_now = {group_of.get(t.ticker, (t.ticker,)) for t in outcome.buys}
+        found = []
+        for ticker, on in outcome.recent_loss_sales(rule.window_days):
+            for t in outcome.bought(group_of.get(ticker, (ticker,))):
+                found.append(Violation(code="V217", message=f"bought {t.ticker} within {rule.window_days} days "
+                                       f"of the loss sale of {ticker} on {on}"))
+        recent = outcome.recent_purchases(rule.window_days)
+        for sale in outcome.sales:
+            if sale.gain >= 0:
+                continue
+            group = group_of.get(sale.trade.ticker, (sale.trade.ticker,))
+            found += [Violation(code="V218", message=f"loss sale of lot {sale.trade.lot_id} ({sale.trade.ticker}) "
+                                f"within {rule.window_days} days of buying {t} on {on}")
+                      for t, on in recent if t in group]
+            if group in bought_now:
+                found.append(Violation(code="V219", message=f"lot {sale.trade.lot_id} of {sale.trade.ticker} "
+                                       f"sold at a loss while {', '.join(group)} is bought in the same rebalance"))
+        return found
+
+    def explain(self, rule: WashSaleIR, outcome: Outcome) -> list[str]:
+        losses = [s for s in outcome.sales if s.gain < 0]
+        return [f"wash sales ({rule.window_days}-day window): {len(losses)} loss sales, none repurchased "
+                f"within the window"]
+
+    def compare(self, old: WashSaleNode, new: WashSaleNode) -> Change:
+        def days(n: WashSaleNode) -> float:
+            return float(n.window.value) if n.window else LEGAL_WINDOW_DAYS
+        old_groups = {frozenset(g.names) for g in old.groups}
+        new_groups = {frozenset(g.names) for g in new.groups}
+        groups = (Change.SAME if old_groups == new_groups else Change.TIGHTER if old_groups < new_groups
+                  else Change.LOOSER if old_groups > new_groups else Change.CHANGED)
+        scope = (Change.SAME if old.scope == new.scope else
+                 Change.TIGHTER if new.scope == "household" else Change.LOOSER)
+        return combine(compare_bound(days(old), days(new), upper=False), scope, groups)
+
+    def check(self, node: WashSaleNode, ctx: CheckContext) -> WashSaleIR | None:
+        window = LEGAL_WINDOW_DAYS
+        if node.window is not None:
+            days = ctx.whole(node.window, "a wash sale window", low=1, high=365)
+            if days is None:
+                return None
+            if days < LEGAL_WINDOW_DAYS:
+                ctx.error("P407", f"a wash sale window of {days} days is shorter than the "
+                          f"{LEGAL_WINDOW_DAYS} days the tax rules use", node.window.span,
+                          "use 30 days or more")
+                return None
+            window = days
+        groups = []
+        for group in node.groups:
+            if len(group.names) < 2:
+                ctx.error("P408", "a substantially identical group needs at least two tickers", group.span,
+                          "e.g. `group GOOG, GOOGL`")
+                continue
+            groups.append(ctx.tickers_lenient(group))
+        return WashSaleIR(id=ctx.rule_id(node), span=node.span, reason=node.reason, locked=node.locked,
+                          window_days=window, scope=node.scope, groups=tuple(groups))

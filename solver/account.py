@@ -1,0 +1,108 @@
+"""An account as the engine sees it: tax lots, cash, recent transactions and the tax profile.
+
+Plain frozen pydantic values (picklable, hashable inputs for a pure rebalance). Files are read by
+`solver.account_files`; checks that need market data (unknown tickers, missing prices, dates after
+the as-of date) are in `check_against_market`, called by the rebalance before any model is built.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from policy_lang.diagnostics import Diagnostic, Span, TailorError, error
+from solver.lots import Lot
+
+AccountType = Literal["taxable", "ira", "roth"]
+
+
+class Transaction(BaseModel):
+    """A recent trade (last 30 days) that matters for wash sales: a buy, or a sale at a loss."""
+
+    model_config = ConfigDict(frozen=True)
+
+    on: date
+    ticker: str
+    action: Literal["buy", "sell"]
+    shares: Decimal
+    price: Decimal
+    realized_gain: Decimal = Decimal(0)
+
+    @property
+    def is_loss_sale(self) -> bool:
+        return self.action == "sell" and self.realized_gain < 0
+
+
+class TaxProfile(BaseModel):
+    """Rates as fractions; year-to-date gains signed; carryforwards as positive loss amounts."""
+
+    model_config = ConfigDict(frozen=True)
+
+    short_term_rate: Decimal = Decimal("0.37")
+    long_term_rate: Decimal = Decimal("0.20")
+    realized_short_term_ytd: Decimal = Decimal(0)
+    realized_long_term_ytd: Decimal = Decimal(0)
+    carryforward_short_term: Decimal = Decimal(0)
+    carryforward_long_term: Decimal = Decimal(0)
+
+
+class Account(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    account_id: str
+    household_id: str | None = None
+    account_type: AccountType = "taxable"
+    cash: Decimal = Decimal(0)
+    lots: tuple[Lot, ...]
+    transactions: tuple[Transaction, ...] = ()
+    tax: TaxProfile = Field(default_factory=TaxProfile)
+    source: str = "<memory>"
+    lot_spans: dict[str, Span] = Field(default_factory=dict)
+    input_hash: str = ""
+
+    @property
+    def is_taxable(self) -> bool:
+        return self.account_type == "taxable"
+
+    @property
+    def tickers(self) -> tuple[str, ...]:
+        return tuple(sorted({lot.ticker for lot in self.lots}))
+
+    def span_of(self, lot_id: str) -> Span:
+        return self.lot_spans.get(lot_id) or Span.point(self.source, 1, 1)
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str | None:
+    close = difflib.get_close_matches(name.upper(), list(known), n=3, cutoff=0.6)
+    return f"did you mean {', '.join(close)}?" if close else None
+
+
+def check_against_market(account: Account, as_of: date, priced: set[str], known: set[str]) -> None:
+    """Reject lots the engine cannot value or trade: unknown tickers, missing prices, future dates.
+
+    `known` are the security master's tickers; `priced` those with a price on `as_of`.
+    """
+    problems: list[Diagnostic] = []
+    for lot in account.lots:
+        span = account.span_of(lot.lot_id)
+        if lot.ticker not in known:
+            problems.append(error("A106", f"lot {lot.lot_id}: unknown ticker {lot.ticker!r}", span,
+                                  did_you_mean(lot.ticker, known) or "use the ticker as listed in the "
+                                  "security master (`tailor data info`)"))
+        elif lot.ticker not in priced:
+            problems.append(error("A108", f"lot {lot.lot_id}: no price for {lot.ticker} on {as_of}", span,
+                                  "choose an --as-of date with market data for every held ticker"))
+        if lot.acquired > as_of:
+            problems.append(error("A107", f"lot {lot.lot_id}: acquired {lot.acquired}, after the as-of "
+                                  f"date {as_of}", span, "check the date or choose a later --as-of date"))
+    for trade in account.transactions:
+        if trade.on > as_of:
+            problems.append(error("A107", f"transaction on {trade.on} is after the as-of date {as_of}",
+                                  Span.point(account.source, 1, 1)))
+    if problems:
+        raise TailorError(problems)

@@ -1,0 +1,43 @@
+"""Tax lots: the unit of cost basis and holding period."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Lot(BaseModel):
+    """Shares of one security bought on one date at one cost basis per share."""
+
+    model_config = ConfigDict(frozen=True)
+
+    lot_id: str
+    ticker: str
+    acquired: date
+    shares: Decimal
+    basis_per_share: Decimal
+
+    @property
+    def cost_basis(self) -> Decimal:
+        return self.shares * self.basis_per_share
+
+
+class Trade(BaseModel):
+    """One order line: a sale from one lot, or a purchase of one ticker (which opens a new lot)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    action: Literal["sell", "buy"]
+    ticker: str
+    shares: Decimal
+    price: Decimal
+    lot_id: str | None = None
+    acquired: date | None = None
+    basis_per_share: Decimal | None = None
+
+    @property
+    def amount(self) -> Decimal:
+        return self.shares * self.price

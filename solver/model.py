@@ -1,0 +1,296 @@
+"""The base account model: what every rebalance has, before any policy rule is lowered.
+
+All decision quantities are fractions of the account's value before cash flows (`value`, dollars):
+that keeps the matrix well scaled whatever the account size. Variables:
+
+* `sell[l]`   — value sold from lot l (0 … lot value);
+* `buy[i]`    — value bought of ticker i;
+* `weight[i]` — post-trade weight of ticker i in the post-flow account;
+* `cash`      — post-trade cash; `st_gain`, `lt_gain` — realized gains of this rebalance by each
+  lot's holding period on the trade date; `traded` — value bought plus sold;
+* `variance`  — ex-ante active variance in %² (TE² with TE in percent), bounded below by the
+  tangent cuts of `solver.tracking` over the separable terms `q[i]` (specific) and `h[j]` (factor).
+
+Rules lower into their own Block using the ready-made expressions and hooks below; the core never
+names a rule kind. Binaries exist only where a rule asks for them (`buy_on`, `sell_on`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression
+
+from solver.account import Account
+from solver.market import Market, RiskArrays, risk_arrays
+from solver.tax import is_long_term, long_term_from
+
+TRACKING_BP_PER_PCT2 = 10.0
+TRADING_COST_BP = 5.0
+
+
+def linear(coefs: Iterable[float], variables: Iterable[pyo.Var], constant: float = 0.0) -> LinearExpression:
+    """A linear expression built in one step (no operator overloading in hot loops)."""
+    return LinearExpression(constant=constant, linear_coefs=list(coefs), linear_vars=list(variables))
+
+
+class AccountModel:
+    def __init__(self, accounts: list[Account], market: Market):
+        if len(accounts) != 1:
+            raise NotImplementedError("one account per model for now; household models are planned")
+        self.accounts = accounts
+        self.account = account = accounts[0]
+        self.market = market
+        self.as_of: date = market.as_of
+        held = set(account.tickers)
+        # The universe: every held name, and every priced name the risk model covers.
+        covered = set(market.prices.index) & set(market.risk.tickers)
+        self.tickers: list[str] = sorted(held | covered)
+        self.index = {t: i for i, t in enumerate(self.tickers)}
+        self.price = market.prices.reindex(self.tickers).to_numpy(dtype=float)
+        self.lots = list(account.lots)
+        self.lot_index = {lot.lot_id: k for k, lot in enumerate(self.lots)}
+        self.lot_ticker = np.array([self.index[lot.ticker] for lot in self.lots], dtype=int)
+        shares = np.array([float(lot.shares) for lot in self.lots])
+        basis = np.array([float(lot.basis_per_share) for lot in self.lots])
+        lot_price = self.price[self.lot_ticker]
+        self.value = float(shares @ lot_price) + float(account.cash)
+        self.lot_value = shares * lot_price / self.value
+        # Gain per unit of value sold: 1 - basis/price (a loss when negative).
+        self.lot_gain = 1.0 - basis / lot_price
+        self.lot_long_term = np.array([is_long_term(lot.acquired, self.as_of) for lot in self.lots])
+        self.lot_long_term_from = [long_term_from(lot.acquired) for lot in self.lots]
+        self.held = np.bincount(self.lot_ticker, weights=self.lot_value, minlength=len(self.tickers))
+        self.lots_of: list[list[int]] = [[] for _ in self.tickers]
+        for k, i in enumerate(self.lot_ticker):
+            self.lots_of[i].append(k)
+        self.taxable = account.is_taxable
+        self.risk: RiskArrays = risk_arrays(market.risk, self.tickers)
+        self.objective_terms: dict[str, pyo.Expression] = {}
+        self.cash_flow = Decimal(0)
+        self.whole_shares = False
+        self.buy_forbidden: set[int] = set()
+        self.lazy_groups: list[tuple[list, list]] = []
+        self._buy_indicators: set[int] = set()
+        self._sell_indicators: set[int] = set()
+        self._min_buy: dict[int, float] = {}
+        self._min_sell: dict[int, float] = {}
+        self._build()
+
+    # -- construction ---------------------------------------------------------------------------
+    def _build(self) -> None:
+        m = self.m = pyo.ConcreteModel(name=f"account_{self.account.account_id}")
+        n, lots, k = len(self.tickers), len(self.lots), self.risk.loadings.shape[1]
+        m.sell = pyo.Var(range(lots), bounds=lambda _, lot: (0.0, float(self.lot_value[lot])))
+        m.buy = pyo.Var(range(n), bounds=(0.0, 1.0))
+        m.weight = pyo.Var(range(n), bounds=(0.0, None))
+        m.cash = pyo.Var(bounds=(0.0, None))
+        m.st_gain = pyo.Var()
+        m.lt_gain = pyo.Var()
+        m.traded = pyo.Var(bounds=(0.0, None))
+        m.factor = pyo.Var(range(k))
+        m.q = pyo.Var(range(n), bounds=(0.0, None))
+        m.h = pyo.Var(range(k), bounds=(0.0, None))
+        m.variance = pyo.Var(bounds=(0.0, None))
+        m.target = pyo.Param(range(n), initialize=0.0, mutable=True)
+        m.flow = pyo.Param(initialize=0.0, mutable=True)
+        m.factor_offset = pyo.Param(range(k), initialize=0.0, mutable=True)
+        m.buy_on = pyo.Var(range(n), domain=pyo.Binary)
+        m.sell_on = pyo.Var(range(n), domain=pyo.Binary)
+        m.buy_link = pyo.Constraint(pyo.Any)
+        m.sell_link = pyo.Constraint(pyo.Any)
+        # Binding a zero-lower-bound Param into a coefficient keeps flows changeable by rules.
+        post = 1.0 + m.flow
+        m.holding = pyo.Constraint(range(n), rule=lambda _, i: linear(
+            [post, -1.0, *[1.0] * len(self.lots_of[i])],
+            [m.weight[i], m.buy[i], *[m.sell[x] for x in self.lots_of[i]]]) == float(self.held[i]))
+        m.cash_balance = pyo.Constraint(expr=linear(
+            [1.0, *[1.0] * n, *[-1.0] * lots], [m.cash, *m.buy.values(), *m.sell.values()])
+            == float(self.account.cash) / self.value + m.flow)
+        short = [x for x in range(lots) if not self.lot_long_term[x]]
+        long = [x for x in range(lots) if self.lot_long_term[x]]
+        m.st_definition = pyo.Constraint(expr=linear(
+            [1.0, *(-self.lot_gain[short])], [m.st_gain, *(m.sell[x] for x in short)]) == 0)
+        m.lt_definition = pyo.Constraint(expr=linear(
+            [1.0, *(-self.lot_gain[long])], [m.lt_gain, *(m.sell[x] for x in long)]) == 0)
+        m.traded_definition = pyo.Constraint(expr=linear(
+            [1.0, *[-1.0] * (n + lots)], [m.traded, *m.buy.values(), *m.sell.values()]) == 0)
+        # Factor exposures of the active weights, in percent: factor_j = 100 Σ L_ij (w_i - t_i).
+        loadings = 100.0 * self.risk.loadings
+        m.factor_definition = pyo.Constraint(range(k), rule=lambda _, j: linear(
+            [1.0, *(-loadings[:, j])], [m.factor[j], *m.weight.values()]) == m.factor_offset[j])
+        m.variance_definition = pyo.Constraint(expr=linear(
+            [1.0, *[-1.0] * (n + k)], [m.variance, *m.q.values(), *m.h.values()]) == 0)
+        self.post_value = post
+
+    # -- ready-made expressions for rules -------------------------------------------------------
+    def ids(self, tickers: Iterable[str]) -> list[int]:
+        """Universe positions of `tickers`; tickers outside the universe are skipped."""
+        return sorted(self.index[t] for t in set(tickers) if t in self.index)
+
+    def weight_of(self, tickers: Iterable[str]) -> LinearExpression:
+        ids = self.ids(tickers)
+        return linear([1.0] * len(ids), [self.m.weight[i] for i in ids])
+
+    def active_of(self, tickers: Iterable[str]) -> pyo.Expression:
+        ids = self.ids(tickers)
+        return self.weight_of(tickers) - sum(self.m.target[i] for i in ids)
+
+    def bought_of(self, tickers: Iterable[str]) -> LinearExpression:
+        ids = self.ids(tickers)
+        return linear([1.0] * len(ids), [self.m.buy[i] for i in ids])
+
+    def lots_in(self, tickers: Iterable[str]) -> list[int]:
+        return [x for i in self.ids(tickers) for x in self.lots_of[i]]
+
+    def sold_of(self, tickers: Iterable[str]) -> LinearExpression:
+        lots = self.lots_in(tickers)
+        return linear([1.0] * len(lots), [self.m.sell[x] for x in lots])
+
+    @property
+    def sold_total(self) -> LinearExpression:
+        lots = range(len(self.lots))
+        return linear([1.0] * len(lots), [self.m.sell[x] for x in lots])
+
+    def fraction(self, dollars: Decimal | float) -> float:
+        """Dollars as a fraction of the account value (the model's unit)."""
+        return float(dollars) / self.value
+
+    def dollars(self, fraction: float) -> float:
+        return fraction * self.value
+
+    @property
+    def target_weights(self) -> np.ndarray:
+        return np.array([pyo.value(self.m.target[i]) for i in range(len(self.tickers))])
+
+    # -- hooks for rules --------------------------------------------------------------------------
+    @staticmethod
+    def add(block: pyo.Block, name: str, body: pyo.Expression, lower: object = None,
+            upper: object = None) -> pyo.Constraint | None:
+        """`lower ≤ body ≤ upper` as `block.<name>`; nothing when the body has no variables (a rule
+        about names outside the universe constrains nothing)."""
+        if isinstance(body, LinearExpression) and body.nargs() == 0:
+            return None
+        constraint = pyo.Constraint(expr=(lower, body, upper))
+        block.add_component(name, constraint)
+        return constraint
+
+    def forbid_buying(self, ids: Iterable[int]) -> None:
+        """No buys of these names: a zero bound (the rule's Block keeps the row for provenance);
+        such names need no buy indicator."""
+        for i in ids:
+            self.buy_forbidden.add(i)
+            self.m.buy[i].setub(0.0)
+
+    def set_target(self, weights: pd.Series) -> None:
+        """Target weights over the universe (names outside it are dropped and reported by the caller)."""
+        aligned = weights.reindex(self.tickers).fillna(0.0)
+        total = float(aligned.sum())
+        for i, w in enumerate(aligned.to_numpy()):
+            self.m.target[i] = float(w) / total if total > 0 else 0.0
+
+    def add_cash_flow(self, dollars: Decimal | float) -> None:
+        """A deposit (positive) or withdrawal (negative) made with this rebalance."""
+        self.cash_flow += Decimal(dollars)
+        self.m.flow = self.fraction(self.cash_flow)
+
+    def add_lazy(self, constraints: list, binaries: list) -> None:
+        """Declare a disjunction (rows tied by a few binaries) that the solver may leave out until a
+        solution violates it (solver/lazy.py). Only for rows nothing else relies on."""
+        self.lazy_groups.append((constraints, binaries))
+
+    @staticmethod
+    def _link(component: pyo.Constraint, index: tuple, expr: object) -> object:
+        component[index] = expr
+        return component[index]
+
+    def buy_on(self, i: int) -> pyo.Var:
+        """Binary that is 1 when ticker i is bought. The link `buy ≤ M·z` is written in `finish`,
+        when every rule has tightened the bounds, so M is as small as the account allows."""
+        self._buy_indicators.add(i)
+        return self.m.buy_on[i]
+
+    def sell_on(self, i: int) -> pyo.Var:
+        """Binary that is 1 when any lot of ticker i is sold; M is the position's own value."""
+        self._sell_indicators.add(i)
+        return self.m.sell_on[i]
+
+    def set_min_buy(self, i: int, fraction: float) -> None:
+        """Semi-continuous buy: zero or at least `fraction` of the account (a lazy disjunction)."""
+        self._min_buy[i] = max(self._min_buy.get(i, 0.0), fraction)
+
+    def set_min_sell(self, i: int, fraction: float) -> None:
+        """Semi-continuous sale of a ticker (all its lots together): zero or at least `fraction`,
+        unless the whole position is sold (a lazy disjunction)."""
+        self._min_sell[i] = max(self._min_sell.get(i, 0.0), fraction)
+
+    def require_whole_shares(self) -> None:
+        """Trade whole shares only: integer share counts behind every buy and sale (the fractional
+        remainder of a lot, e.g. from reinvested dividends, then stays)."""
+        if self.whole_shares:
+            return
+        self.whole_shares = True
+        m, n = self.m, len(self.tickers)
+        per_share = self.price / self.value
+        m.buy_shares = pyo.Var(range(n), domain=pyo.NonNegativeIntegers,
+                               bounds=lambda _, i: (0, int(np.floor(1.0 / per_share[i]))))
+        m.buy_whole = pyo.Constraint(range(n), rule=lambda _, i: linear(
+            [1.0, -per_share[i]], [m.buy[i], m.buy_shares[i]]) == 0)
+        lot_per_share = per_share[self.lot_ticker]
+        m.sell_shares = pyo.Var(range(len(self.lots)), domain=pyo.NonNegativeIntegers,
+                                bounds=lambda _, x: (0, int(self.lots[x].shares)))
+        m.sell_whole = pyo.Constraint(range(len(self.lots)), rule=lambda _, x: linear(
+            [1.0, -lot_per_share[x]], [m.sell[x], m.sell_shares[x]]) == 0)
+
+    def add_objective(self, tag: str, expr: pyo.Expression) -> None:
+        """Add a term (in basis points of account value) to the objective, tagged by rule id."""
+        self.objective_terms[tag] = self.objective_terms.get(tag, 0) + expr
+
+    # -- objective ingredients, in basis points of account value ---------------------------------
+    def tax_cost(self) -> pyo.Expression:
+        """Tax on this rebalance's gains at the account's rates (a saving for losses), in bp."""
+        if not self.taxable:
+            return 0
+        tax = self.account.tax
+        return 1e4 * (float(tax.short_term_rate) * self.m.st_gain + float(tax.long_term_rate) * self.m.lt_gain)
+
+    def tracking_penalty(self) -> pyo.Expression:
+        """Active variance priced at TRACKING_BP_PER_PCT2 bp of account value per %² (TE 1% costs
+        10 bp, TE 2% costs 40 bp): paying 20 bp of tax to halve a 2% tracking error is worth it."""
+        return TRACKING_BP_PER_PCT2 * self.m.variance
+
+    def trading_cost(self) -> pyo.Expression:
+        """Spread and impact: TRADING_COST_BP bp of each dollar traded."""
+        return TRADING_COST_BP * self.m.traded
+
+    def finish(self) -> None:
+        """Write indicator links and the objective; called once after every rule is lowered."""
+        m = self.m
+        post = 1.0 + pyo.value(m.flow)
+        offsets = -100.0 * self.risk.loadings.T @ self.target_weights
+        for j, offset in enumerate(offsets):
+            m.factor_offset[j] = float(offset)
+        for i in range(len(self.tickers)):
+            m.buy[i].setub(min(float(m.buy[i].ub), post))
+        for i in sorted((self._buy_indicators | set(self._min_buy)) - self.buy_forbidden):
+            rows = [self._link(m.buy_link, (i, "max"), m.buy[i] <= float(m.buy[i].ub) * m.buy_on[i])]
+            if i in self._min_buy:
+                low = min(self._min_buy[i], float(m.buy[i].ub))
+                rows.append(self._link(m.buy_link, (i, "min"), m.buy[i] >= low * m.buy_on[i]))
+            if i not in self._buy_indicators:
+                self.add_lazy(rows, [m.buy_on[i]])
+        for i in sorted(self._sell_indicators | set(self._min_sell)):
+            sold = self.sold_of([self.tickers[i]])
+            rows = [self._link(m.sell_link, (i, "max"), sold <= float(self.held[i]) * m.sell_on[i])]
+            if i in self._min_sell:
+                # Selling the whole position is always allowed, even when it is below the minimum.
+                low = min(self._min_sell[i], float(self.held[i]))
+                rows.append(self._link(m.sell_link, (i, "min"), sold >= low * m.sell_on[i]))
+            if i not in self._sell_indicators:
+                self.add_lazy(rows, [m.sell_on[i]])
+        m.objective = pyo.Objective(expr=sum(self.objective_terms.values()) if self.objective_terms else 0)

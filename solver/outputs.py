@@ -1,0 +1,75 @@
+"""Write and show a rebalance result: trades.csv, result.json (atomic), a rich terminal summary."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from solver.result import RebalanceResult
+
+TRADE_COLUMNS = ("action", "ticker", "lot_id", "acquired", "shares", "price", "amount", "cost_basis",
+                 "realized_gain", "term")
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write to a temporary file in the same directory, then rename over the target."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def trades_csv(result: RebalanceResult) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(TRADE_COLUMNS)
+    for line in result.trades:
+        data = line.model_dump(mode="json")
+        writer.writerow(["" if data[c] is None else data[c] for c in TRADE_COLUMNS])
+    return buffer.getvalue()
+
+
+def write_result(result: RebalanceResult, out_dir: Path) -> list[Path]:
+    paths = [out_dir / "trades.csv", out_dir / "result.json"]
+    write_atomic(paths[0], trades_csv(result))
+    write_atomic(paths[1], result.to_json())
+    return paths
+
+
+def _money(value: object) -> str:
+    return f"${value:,}"
+
+
+def render_summary(result: RebalanceResult, console: Console, timings: dict[str, float] | None = None) -> None:
+    info, summary = result.solve, result.summary
+    title = f"Rebalance {result.account_id} as of {result.as_of} — policy {result.policy_name}"
+    table = Table(title=title, show_header=False)
+    table.add_column("item", style="bold")
+    table.add_column("value", justify="right")
+    optimal = "proven optimal" if info.proven_optimal else "not proven optimal"
+    table.add_row("solve", f"{info.status} ({optimal}, gap {info.mip_gap:.4%})")
+    if summary is not None:
+        table.add_row("account value", _money(summary.value_before))
+        table.add_row("trades", f"{summary.sells} lot sales, {summary.buys} buys")
+        table.add_row("turnover", f"{summary.turnover:.2%}")
+        table.add_row("realized short-term", _money(summary.realized_short_term))
+        table.add_row("realized long-term", _money(summary.realized_long_term))
+        table.add_row("estimated tax", _money(summary.estimated_tax))
+        table.add_row("tracking error", f"{summary.tracking_error_before:.2%} → {summary.tracking_error_after:.2%}")
+        table.add_row("cash", f"{_money(summary.cash_before)} → {_money(summary.cash_after)}")
+    table.add_row("verified", "yes" if result.verified else "[red]NO[/red]")
+    table.add_row("policy hash", result.policy_hash[:16])
+    if timings:
+        table.add_row("time", ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
+    console.print(table)

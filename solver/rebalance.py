@@ -1,0 +1,110 @@
+"""The public engine function: accounts + compiled policy + market + options → verified result.
+
+Pure: typed inputs in, a typed (picklable) result out; no files, no globals. `plan` returns the
+working parts too (model, solution, outcome, provenance) for explanations; `rebalance` returns
+the result alone.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from compiler.ir import CompiledPolicy
+from compiler.lower import Provenance, lower_policy
+from solver.account import Account, check_against_market
+from solver.market import Market
+from solver.model import AccountModel
+from solver.result import RebalanceResult, RuleRef, SolveInfo, Summary, TradeLine
+from solver.solve import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT, Solution, SolveOptions, solve
+from solver.tax import to_cents
+from solver.trades import extract_trades
+from solver.verify import Outcome, build_outcome, verify
+
+
+@dataclass(frozen=True)
+class RebalanceOptions:
+    time_limit: float = DEFAULT_TIME_LIMIT
+    mip_gap: float = DEFAULT_MIP_GAP
+    log: bool = False
+
+
+@dataclass
+class Plan:
+    result: RebalanceResult
+    model: AccountModel
+    solution: Solution
+    outcome: Outcome | None
+    provenance: dict[str, Provenance]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _trade_lines(outcome: Outcome) -> tuple[TradeLine, ...]:
+    lines = [TradeLine(action="sell", ticker=s.trade.ticker, shares=s.trade.shares, price=s.trade.price,
+                       amount=to_cents(s.trade.amount), lot_id=s.trade.lot_id, acquired=s.trade.acquired,
+                       cost_basis=to_cents(s.trade.shares * (s.trade.basis_per_share or Decimal(0))),
+                       realized_gain=to_cents(s.gain), term="long" if s.long_term else "short")
+             for s in outcome.sales]
+    lines += [TradeLine(action="buy", ticker=t.ticker, shares=t.shares, price=t.price, amount=to_cents(t.amount))
+              for t in outcome.buys]
+    return tuple(lines)
+
+
+def _summary(outcome: Outcome) -> Summary:
+    return Summary(value_before=to_cents(outcome.value_before), value_after=to_cents(outcome.value_after),
+                   cash_before=to_cents(outcome.cash_before), cash_flow=to_cents(outcome.cash_flow),
+                   cash_after=to_cents(outcome.cash_after),
+                   realized_short_term=to_cents(outcome.realized_short_term),
+                   realized_long_term=to_cents(outcome.realized_long_term),
+                   realized_short_term_ytd=to_cents(outcome.ytd_short_term),
+                   realized_long_term_ytd=to_cents(outcome.ytd_long_term),
+                   estimated_tax=to_cents(outcome.estimated_tax),
+                   tracking_error_before=round(outcome.tracking_error_before, 6),
+                   tracking_error_after=round(outcome.tracking_error_after, 6),
+                   turnover=round(float(outcome.turnover), 6), sells=len(outcome.sales), buys=len(outcome.buys))
+
+
+def plan(accounts: Account | list[Account], policy: CompiledPolicy, market: Market,
+         options: RebalanceOptions = RebalanceOptions()) -> Plan:
+    accounts = [accounts] if isinstance(accounts, Account) else list(accounts)
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    for account in accounts:
+        check_against_market(account, market.as_of, set(market.prices.index), set(market.known_tickers))
+    model = AccountModel(accounts, market)
+    provenance = lower_policy(policy, model)
+    model.finish()
+    timings["build"] = time.perf_counter() - started
+    solution = solve(model, SolveOptions(time_limit=options.time_limit, mip_gap=options.mip_gap, log=options.log))
+    timings["handoff"] = solution.timings["handoff"]
+    timings["solve"] = solution.timings["solve"]
+    started = time.perf_counter()
+    account = model.account
+    outcome, violations = None, ()
+    if solution.status in ("optimal", "feasible"):
+        trades = extract_trades(model, solution, whole_shares=model.whole_shares)
+        target = {t: float(w) for t, w in zip(model.tickers, model.target_weights, strict=True) if w > 0}
+        outcome = build_outcome(account, market, trades, target, model.cash_flow)
+        violations = tuple(verify(outcome, policy.rules))
+    timings["verify"] = time.perf_counter() - started
+    info = SolveInfo(status=solution.status, proven_optimal=solution.proven_optimal,
+                     mip_gap=round(solution.gap, 6), requested_gap=options.mip_gap,
+                     time_limit_seconds=options.time_limit,
+                     objective_bp=round(solution.objective, 4) if outcome else None,
+                     tangent_rounds=solution.rounds, tangent_cuts=solution.cuts)
+    result = RebalanceResult(
+        account_id=account.account_id, household_id=account.household_id, as_of=market.as_of,
+        policy_name=policy.name, policy_hash=policy.policy_hash, policy_sources=policy.sources,
+        account_hash=account.input_hash, solve=info, verified=outcome is not None and not violations,
+        violations=violations, summary=_summary(outcome) if outcome else None,
+        trades=_trade_lines(outcome) if outcome else (),
+        rules=tuple(RuleRef(id=r.id, kind=r.kind, span=r.span) for r in policy.rules))
+    return Plan(result=result, model=model, solution=solution, outcome=outcome, provenance=provenance,
+                timings=timings)
+
+
+def rebalance(accounts: Account | list[Account], policy: CompiledPolicy, market: Market,
+              options: RebalanceOptions = RebalanceOptions()) -> RebalanceResult:
+    return plan(accounts, policy, market, options).result
+

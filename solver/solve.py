@@ -1,0 +1,194 @@
+"""Solve an account model with HiGHS: tangent refinement on the LP relaxation, then the MIP.
+
+1. Hand the Pyomo model to HiGHS (`solver.handoff`) with tangent cuts near the current holdings.
+2. If the model has integer columns, first refine the tracking-error cuts on the LP relaxation,
+   which re-solves from the previous basis in milliseconds.
+3. Solve the MIP with a relative gap and a time limit, warm-started from "no trade" (HiGHS completes
+   the partial start and uses it when it is feasible); refine the cuts at the incumbent and
+   re-solve (starting from the lifted incumbent) until the exact tracking error is within tolerance.
+HiGHS runs single-threaded with a fixed seed, so the same inputs give the same answer.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+
+from solver.handoff import Compiled, compile_to_highs
+from solver.lazy import LazyGroup, activate_violated, relax
+from solver.model import AccountModel
+from solver.tracking import TrackingColumns, initial_tangents, refine, tracking_columns
+
+DEFAULT_TIME_LIMIT = 60.0
+DEFAULT_MIP_GAP = 1e-3
+TE_TOLERANCE_PCT = 0.005  # half a basis point of tracking error
+MAX_ROUNDS = 30
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    time_limit: float = DEFAULT_TIME_LIMIT
+    mip_gap: float = DEFAULT_MIP_GAP
+    te_tolerance_pct: float = TE_TOLERANCE_PCT
+    log: bool = False
+
+
+@dataclass
+class Solution:
+    status: str  # optimal | feasible | infeasible | unbounded | time_limit | error
+    proven_optimal: bool
+    gap: float
+    objective: float
+    x: np.ndarray
+    compiled: Compiled
+    tracking_error_pct: float
+    rounds: int
+    cuts: int
+    lazy_active: int
+    lazy_total: int
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+_STATUS = {
+    highspy.HighsModelStatus.kOptimal: "optimal",
+    highspy.HighsModelStatus.kInfeasible: "infeasible",
+    highspy.HighsModelStatus.kUnboundedOrInfeasible: "infeasible",
+    highspy.HighsModelStatus.kUnbounded: "unbounded",
+    highspy.HighsModelStatus.kTimeLimit: "time_limit",
+}
+
+
+def _configure(highs: highspy.Highs, options: SolveOptions) -> None:
+    highs.setOptionValue("output_flag", options.log)
+    highs.setOptionValue("threads", 1)
+    highs.setOptionValue("random_seed", 0)
+    # Half the requested gap for the MIP itself: polishing the tangents afterwards may move the
+    # objective a little, and the reported gap is measured after polishing.
+    highs.setOptionValue("mip_rel_gap", options.mip_gap / 2)
+    # Measured on the 2,000-lot benchmark (docs/benchmarks.md): with few binaries, HiGHS's sub-MIP
+    # heuristics and restarts cost far more than the branching they save (10 s → 0.5 s).
+    highs.setOptionValue("mip_allow_restart", False)
+    highs.setOptionValue("mip_heuristic_run_rins", False)
+    highs.setOptionValue("mip_heuristic_run_rens", False)
+    highs.setOptionValue("mip_heuristic_run_root_reduced_cost", False)
+
+
+def _run(highs: highspy.Highs, deadline: float) -> str:
+    highs.setOptionValue("time_limit", max(deadline - time.perf_counter(), 0.01))
+    highs.run()
+    status = _STATUS.get(highs.getModelStatus(), "error")
+    if status == "time_limit" and highs.getInfo().primal_solution_status == 2:
+        return "feasible"
+    return status
+
+
+def _refine_and_activate(compiled: Compiled, cols: TrackingColumns, lazy: list[LazyGroup],
+                         options: SolveOptions) -> tuple[float, int, int]:
+    x = np.asarray(compiled.highs.getSolution().col_value)
+    te, added = refine(compiled, cols, x, options.te_tolerance_pct)
+    return te, added, activate_violated(compiled, lazy, x)
+
+
+@dataclass
+class _Loop:
+    """State of the solve loop: rounds, cuts, last status and exact tracking error."""
+
+    rounds: int = 0
+    cuts: int = 0
+    status: str = "error"
+    te: float = float("nan")
+
+
+def _lp_rounds(compiled: Compiled, cols: TrackingColumns, lazy: list[LazyGroup], options: SolveOptions,
+               loop: _Loop, deadline: float) -> bool:
+    """Re-solve the LP relaxation (from the previous basis) until the tangents are exact enough.
+    Returns True when lazy groups were switched on (their binaries then need the MIP)."""
+    switched_any = False
+    compiled.highs.setOptionValue("solve_relaxation", True)
+    while loop.rounds < MAX_ROUNDS:
+        loop.rounds += 1
+        loop.status = _run(compiled.highs, deadline)
+        if loop.status != "optimal":
+            break
+        loop.te, added, switched = _refine_and_activate(compiled, cols, lazy, options)
+        loop.cuts += added
+        switched_any |= bool(switched)
+        if not added and not switched:
+            break
+    compiled.highs.setOptionValue("solve_relaxation", False)
+    return switched_any
+
+
+def solve(model: AccountModel, options: SolveOptions = SolveOptions()) -> Solution:
+    """LP rounds; then, if anything is integer, MIP rounds: solve the MIP, fix its integer choices and
+    polish the tangents with LP rounds. The MIP's dual bound stays a valid bound (fewer tangents make
+    a relaxation), so the gap of the polished solution against it is an honest optimality gap."""
+    started = time.perf_counter()
+    deadline = started + options.time_limit
+    compiled = compile_to_highs(model.m)
+    highs = compiled.highs
+    _configure(highs, options)
+    cols = tracking_columns(model, compiled)
+    loop = _Loop(cuts=initial_tangents(compiled, cols, model.held - cols.target))
+    lazy = relax(compiled, model.lazy_groups)
+    timings = {"handoff": time.perf_counter() - started}
+    solve_started = time.perf_counter()
+    _lp_rounds(compiled, cols, lazy, options, loop, deadline)
+    gap, bound, previous_bound = 0.0, float("nan"), float("nan")
+    objective = float(highs.getInfo().objective_function_value)
+    best = np.asarray(highs.getSolution().col_value)
+    integer = _integer_columns(compiled, lazy)
+    while integer.any() and loop.status in ("optimal", "feasible") and loop.rounds < MAX_ROUNDS:
+        loop.rounds += 1
+        loop.status = _run(highs, deadline)
+        if loop.status not in ("optimal", "feasible"):
+            break
+        bound = float(highs.getInfo().mip_dual_bound)
+        mip_status = loop.status
+        x = np.asarray(highs.getSolution().col_value)
+        lower, upper = _fix(compiled, integer, x)
+        switched = _lp_rounds(compiled, cols, lazy, options, loop, deadline)
+        polished = objective = float(highs.getInfo().objective_function_value)
+        best = np.asarray(highs.getSolution().col_value)
+        _unfix(compiled, integer, lower, upper)
+        integer = _integer_columns(compiled, lazy)
+        if switched or loop.status != "optimal":
+            continue
+        gap = (polished - bound) / max(abs(polished), 1e-9)
+        loop.status = "optimal" if gap <= options.mip_gap and mip_status == "optimal" else "feasible"
+        stalled = abs(bound - previous_bound) <= 1e-9 * max(abs(bound), 1.0)
+        if gap <= options.mip_gap or stalled or time.perf_counter() >= deadline:
+            break
+        previous_bound = bound
+    timings["solve"] = time.perf_counter() - solve_started
+    solved = loop.status in ("optimal", "feasible")
+    x = best if solved else np.zeros(len(compiled.columns))
+    return Solution(status=loop.status, proven_optimal=loop.status == "optimal", gap=max(gap, 0.0),
+                    objective=objective if solved else float("nan"),
+                    x=x, compiled=compiled, tracking_error_pct=loop.te, rounds=loop.rounds, cuts=loop.cuts,
+                    timings=timings, lazy_active=sum(g.active for g in lazy), lazy_total=len(lazy))
+
+
+def _fix(compiled: Compiled, integer: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Fix the integer columns at their (rounded) values; return the old bounds."""
+    cols = np.flatnonzero(integer).astype(np.int32)
+    lp = compiled.highs.getLp()
+    lower, upper = np.asarray(lp.col_lower_)[cols], np.asarray(lp.col_upper_)[cols]
+    values = np.round(x[cols])
+    compiled.highs.changeColsBounds(len(cols), cols, values, values)
+    return lower, upper
+
+
+def _unfix(compiled: Compiled, integer: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+    cols = np.flatnonzero(integer).astype(np.int32)
+    compiled.highs.changeColsBounds(len(cols), cols, lower, upper)
+
+
+def _integer_columns(compiled: Compiled, lazy: list[LazyGroup]) -> np.ndarray:
+    integer = compiled.integer.copy()
+    for group in lazy:
+        integer[group.binaries] = group.active
+    return integer

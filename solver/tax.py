@@ -1,0 +1,116 @@
+"""Tax-lot accounting as pure functions over exact decimals: no optimiser, no I/O.
+
+The optimiser and the independent verifier both rely on these rules, so they live in one small
+module with exact-figure tests. US federal rules as they apply to a taxable brokerage account:
+
+* Holding period: long-term means held *more than one year*. The clock starts the day after
+  purchase, so a lot bought 2023-02-05 is short-term when sold on 2024-02-05 and long-term from
+  2024-02-06. A lot bought on 29 February reaches its anniversary on 28 February.
+* Wash sales: a loss sale is disallowed when substantially identical stock is bought within
+  30 days before or after the sale.
+* Netting: short-term gains and losses net first, then long-term; opposite signs then net against
+  each other; a net loss offsets up to $3,000 of ordinary income a year and the rest carries
+  forward keeping its character.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+
+CENT = Decimal("0.01")
+WASH_SALE_DAYS = 30
+ORDINARY_OFFSET_LIMIT = Decimal(3000)
+
+
+def to_cents(amount: Decimal) -> Decimal:
+    """Money is rounded once, at the edge, half-even (banker's rounding)."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_EVEN)
+
+
+def anniversary(acquired: date) -> date:
+    """The same calendar day one year later; 29 February maps to 28 February."""
+    try:
+        return acquired.replace(year=acquired.year + 1)
+    except ValueError:
+        return acquired.replace(year=acquired.year + 1, day=28)
+
+
+def long_term_from(acquired: date) -> date:
+    """First sale date on which a lot acquired on `acquired` is long-term."""
+    return anniversary(acquired) + timedelta(days=1)
+
+
+def is_long_term(acquired: date, sold: date) -> bool:
+    return sold >= long_term_from(acquired)
+
+
+def days_to_long_term(acquired: date, on: date) -> int:
+    """Days from `on` until a sale would be long-term (0 if it already is)."""
+    return max((long_term_from(acquired) - on).days, 0)
+
+
+def realized_gain(shares: Decimal, price: Decimal, basis_per_share: Decimal) -> Decimal:
+    """Gain (negative: loss) of selling `shares` at `price`, exact (not rounded)."""
+    return shares * (price - basis_per_share)
+
+
+def in_wash_window(sale: date, purchase: date, days: int = WASH_SALE_DAYS) -> bool:
+    """True when a purchase falls within `days` before or after a sale (both directions)."""
+    return abs((purchase - sale).days) <= days
+
+
+@dataclass(frozen=True)
+class Netted:
+    """Outcome of netting one tax year's realized gains with carried-forward losses."""
+
+    net_short_term: Decimal
+    net_long_term: Decimal
+    ordinary_offset: Decimal
+    carryforward_short_term: Decimal
+    carryforward_long_term: Decimal
+
+
+def net_gains(short_term: Decimal, long_term: Decimal, carry_short_term: Decimal = Decimal(0),
+              carry_long_term: Decimal = Decimal(0),
+              ordinary_limit: Decimal = ORDINARY_OFFSET_LIMIT) -> Netted:
+    """Net a year's gains. Carryforwards are given as positive loss amounts.
+
+    Returns taxable net short- and long-term gains (never negative), the ordinary income offset
+    used and the losses carried to next year by character.
+    """
+    st = short_term - carry_short_term
+    lt = long_term - carry_long_term
+    if st < 0 < lt:
+        lt, st = lt + st, Decimal(0)
+        if lt < 0:
+            st, lt = lt, Decimal(0)
+    elif lt < 0 < st:
+        st, lt = st + lt, Decimal(0)
+        if st < 0:
+            lt, st = st, Decimal(0)
+    loss = -(min(st, Decimal(0)) + min(lt, Decimal(0)))
+    offset = min(loss, ordinary_limit)
+    st_loss, lt_loss = -min(st, Decimal(0)), -min(lt, Decimal(0))
+    st_used = min(st_loss, offset)
+    lt_used = offset - st_used
+    return Netted(net_short_term=max(st, Decimal(0)), net_long_term=max(lt, Decimal(0)),
+                  ordinary_offset=offset, carryforward_short_term=st_loss - st_used,
+                  carryforward_long_term=lt_loss - lt_used)
+
+
+def tax_on(netted: Netted, short_term_rate: Decimal, long_term_rate: Decimal) -> Decimal:
+    """Tax on a netted year; the ordinary-income offset saves tax at the short-term rate."""
+    return (netted.net_short_term * short_term_rate + netted.net_long_term * long_term_rate
+            - netted.ordinary_offset * short_term_rate)
+
+
+def incremental_tax(before_st: Decimal, before_lt: Decimal, added_st: Decimal, added_lt: Decimal,
+                    carry_st: Decimal, carry_lt: Decimal, short_term_rate: Decimal,
+                    long_term_rate: Decimal) -> Decimal:
+    """Extra tax for the year caused by realizing `added_*` on top of year-to-date `before_*`."""
+    before = tax_on(net_gains(before_st, before_lt, carry_st, carry_lt), short_term_rate, long_term_rate)
+    after = tax_on(net_gains(before_st + added_st, before_lt + added_lt, carry_st, carry_lt),
+                   short_term_rate, long_term_rate)
+    return after - before

@@ -1,0 +1,215 @@
+"""The independent verifier: re-applies trades to the lots with exact decimals and checks them.
+
+Written without the optimiser (no Pyomo import, nothing from the model): it starts from the
+account, the prices and the trade list, rebuilds holdings, cash and realized gains by each lot's
+holding period (`solver.tax`), then checks the accounting invariants here and every rule of the
+policy through its kind's `verify`. Money is compared at the cent.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict
+
+from policy_lang.diagnostics import Span
+from solver.account import Account
+from solver.lots import Trade
+from solver.market import Market
+from solver.tax import WASH_SALE_DAYS, incremental_tax, is_long_term, realized_gain, to_cents
+
+CENT = Decimal("0.01")
+SHARE_STEP = Decimal("0.000001")
+WEIGHT_TOLERANCE = 1e-6  # weights move by ~1e-9 when shares are snapped to 6 places
+TE_TOLERANCE = 1e-4  # a tracking-error limit holds on the exact figure within one basis point
+
+
+class Violation(BaseModel):
+    """A broken rule or invariant: what, which rule (if any), where it was written."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    message: str
+    rule_id: str | None = None
+    span: Span | None = None
+
+
+@dataclass(frozen=True)
+class LotSale:
+    trade: Trade
+    gain: Decimal
+    long_term: bool
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Everything a rule's verifier (and explanation) needs, in exact decimals."""
+
+    account: Account
+    market: Market
+    as_of: date
+    prices: dict[str, Decimal]
+    target: dict[str, float]
+    sales: tuple[LotSale, ...]
+    buys: tuple[Trade, ...]
+    shares_before: dict[str, Decimal]
+    shares_after: dict[str, Decimal]
+    lot_remaining: dict[str, Decimal]
+    cash_before: Decimal
+    cash_flow: Decimal
+    cash_after: Decimal
+    value_before: Decimal
+    value_after: Decimal
+    realized_short_term: Decimal
+    realized_long_term: Decimal
+    estimated_tax: Decimal
+    tracking_error_before: float
+    tracking_error_after: float
+    problems: tuple[Violation, ...] = ()
+    groups: dict[str, str] = field(default_factory=dict)
+
+    # -- helpers for rule verifiers --------------------------------------------------------------
+    def weight_after(self, tickers: Iterable[str]) -> Decimal:
+        if self.value_after <= 0:
+            return Decimal(0)
+        value = sum((self.shares_after.get(t, Decimal(0)) * self.prices.get(t, Decimal(0))
+                     for t in set(tickers)), Decimal(0))
+        return value / self.value_after
+
+    def weight_before(self, tickers: Iterable[str]) -> Decimal:
+        value = sum((self.shares_before.get(t, Decimal(0)) * self.prices.get(t, Decimal(0))
+                     for t in set(tickers)), Decimal(0))
+        return value / self.value_before if self.value_before > 0 else Decimal(0)
+
+    def target_of(self, tickers: Iterable[str]) -> float:
+        return sum(self.target.get(t, 0.0) for t in set(tickers))
+
+    def bought(self, tickers: Iterable[str] | None = None) -> list[Trade]:
+        wanted = None if tickers is None else set(tickers)
+        return [t for t in self.buys if wanted is None or t.ticker in wanted]
+
+    def sold(self, tickers: Iterable[str] | None = None) -> list[LotSale]:
+        wanted = None if tickers is None else set(tickers)
+        return [s for s in self.sales if wanted is None or s.trade.ticker in wanted]
+
+    @property
+    def turnover(self) -> Decimal:
+        traded = sum((t.amount for t in self.buys), Decimal(0)) + sum(
+            (s.trade.amount for s in self.sales), Decimal(0))
+        return traded / (2 * self.value_before) if self.value_before > 0 else Decimal(0)
+
+    @property
+    def ytd_short_term(self) -> Decimal:
+        return self.account.tax.realized_short_term_ytd + self.realized_short_term
+
+    @property
+    def ytd_long_term(self) -> Decimal:
+        return self.account.tax.realized_long_term_ytd + self.realized_long_term
+
+    def recent_purchases(self, days: int = WASH_SALE_DAYS) -> list[tuple[str, date]]:
+        """Buys within `days` before the as-of date: recorded transactions and recently opened lots."""
+        found = [(t.ticker, t.on) for t in self.account.transactions
+                 if t.action == "buy" and 0 <= (self.as_of - t.on).days <= days]
+        found += [(lot.ticker, lot.acquired) for lot in self.account.lots
+                  if 0 <= (self.as_of - lot.acquired).days <= days]
+        return found
+
+    def recent_loss_sales(self, days: int = WASH_SALE_DAYS) -> list[tuple[str, date]]:
+        return [(t.ticker, t.on) for t in self.account.transactions
+                if t.is_loss_sale and 0 <= (self.as_of - t.on).days <= days]
+
+
+def _tracking_error(market: Market, shares: dict[str, Decimal], cash: Decimal,
+                    target: dict[str, float]) -> float:
+    """Ex-ante tracking error from the risk model. A name the model does not cover (e.g. VAR, whose
+    prices stop before the as-of date) counts with no factor exposure and the model's largest
+    specific variance — the convention of solver.market.risk_arrays, stated in docs/solver.md."""
+    values = {t: float(s * market.price(t)) for t, s in shares.items() if s > 0}
+    total = sum(values.values()) + float(cash)
+    names = sorted(set(values) | set(target))
+    active = pd.Series({t: values.get(t, 0.0) / total - target.get(t, 0.0) for t in names}, dtype=float)
+    covered = active.index.isin(list(market.risk.tickers))
+    outside = active[~covered].to_numpy()
+    specific = float(np.max(np.asarray(market.risk.specific_var, dtype=float)))
+    inside = float(market.risk.tracking_error(active[covered]))
+    return float(np.sqrt(inside * inside + specific * float(outside @ outside)))
+
+
+def build_outcome(account: Account, market: Market, trades: list[Trade], target: dict[str, float],
+                  cash_flow: Decimal = Decimal(0)) -> Outcome:
+    """Apply `trades` to `account` at the market's prices; record what does not add up."""
+    problems: list[Violation] = []
+    prices = {t: market.price(t) for t in sorted({lot.ticker for lot in account.lots}
+                                                 | {t.ticker for t in trades} | set(target))
+              if t in market.prices.index}
+    lots = {lot.lot_id: lot for lot in account.lots}
+    remaining = {lot.lot_id: lot.shares for lot in account.lots}
+    before: dict[str, Decimal] = defaultdict(Decimal)
+    for lot in account.lots:
+        before[lot.ticker] += lot.shares
+    after = defaultdict(Decimal, before)
+    cash = account.cash + cash_flow
+    sales, buys = [], []
+    for trade in trades:
+        if trade.shares <= 0 or trade.shares != trade.shares.quantize(SHARE_STEP):
+            problems.append(Violation(code="V104", message=f"{trade.action} {trade.ticker}: "
+                                      f"{trade.shares} shares is not a positive multiple of {SHARE_STEP}"))
+        if trade.ticker not in prices or trade.price != prices[trade.ticker]:
+            problems.append(Violation(code="V103", message=f"{trade.ticker}: trade price {trade.price} "
+                                      f"is not the as-of price {prices.get(trade.ticker)}"))
+            continue
+        if trade.action == "sell":
+            lot = lots.get(trade.lot_id or "")
+            if lot is None or lot.ticker != trade.ticker:
+                problems.append(Violation(code="V105", message=f"sale from unknown lot {trade.lot_id}"))
+                continue
+            remaining[lot.lot_id] -= trade.shares
+            if remaining[lot.lot_id] < 0:
+                problems.append(Violation(code="V101", span=account.span_of(lot.lot_id), message=f"lot "
+                                          f"{lot.lot_id} ({lot.ticker}) oversold by {-remaining[lot.lot_id]}"))
+            gain = realized_gain(trade.shares, trade.price, lot.basis_per_share)
+            sales.append(LotSale(trade=trade, gain=gain, long_term=is_long_term(lot.acquired, market.as_of)))
+            after[trade.ticker] -= trade.shares
+            cash += trade.amount
+        else:
+            buys.append(trade)
+            after[trade.ticker] += trade.shares
+            cash -= trade.amount
+    if to_cents(cash) < 0:
+        problems.append(Violation(code="V102", message=f"cash after trades is negative: {to_cents(cash)}"))
+    st = sum((s.gain for s in sales if not s.long_term), Decimal(0)) if account.is_taxable else Decimal(0)
+    lt = sum((s.gain for s in sales if s.long_term), Decimal(0)) if account.is_taxable else Decimal(0)
+    tax = account.tax
+    estimated = incremental_tax(tax.realized_short_term_ytd, tax.realized_long_term_ytd, st, lt,
+                                tax.carryforward_short_term, tax.carryforward_long_term,
+                                tax.short_term_rate, tax.long_term_rate) if account.is_taxable else Decimal(0)
+    value_before = sum((s * prices[t] for t, s in before.items()), Decimal(0)) + account.cash
+    value_after = sum((s * prices[t] for t, s in after.items() if t in prices), Decimal(0)) + cash
+    return Outcome(account=account, market=market, as_of=market.as_of, prices=prices, target=dict(target),
+                   sales=tuple(sales), buys=tuple(buys), shares_before=dict(before),
+                   shares_after={t: s for t, s in after.items() if s != 0}, lot_remaining=remaining,
+                   cash_before=account.cash, cash_flow=cash_flow, cash_after=cash,
+                   value_before=value_before, value_after=value_after, realized_short_term=st,
+                   realized_long_term=lt, estimated_tax=estimated,
+                   tracking_error_before=_tracking_error(market, dict(before), account.cash, target),
+                   tracking_error_after=_tracking_error(market, dict(after), cash, target),
+                   problems=tuple(problems), groups=dict(market.groups))
+
+
+def verify(outcome: Outcome, rules: Iterable) -> list[Violation]:
+    """Accounting invariants, then each rule's own check (looked up in the rule-kind table)."""
+    from compiler.rules import RULE_KINDS
+
+    violations = list(outcome.problems)
+    for rule in rules:
+        for found in RULE_KINDS[rule.kind].verify(rule, outcome):
+            violations.append(found.model_copy(update={"rule_id": found.rule_id or rule.id,
+                                                       "span": found.span or rule.span}))
+    return violations

@@ -1,0 +1,80 @@
+"""Shared fixtures for solver tests: a real market, the shipped example accounts, policies from IR."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from compiler.ir import CompiledPolicy, RuleIR
+from compiler.rules import RULE_KINDS
+from compiler.rules.base import RuleKind
+from compiler.rules.cash import CashIR
+from compiler.rules.preferences import PreferencesIR
+from compiler.rules.target import TargetIR
+from compiler.rules.wash_sale import WashSaleIR
+from policy_lang.diagnostics import Span
+from solver.account import Account
+from solver.account_files import load_account
+from solver.market import Market
+from tests.solver import fixtures
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples" / "accounts"
+SINGLETONS = {"target", "preferences", "wash_sale", "cash", "trading", "transition", "holding_period"}
+
+
+def span(line: int = 1) -> Span:
+    return Span.point("policies/test.tailor", line, 1, 10)
+
+
+def defaults() -> list[RuleIR]:
+    return [TargetIR(id="target", span=span(1), benchmark="sp500"),
+            PreferencesIR(id="preferences", span=span(2), preset="balanced", tax_weight=1.0,
+                          tracking_weight=1.0, cost_weight=1.0),
+            WashSaleIR(id="wash_sale", span=span(3), window_days=30, scope="account", groups=()),
+            CashIR(id="cash", span=span(4), reserve_pct=None, reserve_usd=None, deposit_usd=Decimal(0),
+                   withdrawal_usd=Decimal(0))]
+
+
+def policy(*rules: RuleIR) -> CompiledPolicy:
+    """A compiled policy: the defaults a checked policy would carry, then `rules` (a rule of a
+    singleton kind replaces the default of that kind)."""
+    kinds = {r.kind for r in rules} & SINGLETONS
+    merged = [r for r in defaults() if r.kind not in kinds] + list(rules)
+    return CompiledPolicy(name="test", policy_hash="0" * 64, sources=("policies/test.tailor",),
+                          rules=tuple(merged))
+
+
+@pytest.fixture(scope="session")
+def market() -> Market:
+    return fixtures.market()
+
+
+@pytest.fixture(scope="session")
+def index_account() -> Account:
+    return load_account(EXAMPLES / "index_2012" / "account.yaml")
+
+
+@pytest.fixture(scope="session")
+def legacy_account() -> Account:
+    return load_account(EXAMPLES / "legacy_jpm" / "account.yaml")
+
+
+@pytest.fixture(autouse=True)
+def preferences_lowering(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Until the preferences kind lowers itself: the documented objective with its weights (and
+    nothing to verify: preferences only shape the objective)."""
+    kind = RULE_KINDS["preferences"]
+    if type(kind).verify is RuleKind.verify:
+        monkeypatch.setattr(type(kind), "verify", lambda self, rule, outcome: [])
+    if type(kind).lower is not RuleKind.lower:
+        return
+
+    def lower(rule, block, model) -> None:  # noqa: ANN001 - mirrors RuleKind.lower
+        model.add_objective(rule.id, rule.tax_weight * model.tax_cost()
+                            + rule.tracking_weight * model.tracking_penalty()
+                            + rule.cost_weight * model.trading_cost())
+
+    monkeypatch.setattr(type(kind), "lower", lambda self, rule, block, model: lower(rule, block, model))
