@@ -122,34 +122,27 @@ class CheckContext:
                          "the rule has no effect on a portfolio that tracks this model")
 
     # ---- files ----------------------------------------------------------------------------------
-    def _csv(self, text: Text, code: str, columns: tuple[str, ...]) -> list[dict[str, str]] | None:
-        path = (self.base_dir / text.value)
-        if not path.is_file():
-            self.error(code, f"file `{text.value}` not found (looked in {self.base_dir})", text.span,
+    def ticker_file(self, text: Text) -> tuple[str, ...] | None:
+        """Tickers listed in a CSV with a `ticker` column (e.g. held-away positions)."""
+        path = self.base_dir / text.value
+        if not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
+            problem = "not found" if not path.is_file() else f"larger than {MAX_FILE_BYTES:,} bytes"
+            self.error("P309", f"file `{text.value}` {problem} (looked in {self.base_dir})", text.span,
                        "paths are relative to the policy file")
             return None
-        with path.open(newline="", encoding="utf-8", errors="replace") as handle:
+        with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
             reader = csv.DictReader(handle)
-            header = [c.strip().lower() for c in reader.fieldnames or []]
-            missing = [c for c in columns if c not in header]
-            if missing:
-                self.error(code, f"`{text.value}` has no `{missing[0]}` column", text.span,
-                           f"the first line must name the columns: {', '.join(columns)}")
+            column = next((c for c in reader.fieldnames or [] if c.strip().lower() == "ticker"), None)
+            if column is None:
+                self.error("P309", f"`{text.value}` has no `ticker` column", text.span,
+                           "the first line must name the columns, e.g. `ticker`")
                 return None
-            rows = []
-            for index, row in enumerate(reader):
-                if index >= MAX_LIST_ITEMS:
-                    self.error("P121", f"`{text.value}` has more than {MAX_LIST_ITEMS} rows", text.span)
-                    return None
-                rows.append({k.strip().lower(): (v or "").strip() for k, v in row.items() if k})
-        return rows
-
-    def ticker_file(self, text: Text) -> tuple[str, ...] | None:
-        rows = self._csv(text, "P309", ("ticker",))
-        if rows is None:
+            tickers = {(row.get(column) or "").strip().upper() for row in reader} - {""}
+        if len(tickers) > MAX_LIST_ITEMS:
+            self.error("P121", f"`{text.value}` lists more than {MAX_LIST_ITEMS} tickers", text.span)
             return None
-        tickers = tuple(sorted({r["ticker"].upper() for r in rows if r["ticker"]}))
-        return self.resolve(Subject(kind="tickers", names=tickers, span=text.span)) if tickers else ()
+        return self.resolve(Subject(kind="tickers", names=tuple(sorted(tickers)), span=text.span)) \
+            if tickers else ()
 
     def model_file(self, text: Text) -> str | None:
         """Resolved path of a model (ticker → weight CSV) target, read with the market-data reader so

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pyomo.environ as pyo
+from pyomo.common.gc_manager import PauseGC
 
 from compiler.ir import CompiledPolicy
 from compiler.rules import RULE_KINDS
@@ -35,6 +36,12 @@ def block_name(rule_id: str) -> str:
 
 def lower_policy(policy: CompiledPolicy, model: AccountModel) -> dict[str, Provenance]:
     provenance: dict[str, Provenance] = {}
+    with PauseGC():
+        _lower_rules(policy, model, provenance)
+    return provenance
+
+
+def _lower_rules(policy: CompiledPolicy, model: AccountModel, provenance: dict[str, Provenance]) -> None:
     for rule in policy.rules:
         name = block_name(rule.id)
         while name in provenance:
@@ -43,7 +50,6 @@ def lower_policy(policy: CompiledPolicy, model: AccountModel) -> dict[str, Prove
         model.m.add_component(name, block)
         RULE_KINDS[rule.kind].lower(rule, block, model)
         provenance[name] = Provenance(rule_id=rule.id, kind=rule.kind, span=rule.span)
-    return provenance
 
 
 def rule_of(component: pyo.Component, provenance: dict[str, Provenance]) -> Provenance | None:

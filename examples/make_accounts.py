@@ -57,7 +57,8 @@ def quarter_starts(first: date, last: date) -> list[date]:
 
 
 def buy(ticker: str, on: date, dollars: float, price: float, lots: list[Lot], prefix: str) -> None:
-    shares = (Decimal(repr(float(dollars))) / Decimal(repr(float(price)))).quantize(SHARE, rounding=ROUND_HALF_EVEN)
+    shares = Decimal(repr(float(dollars))) / Decimal(repr(float(price)))
+    shares = shares.quantize(SHARE, rounding=ROUND_HALF_EVEN)
     if shares > 0:
         lots.append(Lot(lot_id=f"{prefix}-{len(lots) + 1:05d}", ticker=ticker, acquired=on, shares=shares,
                         basis_per_share=Decimal(repr(float(price)))))
@@ -78,7 +79,8 @@ def index_2012() -> list[Lot]:
             current = apply_splits(lots, lots[0].acquired, on, prices)
             value = pd.Series(dtype=float)
             for lot in current:
-                value[lot.ticker] = value.get(lot.ticker, 0.0) + float(lot.shares) * close.get(lot.ticker, 0.0)
+                worth = float(lot.shares) * close.get(lot.ticker, 0.0)
+                value[lot.ticker] = value.get(lot.ticker, 0.0) + worth
             total = value.sum() + 20_000
             gap = (weights * total - value.reindex(weights.index, fill_value=0.0)).nlargest(10)
             for ticker, dollars in (gap / gap.sum() * 20_000).items():
@@ -93,9 +95,9 @@ def legacy_jpm() -> list[Lot]:
     for year in range(2004, 2022):
         on = quarter_starts(date(year, 1, 1), date(year, 3, 31))[0]
         buy("JPM", on, 40_000, prices.close_on(on)["JPM"], lots, "LEG")
-    others = ["AAPL", "MSFT", "JNJ", "PG", "KO", "PEP", "XOM", "CVX", "WMT", "HD", "MCD", "DIS", "IBM", "INTC",
-              "CSCO", "PFE", "MRK", "T", "VZ", "GE", "MMM", "CAT", "BA", "MO", "PM", "UNH", "ORCL", "AMGN",
-              "NKE"]
+    others = ["AAPL", "MSFT", "JNJ", "PG", "KO", "PEP", "XOM", "CVX", "WMT", "HD", "MCD", "DIS", "IBM",
+              "INTC", "CSCO", "PFE", "MRK", "T", "VZ", "GE", "MMM", "CAT", "BA", "MO", "PM", "UNH", "ORCL",
+              "AMGN", "NKE"]
     days = quarter_starts(date(2003, 1, 1), date(2019, 12, 31))
     for ticker in others:
         for on in sorted(rng.choice(days, size=int(rng.integers(2, 6)), replace=False)):
@@ -154,7 +156,8 @@ def main() -> None:
           transactions=[{"date": "2021-04-05", "ticker": "INTC", "action": "sell", "shares": "120",
                          "price": f"{close['INTC']:.2f}", "realized_gain": "-850.00"}])
     write("sp500_2000", benchmark(2000), Decimal("20000.00"), "Benchmark: S&P 500 account with 2,000 lots")
-    write("sp500_10000", benchmark(10000), Decimal("100000.00"), "Benchmark: S&P 500 account with 10,000 lots")
+    write("sp500_10000", benchmark(10000), Decimal("100000.00"),
+          "Benchmark: S&P 500 account with 10,000 lots")
 
 
 if __name__ == "__main__":

@@ -26,6 +26,18 @@ def format_rule(rule: RuleNode) -> str:
     return prefix + body + suffix
 
 
+def _wrap(head: str, items: list[str]) -> str:
+    """`head a, b, c` with continuation lines when it would be wider than WIDTH."""
+    lines = [head + items[0]]
+    for item in items[1:]:
+        if len(lines[-1]) + 2 + len(item) > WIDTH:
+            lines[-1] += ","
+            lines.append("    " + item)
+        else:
+            lines[-1] += ", " + item
+    return "\n".join(lines)
+
+
 def format_dsl(policy: PolicyFile, comments: Comments | None = None) -> str:
     comments = comments or Comments()
     lines = list(comments.head)
@@ -34,8 +46,8 @@ def format_dsl(policy: PolicyFile, comments: Comments | None = None) -> str:
     if policy.layer is not None:
         lines.append(f"layer {policy.layer}")
     if policy.extends:
-        lines.append("extends " + ", ".join(quote(t.value) for t in policy.extends))
-    if lines and policy.rules:
+        lines.append(_wrap("extends ", [quote(t.value) for t in policy.extends]))
+    if len(lines) > len(comments.head) and policy.rules:  # a blank line between header and rules
         lines.append("")
     for index, rule in enumerate(policy.rules):
         if index in comments.leading:
@@ -60,8 +72,9 @@ def rule_to_yaml(rule: RuleNode) -> dict[str, Any]:
     return entry
 
 
-def _dump(data: Any) -> str:
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100)
+def _dump(data: Any, flow: bool | None = None) -> str:
+    """Block style at the top, flow style for innermost collections (`{ticker: AAPL, max: 10%}`)."""
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=flow, width=100)
 
 
 def format_yaml(policy: PolicyFile, comments: Comments | None = None) -> str:
@@ -71,9 +84,9 @@ def format_yaml(policy: PolicyFile, comments: Comments | None = None) -> str:
         header["policy"] = policy.name
     if policy.layer is not None:
         header["layer"] = policy.layer
+    parts = [c + "\n" for c in comments.head] + ([_dump(header, flow=False)] if header else [])
     if policy.extends:
-        header["extends"] = [t.value for t in policy.extends]
-    parts = [c + "\n" for c in comments.head] + ([_dump(header)] if header else [])
+        parts.append(_dump({"extends": [t.value for t in policy.extends]}))
     if not policy.rules:
         return "".join(parts) + "rules: []\n" + "".join(c + "\n" for c in comments.tail)
     parts.append("rules:\n")

@@ -14,6 +14,13 @@ from policy_lang.yaml_policy import parse_yaml
 DSL_SUFFIXES = (".tailor",)
 YAML_SUFFIXES = (".yaml", ".yml")
 POLICY_SUFFIXES = DSL_SUFFIXES + YAML_SUFFIXES
+TEST_SUFFIXES = (".test.yaml", ".test.yml")  # policy test suites (`tailor test`), not policies
+
+
+def is_policy_file(path: Path) -> bool:
+    """A policy file when a folder is searched: .tailor/.yaml/.yml, but not a `*.test.yaml` suite."""
+    name = path.name.lower()
+    return path.suffix.lower() in POLICY_SUFFIXES and not name.endswith(TEST_SUFFIXES) and path.is_file()
 
 
 def syntax_of(name: str) -> str:
@@ -62,7 +69,7 @@ def read_source(name: str) -> str:
                                     "a policy is a short file; split large lists into referenced files"))
         data = path_obj.read_bytes()
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")  # a byte-order mark from Windows editors is not text
     except UnicodeDecodeError as exc:
         raise TailorError(error("P002", f"`{name}` is not UTF-8 text (byte {exc.start})")) from None
 

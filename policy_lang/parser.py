@@ -78,15 +78,15 @@ _CODE = re.compile(r'(?:[^"#\n]|"(?:[^"\\\n]|\\.)*"?)*')  # a line up to its com
 
 def statement_spans(source: str, file: str) -> list[Span]:
     """Span of each header line and statement, in order, from the source lines: a statement starts
-    on an unindented line and takes the indented lines right below it (the lexer's continuation
-    rule), without comments and trailing blanks."""
+    on an unindented line and takes the indented lines below it, across comment lines but not
+    blank lines (the lexer's continuation rule), without comments and trailing blanks."""
     spans: list[Span] = []
     previous_had_code = False
     for number, raw in enumerate(source.split("\n"), start=1):
         match = _CODE.match(raw)
         code = (match.group(0) if match else raw).rstrip(" \t\r")
         if not code.strip():
-            previous_had_code = False
+            previous_had_code = previous_had_code and raw.strip().startswith("#")  # comments: transparent
             continue
         if spans and previous_had_code and code[0] in " \t":
             spans[-1] = spans[-1].model_copy(update={"end_line": number, "end_column": len(code) + 1})

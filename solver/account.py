@@ -78,8 +78,10 @@ class Account(BaseModel):
 
 
 def did_you_mean(name: str, known: Iterable[str]) -> str | None:
-    close = difflib.get_close_matches(name.upper(), list(known), n=3, cutoff=0.6)
-    return f"did you mean {', '.join(close)}?" if close else None
+    """Up to three close spellings, compared without case (tickers are upper, keys lower)."""
+    by_upper = {k.upper(): k for k in known}
+    close = difflib.get_close_matches(name.upper(), list(by_upper), n=3, cutoff=0.6)
+    return f"did you mean {', '.join(by_upper[c] for c in close)}?" if close else None
 
 
 def check_against_market(account: Account, as_of: date, priced: set[str], known: set[str]) -> None:

@@ -214,7 +214,8 @@ def _mapping(path: Path, node: yaml.Node, allowed: set[str]) -> dict[str, yaml.N
             from solver.account import did_you_mean
 
             raise TailorError(error("A102", f"unknown key {key.value!r}", _node_span(path, key),
-                                    did_you_mean(key.value, allowed) or f"allowed: {', '.join(sorted(allowed))}"))
+                                    did_you_mean(key.value, allowed)
+                                    or f"allowed: {', '.join(sorted(allowed))}"))
         out[key.value] = value
     return out
 
@@ -253,7 +254,8 @@ def load_account(path: str | Path) -> Account:
                                     _node_span(path, node), "write 37% as 0.37"))
     account_type = keys["type"].value if "type" in keys else "taxable"
     if account_type not in ("taxable", "ira", "roth"):
-        raise TailorError(error("A102", f"unknown account type {account_type!r}", _node_span(path, keys["type"]),
+        raise TailorError(error("A102", f"unknown account type {account_type!r}",
+                                _node_span(path, keys["type"]),
                                 "use taxable, ira or roth"))
     cash = _yaml_decimal(path, keys["cash"], "cash") if "cash" in keys else Decimal(0)
     if cash < 0:

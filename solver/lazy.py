@@ -25,13 +25,15 @@ FEASIBILITY_TOLERANCE = 1e-7
 
 @dataclass
 class LazyGroup:
+    """Rows tied by a few binaries."""
+
     rows: np.ndarray
     binaries: np.ndarray
     active: bool = False
 
 
 def relax(compiled: Compiled, groups: list[tuple[list, list]]) -> list[LazyGroup]:
-    """Free the groups' rows and make their binaries continuous in HiGHS."""
+    """Free the groups' rows and make their binaries (or lazy integers) continuous in HiGHS."""
     lazy = []
     for constraints, binaries in groups:
         rows = np.array(compiled.rows_of(constraints), dtype=np.int32)
@@ -54,14 +56,36 @@ def _satisfied(compiled: Compiled, group: LazyGroup, x: np.ndarray) -> bool:
     lower, upper = compiled.row_lower[group.rows], compiled.row_upper[group.rows]
     for values in itertools.product((0.0, 1.0), repeat=len(group.binaries)):
         activity = base + block[:, group.binaries] @ np.array(values)
-        if np.all(activity >= lower - FEASIBILITY_TOLERANCE) and np.all(activity <= upper + FEASIBILITY_TOLERANCE):
+        if np.all(activity >= lower - FEASIBILITY_TOLERANCE) and \
+                np.all(activity <= upper + FEASIBILITY_TOLERANCE):
             return True
     return False
 
 
+def _violated(compiled: Compiled, groups: list[LazyGroup], x: np.ndarray) -> list[LazyGroup]:
+    """The groups that `x` violates, checked together: row groups with one binary in one sparse
+    product (z = 0 and z = 1 both tried), everything else one by one."""
+    single = [g for g in groups if len(g.binaries) == 1]
+    found = [g for g in groups if len(g.binaries) != 1 and not _satisfied(compiled, g, x)]
+    if single:
+        rows = np.concatenate([g.rows for g in single])
+        binary = np.concatenate([np.repeat(g.binaries, len(g.rows)) for g in single])
+        block = compiled.matrix[rows]
+        coef = np.asarray(block[np.arange(len(rows)), binary]).ravel()
+        base = block @ x - coef * x[binary]
+        lower = compiled.row_lower[rows] - FEASIBILITY_TOLERANCE
+        upper = compiled.row_upper[rows] + FEASIBILITY_TOLERANCE
+        starts = np.cumsum([0] + [len(g.rows) for g in single[:-1]])
+        ok_off = np.logical_and.reduceat((base >= lower) & (base <= upper), starts)
+        on = base + coef
+        ok_on = np.logical_and.reduceat((on >= lower) & (on <= upper), starts)
+        found += [g for g, ok in zip(single, ok_off | ok_on, strict=True) if not ok]
+    return found
+
+
 def activate_violated(compiled: Compiled, groups: list[LazyGroup], x: np.ndarray) -> int:
     """Switch on every inactive group that `x` violates; return how many were switched on."""
-    switched = [g for g in groups if not g.active and not _satisfied(compiled, g, x)]
+    switched = _violated(compiled, [g for g in groups if not g.active], x)
     if not switched:
         return 0
     rows = np.concatenate([g.rows for g in switched])

@@ -26,11 +26,12 @@ class Lot(BaseModel):
 
 
 class Trade(BaseModel):
-    """One order line: a sale from one lot, or a purchase of one ticker (which opens a new lot)."""
+    """One order line: a sale from one lot, a purchase of one ticker (which opens a new lot), or a gift
+    of shares from one lot (they leave the account in kind: no cash, no realized gain)."""
 
     model_config = ConfigDict(frozen=True)
 
-    action: Literal["sell", "buy"]
+    action: Literal["sell", "buy", "gift"]
     ticker: str
     shares: Decimal
     price: Decimal

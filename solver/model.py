@@ -9,7 +9,12 @@ that keeps the matrix well scaled whatever the account size. Variables:
 * `cash`      — post-trade cash; `st_gain`, `lt_gain` — realized gains of this rebalance by each
   lot's holding period on the trade date; `traded` — value bought plus sold;
 * `variance`  — ex-ante active variance in %² (TE² with TE in percent), bounded below by the
-  tangent cuts of `solver.tracking` over the separable terms `q[i]` (specific) and `h[j]` (factor).
+  tangent cuts of `solver.tracking` over the separable terms `q[i]` (specific) and `h[j]` (factor);
+* `transfer[l]` — value leaving lot l in kind (a gift of shares), only when a rule asks
+  (`transfer_out`).
+
+The objective is a sum of tagged terms in basis points; the Params `objective_weight[tax|tracking|
+cost]` (set by the policy's preferences) scale every term priced in those units.
 
 Rules lower into their own Block using the ready-made expressions and hooks below; the core never
 names a rule kind. Binaries exist only where a rule asks for them (`buy_on`, `sell_on`).
@@ -24,19 +29,27 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
-from pyomo.core.expr.numeric_expr import LinearExpression
+from pyomo.common.gc_manager import PauseGC
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from solver.account import Account
 from solver.market import Market, RiskArrays, risk_arrays
-from solver.tax import is_long_term, long_term_from
+from solver.tax import is_long_term
 
 TRACKING_BP_PER_PCT2 = 10.0
+# Room left in money limits for rounding shares down to 6 places after solving (a dollar on a
+# budget, a cent on a minimum trade): the verifier checks the exact figures.
+ROUNDING_MARGIN_USD = Decimal(1)
 TRADING_COST_BP = 5.0
 
 
 def linear(coefs: Iterable[float], variables: Iterable[pyo.Var], constant: float = 0.0) -> LinearExpression:
-    """A linear expression built in one step (no operator overloading in hot loops)."""
-    return LinearExpression(constant=constant, linear_coefs=list(coefs), linear_vars=list(variables))
+    """A linear expression built in one step (no operator overloading in hot loops). Coefficients are
+    made plain Python floats first: numpy scalars cost Pyomo a type check per term."""
+    values = coefs.tolist() if isinstance(coefs, np.ndarray) else [float(c) if isinstance(c, np.floating)
+                                                                     else c for c in coefs]
+    terms = [MonomialTermExpression((c, v)) for c, v in zip(values, variables, strict=True)]
+    return LinearExpression(args=[constant, *terms] if constant else terms)
 
 
 class AccountModel:
@@ -64,7 +77,6 @@ class AccountModel:
         # Gain per unit of value sold: 1 - basis/price (a loss when negative).
         self.lot_gain = 1.0 - basis / lot_price
         self.lot_long_term = np.array([is_long_term(lot.acquired, self.as_of) for lot in self.lots])
-        self.lot_long_term_from = [long_term_from(lot.acquired) for lot in self.lots]
         self.held = np.bincount(self.lot_ticker, weights=self.lot_value, minlength=len(self.tickers))
         self.lots_of: list[list[int]] = [[] for _ in self.tickers]
         for k, i in enumerate(self.lot_ticker):
@@ -73,6 +85,7 @@ class AccountModel:
         self.risk: RiskArrays = risk_arrays(market.risk, self.tickers)
         self.objective_terms: dict[str, pyo.Expression] = {}
         self.cash_flow = Decimal(0)
+        self.transferable: set[int] = set()
         self.whole_shares = False
         self.buy_forbidden: set[int] = set()
         self.lazy_groups: list[tuple[list, list]] = []
@@ -80,7 +93,8 @@ class AccountModel:
         self._sell_indicators: set[int] = set()
         self._min_buy: dict[int, float] = {}
         self._min_sell: dict[int, float] = {}
-        self._build()
+        with PauseGC():  # building ~10⁵ expression objects: the cyclic GC would only add pauses
+            self._build()
 
     # -- construction ---------------------------------------------------------------------------
     def _build(self) -> None:
@@ -104,11 +118,13 @@ class AccountModel:
         m.sell_on = pyo.Var(range(n), domain=pyo.Binary)
         m.buy_link = pyo.Constraint(pyo.Any)
         m.sell_link = pyo.Constraint(pyo.Any)
+        # Objective weights (set by the policy's trade-off); any rule may price a term in their units.
+        m.objective_weight = pyo.Param(["tax", "tracking", "cost"], initialize=1.0, mutable=True)
+        # Value leaving in kind (gifts of shares): neither sold nor bought, it shrinks the account.
+        m.transferred = pyo.Param(initialize=0.0, mutable=True)
         # Binding a zero-lower-bound Param into a coefficient keeps flows changeable by rules.
-        post = 1.0 + m.flow
-        m.holding = pyo.Constraint(range(n), rule=lambda _, i: linear(
-            [post, -1.0, *[1.0] * len(self.lots_of[i])],
-            [m.weight[i], m.buy[i], *[m.sell[x] for x in self.lots_of[i]]]) == float(self.held[i]))
+        self.post_value = 1.0 + m.flow - m.transferred
+        m.holding = pyo.Constraint(range(n), rule=lambda _, i: self._holding(i))
         m.cash_balance = pyo.Constraint(expr=linear(
             [1.0, *[1.0] * n, *[-1.0] * lots], [m.cash, *m.buy.values(), *m.sell.values()])
             == float(self.account.cash) / self.value + m.flow)
@@ -126,7 +142,14 @@ class AccountModel:
             [1.0, *(-loadings[:, j])], [m.factor[j], *m.weight.values()]) == m.factor_offset[j])
         m.variance_definition = pyo.Constraint(expr=linear(
             [1.0, *[-1.0] * (n + k)], [m.variance, *m.q.values(), *m.h.values()]) == 0)
-        self.post_value = post
+
+    def _holding(self, i: int) -> object:
+        """post·weight_i − buy_i + sold + transferred out (lots of ticker i) = held_i."""
+        m, lots = self.m, self.lots_of[i]
+        moved = [x for x in lots if x in self.transferable]
+        return linear([self.post_value, -1.0, *[1.0] * (len(lots) + len(moved))],
+                      [m.weight[i], m.buy[i], *[m.sell[x] for x in lots], *[m.transfer[x] for x in moved]]
+                      ) == float(self.held[i])
 
     # -- ready-made expressions for rules -------------------------------------------------------
     def ids(self, tickers: Iterable[str]) -> list[int]:
@@ -199,6 +222,24 @@ class AccountModel:
         self.cash_flow += Decimal(dollars)
         self.m.flow = self.fraction(self.cash_flow)
 
+    def transfer_out(self, lots: Iterable[int], dollars: Decimal | float) -> pyo.Var:
+        """Let `dollars` of securities leave the account in kind from `lots` (e.g. a gift of shares):
+        no cash, no realized gain, and the account after trading is that much smaller. Returns
+        `transfer[l]`, the value leaving lot l; the caller states how the amount is taken from its
+        lots (a row in its Block). A lot's sale and transfer together never exceed the lot."""
+        m, added = self.m, sorted(set(lots) - self.transferable)
+        if not hasattr(m, "transfer"):
+            m.transfer = pyo.Var(pyo.Any, dense=False, bounds=(0.0, 0.0))  # only the lots named
+            m.transfer_limit = pyo.Constraint(pyo.Any)
+        for x in added:
+            m.transfer[x].setub(float(self.lot_value[x]))
+            m.transfer_limit[x] = m.sell[x] + m.transfer[x] <= float(self.lot_value[x])
+        self.transferable.update(added)
+        for i in sorted({int(self.lot_ticker[x]) for x in added}):
+            m.holding[i].set_value(self._holding(i))
+        m.transferred = pyo.value(m.transferred) + self.fraction(dollars)
+        return m.transfer
+
     def add_lazy(self, constraints: list, binaries: list) -> None:
         """Declare a disjunction (rows tied by a few binaries) that the solver may leave out until a
         solution violates it (solver/lazy.py). Only for rows nothing else relies on."""
@@ -257,7 +298,8 @@ class AccountModel:
         if not self.taxable:
             return 0
         tax = self.account.tax
-        return 1e4 * (float(tax.short_term_rate) * self.m.st_gain + float(tax.long_term_rate) * self.m.lt_gain)
+        short, long = float(tax.short_term_rate), float(tax.long_term_rate)
+        return 1e4 * (short * self.m.st_gain + long * self.m.lt_gain)
 
     def tracking_penalty(self) -> pyo.Expression:
         """Active variance priced at TRACKING_BP_PER_PCT2 bp of account value per %² (TE 1% costs
@@ -270,8 +312,12 @@ class AccountModel:
 
     def finish(self) -> None:
         """Write indicator links and the objective; called once after every rule is lowered."""
+        with PauseGC():
+            self._finish()
+
+    def _finish(self) -> None:
         m = self.m
-        post = 1.0 + pyo.value(m.flow)
+        post = pyo.value(self.post_value)
         offsets = -100.0 * self.risk.loadings.T @ self.target_weights
         for j, offset in enumerate(offsets):
             m.factor_offset[j] = float(offset)

@@ -6,6 +6,7 @@ import csv
 import io
 import os
 import tempfile
+from decimal import Decimal
 from pathlib import Path
 
 from rich.console import Console
@@ -47,11 +48,12 @@ def write_result(result: RebalanceResult, out_dir: Path) -> list[Path]:
     return paths
 
 
-def _money(value: object) -> str:
-    return f"${value:,}"
+def _money(value: Decimal) -> str:
+    return f"-${-value:,}" if value < 0 else f"${value:,}"
 
 
-def render_summary(result: RebalanceResult, console: Console, timings: dict[str, float] | None = None) -> None:
+def render_summary(result: RebalanceResult, console: Console,
+                   timings: dict[str, float] | None = None) -> None:
     info, summary = result.solve, result.summary
     title = f"Rebalance {result.account_id} as of {result.as_of} — policy {result.policy_name}"
     table = Table(title=title, show_header=False)
@@ -66,7 +68,8 @@ def render_summary(result: RebalanceResult, console: Console, timings: dict[str,
         table.add_row("realized short-term", _money(summary.realized_short_term))
         table.add_row("realized long-term", _money(summary.realized_long_term))
         table.add_row("estimated tax", _money(summary.estimated_tax))
-        table.add_row("tracking error", f"{summary.tracking_error_before:.2%} → {summary.tracking_error_after:.2%}")
+        table.add_row("tracking error",
+                      f"{summary.tracking_error_before:.2%} → {summary.tracking_error_after:.2%}")
         table.add_row("cash", f"{_money(summary.cash_before)} → {_money(summary.cash_after)}")
     table.add_row("verified", "yes" if result.verified else "[red]NO[/red]")
     table.add_row("policy hash", result.policy_hash[:16])

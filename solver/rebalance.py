@@ -41,12 +41,16 @@ class Plan:
 
 
 def _trade_lines(outcome: Outcome) -> tuple[TradeLine, ...]:
-    lines = [TradeLine(action="sell", ticker=s.trade.ticker, shares=s.trade.shares, price=s.trade.price,
-                       amount=to_cents(s.trade.amount), lot_id=s.trade.lot_id, acquired=s.trade.acquired,
+    # A gift of shares realizes no gain: its line says $0.00 realized (its cost basis goes with it).
+    lines = [TradeLine(action=s.trade.action, ticker=s.trade.ticker, shares=s.trade.shares,
+                       price=s.trade.price, amount=to_cents(s.trade.amount), lot_id=s.trade.lot_id,
+                       acquired=s.trade.acquired,
                        cost_basis=to_cents(s.trade.shares * (s.trade.basis_per_share or Decimal(0))),
-                       realized_gain=to_cents(s.gain), term="long" if s.long_term else "short")
-             for s in outcome.sales]
-    lines += [TradeLine(action="buy", ticker=t.ticker, shares=t.shares, price=t.price, amount=to_cents(t.amount))
+                       realized_gain=to_cents(s.gain if s.trade.action == "sell" else Decimal(0)),
+                       term="long" if s.long_term else "short")
+             for s in (*outcome.sales, *outcome.gifts)]
+    lines += [TradeLine(action="buy", ticker=t.ticker, shares=t.shares, price=t.price,
+                        amount=to_cents(t.amount))
               for t in outcome.buys]
     return tuple(lines)
 
@@ -62,7 +66,8 @@ def _summary(outcome: Outcome) -> Summary:
                    estimated_tax=to_cents(outcome.estimated_tax),
                    tracking_error_before=round(outcome.tracking_error_before, 6),
                    tracking_error_after=round(outcome.tracking_error_after, 6),
-                   turnover=round(float(outcome.turnover), 6), sells=len(outcome.sales), buys=len(outcome.buys))
+                   turnover=round(float(outcome.turnover), 6), sells=len(outcome.sales),
+                   buys=len(outcome.buys))
 
 
 def plan(accounts: Account | list[Account], policy: CompiledPolicy, market: Market,
@@ -76,7 +81,8 @@ def plan(accounts: Account | list[Account], policy: CompiledPolicy, market: Mark
     provenance = lower_policy(policy, model)
     model.finish()
     timings["build"] = time.perf_counter() - started
-    solution = solve(model, SolveOptions(time_limit=options.time_limit, mip_gap=options.mip_gap, log=options.log))
+    solution = solve(model, SolveOptions(time_limit=options.time_limit, mip_gap=options.mip_gap,
+                                         log=options.log))
     timings["handoff"] = solution.timings["handoff"]
     timings["solve"] = solution.timings["solve"]
     started = time.perf_counter()

@@ -22,7 +22,7 @@ SCHEMA = "tailor.result/1"
 class TradeLine(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    action: Literal["sell", "buy"]
+    action: Literal["sell", "buy", "gift"]
     ticker: str
     shares: Decimal
     price: Decimal

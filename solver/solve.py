@@ -65,6 +65,9 @@ def _configure(highs: highspy.Highs, options: SolveOptions) -> None:
     highs.setOptionValue("output_flag", options.log)
     highs.setOptionValue("threads", 1)
     highs.setOptionValue("random_seed", 0)
+    # Quantities are fractions of the account: the default 1e-7 would let a $20M account's "no sale"
+    # row leak $2 of trades. 1e-9 keeps solver noise under a few cents.
+    highs.setOptionValue("primal_feasibility_tolerance", 1e-9)
     # Half the requested gap for the MIP itself: polishing the tangents afterwards may move the
     # objective a little, and the reported gap is measured after polishing.
     highs.setOptionValue("mip_rel_gap", options.mip_gap / 2)
@@ -80,8 +83,8 @@ def _run(highs: highspy.Highs, deadline: float) -> str:
     highs.setOptionValue("time_limit", max(deadline - time.perf_counter(), 0.01))
     highs.run()
     status = _STATUS.get(highs.getModelStatus(), "error")
-    if status == "time_limit" and highs.getInfo().primal_solution_status == 2:
-        return "feasible"
+    if status in ("time_limit", "error") and highs.getInfo().primal_solution_status == 2:
+        return "feasible"  # stopped early (time, solution or node limit) with a feasible point
     return status
 
 
@@ -108,7 +111,7 @@ def _lp_rounds(compiled: Compiled, cols: TrackingColumns, lazy: list[LazyGroup],
     Returns True when lazy groups were switched on (their binaries then need the MIP)."""
     switched_any = False
     compiled.highs.setOptionValue("solve_relaxation", True)
-    while loop.rounds < MAX_ROUNDS:
+    while loop.rounds < MAX_ROUNDS and time.perf_counter() < deadline:
         loop.rounds += 1
         loop.status = _run(compiled.highs, deadline)
         if loop.status != "optimal":
@@ -138,38 +141,45 @@ def solve(model: AccountModel, options: SolveOptions = SolveOptions()) -> Soluti
     solve_started = time.perf_counter()
     _lp_rounds(compiled, cols, lazy, options, loop, deadline)
     gap, bound, previous_bound = 0.0, float("nan"), float("nan")
-    objective = float(highs.getInfo().objective_function_value)
-    best = np.asarray(highs.getSolution().col_value)
     integer = _integer_columns(compiled, lazy)
-    while integer.any() and loop.status in ("optimal", "feasible") and loop.rounds < MAX_ROUNDS:
+    best: np.ndarray | None = None
+    objective = float("nan")
+    if loop.status == "optimal" and not integer.any():
+        best, objective = np.asarray(highs.getSolution().col_value), highs.getInfo().objective_function_value
+    while integer.any() and loop.status in ("optimal", "feasible") and loop.rounds < MAX_ROUNDS \
+            and time.perf_counter() < deadline:
         loop.rounds += 1
         loop.status = _run(highs, deadline)
         if loop.status not in ("optimal", "feasible"):
             break
         bound = float(highs.getInfo().mip_dual_bound)
         mip_status = loop.status
-        x = np.asarray(highs.getSolution().col_value)
-        lower, upper = _fix(compiled, integer, x)
+        lower, upper = _fix(compiled, integer, np.asarray(highs.getSolution().col_value))
         switched = _lp_rounds(compiled, cols, lazy, options, loop, deadline)
-        polished = objective = float(highs.getInfo().objective_function_value)
-        best = np.asarray(highs.getSolution().col_value)
+        polished = float(highs.getInfo().objective_function_value)
+        x = np.asarray(highs.getSolution().col_value)
         _unfix(compiled, integer, lower, upper)
         integer = _integer_columns(compiled, lazy)
         if switched or loop.status != "optimal":
-            continue
+            continue  # the polished point breaks a newly switched-on group: not a solution
+        best, objective = x, polished
         gap = (polished - bound) / max(abs(polished), 1e-9)
         loop.status = "optimal" if gap <= options.mip_gap and mip_status == "optimal" else "feasible"
         stalled = abs(bound - previous_bound) <= 1e-9 * max(abs(bound), 1.0)
-        if gap <= options.mip_gap or stalled or time.perf_counter() >= deadline:
+        if gap <= options.mip_gap or stalled:
             break
         previous_bound = bound
+    if best is None and loop.status in ("optimal", "feasible"):
+        loop.status = "time_limit"  # every point found broke a lazy group switched on later
+    elif best is not None and loop.status not in ("optimal", "feasible"):
+        loop.status = "feasible"  # the clock ran out after a verified-good point was found
     timings["solve"] = time.perf_counter() - solve_started
-    solved = loop.status in ("optimal", "feasible")
-    x = best if solved else np.zeros(len(compiled.columns))
+    solved = best is not None
     return Solution(status=loop.status, proven_optimal=loop.status == "optimal", gap=max(gap, 0.0),
                     objective=objective if solved else float("nan"),
-                    x=x, compiled=compiled, tracking_error_pct=loop.te, rounds=loop.rounds, cuts=loop.cuts,
-                    timings=timings, lazy_active=sum(g.active for g in lazy), lazy_total=len(lazy))
+                    x=best if best is not None else np.zeros(len(compiled.columns)), compiled=compiled,
+                    tracking_error_pct=loop.te, rounds=loop.rounds, cuts=loop.cuts, timings=timings,
+                    lazy_active=sum(g.active for g in lazy), lazy_total=len(lazy))
 
 
 def _fix(compiled: Compiled, integer: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -98,7 +98,8 @@ def initial_tangents(compiled: Compiled, cols: TrackingColumns, held_active: np.
     return count
 
 
-def refine(compiled: Compiled, cols: TrackingColumns, x: np.ndarray, tolerance_pct: float) -> tuple[float, int]:
+def refine(compiled: Compiled, cols: TrackingColumns, x: np.ndarray,
+           tolerance_pct: float) -> tuple[float, int]:
     """Compare model and exact tracking error at solution x; add tangents where they are loose.
 
     Returns the exact tracking error (percent) and the number of cuts added (0: within tolerance).

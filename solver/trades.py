@@ -18,7 +18,8 @@ from solver.solve import Solution
 
 SHARE_STEP = Decimal("0.000001")
 CENT = Decimal("0.01")
-DUST_DOLLARS = 0.50  # a trade worth less than this is float noise, not a decision
+DUST_DOLLARS = 0.50  # a trade worth less than this (or than DUST_FRACTION of the account) is
+DUST_FRACTION = 1e-8  # solver noise, not a decision
 
 
 def snap_shares(value: float, whole: bool) -> Decimal:
@@ -29,31 +30,57 @@ def snap_shares(value: float, whole: bool) -> Decimal:
 def extract_trades(model: AccountModel, solution: Solution, whole_shares: bool = False) -> list[Trade]:
     m, x, compiled = model.m, solution.x, solution.compiled
     prices = {t: model.market.price(t) for t in model.tickers if t in model.market.prices.index}
+    dust = max(DUST_DOLLARS, DUST_FRACTION * model.value)
     trades: list[Trade] = []
     sell_cols = compiled.cols(list(m.sell.values()))
     for k, lot in enumerate(model.lots):
         dollars = float(x[sell_cols[k]]) * model.value if sell_cols[k] >= 0 else 0.0
-        if dollars < DUST_DOLLARS:
+        if dollars < dust:
             continue
         price = prices[lot.ticker]
         shares = snap_shares(dollars / float(price), whole_shares)
         if lot.shares - shares <= SHARE_STEP * 10 or shares > lot.shares:
             shares = lot.shares
         if shares > 0:
-            trades.append(Trade(action="sell", ticker=lot.ticker, shares=shares, price=price, lot_id=lot.lot_id,
-                                acquired=lot.acquired, basis_per_share=lot.basis_per_share))
+            trades.append(Trade(action="sell", ticker=lot.ticker, shares=shares, price=price,
+                                lot_id=lot.lot_id, acquired=lot.acquired,
+                                basis_per_share=lot.basis_per_share))
     buy_cols = compiled.cols(list(m.buy.values()))
     buys = []
     for i, ticker in enumerate(model.tickers):
         dollars = float(x[buy_cols[i]]) * model.value if buy_cols[i] >= 0 else 0.0
-        if dollars < DUST_DOLLARS:
+        if dollars < dust:
             continue
         shares = snap_shares(dollars / float(prices[ticker]), whole_shares)
         if shares > 0:
             buys.append(Trade(action="buy", ticker=ticker, shares=shares, price=prices[ticker]))
     cash_col = compiled.col(m.cash)
     planned_cash = Decimal(repr(max(float(x[cash_col]), 0.0) * model.value)).quantize(CENT, rounding=ROUND_UP)
-    return trades + _fit_cash(model, trades, buys, whole_shares, planned_cash)
+    gifts = _transfers(model, solution, prices, {t.lot_id: t.shares for t in trades}, dust, whole_shares)
+    return trades + gifts + _fit_cash(model, trades, buys, whole_shares, planned_cash)
+
+
+def _transfers(model: AccountModel, solution: Solution, prices: dict[str, Decimal],
+               sold: dict[str | None, Decimal], dust: float, whole: bool) -> list[Trade]:
+    """Shares leaving in kind (`AccountModel.transfer_out`), rounded down even in whole shares (a
+    gift never exceeds what was asked for), never more than the sale left of the lot."""
+    lots = sorted(model.transferable)
+    cols = solution.compiled.cols([model.m.transfer[k] for k in lots]) if lots else []
+    gifts = []
+    for k, col in zip(lots, cols, strict=True):
+        dollars = float(solution.x[col]) * model.value if col >= 0 else 0.0
+        if dollars < dust:
+            continue
+        lot, price = model.lots[k], prices[model.lots[k].ticker]
+        left = lot.shares - sold.get(lot.lot_id, Decimal(0))
+        shares = Decimal(repr(dollars / float(price))).quantize(Decimal(1) if whole else SHARE_STEP,
+                                                                ROUND_DOWN)
+        if left - shares <= SHARE_STEP * 10 or shares > left:
+            shares = left
+        if shares > 0:
+            gifts.append(Trade(action="gift", ticker=lot.ticker, shares=shares, price=price,
+                               lot_id=lot.lot_id, acquired=lot.acquired, basis_per_share=lot.basis_per_share))
+    return gifts
 
 
 def _fit_cash(model: AccountModel, sells: list[Trade], buys: list[Trade], whole: bool,

@@ -74,6 +74,7 @@ class Outcome:
     tracking_error_after: float
     problems: tuple[Violation, ...] = ()
     groups: dict[str, str] = field(default_factory=dict)
+    gifts: tuple[LotSale, ...] = ()  # shares given away in kind; `gain` is the unrealized gain they carry
 
     # -- helpers for rule verifiers --------------------------------------------------------------
     def weight_after(self, tickers: Iterable[str]) -> Decimal:
@@ -156,7 +157,7 @@ def build_outcome(account: Account, market: Market, trades: list[Trade], target:
         before[lot.ticker] += lot.shares
     after = defaultdict(Decimal, before)
     cash = account.cash + cash_flow
-    sales, buys = [], []
+    sales, buys, gifts = [], [], []
     for trade in trades:
         if trade.shares <= 0 or trade.shares != trade.shares.quantize(SHARE_STEP):
             problems.append(Violation(code="V104", message=f"{trade.action} {trade.ticker}: "
@@ -165,18 +166,23 @@ def build_outcome(account: Account, market: Market, trades: list[Trade], target:
             problems.append(Violation(code="V103", message=f"{trade.ticker}: trade price {trade.price} "
                                       f"is not the as-of price {prices.get(trade.ticker)}"))
             continue
-        if trade.action == "sell":
+        if trade.action in ("sell", "gift"):
             lot = lots.get(trade.lot_id or "")
             if lot is None or lot.ticker != trade.ticker:
-                problems.append(Violation(code="V105", message=f"sale from unknown lot {trade.lot_id}"))
+                problems.append(Violation(code="V105", message=f"{trade.action}: unknown lot {trade.lot_id}"))
                 continue
             remaining[lot.lot_id] -= trade.shares
             if remaining[lot.lot_id] < 0:
+                oversold = -remaining[lot.lot_id]
                 problems.append(Violation(code="V101", span=account.span_of(lot.lot_id), message=f"lot "
-                                          f"{lot.lot_id} ({lot.ticker}) oversold by {-remaining[lot.lot_id]}"))
+                                          f"{lot.lot_id} ({lot.ticker}) oversold by {oversold}"))
             gain = realized_gain(trade.shares, trade.price, lot.basis_per_share)
-            sales.append(LotSale(trade=trade, gain=gain, long_term=is_long_term(lot.acquired, market.as_of)))
+            moved = LotSale(trade=trade, gain=gain, long_term=is_long_term(lot.acquired, market.as_of))
             after[trade.ticker] -= trade.shares
+            if trade.action == "gift":  # leaves in kind: no cash, no realized gain
+                gifts.append(moved)
+                continue
+            sales.append(moved)
             cash += trade.amount
         else:
             buys.append(trade)
@@ -200,7 +206,7 @@ def build_outcome(account: Account, market: Market, trades: list[Trade], target:
                    realized_long_term=lt, estimated_tax=estimated,
                    tracking_error_before=_tracking_error(market, dict(before), account.cash, target),
                    tracking_error_after=_tracking_error(market, dict(after), cash, target),
-                   problems=tuple(problems), groups=dict(market.groups))
+                   problems=tuple(problems), groups=dict(market.groups), gifts=tuple(gifts))
 
 
 def verify(outcome: Outcome, rules: Iterable) -> list[Violation]:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from compiler.check import CheckContext
     from policy_lang.tree_reader import TreeReader
     from policy_lang.yaml_fields import Fields
+    from solver.account import TaxProfile
     from solver.model import AccountModel
     from solver.verify import Outcome, Violation
 
@@ -84,10 +85,18 @@ budget_measure: "short-term" "gains"  -> budget_short_term
 
         if not model.taxable:
             return
+        from decimal import Decimal
+
+        from solver.model import ROUNDING_MARGIN_USD
+
         tax, m = model.account.tax, model.m
         st = m.st_gain + model.fraction(tax.realized_short_term_ytd)
         lt = m.lt_gain + model.fraction(tax.realized_long_term_ytd)
-        limit = model.fraction(rule.amount)
+        # Up to a dollar of room for rounding shares to 6 places after solving, never so much that
+        # doing nothing would break the budget; a budget already spent means "no more this year".
+        ytd = self.before(rule, tax)
+        room = rule.amount - min(ROUNDING_MARGIN_USD, max(rule.amount - ytd, Decimal(0)))
+        limit = model.fraction(max(room, ytd))
         if rule.measure == "short_term":
             model.add(block, "limit", st, upper=limit)
         elif rule.measure == "long_term":
@@ -103,6 +112,18 @@ budget_measure: "short-term" "gains"  -> budget_short_term
             block.tax = pyo.Var(bounds=(0.0, limit))
             block.above_rates = pyo.Constraint(expr=block.tax >= s * st_net + rate_l * lt_net)
             block.above_netted = pyo.Constraint(expr=block.tax >= rate_l * (st_net + lt_net))
+
+    @staticmethod
+    def before(rule: BudgetIR, tax: TaxProfile) -> Decimal:
+        """What the measure stood at before this rebalance (for tax: the model's convex bound)."""
+        from decimal import Decimal
+
+        st, lt = tax.realized_short_term_ytd, tax.realized_long_term_ytd
+        if rule.measure == "tax":
+            st, lt = st - tax.carryforward_short_term, lt - tax.carryforward_long_term
+            return max(Decimal(0), tax.short_term_rate * st + tax.long_term_rate * lt,
+                       tax.long_term_rate * (st + lt))
+        return {"short_term": st, "long_term": lt, "net": st + lt}[rule.measure]
 
     def measured(self, rule: BudgetIR, outcome: Outcome) -> Decimal:
         from solver.tax import net_gains, tax_on
@@ -125,7 +146,7 @@ budget_measure: "short-term" "gains"  -> budget_short_term
         if not outcome.account.is_taxable:
             return []
         used = to_cents(self.measured(rule, outcome))
-        if used > rule.amount:
+        if used > max(rule.amount, to_cents(self.before(rule, outcome.account.tax))):
             return [Violation(code="V208", message=f"{rule.measure.replace('_', '-')} budget of "
                               f"${rule.amount:,} exceeded: ${used:,} this tax year")]
         return []
@@ -134,8 +155,10 @@ budget_measure: "short-term" "gains"  -> budget_short_term
         from solver.tax import to_cents
 
         used = to_cents(self.measured(rule, outcome))
+        tax = outcome.account.tax
+        earlier = to_cents(tax.realized_long_term_ytd + tax.realized_short_term_ytd)
         return [f"{rule.measure.replace('_', '-')} budget: ${used:,} of ${rule.amount:,} used this tax "
-                f"year (including ${to_cents(outcome.account.tax.realized_long_term_ytd + outcome.account.tax.realized_short_term_ytd):,} realized before)"]
+                f"year (including ${earlier:,} realized before)"]
 
     def compare(self, old: BudgetNode, new: BudgetNode) -> Change:
         if old.measure != new.measure:

@@ -112,18 +112,20 @@ cash_clause: "reserve" quantity   -> cash_reserve
         found = []
         if outcome.cash_flow != rule.deposit_usd - rule.withdrawal_usd:
             found.append(Violation(code="V211", message=f"cash flow {outcome.cash_flow} differs from the "
-                                   f"policy's deposit {rule.deposit_usd} less withdrawal {rule.withdrawal_usd}"))
+                                   f"policy's deposit {rule.deposit_usd} less withdrawal "
+                                   f"{rule.withdrawal_usd}"))
         reserve = to_cents(self.reserve(rule, outcome))
         if to_cents(outcome.cash_after) < reserve:
-            found.append(Violation(code="V212", message=f"cash after trades ${to_cents(outcome.cash_after):,} "
-                                   f"is below the reserve of ${reserve:,}"))
+            found.append(Violation(code="V212", message=f"cash after trades "
+                                   f"${to_cents(outcome.cash_after):,} is below the reserve of ${reserve:,}"))
         return found
 
     def explain(self, rule: CashIR, outcome: Outcome) -> list[str]:
         from solver.tax import to_cents
 
+        reserve = to_cents(self.reserve(rule, outcome))
         return [f"cash ${to_cents(outcome.cash_before):,} → ${to_cents(outcome.cash_after):,} "
-                f"(flow ${to_cents(outcome.cash_flow):,}, reserve ${to_cents(self.reserve(rule, outcome)):,})"]
+                f"(flow ${to_cents(outcome.cash_flow):,}, reserve ${reserve:,})"]
 
     def compare(self, old: CashNode, new: CashNode) -> Change:
         if (old.deposit, old.withdraw) != (new.deposit, new.withdraw):

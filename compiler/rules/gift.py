@@ -15,11 +15,17 @@ from policy_lang.ast import Quantity, RuleNode, Unit
 from policy_lang.quantities import format_quantity
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from lark import Tree
+    from pyomo.environ import Block
 
     from compiler.check import CheckContext
     from policy_lang.tree_reader import TreeReader
     from policy_lang.yaml_fields import Fields
+    from solver.lots import Lot
+    from solver.model import AccountModel
+    from solver.verify import Outcome, Violation
 
 
 class GiftNode(RuleNode):
@@ -54,6 +60,78 @@ gift_rule: "gift" quantity ("of" "appreciated" "lots")?
 
     def to_yaml(self, node: GiftNode) -> dict[str, Any]:
         return {"amount": format_quantity(node.amount)}
+
+    # ---- optimizer side -----------------------------------------------------------------------
+    # Giving an appreciated long-term lot to charity deducts its market value and removes its gain
+    # without realizing it, so the best lots to give carry the most gain per dollar. The shares leave
+    # in kind (`AccountModel.transfer_out`: no cash, no realized gain, a smaller account), the amount
+    # is given exactly (to share rounding), and the objective credits the long-term tax each gifted
+    # dollar would otherwise owe when sold (scaled by the tax weight), so the optimiser picks the
+    # highest-gain lots — and, among close calls, those of overweight names, as tracking error decides.
+    # Only lots long-term and above cost on the as-of date qualify: a short-term gift deducts only
+    # its basis, and a lot at a loss is better sold (the loss is then deductible).
+
+    @staticmethod
+    def eligible(lot: Lot, price: Decimal, on: date) -> bool:
+        from solver.tax import is_long_term
+
+        return price > lot.basis_per_share and is_long_term(lot.acquired, on)
+
+    def lower(self, rule: GiftIR, block: Block, model: AccountModel) -> None:
+        import pyomo.environ as pyo
+
+        from policy_lang.diagnostics import TailorError, error
+        from solver.model import linear
+
+        if rule.amount_usd <= 0:
+            return
+        prices = {t: model.market.price(t) for t in model.account.tickers}
+        lots = [x for x, lot in enumerate(model.lots) if self.eligible(lot, prices[lot.ticker], model.as_of)]
+        available = sum((model.lots[x].shares * prices[model.lots[x].ticker] for x in lots), Decimal(0))
+        if available < rule.amount_usd:
+            raise TailorError(error(
+                "S110", f"a gift of ${rule.amount_usd:,} needs appreciated long-term lots worth that much; "
+                f"the account holds ${available:,.2f} of them on {model.as_of}", rule.span,
+                "lower the gift, or give cash instead"))
+        transfer = model.transfer_out(lots, rule.amount_usd)
+        amount = model.fraction(rule.amount_usd)
+        model.add(block, "amount", linear([1.0] * len(lots), [transfer[x] for x in lots]), lower=amount,
+                  upper=amount)
+        if model.taxable:
+            rate = 1e4 * float(model.account.tax.long_term_rate)
+            block.tax_removed = pyo.Expression(expr=linear([rate * float(model.lot_gain[x]) for x in lots],
+                                                           [transfer[x] for x in lots]))
+            model.add_objective(rule.id, -model.m.objective_weight["tax"] * block.tax_removed)
+
+    def verify(self, rule: GiftIR, outcome: Outcome) -> list[Violation]:
+        """Each gifted lot qualifies, and the gift is the amount to within one share-rounding step
+        (a millionth of a share, or one share for whole-share gifts) per gifted lot."""
+        from solver.verify import SHARE_STEP, Violation
+
+        lots = {lot.lot_id: lot for lot in outcome.account.lots}
+        found = [Violation(code="V232", span=outcome.account.span_of(g.trade.lot_id or ""), message=(
+                 f"gave lot {g.trade.lot_id} ({g.trade.ticker}, bought {g.trade.acquired}), which is not an "
+                 f"appreciated long-term lot")) for g in outcome.gifts
+                 if not self.eligible(lots[g.trade.lot_id or ""], g.trade.price, outcome.as_of)]
+        given = sum((g.trade.amount for g in outcome.gifts), Decimal(0))
+        slack = Decimal("0.01")
+        for g in outcome.gifts:
+            slack += g.trade.price * (1 if g.trade.shares % 1 == 0 else 10 * SHARE_STEP)
+        if abs(given - rule.amount_usd) > slack:
+            found.append(Violation(code="V233", message=f"gave ${given:,.2f} of shares, not the "
+                                   f"${rule.amount_usd:,} the gift asks for"))
+        return found
+
+    def explain(self, rule: GiftIR, outcome: Outcome) -> list[str]:
+        from solver.tax import to_cents
+
+        given = to_cents(sum((g.trade.amount for g in outcome.gifts), Decimal(0)))
+        gain = to_cents(sum((g.gain for g in outcome.gifts), Decimal(0)))
+        line = (f"gift: ${given:,} of shares from {len(outcome.gifts)} appreciated long-term lots given "
+                f"in kind, carrying ${gain:,} of unrealized gain")
+        if outcome.account.is_taxable:
+            line += f" (${to_cents(gain * outcome.account.tax.long_term_rate):,} of tax never owed)"
+        return [line]
 
     def compare(self, old: GiftNode, new: GiftNode) -> Change:
         return Change.SAME if old == new else Change.CHANGED

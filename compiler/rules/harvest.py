@@ -17,10 +17,14 @@ from policy_lang.yaml_fields import fail
 
 if TYPE_CHECKING:
     from lark import Tree
+    from pyomo.environ import Block
 
     from compiler.check import CheckContext
     from policy_lang.tree_reader import TreeReader
     from policy_lang.yaml_fields import Fields
+    from solver.lots import Lot
+    from solver.model import AccountModel
+    from solver.verify import Outcome, Violation
 
 _UNITS = (*WEIGHT_UNITS, Unit.USD)
 
@@ -78,6 +82,67 @@ harvest_rule: "harvest" "losses" "over" quantity ("and" quantity)?
         if node.min_loss_usd is not None:
             out["min_loss_usd"] = format_quantity(node.min_loss_usd)
         return out
+
+    # ---- optimizer side -----------------------------------------------------------------------
+    # The base objective already values every realized loss at the account's tax rate, so without
+    # this rule the optimiser harvests any loss whose tax saving beats the tracking error and trading
+    # cost of its replacement — down to losses of a fraction of a percent. The thresholds say which
+    # losses are worth harvesting: a lot below them keeps no tax credit in the objective (its loss is
+    # worth nothing to the optimiser), while a qualifying lot keeps its full credit and is harvested
+    # whenever its saving outweighs the risk of the replacement (risk-aware harvesting; wash-sale and
+    # every other rule still bind). Loss sales below the thresholds are not forbidden: trimming an
+    # overweight name, an exclusion or a cash need may sell such a lot, and a small loss is then still
+    # the cheapest lot to sell. So the rule shapes the objective and has no hard condition to verify;
+    # `explain` reports which qualifying lots were harvested.
+
+    @staticmethod
+    def qualifies(rule: HarvestIR, lot: Lot, price: Decimal) -> bool:
+        """The lot's whole unrealized loss is at least the percentage of its basis and the dollars."""
+        loss = lot.shares * (lot.basis_per_share - price)
+        pct = Decimal(repr(rule.min_loss_pct))
+        return loss > 0 and loss >= rule.min_loss_usd and loss >= pct * lot.cost_basis
+
+    def lower(self, rule: HarvestIR, block: Block, model: AccountModel) -> None:
+        import pyomo.environ as pyo
+
+        from solver.model import linear
+
+        if not model.taxable:
+            return
+        tax, prices = model.account.tax, {t: model.market.price(t) for t in model.account.tickers}
+        small = [x for x, lot in enumerate(model.lots)
+                 if model.lot_gain[x] < 0 and not self.qualifies(rule, lot, prices[lot.ticker])]
+        if not small:
+            return
+        rates = [float(tax.long_term_rate if model.lot_long_term[x] else tax.short_term_rate) for x in small]
+        # The tax saving the base objective credits for these losses, in bp, taken back.
+        block.withheld_credit = pyo.Expression(expr=linear(
+            [-1e4 * r * model.lot_gain[x] for r, x in zip(rates, small, strict=True)],
+            [model.m.sell[x] for x in small]))
+        model.add_objective(rule.id, model.m.objective_weight["tax"] * block.withheld_credit)
+
+    def verify(self, rule: HarvestIR, outcome: Outcome) -> list[Violation]:
+        """Nothing is forbidden (see above): the thresholds shape the objective only."""
+        return []
+
+    def explain(self, rule: HarvestIR, outcome: Outcome) -> list[str]:
+        from solver.tax import to_cents
+
+        if not outcome.account.is_taxable:
+            return ["harvest: not applied (the account is tax-exempt)"]
+        candidates = {lot.lot_id for lot in outcome.account.lots
+                      if self.qualifies(rule, lot, outcome.prices[lot.ticker])}
+        losses = [s for s in outcome.sales if s.gain < 0]
+        harvested = [s for s in losses if s.trade.lot_id in candidates]
+        other = [s for s in losses if s.trade.lot_id not in candidates]
+
+        def total(sales: list) -> Decimal:
+            return to_cents(-sum((s.gain for s in sales), Decimal(0)))
+        line = (f"harvest: {len({s.trade.lot_id for s in harvested})} of {len(candidates)} lots past the "
+                f"thresholds harvested, realizing ${total(harvested):,} of losses")
+        if other:
+            line += f"; {len(other)} smaller losses (${total(other):,}) realized as rebalancing needed"
+        return [line]
 
     def compare(self, old: HarvestNode, new: HarvestNode) -> Change:
         """A higher threshold harvests less: tighter."""

@@ -15,11 +15,18 @@ from policy_lang.quantities import format_quantity
 from policy_lang.yaml_fields import fail
 
 if TYPE_CHECKING:
+    from datetime import date
+    from decimal import Decimal
+
     from lark import Tree
+    from pyomo.environ import Block
 
     from compiler.check import CheckContext
     from policy_lang.tree_reader import TreeReader
     from policy_lang.yaml_fields import Fields
+    from solver.lots import Lot
+    from solver.model import AccountModel
+    from solver.verify import Outcome, Violation
 
 
 class HoldingPeriodNode(RuleNode):
@@ -80,6 +87,62 @@ holding_period_clause: "no" "short-term" "gains"  -> holding_period_no_short_ter
         if node.defer is not None:
             out["defer"] = format_quantity(node.defer)
         return out
+
+    # ---- optimizer side -----------------------------------------------------------------------
+    @staticmethod
+    def held_back(rule: HoldingPeriodIR, lot: Lot, price: Decimal, on: date) -> str | None:
+        """Why this lot may not be sold on `on` at `price` (None: it may). Only gains are held back: a
+        lot at a loss or at cost may always be sold. Long-term means held more than one year."""
+        from solver.tax import days_to_long_term
+
+        if price <= lot.basis_per_share:
+            return None
+        days = days_to_long_term(lot.acquired, on)
+        if days == 0:
+            return None
+        if rule.no_short_term_gains:
+            return f"a short-term gain (long-term in {days} days)"
+        if rule.defer_days is not None and days <= rule.defer_days:
+            return f"a gain that turns long-term in {days} days, within the {rule.defer_days}-day deferral"
+        return None
+
+    def lower(self, rule: HoldingPeriodIR, block: Block, model: AccountModel) -> None:
+        """One row per rule: the held-back lots sell nothing (all sells are non-negative). Tax-exempt
+        accounts realize no taxable gains, so the rule does not apply to them."""
+        from solver.model import linear
+
+        if not model.taxable:
+            return
+        prices = {t: model.market.price(t) for t in {lot.ticker for lot in model.lots}}
+        held = [x for x, lot in enumerate(model.lots)
+                if self.held_back(rule, lot, prices[lot.ticker], model.as_of) is not None]
+        model.add(block, "held_back", linear([1.0] * len(held), [model.m.sell[x] for x in held]), upper=0)
+
+    def verify(self, rule: HoldingPeriodIR, outcome: Outcome) -> list[Violation]:
+        from solver.verify import Violation
+
+        if not outcome.account.is_taxable:
+            return []
+        lots = {lot.lot_id: lot for lot in outcome.account.lots}
+        found = []
+        for sale in outcome.sales:
+            lot = lots[sale.trade.lot_id or ""]
+            why = self.held_back(rule, lot, sale.trade.price, outcome.as_of)
+            if why is not None:
+                found.append(Violation(code="V230", span=outcome.account.span_of(lot.lot_id), message=(
+                    f"sold lot {lot.lot_id} ({lot.ticker}, bought {lot.acquired}) realizing {why}")))
+        return found
+
+    def explain(self, rule: HoldingPeriodIR, outcome: Outcome) -> list[str]:
+        if not rule.no_short_term_gains and rule.defer_days is None:
+            return ["holding period: no restriction"]
+        if not outcome.account.is_taxable:
+            return ["holding period: not applied (the account is tax-exempt)"]
+        held = [lot for lot in outcome.account.lots if self.held_back(
+            rule, lot, outcome.prices[lot.ticker], outcome.as_of) is not None]
+        which = "short-term gains" if rule.no_short_term_gains else \
+            f"gains turning long-term within {rule.defer_days} days"
+        return [f"holding period: {len(held)} lots with {which} kept unsold"]
 
     def default(self) -> HoldingPeriodNode:
         from compiler.check import DEFAULT_SPAN

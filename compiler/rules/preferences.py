@@ -8,6 +8,7 @@ preset, optionally with explicit weights that override it.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from compiler.ir import RuleIR
@@ -18,10 +19,13 @@ from policy_lang.yaml_fields import WORD_PATTERN, fail, suggest
 
 if TYPE_CHECKING:
     from lark import Tree
+    from pyomo.environ import Block
 
     from compiler.check import CheckContext
     from policy_lang.tree_reader import TreeReader
     from policy_lang.yaml_fields import Fields
+    from solver.model import AccountModel
+    from solver.verify import Outcome, Violation
 
 # (tax, tracking, cost): relative weights of the three objective terms.
 PRESETS: dict[str, tuple[float, float, float]] = {
@@ -101,6 +105,37 @@ preferences_weight: "tax" quantity       -> preferences_tax
             if q is not None:
                 out[key] = int(q.value) if q.value == q.value.to_integral_value() else float(q.value)
         return out
+
+    # ---- optimizer side -----------------------------------------------------------------------
+    def lower(self, rule: PreferencesIR, block: Block, model: AccountModel) -> None:
+        """The objective: tax + tracking + trading cost, each in basis points of account value and
+        scaled by its weight. The core prices each term (`AccountModel.tax_cost`, `tracking_penalty`,
+        `trading_cost`) but adds none of them: a checked policy always carries exactly one
+        preferences rule (the balanced default when it says nothing), so the trade-off has one home.
+        The weights go into the model's `objective_weight` Params, so that rules pricing a term in tax
+        units (harvest, gift) scale with the tax weight whichever order the rules are lowered in."""
+        weights = model.m.objective_weight
+        for term, weight, cost in (("tax", rule.tax_weight, model.tax_cost),
+                                   ("tracking", rule.tracking_weight, model.tracking_penalty),
+                                   ("cost", rule.cost_weight, model.trading_cost)):
+            weights[term] = weight
+            model.add_objective(f"{rule.id}.{term}", weights[term] * cost())
+
+    def verify(self, rule: PreferencesIR, outcome: Outcome) -> list[Violation]:
+        """Preferences rank feasible answers; they forbid none, so there is nothing to violate. The
+        figures they trade off are reported by `explain`."""
+        return []
+
+    def explain(self, rule: PreferencesIR, outcome: Outcome) -> list[str]:
+        from solver.tax import to_cents
+
+        name = f"{rule.preset} preset" if rule.preset else "explicit weights"
+        traded = sum((t.amount for t in outcome.buys), Decimal(0)) + sum(
+            (s.trade.amount for s in outcome.sales), Decimal(0))
+        return [f"objective weights tax {rule.tax_weight:g}, tracking {rule.tracking_weight:g}, cost "
+                f"{rule.cost_weight:g} ({name}): estimated tax ${to_cents(outcome.estimated_tax):,}, "
+                f"tracking error {outcome.tracking_error_before:.2%} → {outcome.tracking_error_after:.2%}, "
+                f"${to_cents(traded):,} traded"]
 
     def default(self) -> PreferencesNode:
         from compiler.check import DEFAULT_SPAN

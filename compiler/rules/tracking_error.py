@@ -122,7 +122,8 @@ tracking_error_clause: "at" "most" quantity                -> tracking_error_max
             model.add(block, "limit", model.m.variance, upper=(100.0 * rule.max_te) ** 2)
         for k, band in enumerate(rule.bands):
             if model.ids(band.tickers):
-                model.add(block, f"band_{k}", model.active_of(band.tickers), lower=band.lower, upper=band.upper)
+                model.add(block, f"band_{k}", model.active_of(band.tickers), lower=band.lower,
+                          upper=band.upper)
 
     def verify(self, rule: TrackingErrorIR, outcome: Outcome) -> list[Violation]:
         from solver.verify import TE_TOLERANCE, WEIGHT_TOLERANCE, Violation

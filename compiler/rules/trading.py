@@ -110,10 +110,13 @@ trading_clause: "minimum" "trade" quantity  -> trading_min_trade
     def lower(self, rule: TradingIR, block: Block, model: AccountModel) -> None:
         import pyomo.environ as pyo
 
+        from solver.model import ROUNDING_MARGIN_USD
+
         if rule.whole_shares:
             model.require_whole_shares()
         if rule.min_trade_usd:
-            minimum = model.fraction(rule.min_trade_usd)
+            # A cent above the minimum: shares are rounded down to 6 places after solving.
+            minimum = model.fraction(rule.min_trade_usd + ROUNDING_MARGIN_USD / 100)
             for i in range(len(model.tickers)):
                 model.set_min_buy(i, minimum)
                 if model.held[i] > 0:
@@ -142,8 +145,8 @@ trading_clause: "minimum" "trade" quantity  -> trading_min_trade
             for (action, ticker), amount in sorted(orders.items()):
                 closes = action == "sell" and outcome.shares_after.get(ticker, Decimal(0)) == 0
                 if amount < rule.min_trade_usd and not closes:
-                    found.append(Violation(code="V213", message=f"{action} {ticker} of ${amount:,.2f} is below "
-                                           f"the minimum trade of ${rule.min_trade_usd:,}"))
+                    found.append(Violation(code="V213", message=f"{action} {ticker} of ${amount:,.2f} is "
+                                           f"below the minimum trade of ${rule.min_trade_usd:,}"))
         if rule.whole_shares:
             found += [Violation(code="V214", message=f"{t.action} {t.ticker}: {t.shares} is not whole shares")
                       for t in [*outcome.buys, *(s.trade for s in outcome.sales)] if t.shares % 1 != 0]

@@ -18,11 +18,17 @@ from policy_lang.quantities import format_quantity
 from policy_lang.yaml_fields import fail
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from lark import Tree
+    from pyomo.environ import Block
 
     from compiler.check import CheckContext
     from policy_lang.tree_reader import TreeReader
     from policy_lang.yaml_fields import Fields
+    from solver.account import Account
+    from solver.model import AccountModel
+    from solver.verify import Outcome, Violation
 
 Mode = Literal["immediate", "over_years", "tax_budget"]
 MODES: tuple[str, ...] = ("immediate", "over_years", "tax_budget")
@@ -88,6 +94,81 @@ transition_mode: "immediate"                                    -> transition_im
         if node.budget is not None:
             out["budget"] = format_quantity(node.budget)
         return out
+
+    # ---- optimizer side -----------------------------------------------------------------------
+    # A transition paces the *tax* of moving to the target; how far the portfolio moves within that
+    # pace is the objective's tax/tracking trade-off (preferences), and tracking-error or cap rules
+    # can demand more progress.
+    #   immediate  — no limit beyond the other rules.
+    #   tax_budget — net realized gains of the tax year (realized so far plus this rebalance) at most
+    #                the budget.
+    #   over_years — the same with the budget set to 1/N of the account's embedded net gain at the
+    #                start of the tax year (unrealized now plus realized so far this year): the legacy
+    #                gains are spread evenly over N tax years, and each year recomputes 1/N of what is
+    #                left — the remaining gap closes by 1/N a year, as a cap's glide path does.
+    # Gains realized earlier in the year cannot be undone: once they exceed the year's allowance the
+    # rebalance realizes no further net gain (it may still harvest losses). Tax-exempt accounts have
+    # no gains to pace.
+
+    @staticmethod
+    def embedded_gain(account: Account, prices: Mapping[str, Decimal]) -> Decimal:
+        """Net unrealized gain of all lots plus net gains realized so far this tax year, exact."""
+        unrealized = sum((lot.shares * (prices[lot.ticker] - lot.basis_per_share) for lot in account.lots),
+                         Decimal(0))
+        return unrealized + account.tax.realized_short_term_ytd + account.tax.realized_long_term_ytd
+
+    def allowance(self, rule: TransitionIR, account: Account,
+                  prices: Mapping[str, Decimal]) -> Decimal | None:
+        """Net realized gains allowed this tax year (None: no limit)."""
+        if rule.mode == "tax_budget" and rule.budget_usd is not None:
+            return rule.budget_usd
+        if rule.mode == "over_years" and rule.years:
+            return max(self.embedded_gain(account, prices), Decimal(0)) / rule.years
+        return None
+
+    @staticmethod
+    def room(allowance: Decimal, account: Account) -> Decimal:
+        """Net gain this rebalance may still realize: the allowance less this year's, never below 0."""
+        used = account.tax.realized_short_term_ytd + account.tax.realized_long_term_ytd
+        return max(allowance - used, Decimal(0))
+
+    def lower(self, rule: TransitionIR, block: Block, model: AccountModel) -> None:
+        prices = {t: model.market.price(t) for t in model.account.tickers}
+        allowance = self.allowance(rule, model.account, prices)
+        if allowance is None or not model.taxable:
+            return
+        room = model.fraction(self.room(allowance, model.account))
+        model.add(block, "net_gains", model.m.st_gain + model.m.lt_gain, upper=room)
+
+    def verify(self, rule: TransitionIR, outcome: Outcome) -> list[Violation]:
+        from solver.tax import to_cents
+        from solver.verify import Violation
+
+        allowance = self.allowance(rule, outcome.account, outcome.prices)
+        if allowance is None or not outcome.account.is_taxable:
+            return []
+        room = to_cents(self.room(allowance, outcome.account))
+        realized = to_cents(outcome.realized_short_term + outcome.realized_long_term)
+        if realized > room:
+            return [Violation(code="V231", message=f"realized ${realized:,} of net gains; this year's "
+                              f"transition allowance of ${to_cents(allowance):,} leaves ${room:,}")]
+        return []
+
+    def explain(self, rule: TransitionIR, outcome: Outcome) -> list[str]:
+        from solver.tax import to_cents
+
+        moved = f"tracking error {outcome.tracking_error_before:.2%} → {outcome.tracking_error_after:.2%}"
+        allowance = self.allowance(rule, outcome.account, outcome.prices)
+        if allowance is None:
+            return [f"transition immediate: {moved}"]
+        if rule.mode == "tax_budget":
+            pace = f"within a ${rule.budget_usd:,} tax budget"
+        else:
+            embedded = to_cents(self.embedded_gain(outcome.account, outcome.prices))
+            pace = f"over {rule.years} years (1/{rule.years} of the ${embedded:,} embedded net gain)"
+        used = to_cents(outcome.ytd_short_term + outcome.ytd_long_term)
+        return [f"transition {pace}: ${used:,} of ${to_cents(allowance):,} net gains used this tax year; "
+                f"{moved}"]
 
     def default(self) -> TransitionNode:
         from compiler.check import DEFAULT_SPAN

@@ -161,19 +161,20 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
         found = []
         for ticker, on in outcome.recent_loss_sales(rule.window_days):
             for t in outcome.bought(group_of.get(ticker, (ticker,))):
-                found.append(Violation(code="V217", message=f"bought {t.ticker} within {rule.window_days} days "
-                                       f"of the loss sale of {ticker} on {on}"))
+                found.append(Violation(code="V217", message=f"bought {t.ticker} within {rule.window_days} "
+                                       f"days of the loss sale of {ticker} on {on}"))
         recent = outcome.recent_purchases(rule.window_days)
         for sale in outcome.sales:
             if sale.gain >= 0:
                 continue
             group = group_of.get(sale.trade.ticker, (sale.trade.ticker,))
-            found += [Violation(code="V218", message=f"loss sale of lot {sale.trade.lot_id} ({sale.trade.ticker}) "
-                                f"within {rule.window_days} days of buying {t} on {on}")
+            found += [Violation(code="V218", message=f"loss sale of lot {sale.trade.lot_id} "
+                                f"({sale.trade.ticker}) within {rule.window_days} days of buying {t} on {on}")
                       for t, on in recent if t in group]
             if group in bought_now:
                 found.append(Violation(code="V219", message=f"lot {sale.trade.lot_id} of {sale.trade.ticker} "
-                                       f"sold at a loss while {', '.join(group)} is bought in the same rebalance"))
+                                       f"sold at a loss while {', '.join(group)} is bought in the same "
+                                       "rebalance"))
         return found
 
     def explain(self, rule: WashSaleIR, outcome: Outcome) -> list[str]:

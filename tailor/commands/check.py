@@ -27,13 +27,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def policy_files(names: list[str]) -> list[str]:
-    from policy_lang.load import POLICY_SUFFIXES
+    from policy_lang.load import is_policy_file
     found: list[str] = []
     for name in names:
         path = Path(name)
         if path.is_dir():
-            found.extend(sorted(str(p) for p in path.rglob("*") if p.suffix in POLICY_SUFFIXES
-                                and p.is_file()))
+            found.extend(sorted(str(p) for p in path.rglob("*") if is_policy_file(p)))
         else:
             found.append(name)
     return found

@@ -43,6 +43,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
+        source_path = Path(args.file)
+        mode = source_path.stat().st_mode & 0o777 if source_path.is_file() else 0o644
+        os.chmod(temp, mode)  # mkstemp creates 0600; keep the policy's own permissions
         os.replace(temp, out)
     finally:
         if os.path.exists(temp):

@@ -1,7 +1,8 @@
 """`tailor rebalance` — rebalance one account under a policy: verified lot-level trades.
 
-    tailor rebalance --policy policies/clients/smith.tailor --account examples/accounts/index_2012/account.yaml
-                     [--as-of 2021-04-21] [--out out/smith] [--time-limit 60] [--gap 0.001]
+    tailor rebalance --policy policies/clients/faith_esg_family.tailor
+                     --account examples/accounts/index_2012/account.yaml
+                     [--as-of 2021-04-21] [--out out/esg] [--time-limit 60] [--gap 0.001]
 
 Prints a summary table. With --out, writes DIR/trades.csv and DIR/result.json (schema
 tailor.result/1), atomically. Trades that fail the independent verifier are never written: the
@@ -42,7 +43,8 @@ def _as_of(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise TailorError(error("A111", f"--as-of: {text!r} is not a date", hint="write YYYY-MM-DD")) from None
+        raise TailorError(error("A111", f"--as-of: {text!r} is not a date",
+                                hint="write YYYY-MM-DD")) from None
 
 
 def _refusal(result: object) -> list[Diagnostic]:
@@ -78,8 +80,8 @@ def run(args: argparse.Namespace) -> int:
     console = Console()
     render_summary(result, console, timings)
     if result.summary is None:
-        raise TailorError(error("S101", f"no trades satisfy the policy (solver status: {result.solve.status})",
-                                policy.rules[0].span if policy.rules else None,
+        raise TailorError(error("S101", f"no trades satisfy the policy {', '.join(policy.sources)} "
+                                f"for {account.account_id} (solver status: {result.solve.status})", None,
                                 "relax a rule or raise --time-limit; `tailor explain` will name the "
                                 "conflicting rules"))
     if not result.verified:

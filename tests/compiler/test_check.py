@@ -110,3 +110,13 @@ def test_a_parsed_policy_compiles_like_its_file(tmp_path: Path) -> None:
     text = "cap AAPL at 10%\n"
     assert compile_policy(parse_text(text, str(tmp_path / "x.tailor"))).policy_hash == \
         compile_text(text, tmp_path).policy_hash
+
+
+def test_held_away_file(tmp_path: Path) -> None:
+    (tmp_path / "away.csv").write_text("Ticker,shares\nnvda,10\nAMZN,5\n\n", encoding="utf-8")
+    (rule,) = compile_text('restrict buying held away file "away.csv"\n', tmp_path).of_kind("restrict_buying")
+    assert rule.tickers == ("AMZN", "NVDA")  # type: ignore[attr-defined]
+    (tmp_path / "bad.csv").write_text("symbol\nNVDA\n", encoding="utf-8")
+    assert codes('restrict buying held away file "bad.csv"\n', tmp_path) == ["P309"]
+    (tmp_path / "typo.csv").write_text("ticker\nNVDAA\n", encoding="utf-8")
+    assert codes('restrict buying held away file "typo.csv"\n', tmp_path) == ["P301"]

@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from compiler.check import compile_policy
-from policy_lang.load import parse_file
+from policy_lang.load import is_policy_file, parse_file
 from tailor.cli import main
 
 POLICIES = Path(__file__).resolve().parents[2] / "policies"
 DSL_FILES = sorted(POLICIES.rglob("*.tailor"))
+YAML_FILES = sorted(p for p in POLICIES.rglob("*.yaml") if is_policy_file(p))
 CLIENTS = ("executive", "faith_esg_family", "legacy_three_year", "zero_gains", "retiree_cash",
            "gift_appreciated")
 
@@ -69,7 +70,9 @@ def test_fmt_converts_and_writes_atomically(tmp_path: Path, capsys: pytest.Captu
     source.write_text("cap   AAPL at 10%\nexclude MO,PM\n", encoding="utf-8")
     assert main(["fmt", str(source)]) == 0
     assert capsys.readouterr().out == "cap AAPL at 10%\nexclude MO, PM\n"
+    source.chmod(0o640)
     assert main(["fmt", str(source), "--to", "yaml", "--write"]) == 0
+    assert (tmp_path / "p.yaml").stat().st_mode & 0o777 == 0o640
     assert parse_file(str(tmp_path / "p.yaml")) == parse_file(str(source))
     assert capsys.readouterr().out == f"wrote {tmp_path / 'p.yaml'}\n"
     commented = tmp_path / "c.tailor"
@@ -105,3 +108,15 @@ def test_diff_against_a_git_revision(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "tightened budget-long-term" in capsys.readouterr().out
     assert main(["diff", f"git:NOPE:{policy}", str(policy)]) == 1
     assert "P003" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("path", DSL_FILES + YAML_FILES,
+                         ids=lambda p: str(p.relative_to(POLICIES)))
+def test_library_is_in_canonical_form_comments_included(path: Path) -> None:
+    from policy_lang.comments import collect
+    from policy_lang.formatter import format_dsl, format_yaml
+
+    source = path.read_text(encoding="utf-8")
+    policy = parse_file(str(path))
+    formatted = (format_dsl if path.suffix == ".tailor" else format_yaml)(policy, collect(source, policy))
+    assert formatted == source

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from compiler.check import compile_policy
 from policy_lang.diagnostics import TailorError
-from policy_lang.load import parse_text
+from policy_lang.load import is_policy_file, parse_text
 
 POLICY_ROOT = Path(__file__).resolve().parents[2] / "policies"
 # Fragments that stress the lexer and both syntaxes: units, quotes, YAML indicators, unicode.
@@ -22,7 +22,7 @@ PIECES = ("%", "$", "bps", " years", " days", "-", "+", ",", ":", '"', "'", "\\"
 def seed_texts() -> list[tuple[str, str]]:
     """(text, file name) of every shipped policy, both syntaxes."""
     return [(p.read_text(encoding="utf-8"), str(p)) for p in sorted(POLICY_ROOT.rglob("*"))
-            if p.suffix in (".tailor", ".yaml")]
+            if is_policy_file(p)]
 
 
 def mutate(text: str, rng: random.Random) -> str:

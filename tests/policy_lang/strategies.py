@@ -4,8 +4,6 @@ Shared by the round-trip property tests and benchmarks/bench_policy.py (fuzz cou
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from hypothesis import strategies as st
 
 from compiler.rules.budget import MEASURES, BudgetNode
@@ -121,5 +119,3 @@ policies = st.builds(
     PolicyFile, file=st.just("<generated>"), span=st.just(SPAN), name=st.none() | text,
     layer=st.none() | st.sampled_from(LAYERS), extends=st.lists(_texts(), max_size=2).map(tuple),
     rules=st.lists(rules, max_size=8).map(tuple))
-
-ZERO = Decimal(0)

@@ -4,8 +4,10 @@ converting between the syntaxes preserves the policy."""
 from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from policy_lang.ast import PolicyFile
+from policy_lang.comments import collect
 from policy_lang.formatter import format_dsl, format_yaml
 from policy_lang.load import parse_text
 from tests.policy_lang.strategies import policies
@@ -34,3 +36,21 @@ def test_conversion_is_stable(policy: PolicyFile) -> None:
     dsl = format_dsl(policy)
     via_yaml = parse_text(format_yaml(parse_text(dsl, "a.tailor")), "b.yaml")
     assert format_dsl(via_yaml) == dsl
+
+
+@SETTINGS
+@given(policies, st.lists(st.tuples(st.integers(0, 40), st.sampled_from(["# a", "# b: c", "# 'q' \"#\""])),
+                          max_size=6))
+def test_comments_survive_formatting_without_changing_the_policy(policy: PolicyFile,
+                                                                 inserts: list[tuple[int, str]]) -> None:
+    """Comments put anywhere between statements are kept by `fmt`, in both syntaxes, and the
+    formatted text still parses to the same policy."""
+    lines = format_dsl(policy).splitlines()
+    for position, comment in inserts:
+        lines.insert(min(position, len(lines)), comment)
+    source = "\n".join(lines) + "\n"
+    parsed = parse_text(source, "c.tailor")
+    comments = collect(source, parsed)
+    for text, name in ((format_dsl(parsed, comments), "o.tailor"), (format_yaml(parsed, comments), "o.yaml")):
+        assert parse_text(text, name) == policy
+        assert sorted(c for c in text.splitlines() if c.startswith("#")) == sorted(c for _, c in inserts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,8 +18,9 @@ from compiler.rules.wash_sale import WashSaleIR
 from policy_lang.diagnostics import Span
 from solver.account import Account
 from solver.account_files import load_account
+from solver.lots import Lot
 from solver.market import Market
-from tests.solver import fixtures
+from solver.rebalance import Plan, plan
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "accounts"
@@ -47,9 +49,12 @@ def policy(*rules: RuleIR) -> CompiledPolicy:
                           rules=tuple(merged))
 
 
+AS_OF = date(2021, 4, 21)
+
+
 @pytest.fixture(scope="session")
 def market() -> Market:
-    return fixtures.market()
+    return Market.load(AS_OF)
 
 
 @pytest.fixture(scope="session")
@@ -72,9 +77,22 @@ def preferences_lowering(monkeypatch: pytest.MonkeyPatch) -> None:
     if type(kind).lower is not RuleKind.lower:
         return
 
-    def lower(rule, block, model) -> None:  # noqa: ANN001 - mirrors RuleKind.lower
+    def lower(rule, block, model) -> None:
         model.add_objective(rule.id, rule.tax_weight * model.tax_cost()
                             + rule.tracking_weight * model.tracking_penalty()
                             + rule.cost_weight * model.trading_cost())
 
     monkeypatch.setattr(type(kind), "lower", lambda self, rule, block, model: lower(rule, block, model))
+
+
+def run(account: Account, market: Market, *rules: RuleIR, with_defaults: bool = True) -> Plan:
+    """Rebalance `account` under the default rules plus `rules`; the result must verify."""
+    compiled = policy(*rules) if with_defaults else CompiledPolicy(
+        name="test", policy_hash="0" * 64, sources=(), rules=tuple(rules))
+    outcome = plan(account, compiled, market)
+    assert outcome.result.verified, outcome.result.violations
+    return outcome
+
+
+def with_lots(account: Account, *lots: Lot) -> Account:
+    return account.model_copy(update={"lots": (*account.lots, *lots)})

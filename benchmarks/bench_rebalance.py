@@ -1,0 +1,243 @@
+"""Rebalance benchmark: S&P 500 accounts with 2,000 and 10,000 lots under a policy using every rule kind.
+
+Prints, per account: time to parse+check+compile the policy, load the account, build the Pyomo model
+and lower the rules, hand it to HiGHS, solve (all rounds), verify; the MIP gap reached. Then, in the
+same run, the base model (every rebalance's rows: holdings, cash, gains, turnover, factor exposures,
+variance with its tangent cuts) built through Pyomo and built directly as numpy/scipy arrays passed
+to highspy, both solved by the same LP rounds: the ratio is the cost of the Pyomo layer.
+
+    .venv/bin/python benchmarks/bench_rebalance.py [--repeat 3]
+
+One core: HiGHS runs single-threaded. Figures are the best of --repeat runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import highspy
+import numpy as np
+from scipy import sparse
+
+from compiler.check import compile_policy
+from solver.account_files import load_account
+from solver.handoff import INF, compile_to_highs
+from solver.market import Market
+from solver.model import TRACKING_BP_PER_PCT2, TRADING_COST_BP, AccountModel
+from solver.rebalance import plan
+from solver.tracking import TrackingColumns, initial_tangents, refine
+
+ROOT = Path(__file__).resolve().parents[1]
+AS_OF = date(2021, 4, 21)
+ACCOUNTS = ("sp500_2000", "sp500_10000")
+POLICY = """policy "Benchmark: every rule kind"
+target sp500 tilt sector "Information Technology" +1%
+exclude category tobacco sell as budget allows
+restrict buying competitors of JPM
+restrict selling lots "{lot}"
+cap AAPL at 6%
+budget long-term gains $250k per year
+tracking error at most 2%
+harvest losses over 5% and $500
+wash sale window 30 days scope household group GOOG, GOOGL
+holding period defer 31 days
+trading minimum trade $250 max turnover 20%
+cash reserve 1%
+transition over 3 years
+gift $10k
+preferences balanced
+"""
+
+
+def best_of(repeat: int, work):  # a timing helper: (best time, last result)
+    times, result = [], None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = work()
+        times.append(time.perf_counter() - started)
+    return min(times), result
+
+
+def full_policy(name: str, market: Market, repeat: int) -> dict[str, object]:
+    account_path = ROOT / "examples" / "accounts" / name / "account.yaml"
+    load_time, account = best_of(repeat, lambda: load_account(account_path))
+    with tempfile.TemporaryDirectory() as folder:
+        policy_path = Path(folder) / "every_rule.tailor"
+        policy_path.write_text(POLICY.format(lot=account.lots[0].lot_id))
+        # The first compile in a process (later ones hit the loaded grammar and master).
+        compile_time, policy = best_of(1, lambda: compile_policy(policy_path))
+    from compiler.rules import RULE_KINDS
+
+    assert {r.kind for r in policy.rules} == set(RULE_KINDS), "the policy must use every rule kind"
+    runs = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        outcome = plan(account, policy, market)
+        runs.append((time.perf_counter() - started, outcome))
+    total, outcome = min(runs, key=lambda r: r[0])
+    result = outcome.result
+    return {"account": name, "lots": len(account.lots), "load": load_time, "policy": compile_time,
+            **outcome.timings, "engine": total, "end_to_end": load_time + compile_time + total,
+            "status": result.solve.status, "gap": result.solve.mip_gap, "verified": result.verified,
+            "rounds": result.solve.tangent_rounds,
+            "lazy": f"{outcome.solution.lazy_active}/{outcome.solution.lazy_total}",
+            "trades": len(result.trades)}
+
+
+def _lp_rounds(highs: highspy.Highs, cols: TrackingColumns) -> tuple[float, int]:
+    rounds = 0
+    while True:
+        rounds += 1
+        highs.run()
+        _, added = refine(_Handle(highs), cols, np.asarray(highs.getSolution().col_value), 0.005)
+        if not added:
+            return highs.getInfo().objective_function_value, rounds
+
+
+class _Handle:
+    """What the tangent functions need of a compiled model: its HiGHS instance."""
+
+    def __init__(self, highs: highspy.Highs):
+        self.highs = highs
+
+
+def _configure(highs: highspy.Highs) -> None:
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("threads", 1)
+    highs.setOptionValue("primal_feasibility_tolerance", 1e-9)
+
+
+def base_through_pyomo(model_factory) -> tuple[float, float, float, float]:
+    started = time.perf_counter()
+    model = model_factory()
+    built = time.perf_counter()
+    compiled = compile_to_highs(model.m)
+    _configure(compiled.highs)
+    handed = time.perf_counter()
+    from solver.tracking import tracking_columns
+
+    cols = tracking_columns(model, compiled)
+    initial_tangents(compiled, cols, model.held - cols.target)
+    objective, _ = _lp_rounds(compiled.highs, cols)
+    return built - started, handed - built, time.perf_counter() - handed, objective
+
+
+def base_direct(model: AccountModel) -> tuple[float, float, float]:
+    """The same base model as numpy/scipy arrays: columns [sell | buy | weight | cash, st, lt, traded |
+    factor | q | h | variance], rows [holding | cash | st | lt | traded | factor | variance]."""
+    started = time.perf_counter()
+    n, lots, k = len(model.tickers), len(model.lots), model.risk.loadings.shape[1]
+    sell, buy, weight = 0, lots, lots + n
+    cash, st, lt, traded = lots + 2 * n, lots + 2 * n + 1, lots + 2 * n + 2, lots + 2 * n + 3
+    factor, q = traded + 1, traded + 1 + k
+    h, variance = q + n, q + n + k
+    ncols = variance + 1
+    short = ~model.lot_long_term
+    loadings = 100.0 * model.risk.loadings
+    lot_ids, ids = np.arange(lots), np.arange(n)
+    blocks = [  # (row, col, value)
+        (model.lot_ticker, sell + lot_ids, np.ones(lots)), (ids, buy + ids, -np.ones(n)),
+        (ids, weight + ids, np.ones(n)),
+        (np.full(n + lots + 1, n), np.r_[cash, buy + ids, sell + lot_ids],
+         np.r_[1.0, np.ones(n), -np.ones(lots)]),
+        (np.full(lots + 1, n + 1), np.r_[st, sell + lot_ids],
+         np.r_[1.0, np.where(short, -model.lot_gain, 0.0)]),
+        (np.full(lots + 1, n + 2), np.r_[lt, sell + lot_ids],
+         np.r_[1.0, np.where(short, 0.0, -model.lot_gain)]),
+        (np.full(n + lots + 1, n + 3), np.r_[traded, buy + ids, sell + lot_ids],
+         np.r_[1.0, -np.ones(n + lots)]),
+        (n + 4 + np.repeat(np.arange(k), n + 1),
+         np.concatenate([np.r_[factor + j, weight + ids] for j in range(k)]),
+         np.concatenate([np.r_[1.0, -loadings[:, j]] for j in range(k)])),
+        (np.full(n + k + 1, n + 4 + k), np.r_[variance, q + ids, h + np.arange(k)],
+         np.r_[1.0, -np.ones(n + k)]),
+    ]
+    rows = np.concatenate([b[0] for b in blocks])
+    cols_ = np.concatenate([b[1] for b in blocks])
+    vals = np.concatenate([b[2] for b in blocks])
+    matrix = sparse.csc_array((vals, (rows, cols_)), shape=(n + 5 + k, ncols))
+    matrix.eliminate_zeros()
+    target = model.target_weights
+    rhs = np.r_[model.held, float(model.account.cash) / model.value, 0.0, 0.0, 0.0, -loadings.T @ target, 0.0]
+    lower = np.zeros(ncols)
+    lower[[st, lt]] = -INF
+    lower[factor:factor + k] = -INF
+    upper = np.full(ncols, INF)
+    upper[sell:sell + lots] = model.lot_value
+    upper[buy:buy + n] = 1.0
+    tax = model.account.tax
+    cost = np.zeros(ncols)
+    cost[st], cost[lt] = 1e4 * float(tax.short_term_rate), 1e4 * float(tax.long_term_rate)
+    cost[traded], cost[variance] = TRADING_COST_BP, TRACKING_BP_PER_PCT2
+    highs = highspy.Highs()
+    _configure(highs)
+    highs.passModel(ncols, len(rhs), matrix.nnz, 1, 1, 0.0, cost, lower, upper, rhs, rhs,
+                    matrix.indptr.astype(np.int32), matrix.indices.astype(np.int32), matrix.data,
+                    np.zeros(ncols, dtype=np.int32))
+    built = time.perf_counter()
+    cols = TrackingColumns(weight=(weight + ids).astype(np.int32),
+                           factor=(factor + np.arange(k)).astype(np.int32),
+                           q=(q + ids).astype(np.int32), h=(h + np.arange(k)).astype(np.int32),
+                           specific=1e4 * model.risk.specific_var, target=target, loadings=loadings)
+    initial_tangents(_Handle(highs), cols, model.held - target)
+    objective, _ = _lp_rounds(highs, cols)
+    return built - started, time.perf_counter() - built, objective
+
+
+def base_comparison(name: str, market: Market, repeat: int) -> dict[str, object]:
+    account = load_account(ROOT / "examples" / "accounts" / name / "account.yaml")
+
+    def factory() -> AccountModel:
+        model = AccountModel([account], market)
+        model.set_target(market.benchmarks["sp500"])
+        model.add_objective("tax", model.tax_cost())
+        model.add_objective("tracking", model.tracking_penalty())
+        model.add_objective("cost", model.trading_cost())
+        model.finish()
+        return model
+
+    pyomo = min((base_through_pyomo(factory) for _ in range(repeat)), key=lambda r: sum(r[:3]))
+    data = factory()
+    direct = min((base_direct(data) for _ in range(repeat)), key=lambda r: sum(r[:2]))
+    assert abs(pyomo[3] - direct[2]) <= 1e-6 * max(1.0, abs(direct[2])), (pyomo[3], direct[2])
+    return {"account": name, "pyomo_build": pyomo[0], "pyomo_handoff": pyomo[1], "pyomo_solve": pyomo[2],
+            "direct_build": direct[0], "direct_solve": direct[1],
+            "ratio": sum(pyomo[:3]) / sum(direct[:2]), "objective": direct[2]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    print(f"machine: {platform.machine()} {platform.processor() or ''} python {platform.python_version()}, "
+          f"HiGHS {highspy.Highs().version()}, 1 thread")
+    started = time.perf_counter()
+    market = Market.load(AS_OF)
+    print("market data load (prices, index weights, risk model; cached): "
+          f"{time.perf_counter() - started:.2f}s")
+    print("\nfull policy (every rule kind), best of", args.repeat)
+    print(f"{'account':<12} {'lots':>6} {'load':>6} {'policy':>7} {'build':>6} {'handoff':>8} "
+          f"{'solve':>6} {'verify':>7} {'engine':>7} {'total':>6}  status   gap      rounds lazy    trades")
+    for name in ACCOUNTS:
+        r = full_policy(name, market, args.repeat)
+        print(f"{r['account']:<12} {r['lots']:>6} {r['load']:>6.2f} {r['policy']:>7.2f} "
+              f"{r['build']:>6.2f} {r['handoff']:>8.2f} {r['solve']:>6.2f} {r['verify']:>7.2f} "
+              f"{r['engine']:>7.2f} {r['end_to_end']:>6.2f}  {r['status']:<8} {r['gap']:<8.4%} "
+              f"{r['rounds']:>6} {r['lazy']:<7} {r['trades']:>6}  verified={r['verified']}")
+    print("\nbase model: Pyomo (build + hand-off) vs numpy arrays straight into highspy; same LP rounds")
+    print(f"{'account':<12} {'pyomo build':>11} {'handoff':>8} {'solve':>6} | {'direct build':>12} "
+          f"{'solve':>6} | {'ratio':>5}")
+    for name in ACCOUNTS:
+        r = base_comparison(name, market, args.repeat)
+        print(f"{r['account']:<12} {r['pyomo_build']:>11.3f} {r['pyomo_handoff']:>8.3f} "
+              f"{r['pyomo_solve']:>6.3f} | {r['direct_build']:>12.3f} {r['direct_solve']:>6.3f} | "
+              f"{r['ratio']:>5.2f}")
+
+
+if __name__ == "__main__":
+    main()

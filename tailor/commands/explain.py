@@ -1,0 +1,110 @@
+"""`tailor explain` — why each trade, what each rule costs, and which rules conflict.
+
+    tailor explain --policy policies/clients/gift_appreciated.tailor \\
+                   --account examples/accounts/index_2012/account.yaml [--as-of 2021-04-21]
+                   [--format text|json] [--relax] [--out DIR]
+
+Rebalances like `tailor rebalance`, then explains the plan from the model: the rules and objective
+terms behind every trade, overweight lots kept and why, each rule's binding status and price. When
+no trades satisfy the policy, names the smallest set of rules that cannot hold together and how much
+each must give; `--relax` then also shows the nearest feasible plan (and writes it with --out).
+JSON output follows the schema `tailor.explanation/1`. Exit 0 when the plan was explained.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from policy_lang.diagnostics import TailorError, error
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    from solver.solve import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT
+    from tailor.commands.rebalance import DEFAULT_AS_OF
+
+    parser = subparsers.add_parser(
+        "explain",
+        help="explain a rebalance: reasons, rule prices, conflicts",
+        description=__doc__.splitlines()[0],
+    )
+    parser.add_argument("--policy", required=True, metavar="P", help="policy file (.tailor or .yaml)")
+    parser.add_argument("--account", required=True, metavar="A", help="account.yaml")
+    parser.add_argument(
+        "--as-of",
+        default=DEFAULT_AS_OF,
+        metavar="DATE",
+        help=f"trade date, YYYY-MM-DD (default {DEFAULT_AS_OF})",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="rich tables (text, default) or JSON (schema tailor.explanation/1)",
+    )
+    parser.add_argument(
+        "--relax",
+        action="store_true",
+        help="when the policy cannot be met, also show the nearest feasible plan",
+    )
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        help="write explanation.json here (and, with --relax, the relaxed trades.csv and result.json)",
+    )
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=DEFAULT_TIME_LIMIT,
+        metavar="S",
+        help=f"solver time limit in seconds (default {DEFAULT_TIME_LIMIT:g})",
+    )
+    parser.add_argument(
+        "--gap",
+        type=float,
+        default=DEFAULT_MIP_GAP,
+        metavar="G",
+        help=f"relative MIP gap (default {DEFAULT_MIP_GAP:g})",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from compiler.check import compile_policy
+    from solver.account_files import load_account
+    from solver.explain import explain, relaxed_plan
+    from solver.explain.render import print_rich
+    from solver.market import Market
+    from solver.outputs import render_summary, write_atomic, write_result
+    from solver.rebalance import RebalanceOptions, plan
+    from tailor.commands.rebalance import _as_of
+
+    if args.time_limit <= 0 or not 0 <= args.gap < 1:
+        raise TailorError(error("A112", "--time-limit must be positive and --gap in [0, 1)"))
+    as_of = _as_of(args.as_of)
+    policy = compile_policy(args.policy)
+    account = load_account(args.account)
+    market = Market.load(as_of)
+    solved = plan(account, policy, market, RebalanceOptions(time_limit=args.time_limit, mip_gap=args.gap))
+    explanation = explain(solved, policy)
+    console = Console(file=sys.stdout)
+    if args.format == "json":
+        sys.stdout.write(explanation.to_json())
+    else:
+        print_rich(explanation, console)
+    out = Path(args.out) if args.out else None
+    if out is not None:
+        write_atomic(out / "explanation.json", explanation.to_json())
+    if args.relax and explanation.conflict is not None:
+        relaxed = relaxed_plan(solved, policy)
+        if args.format == "text":
+            console.print("[bold]Nearest feasible plan[/bold] (gives up what is listed below)")
+            render_summary(relaxed, console)
+            for v in relaxed.violations:
+                console.print(f"  gives up {v.rule_id}: {v.message}")
+        if out is not None:
+            write_result(relaxed, out)
+    return 0

@@ -1,0 +1,80 @@
+"""Which rules conflict: elastic mode, an irreducible set of rules, and the nearest feasible plan."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from solver.account import Account
+from solver.explain import explain, relaxed_plan
+from solver.explain.elastic import ElasticModel
+from solver.handoff import INF
+from solver.market import Market
+from solver.rebalance import plan
+from tests.explain.conftest import budget, cap, exclude, policy
+
+# JPM is ~24% of the legacy portfolio with large long-term gains: a 5% cap needs them realized.
+RULES = (
+    cap("cap-jpm", "JPM", 0.05, 5),
+    budget("budget-lt", "long_term", 0, 6),
+    exclude("no-xom", ("XOM",), 7),
+)
+
+
+@pytest.fixture(scope="module")
+def infeasible(legacy: Account, market: Market):
+    compiled = policy(*RULES)
+    solved = plan(legacy, compiled, market)
+    assert solved.result.solve.status == "infeasible"
+    return solved, compiled
+
+
+def test_conflict_names_exactly_the_rules_that_cannot_hold_together(infeasible) -> None:
+    solved, compiled = infeasible
+    conflict = explain(solved, compiled).conflict
+    assert conflict is not None
+    assert set(conflict.rules) == {"cap-jpm", "budget-lt"}
+    assert "`cap-jpm` (policies/example.tailor:5)" in conflict.text
+    assert "`budget-lt` (policies/example.tailor:6)" in conflict.text
+
+
+def test_each_conflicting_rule_is_enough_to_give_and_says_how_far(infeasible) -> None:
+    solved, compiled = infeasible
+    relaxations = {r.rule_id: r for r in explain(solved, compiled).conflict.relaxations}
+    assert all(r.feasible_alone and r.slack > 0 for r in relaxations.values())
+    assert any("above its cap of 5.0000%" in n for n in relaxations["cap-jpm"].needs)
+    assert any(n.startswith("long-term budget of $0 exceeded") for n in relaxations["budget-lt"].needs)
+
+
+def test_the_conflict_is_irreducible(infeasible, legacy: Account, market: Market) -> None:
+    """Independently of elastic mode: each rule alone holds, and the pair does not."""
+    solved, compiled = infeasible
+    rules = set(explain(solved, compiled).conflict.rules)
+    for dropped in rules:
+        kept = [r for r in RULES if r.id != dropped]
+        assert plan(legacy, policy(*kept), market).result.solve.status == "optimal"
+
+
+def test_relaxed_plan_gives_up_only_conflicting_rules(infeasible) -> None:
+    solved, compiled = infeasible
+    relaxed = relaxed_plan(solved, compiled)
+    assert relaxed.summary is not None and relaxed.solve.status == "relaxed"
+    given_up = {v.rule_id for v in relaxed.violations}
+    assert given_up and given_up <= {"cap-jpm", "budget-lt"}
+    assert not any(t.ticker == "XOM" and t.action == "buy" for t in relaxed.trades)
+    held_xom = [t for t in relaxed.trades if t.ticker == "XOM" and t.action == "sell"]
+    assert held_xom  # the satisfiable exclusion still sells XOM
+
+
+def test_slack_goes_on_every_bounded_row_of_every_rule_block_and_nowhere_else(infeasible) -> None:
+    solved, compiled = infeasible
+    elastic = ElasticModel(solved.model, solved.solution.compiled, compiled, solved.provenance)
+    rule_rows = [
+        r
+        for r, c in enumerate(elastic.compiled.rows)
+        if c.parent_block() is not None and c.parent_block().local_name in solved.provenance
+    ]
+    lower, upper = elastic.compiled.row_lower, elastic.compiled.row_upper
+    expected = int(np.sum(upper[rule_rows] < INF) + np.sum(lower[rule_rows] > -INF))
+    assert sum(len(c) for c in elastic.slack_cols.values()) == expected > 0
+    assert set(elastic.slack_cols) <= {r.id for r in compiled.rules}

@@ -1,0 +1,35 @@
+"""cap: the concentrated employer position comes down to its cap, or one step of its glide path."""
+
+from compiler.rules.cap import CapIR
+from solver.account import Account
+from solver.market import Market
+from tests.solver.conftest import run, span
+
+
+def cap(**fields) -> CapIR:
+    base = dict(id="cap-jpm", span=span(5), subject="JPM", tickers=("JPM",), max_weight=0.10, min_weight=None,
+                years=None, long_term_only=False)
+    return CapIR(**{**base, **fields})
+
+
+def test_cap_brings_jpm_to_ten_percent(legacy_account: Account, market: Market) -> None:
+    assert run(legacy_account, market).outcome.weight_after(["JPM"]) > 0.15
+    outcome = run(legacy_account, market, cap()).outcome
+    assert float(outcome.weight_after(["JPM"])) <= 0.10 + 1e-6
+
+
+def test_glide_path_closes_a_third_of_the_gap_with_long_term_lots(legacy_account: Account,
+                                                                   market: Market) -> None:
+    rule = cap(years=3, long_term_only=True)
+    outcome = run(legacy_account, market, rule).outcome
+    now = float(outcome.weight_before(["JPM"]))
+    step = now - (now - 0.10) / 3
+    assert float(outcome.weight_after(["JPM"])) <= step + 1e-6
+    assert all(s.long_term for s in outcome.sold(["JPM"]))
+
+
+def test_sector_floor(legacy_account: Account, market: Market) -> None:
+    banks = ("BAC", "C", "JPM", "WFC")
+    outcome = run(legacy_account, market, cap(subject="banks", tickers=banks, max_weight=None,
+                                                min_weight=0.30)).outcome
+    assert float(outcome.weight_after(banks)) >= 0.30 - 1e-6

@@ -1,0 +1,46 @@
+"""wash sales: no buy after a recent loss sale, no loss sale after a recent buy, never both at once."""
+
+from datetime import date
+from decimal import Decimal
+
+from compiler.rules.wash_sale import WashSaleIR
+from solver.account import Account, Transaction
+from solver.lots import Lot
+from solver.market import Market
+from tests.solver.conftest import defaults, run, span, with_lots
+
+RULE = WashSaleIR(id="wash_sale", span=span(3), window_days=30, scope="account", groups=())
+
+
+def test_recent_loss_sale_blocks_the_buy(legacy_account: Account, market: Market) -> None:
+    wanted = next(t.ticker for t in run(legacy_account, market).outcome.buys)
+    sale = Transaction(on=date(2021, 4, 9), ticker=wanted, action="sell", shares=Decimal(10),
+                       price=Decimal(100), realized_gain=Decimal(-400))
+    account = legacy_account.model_copy(update={"transactions": (*legacy_account.transactions, sale)})
+    assert not run(account, market, RULE).outcome.bought([wanted])
+    short_window = RULE.model_copy(update={"window_days": 10})  # the sale was 12 days ago
+    assert run(account, market, short_window).outcome.bought([wanted])
+
+
+def test_loss_lot_is_not_sold_and_rebought(legacy_account: Account, market: Market) -> None:
+    """NVDA is underweight and the default buys it; a lot bought at $700 is at a loss. Harvesting it
+    while buying NVDA back would be a wash sale."""
+    wanted = next(t.ticker for t in run(legacy_account, market).outcome.buys)
+    loser = Lot(lot_id="LOSER", ticker=wanted, acquired=date(2020, 1, 2), shares=Decimal(20),
+                basis_per_share=market.price(wanted) * Decimal("1.3"))
+    account = with_lots(legacy_account, loser)
+    others = [r for r in defaults() if r.kind != "wash_sale"]
+    free = run(account, market, *others, with_defaults=False).outcome
+    assert free.sold([wanted]) and free.bought([wanted])  # harvest and rebuy: tax saved, exposure kept
+    kept = run(account, market, RULE).outcome
+    loss_sold = any(s.gain < 0 for s in kept.sold([wanted]))
+    assert not (loss_sold and kept.bought([wanted]))
+
+
+def test_recent_purchase_blocks_loss_sales(legacy_account: Account, market: Market) -> None:
+    recent = Lot(lot_id="XOM-NEW", ticker="XOM", acquired=date(2021, 4, 1), shares=Decimal(10),
+                 basis_per_share=Decimal("57.97"))
+    loser = Lot(lot_id="XOM-2014", ticker="XOM", acquired=date(2014, 6, 2), shares=Decimal(3000),
+                basis_per_share=Decimal(100))
+    outcome = run(with_lots(legacy_account, loser, recent), market, RULE).outcome
+    assert not [s for s in outcome.sold(["XOM"]) if s.gain < 0]
