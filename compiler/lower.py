@@ -42,7 +42,7 @@ def lower_policy(policy: CompiledPolicy, model: AccountModel) -> dict[str, Prove
 
 
 def _lower_rules(policy: CompiledPolicy, model: AccountModel, provenance: dict[str, Provenance]) -> None:
-    for rule in policy.rules:
+    for rule in sorted(policy.rules, key=lambda r: RULE_KINDS[r.kind].lowering_phase):
         name = block_name(rule.id)
         while name in provenance:
             name += "_"

@@ -80,7 +80,8 @@ def _configure(highs: highspy.Highs, options: SolveOptions) -> None:
 
 
 def _run(highs: highspy.Highs, deadline: float) -> str:
-    highs.setOptionValue("time_limit", max(deadline - time.perf_counter(), 0.01))
+    # HiGHS's clock runs across every run() of one instance: the limit is on its cumulative time.
+    highs.setOptionValue("time_limit", highs.getRunTime() + max(deadline - time.perf_counter(), 0.01))
     highs.run()
     status = _STATUS.get(highs.getModelStatus(), "error")
     if status in ("time_limit", "error") and highs.getInfo().primal_solution_status == 2:
@@ -144,8 +145,12 @@ def solve(model: AccountModel, options: SolveOptions = SolveOptions()) -> Soluti
     integer = _integer_columns(compiled, lazy)
     best: np.ndarray | None = None
     objective = float("nan")
-    if loop.status == "optimal" and not integer.any():
-        best, objective = np.asarray(highs.getSolution().col_value), highs.getInfo().objective_function_value
+    if loop.status == "optimal":
+        x = np.asarray(highs.getSolution().col_value)
+        if np.all(np.abs(x[integer] - np.round(x[integer])) <= 1e-9):
+            # The relaxation's optimum is already integral, so it is the MIP's optimum: no MIP run.
+            best, objective = x, highs.getInfo().objective_function_value
+            integer = np.zeros_like(integer)
     while integer.any() and loop.status in ("optimal", "feasible") and loop.rounds < MAX_ROUNDS \
             and time.perf_counter() < deadline:
         loop.rounds += 1
@@ -189,12 +194,15 @@ def _fix(compiled: Compiled, integer: np.ndarray, x: np.ndarray) -> tuple[np.nda
     lower, upper = np.asarray(lp.col_lower_)[cols], np.asarray(lp.col_upper_)[cols]
     values = np.round(x[cols])
     compiled.highs.changeColsBounds(len(cols), cols, values, values)
+    # Fixed and continuous: the polish is a plain LP, not a MIP with nothing left to branch on.
+    compiled.highs.changeColsIntegrality(len(cols), cols, np.zeros(len(cols), dtype=np.int32))
     return lower, upper
 
 
 def _unfix(compiled: Compiled, integer: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
     cols = np.flatnonzero(integer).astype(np.int32)
     compiled.highs.changeColsBounds(len(cols), cols, lower, upper)
+    compiled.highs.changeColsIntegrality(len(cols), cols, np.ones(len(cols), dtype=np.int32))
 
 
 def _integer_columns(compiled: Compiled, lazy: list[LazyGroup]) -> np.ndarray:

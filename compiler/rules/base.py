@@ -52,6 +52,9 @@ class RuleKind(ABC, Generic[N, I]):
     grammar: ClassVar[str]  # lark fragment defining `<name>_rule` (and helpers prefixed <name>_)
     yaml_keys: ClassVar[tuple[str, ...]]  # keys allowed in the kind's YAML mapping
     summary: ClassVar[str]  # one line for docs and `--help`
+    # Lowering order: kinds of a later phase are lowered after every kind of an earlier one, so they
+    # can build on what those decided (e.g. which names may not be bought). Stable within a phase.
+    lowering_phase: ClassVar[int] = 0
 
     # ---- syntax -------------------------------------------------------------------------------
     @abstractmethod

@@ -90,10 +90,21 @@ restrict_selling_lots: STRING ("," STRING)*
 
     # ---- optimizer side -----------------------------------------------------------------------
     def lower(self, rule: RestrictSellingIR, block: Block, model: AccountModel) -> None:
+        from difflib import get_close_matches
+
+        from policy_lang.diagnostics import TailorError, error
         from solver.model import linear
 
-        lots = sorted(set(model.lots_in(rule.tickers))
-                      | {model.lot_index[i] for i in rule.lot_ids if i in model.lot_index})
+        # A protected lot the account does not hold is almost always a typo: protecting nothing in
+        # silence would let the optimizer sell the lot the client meant.
+        unknown = [i for i in rule.lot_ids if i not in model.lot_index]
+        if unknown:
+            close = get_close_matches(unknown[0], list(model.lot_index), n=3)
+            raise TailorError(error(
+                "S111", f"lot {', '.join(unknown)} is not in account {model.account.account_id}",
+                rule.span, f"did you mean {', '.join(close)}?" if close
+                else "use the lot ids of the account's lots file"))
+        lots = sorted(set(model.lots_in(rule.tickers)) | {model.lot_index[i] for i in rule.lot_ids})
         model.add(block, "no_sale", linear([1.0] * len(lots), [model.m.sell[x] for x in lots]), upper=0)
 
     def verify(self, rule: RestrictSellingIR, outcome: Outcome) -> list[Violation]:

@@ -17,6 +17,7 @@ from policy_lang.quantities import format_quantity
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from datetime import date
 
     from lark import Tree
     from pyomo.environ import Block
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from compiler.check import CheckContext
     from policy_lang.tree_reader import TreeReader
     from policy_lang.yaml_fields import Fields
+    from solver.account import Account
     from solver.model import AccountModel
     from solver.verify import Outcome, Violation
 
@@ -52,6 +54,7 @@ class WashSale(RuleKind[WashSaleNode, WashSaleIR]):
     ir_type = WashSaleIR
     summary = "wash-sale window, scope (account|household) and substantially identical groups"
     yaml_keys = ("window", "scope", "groups")
+    lowering_phase = 1  # after exclusions and buy restrictions: it needs to know which names stay out
     grammar = r"""
 wash_sale_rule: "wash" "sale" wash_sale_clause+
 wash_sale_clause: "window" quantity        -> wash_sale_window
@@ -114,6 +117,15 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
                 groups[t] = tuple(sorted(group))
         return groups
 
+    @staticmethod
+    def window_buys_all_held(account: Account, group: Iterable[str], as_of: date, days: int) -> bool:
+        """Is every purchase of the group within the window a lot this account still holds? Only then
+        can a sale of the whole position leave no replacement shares behind."""
+        group = set(group)
+        held = {(lot.ticker, lot.acquired) for lot in account.lots}
+        return all((t.ticker, t.on) in held for t in account.transactions
+                   if t.action == "buy" and t.ticker in group and 0 <= (as_of - t.on).days <= days)
+
     def lower(self, rule: WashSaleIR, block: Block, model: AccountModel) -> None:
         import pyomo.environ as pyo
 
@@ -127,7 +139,7 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
         loss_sold = {t.ticker for t in account.transactions
                      if t.is_loss_sale and 0 <= (as_of - t.on).days <= rule.window_days}
         block.conflict = pyo.ConstraintList()
-        switches = []
+        switches, liquidations = [], []
         for k, group in enumerate(sorted(groups)):
             ids = model.ids(group)
             if not ids:
@@ -137,10 +149,31 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
                 model.forbid_buying(ids)
                 model.add(block, f"no_buy_{k}", model.bought_of(group), upper=0)
             if losses and bought & set(group):  # a recent buy: a loss sale now would be a wash sale
-                model.add(block, f"no_loss_sale_{k}",
-                          linear([1.0] * len(losses), [model.m.sell[x] for x in losses]), upper=0)
+                if set(ids) <= model.buy_forbidden and \
+                        self.window_buys_all_held(account, group, as_of, rule.window_days):
+                    liquidations.append((ids, losses, model.lots_in(group)))
+                else:
+                    model.add(block, f"no_loss_sale_{k}",
+                              linear([1.0] * len(losses), [model.m.sell[x] for x in losses]), upper=0)
             elif losses and not set(ids) <= model.buy_forbidden:
                 switches.append((ids, losses))
+        # ... unless the sale takes the whole position, the shares bought in the window included, and
+        # buys none back: no replacement shares remain, and a loss deferred into their basis would be
+        # realized in the same sale. This is how an exclusion sells a name bought days ago. Offered
+        # only for names another rule keeps out (never bought again): for names the account keeps,
+        # sell-everything-and-stay-out is seldom worth its tracking error, and a disjunction per
+        # recently bought name made a 500-name account's solve 150 times slower.
+        block.liquidate = pyo.Var(range(len(liquidations)), domain=pyo.Binary)
+        for k, (ids, losses, held) in enumerate(liquidations):
+            z = block.liquidate[k]
+            held_value = float(model.lot_value[held].sum())
+            rows = [block.conflict.add(linear([1.0] * len(losses), [model.m.sell[x] for x in losses])
+                                       <= float(model.lot_value[losses].sum()) * z),
+                    block.conflict.add(linear([1.0] * len(held), [model.m.sell[x] for x in held])
+                                       >= held_value * z),
+                    block.conflict.add(linear([1.0] * len(ids), [model.m.buy[i] for i in ids])
+                                       <= sum(float(model.m.buy[i].ub) for i in ids) * (1 - z))]
+            model.add_lazy(rows, [z])
         # Loss sale and buy of one group in the same rebalance: one or the other, never both. A lazy
         # disjunction: its binary enters the solve only if the optimum wants both.
         block.loss_sale = pyo.Var(range(len(switches)), domain=pyo.Binary)
@@ -168,9 +201,12 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
             if sale.gain >= 0:
                 continue
             group = group_of.get(sale.trade.ticker, (sale.trade.ticker,))
+            liquidated = (all(outcome.shares_after.get(t, 0) == 0 for t in group) and group not in bought_now
+                          and self.window_buys_all_held(outcome.account, group, outcome.as_of,
+                                                        rule.window_days))
             found += [Violation(code="V218", message=f"loss sale of lot {sale.trade.lot_id} "
                                 f"({sale.trade.ticker}) within {rule.window_days} days of buying {t} on {on}")
-                      for t, on in recent if t in group]
+                      for t, on in recent if t in group and not liquidated]
             if group in bought_now:
                 found.append(Violation(code="V219", message=f"lot {sale.trade.lot_id} of {sale.trade.ticker} "
                                        f"sold at a loss while {', '.join(group)} is bought in the same "

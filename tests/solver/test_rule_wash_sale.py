@@ -3,6 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
+from compiler.rules.exclude import ExcludeIR
 from compiler.rules.wash_sale import WashSaleIR
 from solver.account import Account, Transaction
 from solver.lots import Lot
@@ -37,10 +38,30 @@ def test_loss_lot_is_not_sold_and_rebought(legacy_account: Account, market: Mark
     assert not (loss_sold and kept.bought([wanted]))
 
 
-def test_recent_purchase_blocks_loss_sales(legacy_account: Account, market: Market) -> None:
+XOM_LOSER = Lot(lot_id="XOM-2014", ticker="XOM", acquired=date(2014, 6, 2), shares=Decimal(3000),
+                basis_per_share=Decimal(100))
+
+
+def test_recent_purchase_held_elsewhere_blocks_loss_sales(legacy_account: Account, market: Market) -> None:
+    """XOM bought 20 days ago and no longer a lot of this account (the replacement shares are out of
+    reach): selling the 2014 lot at a loss now would be a wash sale, so it is kept."""
+    buy = Transaction(on=date(2021, 4, 1), ticker="XOM", action="buy", shares=Decimal(10),
+                      price=Decimal("57.97"))
+    account = with_lots(legacy_account, XOM_LOSER)
+    account = account.model_copy(update={"transactions": (*account.transactions, buy)})
+    outcome = run(account, market, RULE).outcome
+    assert not [s for s in outcome.sold(["XOM"]) if s.gain < 0]
+
+
+def test_an_exclusion_sells_a_name_bought_days_ago(legacy_account: Account, market: Market) -> None:
+    """XOM is excluded, and 10 of its shares were bought 20 days ago and are a lot of this account.
+    Selling every XOM lot, the new one included, leaves no replacement shares: the 2014 lot's loss
+    is no wash sale, so the exclusion holds together with the wash-sale rule."""
     recent = Lot(lot_id="XOM-NEW", ticker="XOM", acquired=date(2021, 4, 1), shares=Decimal(10),
                  basis_per_share=Decimal("57.97"))
-    loser = Lot(lot_id="XOM-2014", ticker="XOM", acquired=date(2014, 6, 2), shares=Decimal(3000),
-                basis_per_share=Decimal(100))
-    outcome = run(with_lots(legacy_account, loser, recent), market, RULE).outcome
-    assert not [s for s in outcome.sold(["XOM"]) if s.gain < 0]
+    no_xom = ExcludeIR(id="no-xom", span=span(4), subject="XOM", tickers=("XOM",), sell="immediately")
+    plan = run(with_lots(legacy_account, XOM_LOSER, recent), market, RULE, no_xom)
+    sold = {s.trade.lot_id for s in plan.outcome.sold(["XOM"])}
+    assert sold >= {"XOM-2014", "XOM-NEW"} and plan.outcome.shares_after.get("XOM", 0) == 0
+    assert any(s.gain < 0 for s in plan.outcome.sold(["XOM"])) and not plan.outcome.bought(["XOM"])
+    assert plan.result.verified

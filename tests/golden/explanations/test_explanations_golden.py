@@ -26,6 +26,7 @@ CASES = {
     "legacy_three_year__legacy_jpm": ("policies/clients/legacy_three_year.tailor", "legacy_jpm"),
     "executive__legacy_jpm": ("policies/clients/executive.tailor", "legacy_jpm"),
     "gift_appreciated__sp500_2000": ("policies/clients/gift_appreciated.tailor", "sp500_2000"),
+    "cap_versus_budget__legacy_jpm": ("policies/examples/cap_versus_budget.tailor", "legacy_jpm"),
 }
 
 
