@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 demo: install
-	$(BIN)/tailor data info
 	$(BIN)/tailor check policies/
+	$(BIN)/tailor rebalance --policy policies/clients/faith_esg_family.tailor \
+	    --account examples/accounts/index_2012/account.yaml --out out/demo
 
 test: install
 	$(BIN)/ruff check .

@@ -17,7 +17,9 @@ import tailor.commands
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tailor", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="tailor", description="Declarative, verified, tax-managed portfolio rebalancing.",
+        epilog="`tailor COMMAND --help` describes a command; docs/ has the reference.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for info in sorted(pkgutil.iter_modules(tailor.commands.__path__), key=lambda m: m.name):
         importlib.import_module(f"tailor.commands.{info.name}").register(sub)

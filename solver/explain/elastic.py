@@ -25,7 +25,7 @@ import numpy as np
 from compiler.ir import CompiledPolicy
 from compiler.lower import Provenance, rule_of
 from compiler.rules import RULE_KINDS
-from solver.explain.workbench import fork, outcome_at
+from solver.explain.workbench import fork, outcome_at, release_forbidden_buys
 from solver.handoff import INF, Compiled
 from solver.lazy import LazyGroup, activate_violated, relax
 from solver.model import AccountModel
@@ -64,20 +64,12 @@ class ElasticModel:
         self.cols = tracking_columns(model, compiled)
         self.highs.setOptionValue("time_limit", SOLVE_TIME_LIMIT)
         self.lazy: list[LazyGroup] = relax(compiled, model.lazy_groups)
-        self._release_forbidden_buys()
+        release_forbidden_buys(self.model, self.compiled)
         self.original_cost = np.asarray(self.highs.getLp().col_cost_).copy()
         self.x = np.zeros(0)  # the last solved point (kept: changing bounds clears HiGHS's solution)
         self.slack_cols: dict[str, list[int]] = {}
         self.slack_weight: dict[int, float] = {}
         self._add_slacks()
-
-    def _release_forbidden_buys(self) -> None:
-        m = self.model.m
-        cols = self.compiled.cols([m.buy[i] for i in sorted(self.model.buy_forbidden)])
-        cols = cols[cols >= 0].astype(np.int32)
-        if len(cols):
-            upper = np.full(len(cols), min(1.0, 1.0 + float(m.flow.value)))
-            self.highs.changeColsBounds(len(cols), cols, np.zeros(len(cols)), upper)
 
     def _add_slacks(self) -> None:
         locked = {r.id for r in self.policy.rules if r.locked}

@@ -106,6 +106,18 @@ def outcome_at(model: AccountModel, compiled: Compiled, x: np.ndarray) -> Outcom
     return build_outcome(model.account, model.market, trades, target, model.cash_flow)
 
 
+def release_forbidden_buys(model: AccountModel, compiled: Compiled) -> None:
+    """Give the names a rule forbids buying their natural bound again in the HiGHS copy, so the
+    forbidding rule's own row (not a zero column bound) holds them: its dual and its slack then speak
+    for that rule."""
+    m = model.m
+    cols = compiled.cols([m.buy[i] for i in sorted(model.buy_forbidden)])
+    cols = cols[cols >= 0].astype(np.int32)
+    if len(cols):
+        upper = np.full(len(cols), min(1.0, 1.0 + float(m.flow.value)))
+        compiled.highs.changeColsBounds(len(cols), cols, np.zeros(len(cols)), upper)
+
+
 class Workbench:
     def __init__(
         self, model: AccountModel, compiled: Compiled, x: np.ndarray, provenance: dict[str, Provenance]
@@ -143,12 +155,7 @@ class Workbench:
             self.highs.changeColsBounds(len(cols), cols, values, values)
 
     def _release_forbidden_buys(self) -> None:
-        m = self.model.m
-        cols = self.compiled.cols([m.buy[i] for i in sorted(self.model.buy_forbidden)])
-        cols = cols[cols >= 0].astype(np.int32)
-        if len(cols):
-            upper = np.full(len(cols), min(1.0, 1.0 + float(m.flow.value)))
-            self.highs.changeColsBounds(len(cols), cols, np.zeros(len(cols)), upper)
+        release_forbidden_buys(self.model, self.compiled)
 
     # -- rows -------------------------------------------------------------------------------------
     def row_bounds(self, rows: list[int]) -> tuple[np.ndarray, np.ndarray]:
