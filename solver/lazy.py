@@ -83,6 +83,11 @@ def _violated(compiled: Compiled, groups: list[LazyGroup], x: np.ndarray) -> lis
     return found
 
 
+def violated(compiled: Compiled, groups: list[LazyGroup], x: np.ndarray) -> bool:
+    """Does `x` break any group that is still switched off?"""
+    return bool(_violated(compiled, [g for g in groups if not g.active], x))
+
+
 def activate_violated(compiled: Compiled, groups: list[LazyGroup], x: np.ndarray) -> int:
     """Switch on every inactive group that `x` violates; return how many were switched on."""
     switched = _violated(compiled, [g for g in groups if not g.active], x)

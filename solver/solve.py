@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 import highspy
 import numpy as np
 
+from solver.branch import MAX_BINARIES, branch_and_bound
 from solver.handoff import Compiled, compile_to_highs
-from solver.lazy import LazyGroup, activate_violated, relax
+from solver.lazy import LazyGroup, activate_violated, relax, violated
 from solver.model import AccountModel
 from solver.tracking import TrackingColumns, initial_tangents, refine, tracking_columns
 
@@ -147,25 +148,28 @@ def solve(model: AccountModel, options: SolveOptions = SolveOptions()) -> Soluti
     objective = float("nan")
     if loop.status == "optimal":
         x = np.asarray(highs.getSolution().col_value)
-        if np.all(np.abs(x[integer] - np.round(x[integer])) <= 1e-9):
+        # (Unless the clock stopped the rounds just after switching groups on, which x then breaks.)
+        if np.all(np.abs(x[integer] - np.round(x[integer])) <= 1e-9) and not violated(compiled, lazy, x):
             # The relaxation's optimum is already integral, so it is the MIP's optimum: no MIP run.
             best, objective = x, highs.getInfo().objective_function_value
             integer = np.zeros_like(integer)
     while integer.any() and loop.status in ("optimal", "feasible") and loop.rounds < MAX_ROUNDS \
             and time.perf_counter() < deadline:
         loop.rounds += 1
-        loop.status = _run(highs, deadline)
+        loop.status, bound, x = _integer_solve(compiled, integer, options, deadline)
         if loop.status not in ("optimal", "feasible"):
             break
-        bound = float(highs.getInfo().mip_dual_bound)
         mip_status = loop.status
-        lower, upper = _fix(compiled, integer, np.asarray(highs.getSolution().col_value))
+        lower, upper = _fix(compiled, integer, x)
+        rounds_before = loop.rounds
         switched = _lp_rounds(compiled, cols, lazy, options, loop, deadline)
         polished = float(highs.getInfo().objective_function_value)
         x = np.asarray(highs.getSolution().col_value)
         _unfix(compiled, integer, lower, upper)
         integer = _integer_columns(compiled, lazy)
-        if switched or loop.status != "optimal":
+        if loop.rounds == rounds_before:
+            break  # the clock ran out before the MIP's point could be polished
+        if switched or loop.status != "optimal" or violated(compiled, lazy, x):
             continue  # the polished point breaks a newly switched-on group: not a solution
         best, objective = x, polished
         gap = (polished - bound) / max(abs(polished), 1e-9)
@@ -185,6 +189,21 @@ def solve(model: AccountModel, options: SolveOptions = SolveOptions()) -> Soluti
                     x=best if best is not None else np.zeros(len(compiled.columns)), compiled=compiled,
                     tracking_error_pct=loop.te, rounds=loop.rounds, cuts=loop.cuts, timings=timings,
                     lazy_active=sum(g.active for g in lazy), lazy_total=len(lazy))
+
+
+def _integer_solve(compiled: Compiled, integer: np.ndarray, options: SolveOptions,
+                   deadline: float) -> tuple[str, float, np.ndarray]:
+    """The MIP with the current tangents: our own branching when a few binaries are all there is
+    (solver/branch.py), HiGHS's MIP solver otherwise. Returns status, dual bound and solution."""
+    cols = np.flatnonzero(integer).astype(np.int32)
+    if len(cols) <= MAX_BINARIES and all(compiled.columns[c].is_binary() for c in cols):
+        found = branch_and_bound(compiled.highs, cols, options.mip_gap, deadline, _run)
+        return found.status, found.bound, found.x if found.x is not None else np.zeros(len(compiled.columns))
+    status = _run(compiled.highs, deadline)
+    if status not in ("optimal", "feasible"):
+        return status, float("nan"), np.zeros(len(compiled.columns))
+    highs = compiled.highs
+    return status, float(highs.getInfo().mip_dual_bound), np.asarray(highs.getSolution().col_value)
 
 
 def _fix(compiled: Compiled, integer: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

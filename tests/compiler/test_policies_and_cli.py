@@ -37,10 +37,11 @@ def test_both_syntaxes_compile_to_the_same_policy(path: Path) -> None:
 
 def test_executive_policy_means_what_it_says() -> None:
     compiled = compile_policy(str(POLICIES / "clients" / "executive.tailor"))
-    glide = compiled.by_id("glide-aapl")
+    glide = compiled.by_id("glide-jpm")
     assert (glide.max_weight, glide.years, glide.long_term_only) == (0.10, 3, True)  # type: ignore[attr-defined]
-    competitors = compiled.by_id("no-competitors")
-    assert "DELL" in competitors.tickers and "AAPL" not in competitors.tickers  # type: ignore[attr-defined]
+    competitors = compiled.by_id("no-competitors")  # JPM's GICS sub-industry: Diversified Banks
+    assert {"BAC", "C", "WFC"} <= set(competitors.tickers) and "JPM" not in competitors.tickers  # type: ignore[attr-defined]
+    assert "GS" not in competitors.tickers  # an investment bank, another sub-industry
     assert compiled.by_id("firm-wash-sale").locked
 
 

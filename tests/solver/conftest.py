@@ -9,8 +9,6 @@ from pathlib import Path
 import pytest
 
 from compiler.ir import CompiledPolicy, RuleIR
-from compiler.rules import RULE_KINDS
-from compiler.rules.base import RuleKind
 from compiler.rules.cash import CashIR
 from compiler.rules.preferences import PreferencesIR
 from compiler.rules.target import TargetIR
@@ -65,24 +63,6 @@ def index_account() -> Account:
 @pytest.fixture(scope="session")
 def legacy_account() -> Account:
     return load_account(EXAMPLES / "legacy_jpm" / "account.yaml")
-
-
-@pytest.fixture(autouse=True)
-def preferences_lowering(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Until the preferences kind lowers itself: the documented objective with its weights (and
-    nothing to verify: preferences only shape the objective)."""
-    kind = RULE_KINDS["preferences"]
-    if type(kind).verify is RuleKind.verify:
-        monkeypatch.setattr(type(kind), "verify", lambda self, rule, outcome: [])
-    if type(kind).lower is not RuleKind.lower:
-        return
-
-    def lower(rule, block, model) -> None:
-        model.add_objective(rule.id, rule.tax_weight * model.tax_cost()
-                            + rule.tracking_weight * model.tracking_penalty()
-                            + rule.cost_weight * model.trading_cost())
-
-    monkeypatch.setattr(type(kind), "lower", lambda self, rule, block, model: lower(rule, block, model))
 
 
 def run(account: Account, market: Market, *rules: RuleIR, with_defaults: bool = True) -> Plan:

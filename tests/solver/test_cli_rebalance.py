@@ -30,7 +30,7 @@ def test_unverified_trades_are_not_written(tmp_path: Path, monkeypatch: pytest.M
                                            capsys: pytest.CaptureFixture[str]) -> None:
     import solver.rebalance
 
-    def broken(outcome, rules):  # noqa: ANN001, ANN202 - stands in for a verifier that finds a fault
+    def broken(outcome, rules):  # stands in for a verifier that finds a fault
         return [Violation(code="V101", message="lot LEG-00001 (JPM) oversold by 1")]
 
     monkeypatch.setattr(solver.rebalance, "verify", broken)
@@ -42,5 +42,6 @@ def test_unverified_trades_are_not_written(tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_bad_as_of_date_is_a_diagnostic(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["rebalance", "--policy", str(POLICY), "--account", str(ACCOUNT), "--as-of", "21/04/2021"]) == 1
+    args = ["rebalance", "--policy", str(POLICY), "--account", str(ACCOUNT), "--as-of", "21/04/2021"]
+    assert main(args) == 1
     assert "error[A111]" in capsys.readouterr().err

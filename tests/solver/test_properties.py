@@ -84,7 +84,7 @@ def test_every_result_is_verified_or_infeasible(account: Account, chosen: list[R
     outcome = plan(account, policy(*chosen), market, RebalanceOptions(time_limit=10))
     result = outcome.result
     if result.solve.status in ("optimal", "feasible"):
-        assert result.verified, result.violations
+        assert result.verified, (result.solve, result.violations)
     else:
         assert result.solve.status in ("infeasible", "time_limit")
         assert result.trades == () and not result.verified
