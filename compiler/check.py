@@ -25,7 +25,7 @@ from policy_lang.formatter import content_hash, format_dsl
 from policy_lang.layers import merge_policy
 from policy_lang.limits import MAX_FILE_BYTES, MAX_LIST_ITEMS
 from policy_lang.quantities import format_quantity
-from solver.data.errors import did_you_mean
+from policy_lang.suggest import closest
 from solver.data.etfs import is_index_etf
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ MAX_DOLLARS = Decimal(10) ** 12  # no account holds a trillion dollars; larger i
 
 
 def _hint(word: str, choices: tuple[str, ...] | list[str]) -> str | None:
-    close = did_you_mean(word, choices)
+    close = closest(word, choices)
     return "did you mean " + " or ".join(f"`{c}`" for c in close) + "?" if close else None
 
 

@@ -17,7 +17,7 @@ from policy_lang.diagnostics import Diagnostic, Related, Span, TailorError, erro
 from policy_lang.limits import MAX_EXTENDS_DEPTH
 from policy_lang.load import POLICY_SUFFIXES, parse_file
 from policy_lang.parser import rule_kinds
-from policy_lang.yaml_fields import suggest
+from policy_lang.suggest import did_you_mean
 
 
 @dataclass
@@ -59,7 +59,7 @@ def load_layers(path: str | Path, root: PolicyFile | None = None) -> list[Policy
                 siblings = [p.name for p in folder.glob("*") if p.suffix in POLICY_SUFFIXES] \
                     if folder.is_dir() else []
                 diagnostics.append(error("P505", f"extended policy `{parent_ref.value}` not found",
-                                         parent_ref.span, suggest(parent_path.name, siblings)
+                                         parent_ref.span, did_you_mean(parent_path.name, siblings)
                                          or "paths are relative to the extending file"))
                 continue
             parent = seen.get(parent_path.resolve())

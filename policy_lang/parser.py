@@ -25,9 +25,9 @@ from lark.exceptions import UnexpectedInput
 from policy_lang.ast import LAYERS, PolicyFile, RuleNode, Text
 from policy_lang.diagnostics import Diagnostic, Span, TailorError, error
 from policy_lang.limits import MAX_LINE, MAX_RULES, MAX_STRING
+from policy_lang.suggest import did_you_mean
 from policy_lang.syntax_errors import describe_syntax_error
 from policy_lang.tree_reader import TreeReader
-from policy_lang.yaml_fields import suggest
 
 if TYPE_CHECKING:
     from compiler.rules.base import RuleKind
@@ -156,7 +156,7 @@ class _Builder:
             layer = str(tokens[0])
             if layer not in LAYERS:
                 self.reader.fail("P214", f"unknown layer `{layer}`", tokens[0],
-                                 suggest(layer, LAYERS) or "layers: " + ", ".join(LAYERS))
+                                 did_you_mean(layer, LAYERS) or "layers: " + ", ".join(LAYERS))
             fields["layer"] = layer
         else:
             fields["extends"] = tuple(Text(value=self._bounded(t), span=self.reader.span(t)) for t in tokens)

@@ -11,7 +11,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from lark.lexer import PatternStr
 
 from policy_lang.diagnostics import Diagnostic, Span, error
-from policy_lang.yaml_fields import suggest
+from policy_lang.suggest import did_you_mean
 
 if TYPE_CHECKING:
     from lark import Lark
@@ -139,7 +139,7 @@ def describe_syntax_error(exc: UnexpectedInput, source: str, file: str, parser: 
         return error(code, f"{message} (found {found})", span, hint)
 
     if isinstance(exc, UnexpectedToken) and exc.token.type == "WORD" and column == 1:
-        hint = suggest(str(exc.token), _statement_keywords()) or (
+        hint = did_you_mean(str(exc.token), _statement_keywords()) or (
             "a statement starts with: " + ", ".join(dict.fromkeys(_statement_keywords())))
         return error("P101", f"unknown statement `{exc.token}`", span, hint)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Any, NoReturn
 
@@ -10,6 +9,7 @@ from policy_lang.ast import TIERS, Quantity, Subject, Text, Unit
 from policy_lang.diagnostics import Span, TailorError, error
 from policy_lang.limits import MAX_STRING
 from policy_lang.quantities import expect_units, parse_quantity
+from policy_lang.suggest import did_you_mean
 from policy_lang.yaml_reader import YMap, YNode, YScalar, YSeq
 
 _EXAMPLES = {"ticker": "AAPL", "tickers": "[MO, PM]", "sector": "Energy", "industry": "Banks",
@@ -18,15 +18,6 @@ SUBJECT_KEYS: tuple[str, ...] = ("ticker", "tickers", "sector", "industry", "sub
                                  "tier")
 TICKER_PATTERN = re.compile(r"[A-Z][A-Z0-9]*([.\-][A-Z0-9]+)?")  # as TICKER in grammar.lark
 WORD_PATTERN = re.compile(r"[a-z][a-z0-9_\-]*")  # as WORD in grammar.lark
-
-
-def suggest(word: str, options: tuple[str, ...] | list[str]) -> str | None:
-    """'did you mean …' text for the closest option(s), or None."""
-    close = difflib.get_close_matches(word, list(options), n=3, cutoff=0.6)
-    if not close:
-        lowered = {o.lower(): o for o in options}
-        close = [lowered[word.lower()]] if word.lower() in lowered else []
-    return "did you mean " + " or ".join(f"`{c}`" for c in close) + "?" if close else None
 
 
 def fail(code: str, message: str, span: Span, hint: str | None = None) -> NoReturn:
@@ -47,7 +38,8 @@ class Fields:
     def finish(self) -> None:
         for key, _ in self.mapping.items:
             if key.value not in self.allowed:
-                hint = suggest(key.value, self.allowed) or f"`{self.kind}` takes: {', '.join(self.allowed)}"
+                hint = (did_you_mean(key.value, self.allowed)
+                        or f"`{self.kind}` takes: {', '.join(self.allowed)}")
                 fail("P204", f"`{self.kind}` has no field `{key.value}`", key.span, hint)
 
     def node(self, key: str) -> YNode | None:
@@ -88,7 +80,7 @@ class Fields:
             return None
         value = node.value.strip().replace(" ", "_").replace("-", "_")
         if value not in options:
-            hint = suggest(value, options) or "use one of: " + ", ".join(options)
+            hint = did_you_mean(value, options) or "use one of: " + ", ".join(options)
             fail("P208", f"`{key}` cannot be `{node.value}`", node.span, hint)
         return value
 

@@ -19,7 +19,8 @@ from policy_lang.ast import LAYERS, PolicyFile, RuleNode, Text
 from policy_lang.diagnostics import Diagnostic, TailorError, error
 from policy_lang.limits import MAX_RULES
 from policy_lang.parser import rule_kinds
-from policy_lang.yaml_fields import WORD_PATTERN, Fields, fail, suggest
+from policy_lang.suggest import did_you_mean
+from policy_lang.yaml_fields import WORD_PATTERN, Fields, fail
 from policy_lang.yaml_reader import YMap, YScalar, YSeq, read_yaml
 
 TOP_KEYS = ("policy", "layer", "extends", "rules")
@@ -74,7 +75,7 @@ def _rule(item: Any) -> RuleNode:
     kind = kinds.get(key.value)
     if kind is None:
         fail("P224", f"unknown rule kind `{key.value}`", key.span,
-             suggest(key.value.replace(" ", "_"), list(kinds)) or "kinds: " + ", ".join(kinds))
+             did_you_mean(key.value.replace(" ", "_"), list(kinds)) or "kinds: " + ", ".join(kinds))
     body = item.get(key.value)
     if not isinstance(body, YMap):
         assert body is not None

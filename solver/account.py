@@ -7,8 +7,6 @@ the as-of date) are in `check_against_market`, called by the rebalance before an
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Literal
@@ -16,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from policy_lang.diagnostics import Diagnostic, Span, TailorError, error
+from policy_lang.suggest import did_you_mean
 from solver.lots import Lot
 
 AccountType = Literal["taxable", "ira", "roth"]
@@ -75,13 +74,6 @@ class Account(BaseModel):
 
     def span_of(self, lot_id: str) -> Span:
         return self.lot_spans.get(lot_id) or Span.point(self.source, 1, 1)
-
-
-def did_you_mean(name: str, known: Iterable[str]) -> str | None:
-    """Up to three close spellings, compared without case (tickers are upper, keys lower)."""
-    by_upper = {k.upper(): k for k in known}
-    close = difflib.get_close_matches(name.upper(), list(by_upper), n=3, cutoff=0.6)
-    return f"did you mean {', '.join(by_upper[c] for c in close)}?" if close else None
 
 
 def check_against_market(account: Account, as_of: date, priced: set[str], known: set[str]) -> None:

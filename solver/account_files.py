@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from policy_lang.diagnostics import Diagnostic, Span, TailorError, error
+from policy_lang.suggest import did_you_mean
 from solver.account import Account, TaxProfile, Transaction
 from solver.lots import Lot
 
@@ -211,7 +212,6 @@ def _mapping(path: Path, node: yaml.Node, allowed: set[str]) -> dict[str, yaml.N
     out = {}
     for key, value in node.value:
         if key.value not in allowed:
-            from solver.account import did_you_mean
 
             raise TailorError(error("A102", f"unknown key {key.value!r}", _node_span(path, key),
                                     did_you_mean(key.value, allowed)

@@ -1,6 +1,7 @@
 """`tailor` command line. Sub-commands live in `tailor.commands`, one module each.
 
-Exit codes: 0 success, 1 input or policy errors (diagnostics printed), 2 usage errors.
+Exit codes: 0 success, 1 input or policy errors (diagnostics printed), 2 usage errors,
+3 an internal error (a bug; TAILOR_DEBUG=1 shows the traceback).
 User-facing failures are rendered as diagnostics, never as tracebacks.
 """
 
@@ -8,12 +9,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 
-from policy_lang.diagnostics import TailorError, render_all
-
 import tailor.commands
+from policy_lang.diagnostics import TailorError, render_all
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,6 +36,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug in tailor, not bad input: say so in one line, keep the trace opt-in
+        if os.environ.get("TAILOR_DEBUG"):
+            raise
+        print(f"internal error: {type(exc).__name__}: {exc}\n  this is a bug in tailor, not in your input; "
+              "run again with TAILOR_DEBUG=1 to see the traceback and please report it", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

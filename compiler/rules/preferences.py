@@ -15,7 +15,8 @@ from compiler.ir import RuleIR
 from compiler.rules.base import Change, RuleKind
 from policy_lang.ast import Quantity, RuleNode, Unit
 from policy_lang.quantities import format_quantity
-from policy_lang.yaml_fields import WORD_PATTERN, fail, suggest
+from policy_lang.suggest import did_you_mean
+from policy_lang.yaml_fields import WORD_PATTERN, fail
 
 if TYPE_CHECKING:
     from lark import Tree
@@ -149,7 +150,7 @@ preferences_weight: "tax" quantity       -> preferences_tax
         if node.preset is not None:
             if node.preset not in PRESETS:
                 ctx.error("P306", f"unknown preferences preset `{node.preset}`", node.span,
-                          suggest(node.preset, list(PRESETS)) or "presets: " + ", ".join(PRESETS))
+                          did_you_mean(node.preset, list(PRESETS)) or "presets: " + ", ".join(PRESETS))
                 return None
             base = PRESETS[node.preset]
         weights = []

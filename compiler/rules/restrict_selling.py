@@ -90,20 +90,18 @@ restrict_selling_lots: STRING ("," STRING)*
 
     # ---- optimizer side -----------------------------------------------------------------------
     def lower(self, rule: RestrictSellingIR, block: Block, model: AccountModel) -> None:
-        from difflib import get_close_matches
-
         from policy_lang.diagnostics import TailorError, error
+        from policy_lang.suggest import did_you_mean
         from solver.model import linear
 
         # A protected lot the account does not hold is almost always a typo: protecting nothing in
         # silence would let the optimizer sell the lot the client meant.
         unknown = [i for i in rule.lot_ids if i not in model.lot_index]
         if unknown:
-            close = get_close_matches(unknown[0], list(model.lot_index), n=3)
             raise TailorError(error(
                 "S111", f"lot {', '.join(unknown)} is not in account {model.account.account_id}",
-                rule.span, f"did you mean {', '.join(close)}?" if close
-                else "use the lot ids of the account's lots file"))
+                rule.span,
+                did_you_mean(unknown[0], model.lot_index) or "use the lot ids of the account's lots file"))
         lots = sorted(set(model.lots_in(rule.tickers)) | {model.lot_index[i] for i in rule.lot_ids})
         model.add(block, "no_sale", linear([1.0] * len(lots), [model.m.sell[x] for x in lots]), upper=0)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from policy_lang.diagnostics import Diagnostic, Span, TailorError, error
-from solver.data.errors import suggestion_hint
+from policy_lang.suggest import did_you_mean
 from solver.data.master import normalise_ticker
 
 SUM_TOLERANCE = Decimal("0.0001")
@@ -63,7 +63,7 @@ def read_model_file(path: str, known: set[str], max_bytes: int) -> pd.Series:
         if ticker not in known:
             problems.append(error("D102", f"unknown ticker {fields[0].strip()!r}",
                                   span=_span(path, line, fields, 0),
-                                  hint=suggestion_hint(ticker, known)))
+                                  hint=did_you_mean(ticker, known)))
         elif ticker in weights:
             problems.append(error("D105", f"{ticker} is listed twice (first on line {first_line[ticker]})",
                                   span=_span(path, line, fields, 0), hint="merge the two rows into one"))

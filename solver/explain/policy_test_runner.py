@@ -12,7 +12,7 @@ from functools import cached_property
 
 from compiler.ir import CompiledPolicy
 from policy_lang.diagnostics import Diagnostic, TailorError
-from policy_lang.yaml_fields import suggest
+from policy_lang.suggest import did_you_mean
 from solver.explain import explain
 from solver.explain.policy_tests import COUNT, MONEY, PERCENT, Expectation, PolicyCase
 from solver.explain.render import to_text
@@ -69,7 +69,7 @@ def _rule_tickers(subject: _Subject, rule_id: str, lots: bool = False) -> set[st
     ids = [r.id for r in subject.policy.rules]
     if rule_id not in ids:
         return f"the policy has no rule `{rule_id}`" + (
-            f" ({hint})" if (hint := suggest(rule_id, ids)) else ""
+            f" ({hint})" if (hint := did_you_mean(rule_id, ids)) else ""
         )
     rule = subject.policy.by_id(rule_id)
     found = set(getattr(rule, "tickers", ()) or ())
@@ -113,7 +113,7 @@ def _check(expectation: Expectation, subject: _Subject) -> str | None:
         for rule_id in value:  # type: ignore[union-attr]
             if rule_id not in costs:
                 return f"no rule `{rule_id}` in the explanation (is the plan infeasible?)" + (
-                    f"; did you mean {hint}?" if (hint := suggest(rule_id, list(costs))) else ""
+                    f"; {hint}" if (hint := did_you_mean(rule_id, list(costs))) else ""
                 )
             active = costs[rule_id].binding or costs[rule_id].shapes_objective
             if active != (key == "binding"):

@@ -38,7 +38,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from policy_lang.diagnostics import Diagnostic, Span, TailorError, error
-from policy_lang.yaml_fields import suggest
+from policy_lang.suggest import did_you_mean
 from policy_lang.yaml_reader import YMap, YNode, YScalar, YSeq, read_yaml
 
 MAX_FILE_BYTES = 1_000_000
@@ -107,7 +107,7 @@ def _keys(
             problems.add(
                 f"{what} has no key `{key.value}`",
                 key.span,
-                suggest(key.value, allowed) or f"{what} takes: {', '.join(allowed)}",
+                did_you_mean(key.value, allowed) or f"{what} takes: {', '.join(allowed)}",
                 "T103",
             )
         else:
@@ -170,9 +170,8 @@ def _expectation(key: YScalar, node: YNode, problems: _Problems) -> list[Expecta
     if name == "status":
         scalar = _scalar(node, "`status`", problems)
         if scalar is not None and scalar.value not in STATUSES:
-            problems.add(
-                f"`status` must be one of {', '.join(STATUSES)}", scalar.span, suggest(scalar.value, STATUSES)
-            )
+            problems.add(f"`status` must be one of {', '.join(STATUSES)}", scalar.span,
+                         did_you_mean(scalar.value, STATUSES))
             return []
         return [Expectation(name, key.span, scalar.value)] if scalar else []
     if name == "verified":

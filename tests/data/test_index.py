@@ -110,7 +110,7 @@ def test_model_file_errors_point_at_line_and_column(tmp_path):
     assert ("D105", 4, 6) in found  # negative weight, column of the weight field
     assert ("D105", 5, 1) in found  # listed twice
     unknown = next(d for d in info.value.diagnostics if d.code == "D102")
-    assert "'AAPL'" in unknown.hint and unknown.span.file == path
+    assert "`AAPL`" in unknown.hint and unknown.span.file == path
 
 
 def test_model_file_header_and_sum_are_checked(tmp_path):

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from policy_lang.diagnostics import TailorError
-from solver.data.errors import did_you_mean, edit_distance
+from policy_lang.suggest import closest, edit_distance
 from solver.data.master import TIERS, Security, load_master
 from solver.data.paths import data_dir
 
@@ -78,12 +78,12 @@ def test_unknown_names_raise_with_a_suggestion(master):
     with pytest.raises(TailorError) as info:
         master.resolve("APPL")
     assert info.value.diagnostics[0].code == "D102"
-    assert "'AAPL'" in info.value.diagnostics[0].hint
+    assert "`AAPL`" in info.value.diagnostics[0].hint
     with pytest.raises(TailorError, match="unknown sector") as info:
         master.in_sector("Tech")
     with pytest.raises(TailorError) as info:
         master.screen("tobaco")
-    assert "'tobacco'" in info.value.diagnostics[0].hint
+    assert "`tobacco`" in info.value.diagnostics[0].hint
 
 
 def test_screen_tiers_are_cumulative(master):
@@ -118,7 +118,7 @@ def test_master_pickles(master):
 @pytest.mark.parametrize(("word", "expected"), [("APPL", "AAPL"), ("MFST", "MSFT"), ("brk.b", "BRK.B"),
                                                 ("Utilties", "Utilities")])
 def test_did_you_mean_puts_the_intended_name_first(master, word, expected):
-    assert did_you_mean(word, master.tickers + master.sectors)[0] == expected
+    assert closest(word, master.tickers + master.sectors)[0] == expected
 
 
 def test_edit_distance_counts_a_swap_as_one():

@@ -72,7 +72,7 @@ def test_close_on_errors_name_the_range_or_a_close_ticker(prices):
     assert "1999-11-01 … 2021-04-21" in info.value.diagnostics[0].message
     with pytest.raises(TailorError) as info:
         prices.close_on(date(2020, 1, 2), ["MSFT", "APPL"])
-    assert info.value.diagnostics[0].code == "D102" and "'AAPL'" in info.value.diagnostics[0].hint
+    assert info.value.diagnostics[0].code == "D102" and "`AAPL`" in info.value.diagnostics[0].hint
     with pytest.raises(TailorError, match=r"BF\.B has no price history"):
         prices.close_on(date(2020, 1, 2), ["BF.B"])
     with pytest.raises(TailorError, match="no price for VOO on or before 2005-01-03"):
@@ -87,9 +87,17 @@ def test_splits_between(prices):
     assert prices.splits_between(date(2014, 6, 9), date(2014, 6, 9)).empty  # effective after start
 
 
-def test_frames_are_read_only(prices):
-    with pytest.raises(ValueError, match="read-only"):
-        prices.close.iloc[0, 0] = 1.0
+def test_the_shared_history_cannot_be_edited(prices):
+    """Writing into a frame either fails (the arrays are read-only) or, under pandas copy-on-write when
+    another view exists, changes a private copy: the cached history every caller shares stays intact."""
+    last = prices.close.index[-1]
+    original = prices.close.loc[last, "AAPL"]
+    frame = prices.close
+    try:
+        frame.loc[last, "AAPL"] = original + 1.0
+    except ValueError as exc:
+        assert "read-only" in str(exc)
+    assert load_prices().close.loc[last, "AAPL"] == original == 133.5  # AAPL's real close on 2021-04-21
 
 
 def test_etf_prices_follow_the_index_level(prices):
