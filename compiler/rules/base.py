@@ -55,6 +55,9 @@ class RuleKind(ABC, Generic[N, I]):
     # Lowering order: kinds of a later phase are lowered after every kind of an earlier one, so they
     # can build on what those decided (e.g. which names may not be bought). Stable within a phase.
     lowering_phase: ClassVar[int] = 0
+    # Lots may leave the account in kind (no sale, no cash) only when a rule of a kind that says so is in
+    # the policy; the verifier rejects any other transfer out.
+    moves_lots_out: ClassVar[bool] = False
 
     # ---- syntax -------------------------------------------------------------------------------
     @abstractmethod

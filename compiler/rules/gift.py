@@ -40,6 +40,7 @@ class GiftIR(RuleIR):
 
 class Gift(RuleKind[GiftNode, GiftIR]):
     name = "gift"
+    moves_lots_out = True
     keyword = "gift"
     node_type = GiftNode
     ir_type = GiftIR

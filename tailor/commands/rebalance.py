@@ -79,11 +79,16 @@ def run(args: argparse.Namespace) -> int:
     result = outcome.result
     console = Console()
     render_summary(result, console, timings)
+    if result.summary is None and result.solve.status == "time_limit":
+        raise TailorError(error("S102", f"no plan found for {account.account_id} within the time limit of "
+                                f"{args.time_limit:g} s (policy {', '.join(policy.sources)})", None,
+                                "raise --time-limit, or relax the rules that need binaries (minimum trade, "
+                                "whole shares, position limits)"))
     if result.summary is None:
         raise TailorError(error("S101", f"no trades satisfy the policy {', '.join(policy.sources)} "
                                 f"for {account.account_id} (solver status: {result.solve.status})", None,
-                                "relax a rule or raise --time-limit; `tailor explain` will name the "
-                                "conflicting rules"))
+                                "`tailor explain` with the same arguments names the rules that conflict "
+                                "and how far each must give"))
     if not result.verified:
         raise TailorError(_refusal(result))
     if args.out:

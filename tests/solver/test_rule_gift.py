@@ -109,6 +109,12 @@ def test_verifier_catches_a_short_term_lot_and_a_wrong_amount(legacy_account: Ac
     assert [v.code for v in verify(outcome, [gift(25_000)])] == ["V233"]
 
 
+def test_lots_leave_in_kind_only_under_a_gift_rule(legacy_account: Account, market: Market) -> None:
+    unh = _gift_trade(legacy_account, market, "LEG-00125", Decimal(50))
+    outcome = build_outcome(legacy_account, market, [unh], target={})
+    assert [v.code for v in verify(outcome, [])] == ["V106"]
+
+
 def test_a_lot_cannot_be_both_sold_and_given_beyond_its_shares(legacy_account: Account,
                                                                market: Market) -> None:
     lot = next(lot for lot in legacy_account.lots if lot.lot_id == "LEG-00125")
@@ -116,7 +122,7 @@ def test_a_lot_cannot_be_both_sold_and_given_beyond_its_shares(legacy_account: A
                  acquired=lot.acquired, basis_per_share=lot.basis_per_share)
     outcome = build_outcome(legacy_account, market, [sale, _gift_trade(legacy_account, market, lot.lot_id,
                                                                        Decimal(1))], target={})
-    assert [v.code for v in verify(outcome, [])] == ["V101"]
+    assert [v.code for v in verify(outcome, [gift(outcome.gifts[0].trade.amount)])] == ["V101"]
 
 
 def test_whole_share_gifts_round_down(legacy_account: Account, market: Market) -> None:
