@@ -31,14 +31,13 @@ from solver.rebalance import plan
 
 ROOT = Path(__file__).resolve().parents[1]
 FEASIBLE = [
-    ("gift_appreciated", "sp500_2000"),
-    ("zero_gains", "sp500_2000"),
-    ("gift_appreciated", "sp500_10000"),
+    ("policies/clients/gift_appreciated.tailor", "sp500_2000"),
+    ("policies/clients/zero_gains.tailor", "sp500_2000"),
+    ("policies/clients/gift_appreciated.tailor", "sp500_10000"),
 ]
 INFEASIBLE = [
-    ("legacy_three_year", "legacy_jpm"),
-    ("executive", "legacy_jpm"),
-    ("faith_esg_family", "sp500_2000"),
+    ("policies/examples/cap_versus_budget.tailor", "legacy_jpm"),
+    ("benchmarks/policies/tight_tracking_no_gains.tailor", "sp500_2000"),
 ]
 
 
@@ -49,7 +48,7 @@ def timed(fn, *args):  # a stopwatch around any call
 
 
 def feasible(policy_name: str, account_name: str, market: Market, repeat: int) -> dict[str, float]:
-    policy = compile_policy(f"policies/clients/{policy_name}.tailor")
+    policy = compile_policy(str(ROOT / policy_name))
     account = load_account(f"examples/accounts/{account_name}/account.yaml")
     runs: dict[str, list[float]] = {k: [] for k in ("plan", "lp", "reasons", "costs", "explain")}
     counts = {}
@@ -78,7 +77,7 @@ def feasible(policy_name: str, account_name: str, market: Market, repeat: int) -
 
 
 def infeasible(policy_name: str, account_name: str, market: Market, repeat: int) -> dict[str, float]:
-    policy = compile_policy(f"policies/clients/{policy_name}.tailor")
+    policy = compile_policy(str(ROOT / policy_name))
     account = load_account(f"examples/accounts/{account_name}/account.yaml")
     plans, conflicts, found = [], [], None
     for _ in range(repeat):

@@ -59,15 +59,18 @@ def render_summary(result: RebalanceResult, console: Console,
     table = Table(title=title, show_header=False)
     table.add_column("item", style="bold")
     table.add_column("value", justify="right")
-    optimal = "proven optimal" if info.proven_optimal else "not proven optimal"
-    table.add_row("solve", f"{info.status} ({optimal}, gap {info.mip_gap:.4%})")
+    if summary is None:
+        table.add_row("solve", info.status)
+    else:
+        optimal = "proven optimal" if info.proven_optimal else "not proven optimal"
+        table.add_row("solve", f"{info.status} ({optimal}, gap {info.mip_gap:.4%})")
     if summary is not None:
         table.add_row("account value", _money(summary.value_before))
         table.add_row("trades", f"{summary.sells} lot sales, {summary.buys} buys")
         table.add_row("turnover", f"{summary.turnover:.2%}")
         table.add_row("realized short-term", _money(summary.realized_short_term))
         table.add_row("realized long-term", _money(summary.realized_long_term))
-        table.add_row("estimated tax", _money(summary.estimated_tax))
+        table.add_row("estimated tax (− saves)", _money(summary.estimated_tax))
         table.add_row("tracking error",
                       f"{summary.tracking_error_before:.2%} → {summary.tracking_error_after:.2%}")
         table.add_row("cash", f"{_money(summary.cash_before)} → {_money(summary.cash_after)}")
