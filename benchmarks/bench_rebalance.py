@@ -4,17 +4,21 @@ Prints, per account: time to parse+check+compile the policy, load the account, b
 and lower the rules, hand it to HiGHS, solve (all rounds), verify; the MIP gap reached. Then, in the
 same run, the base model (every rebalance's rows: holdings, cash, gains, turnover, factor exposures,
 variance with its tangent cuts) built through Pyomo and built directly as numpy/scipy arrays passed
-to highspy, both solved by the same LP rounds: the ratio is the cost of the Pyomo layer.
+to highspy (the two HiGHS models are checked to be identical, array for array), both solved by the
+same LP rounds: the ratio is the cost of the Pyomo layer.
 
-    .venv/bin/python benchmarks/bench_rebalance.py [--repeat 3]
+    .venv/bin/python benchmarks/bench_rebalance.py [--repeat 5]
 
-One core: HiGHS runs single-threaded. Figures are the best of --repeat runs.
+One core: HiGHS runs single-threaded. Figures are medians of --repeat runs (the two base-model paths
+alternate, so machine load falls on both); the load average is printed before and after.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import platform
+import statistics
 import tempfile
 import time
 from datetime import date
@@ -25,12 +29,13 @@ import numpy as np
 from scipy import sparse
 
 from compiler.check import compile_policy
+from solver.account import Account
 from solver.account_files import load_account
 from solver.handoff import INF, compile_to_highs
 from solver.market import Market
 from solver.model import TRACKING_BP_PER_PCT2, TRADING_COST_BP, AccountModel
 from solver.rebalance import plan
-from solver.tracking import TrackingColumns, initial_tangents, refine
+from solver.tracking import TrackingColumns, initial_tangents, refine, tracking_columns
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = date(2021, 4, 21)
@@ -54,23 +59,23 @@ preferences balanced
 """
 
 
-def best_of(repeat: int, work):  # a timing helper: (best time, last result)
+def median_of(repeat: int, work):  # a timing helper: (median time, last result)
     times, result = [], None
     for _ in range(repeat):
         started = time.perf_counter()
         result = work()
         times.append(time.perf_counter() - started)
-    return min(times), result
+    return statistics.median(times), result
 
 
 def full_policy(name: str, market: Market, repeat: int) -> dict[str, object]:
     account_path = ROOT / "examples" / "accounts" / name / "account.yaml"
-    load_time, account = best_of(repeat, lambda: load_account(account_path))
+    load_time, account = median_of(repeat, lambda: load_account(account_path))
     with tempfile.TemporaryDirectory() as folder:
         policy_path = Path(folder) / "every_rule.tailor"
         policy_path.write_text(POLICY.format(lot=account.lots[0].lot_id))
         # The first compile in a process (later ones hit the loaded grammar and master).
-        compile_time, policy = best_of(1, lambda: compile_policy(policy_path))
+        compile_time, policy = median_of(1, lambda: compile_policy(policy_path))
     from compiler.rules import RULE_KINDS
 
     assert {r.kind for r in policy.rules} == set(RULE_KINDS), "the policy must use every rule kind"
@@ -79,10 +84,12 @@ def full_policy(name: str, market: Market, repeat: int) -> dict[str, object]:
         started = time.perf_counter()
         outcome = plan(account, policy, market)
         runs.append((time.perf_counter() - started, outcome))
-    total, outcome = min(runs, key=lambda r: r[0])
+    total = statistics.median(r[0] for r in runs)
+    timings = {key: statistics.median(r[1].timings[key] for r in runs) for key in runs[0][1].timings}
+    outcome = runs[-1][1]
     result = outcome.result
     return {"account": name, "lots": len(account.lots), "load": load_time, "policy": compile_time,
-            **outcome.timings, "engine": total, "end_to_end": load_time + compile_time + total,
+            **timings, "engine": total, "end_to_end": load_time + compile_time + total,
             "status": result.solve.status, "gap": result.solve.mip_gap, "verified": result.verified,
             "rounds": result.solve.tangent_rounds,
             "lazy": f"{outcome.solution.lazy_active}/{outcome.solution.lazy_total}",
@@ -112,25 +119,41 @@ def _configure(highs: highspy.Highs) -> None:
     highs.setOptionValue("primal_feasibility_tolerance", 1e-9)
 
 
-def base_through_pyomo(model_factory) -> tuple[float, float, float, float]:
+def _base_model(account: Account, market: Market) -> tuple[AccountModel, float]:
+    """The base model with the default objective; also returns the time to declare it (account data
+    and Vars), the rest being `finish` (the base rows and the objective)."""
     started = time.perf_counter()
-    model = model_factory()
+    model = AccountModel([account], market)
+    declared = time.perf_counter() - started
+    model.set_target(market.benchmarks["sp500"])
+    model.add_objective("tax", model.tax_cost())
+    model.add_objective("tracking", model.tracking_penalty())
+    model.add_objective("cost", model.trading_cost())
+    model.finish()
+    return model, declared
+
+
+def base_through_pyomo(account: Account, market: Market) -> dict[str, float]:
+    started = time.perf_counter()
+    model, declared = _base_model(account, market)
     built = time.perf_counter()
     compiled = compile_to_highs(model.m)
     _configure(compiled.highs)
     handed = time.perf_counter()
-    from solver.tracking import tracking_columns
-
     cols = tracking_columns(model, compiled)
     initial_tangents(compiled, cols, model.held - cols.target)
     objective, _ = _lp_rounds(compiled.highs, cols)
-    return built - started, handed - built, time.perf_counter() - handed, objective
+    solved = time.perf_counter()
+    return {"declare": declared, "finish": built - started - declared, "build": built - started,
+            "handoff": handed - built, "solve": solved - handed, "total": solved - started,
+            "objective": objective}
 
 
-def base_direct(model: AccountModel) -> tuple[float, float, float]:
+def direct_highs(model: AccountModel) -> tuple[highspy.Highs, TrackingColumns]:
     """The same base model as numpy/scipy arrays: columns [sell | buy | weight | cash, st, lt, traded |
-    factor | q | h | variance], rows [holding | cash | st | lt | traded | factor | variance]."""
-    started = time.perf_counter()
+    factor | q | h | variance], rows [holding | cash | st | lt | traded | factor | variance]. It reads
+    the account's data (lot values, gains, terms) from `model`: preparing them counts on the Pyomo
+    side only, which makes the ratio conservative."""
     n, lots, k = len(model.tickers), len(model.lots), model.risk.loadings.shape[1]
     sell, buy, weight = 0, lots, lots + n
     cash, st, lt, traded = lots + 2 * n, lots + 2 * n + 1, lots + 2 * n + 2, lots + 2 * n + 3
@@ -179,40 +202,53 @@ def base_direct(model: AccountModel) -> tuple[float, float, float]:
     highs.passModel(ncols, len(rhs), matrix.nnz, 1, 1, 0.0, cost, lower, upper, rhs, rhs,
                     matrix.indptr.astype(np.int32), matrix.indices.astype(np.int32), matrix.data,
                     np.zeros(ncols, dtype=np.int32))
-    built = time.perf_counter()
     cols = TrackingColumns(weight=(weight + ids).astype(np.int32),
                            factor=(factor + np.arange(k)).astype(np.int32),
                            q=(q + ids).astype(np.int32), h=(h + np.arange(k)).astype(np.int32),
                            specific=1e4 * model.risk.specific_var, target=target, loadings=loadings)
-    initial_tangents(_Handle(highs), cols, model.held - target)
+    return highs, cols
+
+
+def base_direct(model: AccountModel) -> dict[str, float]:
+    started = time.perf_counter()
+    highs, cols = direct_highs(model)
+    built = time.perf_counter()
+    initial_tangents(_Handle(highs), cols, model.held - cols.target)
     objective, _ = _lp_rounds(highs, cols)
-    return built - started, time.perf_counter() - built, objective
+    solved = time.perf_counter()
+    return {"build": built - started, "solve": solved - built, "total": solved - started,
+            "objective": objective}
+
+
+def assert_same_lp(account: Account, market: Market) -> None:
+    """The Pyomo path and the direct path hand HiGHS the very same LP (costs, bounds, matrix)."""
+    model, _ = _base_model(account, market)
+    pyomo, direct = compile_to_highs(model.m).highs.getLp(), direct_highs(model)[0].getLp()
+    for name in ("col_cost_", "col_lower_", "col_upper_", "row_lower_", "row_upper_"):
+        assert np.array_equal(getattr(pyomo, name), getattr(direct, name)), name
+    for name in ("start_", "index_", "value_"):
+        assert np.array_equal(getattr(pyomo.a_matrix_, name), getattr(direct.a_matrix_, name)), name
 
 
 def base_comparison(name: str, market: Market, repeat: int) -> dict[str, object]:
     account = load_account(ROOT / "examples" / "accounts" / name / "account.yaml")
-
-    def factory() -> AccountModel:
-        model = AccountModel([account], market)
-        model.set_target(market.benchmarks["sp500"])
-        model.add_objective("tax", model.tax_cost())
-        model.add_objective("tracking", model.tracking_penalty())
-        model.add_objective("cost", model.trading_cost())
-        model.finish()
-        return model
-
-    pyomo = min((base_through_pyomo(factory) for _ in range(repeat)), key=lambda r: sum(r[:3]))
-    data = factory()
-    direct = min((base_direct(data) for _ in range(repeat)), key=lambda r: sum(r[:2]))
-    assert abs(pyomo[3] - direct[2]) <= 1e-6 * max(1.0, abs(direct[2])), (pyomo[3], direct[2])
-    return {"account": name, "pyomo_build": pyomo[0], "pyomo_handoff": pyomo[1], "pyomo_solve": pyomo[2],
-            "direct_build": direct[0], "direct_solve": direct[1],
-            "ratio": sum(pyomo[:3]) / sum(direct[:2]), "objective": direct[2]}
+    assert_same_lp(account, market)
+    data, _ = _base_model(account, market)
+    pyomo, direct = [], []
+    for _ in range(repeat):  # alternating, so that load on the shared machine falls on both
+        pyomo.append(base_through_pyomo(account, market))
+        direct.append(base_direct(data))
+    for run in pyomo + direct:
+        assert abs(run["objective"] - direct[0]["objective"]) <= 1e-6 * max(1.0, abs(direct[0]["objective"]))
+    ratios = [p["total"] / d["total"] for p, d in zip(pyomo, direct, strict=True)]
+    return {"account": name, **{f"pyomo_{key}": statistics.median(r[key] for r in pyomo) for key in pyomo[0]},
+            **{f"direct_{key}": statistics.median(r[key] for r in direct) for key in direct[0]},
+            "ratio": statistics.median(ratios), "ratio_low": min(ratios), "ratio_high": max(ratios)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     print(f"machine: {platform.machine()} {platform.processor() or ''} python {platform.python_version()}, "
           f"HiGHS {highspy.Highs().version()}, 1 thread")
@@ -220,7 +256,8 @@ def main() -> None:
     market = Market.load(AS_OF)
     print("market data load (prices, index weights, risk model; cached): "
           f"{time.perf_counter() - started:.2f}s")
-    print("\nfull policy (every rule kind), best of", args.repeat)
+    print(f"load average (1, 5, 15 min) before: {os.getloadavg()}")
+    print("\nfull policy (every rule kind), medians of", args.repeat)
     print(f"{'account':<12} {'lots':>6} {'load':>6} {'policy':>7} {'build':>6} {'handoff':>8} "
           f"{'solve':>6} {'verify':>7} {'engine':>7} {'total':>6}  status   gap      rounds lazy    trades")
     for name in ACCOUNTS:
@@ -229,14 +266,17 @@ def main() -> None:
               f"{r['build']:>6.2f} {r['handoff']:>8.2f} {r['solve']:>6.2f} {r['verify']:>7.2f} "
               f"{r['engine']:>7.2f} {r['end_to_end']:>6.2f}  {r['status']:<8} {r['gap']:<8.4%} "
               f"{r['rounds']:>6} {r['lazy']:<7} {r['trades']:>6}  verified={r['verified']}")
-    print("\nbase model: Pyomo (build + hand-off) vs numpy arrays straight into highspy; same LP rounds")
-    print(f"{'account':<12} {'pyomo build':>11} {'handoff':>8} {'solve':>6} | {'direct build':>12} "
-          f"{'solve':>6} | {'ratio':>5}")
+    print("\nbase model: Pyomo (build + hand-off) vs numpy arrays straight into highspy; the same LP "
+          f"(checked), same LP rounds; medians of {args.repeat}, ratio = median of per-run ratios (range)")
+    print(f"{'account':<12} {'declare':>8} {'finish':>7} {'handoff':>8} {'solve':>6} {'total':>6} | "
+          f"{'direct build':>12} {'solve':>6} {'total':>6} | ratio")
     for name in ACCOUNTS:
         r = base_comparison(name, market, args.repeat)
-        print(f"{r['account']:<12} {r['pyomo_build']:>11.3f} {r['pyomo_handoff']:>8.3f} "
-              f"{r['pyomo_solve']:>6.3f} | {r['direct_build']:>12.3f} {r['direct_solve']:>6.3f} | "
-              f"{r['ratio']:>5.2f}")
+        print(f"{r['account']:<12} {r['pyomo_declare']:>8.3f} {r['pyomo_finish']:>7.3f} "
+              f"{r['pyomo_handoff']:>8.3f} {r['pyomo_solve']:>6.3f} {r['pyomo_total']:>6.3f} | "
+              f"{r['direct_build']:>12.3f} {r['direct_solve']:>6.3f} {r['direct_total']:>6.3f} | "
+              f"{r['ratio']:.2f} ({r['ratio_low']:.2f}–{r['ratio_high']:.2f})")
+    print(f"load average (1, 5, 15 min) after: {os.getloadavg()}")
 
 
 if __name__ == "__main__":

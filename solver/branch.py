@@ -65,7 +65,7 @@ def branch_and_bound(highs: highspy.Highs, binaries: np.ndarray, gap: float, dea
                 continue
             values = x[binaries]
             fractional = np.abs(values - np.round(values))
-            if fractional.max() <= INTEGRAL:
+            if fractional.max(initial=0.0) <= INTEGRAL:  # (no binaries: the LP is the answer)
                 best, best_x = objective, x.copy()
                 continue
             j = int(np.argmax(fractional))

@@ -34,6 +34,7 @@ from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpressio
 
 from solver.account import Account
 from solver.market import Market, RiskArrays, risk_arrays
+from solver.matrix_rows import matrix_rows, one_row
 from solver.tax import is_long_term
 
 TRACKING_BP_PER_PCT2 = 10.0
@@ -76,10 +77,12 @@ class AccountModel:
         self.lot_value = shares * lot_price / self.value
         # Gain per unit of value sold: 1 - basis/price (a loss when negative).
         self.lot_gain = 1.0 - basis / lot_price
-        self.lot_long_term = np.array([is_long_term(lot.acquired, self.as_of) for lot in self.lots])
+        # Lots bought on the same day share a holding period: one date computation per day.
+        term = {day: is_long_term(day, self.as_of) for day in {lot.acquired for lot in self.lots}}
+        self.lot_long_term = np.array([term[lot.acquired] for lot in self.lots], dtype=bool)
         self.held = np.bincount(self.lot_ticker, weights=self.lot_value, minlength=len(self.tickers))
         self.lots_of: list[list[int]] = [[] for _ in self.tickers]
-        for k, i in enumerate(self.lot_ticker):
+        for k, i in enumerate(self.lot_ticker.tolist()):
             self.lots_of[i].append(k)
         self.taxable = account.is_taxable
         self.risk: RiskArrays = risk_arrays(market.risk, self.tickers)
@@ -100,7 +103,9 @@ class AccountModel:
     def _build(self) -> None:
         m = self.m = pyo.ConcreteModel(name=f"account_{self.account.account_id}")
         n, lots, k = len(self.tickers), len(self.lots), self.risk.loadings.shape[1]
-        m.sell = pyo.Var(range(lots), bounds=lambda _, lot: (0.0, float(self.lot_value[lot])))
+        m.sell = pyo.Var(range(lots), bounds=(0.0, None))
+        for sell, lot_value in zip(m.sell.values(), self.lot_value.tolist(), strict=True):
+            sell.setub(lot_value)  # half the time of a per-index bounds rule
         m.buy = pyo.Var(range(n), bounds=(0.0, 1.0))
         m.weight = pyo.Var(range(n), bounds=(0.0, None))
         m.cash = pyo.Var(bounds=(0.0, None))
@@ -113,7 +118,6 @@ class AccountModel:
         m.variance = pyo.Var(bounds=(0.0, None))
         m.target = pyo.Param(range(n), initialize=0.0, mutable=True)
         m.flow = pyo.Param(initialize=0.0, mutable=True)
-        m.factor_offset = pyo.Param(range(k), initialize=0.0, mutable=True)
         m.buy_on = pyo.Var(range(n), domain=pyo.Binary)
         m.sell_on = pyo.Var(range(n), domain=pyo.Binary)
         m.buy_link = pyo.Constraint(pyo.Any)
@@ -122,34 +126,52 @@ class AccountModel:
         m.objective_weight = pyo.Param(["tax", "tracking", "cost"], initialize=1.0, mutable=True)
         # Value leaving in kind (gifts of shares): neither sold nor bought, it shrinks the account.
         m.transferred = pyo.Param(initialize=0.0, mutable=True)
-        # Binding a zero-lower-bound Param into a coefficient keeps flows changeable by rules.
+        # Flows are Params so that rules' rows (e.g. a cash reserve) can scale with the post-flow account.
         self.post_value = 1.0 + m.flow - m.transferred
-        m.holding = pyo.Constraint(range(n), rule=lambda _, i: self._holding(i))
-        m.cash_balance = pyo.Constraint(expr=linear(
-            [1.0, *[1.0] * n, *[-1.0] * lots], [m.cash, *m.buy.values(), *m.sell.values()])
-            == float(self.account.cash) / self.value + m.flow)
-        short = [x for x in range(lots) if not self.lot_long_term[x]]
-        long = [x for x in range(lots) if self.lot_long_term[x]]
-        m.st_definition = pyo.Constraint(expr=linear(
-            [1.0, *(-self.lot_gain[short])], [m.st_gain, *(m.sell[x] for x in short)]) == 0)
-        m.lt_definition = pyo.Constraint(expr=linear(
-            [1.0, *(-self.lot_gain[long])], [m.lt_gain, *(m.sell[x] for x in long)]) == 0)
-        m.traded_definition = pyo.Constraint(expr=linear(
-            [1.0, *[-1.0] * (n + lots)], [m.traded, *m.buy.values(), *m.sell.values()]) == 0)
-        # Factor exposures of the active weights, in percent: factor_j = 100 Σ L_ij (w_i - t_i).
-        loadings = 100.0 * self.risk.loadings
-        m.factor_definition = pyo.Constraint(range(k), rule=lambda _, j: linear(
-            [1.0, *(-loadings[:, j])], [m.factor[j], *m.weight.values()]) == m.factor_offset[j])
-        m.variance_definition = pyo.Constraint(expr=linear(
-            [1.0, *[-1.0] * (n + k)], [m.variance, *m.q.values(), *m.h.values()]) == 0)
 
-    def _holding(self, i: int) -> object:
-        """post·weight_i − buy_i + sold + transferred out (lots of ticker i) = held_i."""
-        m, lots = self.m, self.lots_of[i]
-        moved = [x for x in lots if x in self.transferable]
-        return linear([self.post_value, -1.0, *[1.0] * (len(lots) + len(moved))],
-                      [m.weight[i], m.buy[i], *[m.sell[x] for x in lots], *[m.transfer[x] for x in moved]]
-                      ) == float(self.held[i])
+    def _base_rows(self, post: float) -> None:
+        """The rows every rebalance has, as arrays (solver/matrix_rows.py: no expression objects, copied
+        straight into HiGHS). Written in `finish`, once rules have set flows, transfers and target:
+        * holding[i]: post·weight_i − buy_i + Σ sell + Σ transfer (lots of i) = held_i;
+        * cash_balance: cash + Σ buy − Σ sell = cash before + flow;
+        * st_definition, lt_definition: gain − Σ (1 − basis/price)·sell over lots of that term = 0;
+        * traded_definition: traded − Σ buy − Σ sell = 0;
+        * factor_definition[j]: factor_j − 100 Σᵢ L_ij·weight_i = −100 Σᵢ L_ij·target_i (in percent);
+        * variance_definition: Σ q + Σ h − variance = 0;
+        * transfer_limit[r] (with transfers): sell_l + transfer_l ≤ lot value, l the r-th transferable lot.
+        Each row lists its variables in declaration order (sell, buy, weight, …), which the hand-off
+        keeps as the column order."""
+        m = self.m
+        n, lots, k = len(self.tickers), len(self.lots), self.risk.loadings.shape[1]
+        ids, lot_ids, moved = np.arange(n), np.arange(lots), np.array(sorted(self.transferable), dtype=int)
+        weight, buy, sell = list(m.weight.values()), list(m.buy.values()), list(m.sell.values())
+        transfer = [m.transfer[x] for x in moved.tolist()]
+        m.holding = matrix_rows(  # variables in declaration order: sell, buy, weight, transfer
+            (n, lots + 2 * n + len(moved)), np.r_[self.lot_ticker, ids, ids, self.lot_ticker[moved]],
+            np.r_[lot_ids, lots + ids, lots + n + ids, lots + 2 * n + np.arange(len(moved))],
+            np.r_[np.ones(lots), -np.ones(n), np.full(n, post), np.ones(len(moved))], self.held, self.held,
+            sell + buy + weight + transfer)
+        cash = float(self.account.cash) / self.value + float(pyo.value(m.flow))
+        m.cash_balance = one_row(np.r_[1.0, np.ones(n), -np.ones(lots)], [m.cash, *buy, *sell], cash, cash)
+        short, long = np.flatnonzero(~self.lot_long_term), np.flatnonzero(self.lot_long_term)
+        m.st_definition = one_row(np.r_[1.0, -self.lot_gain[short]], [m.st_gain, *(sell[x] for x in short)],
+                                  0.0, 0.0)
+        m.lt_definition = one_row(np.r_[1.0, -self.lot_gain[long]], [m.lt_gain, *(sell[x] for x in long)],
+                                  0.0, 0.0)
+        m.traded_definition = one_row(np.r_[1.0, -np.ones(n + lots)], [m.traded, *buy, *sell], 0.0, 0.0)
+        loadings = 100.0 * self.risk.loadings
+        offsets = -loadings.T @ self.target_weights
+        factors = np.arange(k)
+        m.factor_definition = matrix_rows(
+            (k, k + n), np.r_[factors, np.repeat(factors, n)], np.r_[factors, np.tile(k + ids, k)],
+            np.r_[np.ones(k), -loadings.T.ravel()], offsets, offsets, list(m.factor.values()) + weight)
+        m.variance_definition = one_row(np.r_[-np.ones(n + k), 1.0],
+                                        [*m.q.values(), *m.h.values(), m.variance], 0.0, 0.0)
+        if len(moved):
+            count = len(moved)
+            m.transfer_limit = matrix_rows(
+                (count, 2 * count), np.tile(np.arange(count), 2), np.arange(2 * count), np.ones(2 * count),
+                -np.inf, self.lot_value[moved], [sell[x] for x in moved.tolist()] + transfer)
 
     # -- ready-made expressions for rules -------------------------------------------------------
     def ids(self, tickers: Iterable[str]) -> list[int]:
@@ -229,14 +251,12 @@ class AccountModel:
         lots (a row in its Block). A lot's sale and transfer together never exceed the lot."""
         m, added = self.m, sorted(set(lots) - self.transferable)
         if not hasattr(m, "transfer"):
-            m.transfer = pyo.Var(pyo.Any, dense=False, bounds=(0.0, 0.0))  # only the lots named
-            m.transfer_limit = pyo.Constraint(pyo.Any)
+            # Declared for every lot at once (5× faster than one index at a time); a lot no rule
+            # names keeps its zero bound and appears in no row, so it never reaches the solver.
+            m.transfer = pyo.Var(range(len(self.lots)), bounds=(0.0, 0.0))
         for x in added:
             m.transfer[x].setub(float(self.lot_value[x]))
-            m.transfer_limit[x] = m.sell[x] + m.transfer[x] <= float(self.lot_value[x])
-        self.transferable.update(added)
-        for i in sorted({int(self.lot_ticker[x]) for x in added}):
-            m.holding[i].set_value(self._holding(i))
+        self.transferable.update(added)  # the holding and transfer-limit rows (in `finish`) count them
         m.transferred = pyo.value(m.transferred) + self.fraction(dollars)
         return m.transfer
 
@@ -288,6 +308,15 @@ class AccountModel:
         m.sell_whole = pyo.Constraint(range(len(self.lots)), rule=lambda _, x: linear(
             [1.0, -lot_per_share[x]], [m.sell[x], m.sell_shares[x]]) == 0)
 
+    def share_counts(self) -> tuple[list[pyo.Var], list[bool]]:
+        """The whole-share count variables (none unless `require_whole_shares`) and, for each, whether
+        rounding *up* is the safe direction when the solver turns fractional counts into whole ones
+        (solver/rounding.py): a sale rounded up and a buy rounded down both leave more cash."""
+        if not self.whole_shares:
+            return [], []
+        buys, sells = list(self.m.buy_shares.values()), list(self.m.sell_shares.values())
+        return buys + sells, [False] * len(buys) + [True] * len(sells)
+
     def add_objective(self, tag: str, expr: pyo.Expression) -> None:
         """Add a term (in basis points of account value) to the objective, tagged by rule id."""
         self.objective_terms[tag] = self.objective_terms.get(tag, 0) + expr
@@ -318,9 +347,7 @@ class AccountModel:
     def _finish(self) -> None:
         m = self.m
         post = pyo.value(self.post_value)
-        offsets = -100.0 * self.risk.loadings.T @ self.target_weights
-        for j, offset in enumerate(offsets):
-            m.factor_offset[j] = float(offset)
+        self._base_rows(post)
         for i in range(len(self.tickers)):
             m.buy[i].setub(min(float(m.buy[i].ub), post))
         for i in sorted((self._buy_indicators | set(self._min_buy)) - self.buy_forbidden):

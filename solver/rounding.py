@@ -1,0 +1,115 @@
+"""Whole shares: turn a solution with fractional share counts into a whole-share one.
+
+Share counts (general integer columns) barely decide anything: a basic optimum of the model with
+continuous counts already has nearly every count at a bound — no trade, or a lot sold down to its
+whole shares — and only a handful in between (the basis: a buy or two per name, the partial sale
+that meets the cash or budget row). So `solver.solve` first solves with counts continuous (the
+binaries still exact), which gives a valid lower bound for the whole-share problem, then rounds:
+
+1. binaries and integral counts are fixed where the solution has them;
+2. the fractional counts are rounded all at once in their safe direction (buys down, sales up: both
+   leave more cash) and the LP re-solves the continuous rest (cash, gains, weights, tangents);
+3. if that breaks a row (a budget, a minimum trade), a short dive: fix one fractional count at a
+   time to its nearer integer (the other one when the LP says infeasible), re-solving from the
+   previous basis after each.
+
+The result is a point feasible for the whole-share model (every integer column integral, every row
+held by HiGHS's LP), or None. It costs a few warm LP re-solves, milliseconds each.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import highspy
+import numpy as np
+
+INTEGRAL = 1e-9
+
+
+def _fractional(values: np.ndarray) -> np.ndarray:
+    return np.abs(values - np.round(values)) > INTEGRAL
+
+
+def round_counts(highs: highspy.Highs, fixed: np.ndarray, counts: np.ndarray, round_up: np.ndarray,
+                 x: np.ndarray, deadline: float, run: Callable[[highspy.Highs, float], str]
+                 ) -> np.ndarray | None:
+    """A whole-share point near `x`: columns `fixed` (binaries) stay at their rounded values, columns
+    `counts` (share counts; `round_up` marks those whose safe direction is up) become integers.
+    Returns the LP's point with everything integral, or None when rounding found no feasible point."""
+    columns = np.concatenate([fixed, counts]).astype(np.int32)
+    lp = highs.getLp()
+    lower0, upper0 = np.asarray(lp.col_lower_)[columns].copy(), np.asarray(lp.col_upper_)[columns].copy()
+    values = x[columns]
+    pinned = ~_fractional(values)
+    pinned[: len(fixed)] = True
+    target = np.round(values)
+    safe = np.where(np.concatenate([np.zeros(len(fixed), bool), round_up]), np.ceil(values), np.floor(values))
+    highs.setOptionValue("solve_relaxation", True)
+
+    def attempt(at: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
+        highs.changeColsBounds(len(columns), columns, np.where(mask, at, lower0), np.where(mask, at, upper0))
+        if run(highs, deadline) != "optimal":
+            return None
+        return np.asarray(highs.getSolution().col_value)
+
+    try:
+        point = attempt(np.where(pinned, target, safe), np.ones(len(columns), bool))
+        if point is None:  # the safe direction broke a row: dive instead
+            point = _dive(attempt, columns, pinned, target, x, deadline)
+        if point is None:
+            return None
+        return _improve(attempt, highs, columns, np.flatnonzero(~pinned), np.round(point[columns]), x,
+                        point, deadline)
+    finally:
+        highs.changeColsBounds(len(columns), columns, lower0, upper0)
+        highs.setOptionValue("solve_relaxation", False)
+
+
+def _dive(attempt: Callable[[np.ndarray, np.ndarray], np.ndarray | None], columns: np.ndarray,
+          pinned: np.ndarray, target: np.ndarray, x: np.ndarray, deadline: float) -> np.ndarray | None:
+    """Fix one fractional count at a time to its nearer integer (the other one when the LP says
+    infeasible), the least fractional first; the LP re-solves the rest after each."""
+    pinned, target, point = pinned.copy(), target.copy(), x
+    while time.perf_counter() < deadline:
+        current = point[columns]
+        open_ = ~pinned & _fractional(current)
+        if not open_.any():
+            return point
+        candidates = np.flatnonzero(open_)
+        j = candidates[np.argmin(np.abs(current[candidates] - np.round(current[candidates])))]
+        near = float(np.round(current[j]))
+        other = float(np.floor(current[j]) if near > current[j] else np.ceil(current[j]))
+        pinned[j] = True
+        for value in (near, other):
+            target[j] = value
+            point = attempt(target, pinned)
+            if point is not None:
+                break
+        else:
+            return None
+    return None
+
+
+def _improve(attempt: Callable[[np.ndarray, np.ndarray], np.ndarray | None], highs: highspy.Highs,
+             columns: np.ndarray, rounded: np.ndarray, values: np.ndarray, x: np.ndarray, point: np.ndarray,
+             deadline: float) -> np.ndarray:
+    """One pass of 1-opt over the counts that were fractional in `x`: move each to its other integer
+    neighbour when the LP says that is feasible and cheaper (rounding in the safe direction leaves
+    cash idle that a buy rounded up can use)."""
+    everything = np.ones(len(columns), bool)
+    best = float(highs.getInfo().objective_function_value)
+    for j in rounded:
+        if time.perf_counter() >= deadline:
+            break
+        was = values[j]
+        low, high = np.floor(x[columns[j]]), np.ceil(x[columns[j]])
+        values[j] = high if was == low else low
+        candidate = attempt(values, everything)
+        objective = float(highs.getInfo().objective_function_value) if candidate is not None else best
+        if candidate is not None and objective < best - 1e-12:
+            best, point = objective, candidate
+        else:
+            values[j] = was
+    return point
