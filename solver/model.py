@@ -94,8 +94,9 @@ class AccountModel:
         self.lazy_groups: list[tuple[list, list]] = []
         self._buy_indicators: set[int] = set()
         self._sell_indicators: set[int] = set()
-        self._min_buy: dict[int, float] = {}
-        self._min_sell: dict[int, float] = {}
+        # Minimum trades per ticker: the largest fraction asked for and the Block of the rule that asked.
+        self._min_buy: dict[int, tuple[float, pyo.Block]] = {}
+        self._min_sell: dict[int, tuple[float, pyo.Block]] = {}
         with PauseGC():  # building ~10⁵ expression objects: the cyclic GC would only add pauses
             self._build()
 
@@ -266,7 +267,7 @@ class AccountModel:
         self.lazy_groups.append((constraints, binaries))
 
     @staticmethod
-    def _link(component: pyo.Constraint, index: tuple, expr: object) -> object:
+    def _link(component: pyo.Constraint, index: object, expr: object) -> object:
         component[index] = expr
         return component[index]
 
@@ -281,14 +282,24 @@ class AccountModel:
         self._sell_indicators.add(i)
         return self.m.sell_on[i]
 
-    def set_min_buy(self, i: int, fraction: float) -> None:
-        """Semi-continuous buy: zero or at least `fraction` of the account (a lazy disjunction)."""
-        self._min_buy[i] = max(self._min_buy.get(i, 0.0), fraction)
+    def set_min_buy(self, i: int, fraction: float, block: pyo.Block) -> None:
+        """Semi-continuous buy: zero or at least `fraction` of the account (a lazy disjunction). The
+        minimum row goes into `block`, the asking rule's, so explanations and elastic mode name it."""
+        if fraction > self._min_buy.get(i, (0.0, None))[0]:
+            self._min_buy[i] = (fraction, block)
 
-    def set_min_sell(self, i: int, fraction: float) -> None:
+    def set_min_sell(self, i: int, fraction: float, block: pyo.Block) -> None:
         """Semi-continuous sale of a ticker (all its lots together): zero or at least `fraction`,
-        unless the whole position is sold (a lazy disjunction)."""
-        self._min_sell[i] = max(self._min_sell.get(i, 0.0), fraction)
+        unless the whole position is sold (a lazy disjunction); the row goes into `block`."""
+        if fraction > self._min_sell.get(i, (0.0, None))[0]:
+            self._min_sell[i] = (fraction, block)
+
+    @staticmethod
+    def _rows_on(block: pyo.Block, name: str) -> pyo.Constraint:
+        """An indexed Constraint `name` on `block`, created on first use."""
+        if block.component(name) is None:
+            block.add_component(name, pyo.Constraint(pyo.Any))
+        return block.component(name)
 
     def require_whole_shares(self) -> None:
         """Trade whole shares only: integer share counts behind every buy and sale (the fractional
@@ -353,8 +364,9 @@ class AccountModel:
         for i in sorted((self._buy_indicators | set(self._min_buy)) - self.buy_forbidden):
             rows = [self._link(m.buy_link, (i, "max"), m.buy[i] <= float(m.buy[i].ub) * m.buy_on[i])]
             if i in self._min_buy:
-                low = min(self._min_buy[i], float(m.buy[i].ub))
-                rows.append(self._link(m.buy_link, (i, "min"), m.buy[i] >= low * m.buy_on[i]))
+                fraction, owner = self._min_buy[i]
+                low = min(fraction, float(m.buy[i].ub))
+                rows.append(self._link(self._rows_on(owner, "min_buy"), i, m.buy[i] >= low * m.buy_on[i]))
             if i not in self._buy_indicators:
                 self.add_lazy(rows, [m.buy_on[i]])
         for i in sorted(self._sell_indicators | set(self._min_sell)):
@@ -362,8 +374,9 @@ class AccountModel:
             rows = [self._link(m.sell_link, (i, "max"), sold <= float(self.held[i]) * m.sell_on[i])]
             if i in self._min_sell:
                 # Selling the whole position is always allowed, even when it is below the minimum.
-                low = min(self._min_sell[i], float(self.held[i]))
-                rows.append(self._link(m.sell_link, (i, "min"), sold >= low * m.sell_on[i]))
+                fraction, owner = self._min_sell[i]
+                low = min(fraction, float(self.held[i]))
+                rows.append(self._link(self._rows_on(owner, "min_sell"), i, sold >= low * m.sell_on[i]))
             if i not in self._sell_indicators:
                 self.add_lazy(rows, [m.sell_on[i]])
         m.objective = pyo.Objective(expr=sum(self.objective_terms.values()) if self.objective_terms else 0)

@@ -118,9 +118,9 @@ trading_clause: "minimum" "trade" quantity  -> trading_min_trade
             # A cent above the minimum: shares are rounded down to 6 places after solving.
             minimum = model.fraction(rule.min_trade_usd + ROUNDING_MARGIN_USD / 100)
             for i in range(len(model.tickers)):
-                model.set_min_buy(i, minimum)
+                model.set_min_buy(i, minimum, block)
                 if model.held[i] > 0:
-                    model.set_min_sell(i, minimum)
+                    model.set_min_sell(i, minimum, block)
         if rule.max_turnover is not None:
             model.add(block, "turnover", model.sold_total, upper=rule.max_turnover)
         if rule.max_positions is not None:

@@ -3,6 +3,7 @@
 from collections import defaultdict
 from decimal import Decimal
 
+from compiler.lower import block_name, rule_of
 from compiler.rules.trading import TradingIR
 from solver.account import Account
 from solver.market import Market
@@ -31,6 +32,16 @@ def test_minimum_trade_and_whole_shares(legacy_account: Account, market: Market)
     for (action, ticker), amount in orders(outcome).items():
         assert amount >= 5000 or (action == "sell" and ticker not in outcome.shares_after)
     assert all(t.shares == t.shares.to_integral_value() for t in outcome.buys)
+
+
+def test_minimum_trade_rows_belong_to_the_trading_rule(legacy_account: Account, market: Market) -> None:
+    """The semi-continuous rows sit in the trading rule's Block: explanations price them and elastic
+    mode relaxes them under the rule's own id, never as anonymous base-model rows."""
+    solved = run(legacy_account, market, trading(min_trade_usd=Decimal(5000)))
+    block = solved.model.m.component(block_name("trading"))
+    rows = [row for name in ("min_buy", "min_sell") for row in block.component(name).values()]
+    assert len(rows) > 30
+    assert {rule_of(row, solved.provenance).rule_id for row in rows} == {"trading"}
 
 
 def test_turnover_limit(legacy_account: Account, market: Market) -> None:
