@@ -51,8 +51,14 @@ def grammar_text(kinds: dict[str, RuleKind] | None = None) -> str:
 
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
+    # Building the LALR tables (with strict collision checks) takes ~0.5 s, most of a one-account run's
+    # start-up; lark keeps them in the project's own cache (not the shared temp dir: the file is a
+    # pickle) and loads them only when the grammar, the options and lark's version hash the same.
+    from solver.data.paths import cache_dir
+
     return Lark(grammar_text(), parser="lalr", lexer="contextual", strict=True,
-                propagate_positions=False, maybe_placeholders=True)
+                propagate_positions=False, maybe_placeholders=True,
+                cache=str(cache_dir() / "policy-grammar.lark-cache"))
 
 
 def parse_dsl(text: str, file: str) -> PolicyFile:

@@ -23,7 +23,6 @@ names a rule kind. Binaries exist only where a rule asks for them (`buy_on`, `se
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
 from decimal import Decimal
 
 import numpy as np
@@ -33,9 +32,9 @@ from pyomo.common.gc_manager import PauseGC
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from solver.account import Account
-from solver.market import Market, RiskArrays, risk_arrays
+from solver.account_arrays import AccountArrays
+from solver.market import Market
 from solver.matrix_rows import matrix_rows, one_row
-from solver.tax import is_long_term
 
 TRACKING_BP_PER_PCT2 = 10.0
 # Room left in money limits for rounding shares down to 6 places after solving (a dollar on a
@@ -53,39 +52,9 @@ def linear(coefs: Iterable[float], variables: Iterable[pyo.Var], constant: float
     return LinearExpression(args=[constant, *terms] if constant else terms)
 
 
-class AccountModel:
+class AccountModel(AccountArrays):
     def __init__(self, accounts: list[Account], market: Market):
-        if len(accounts) != 1:
-            raise NotImplementedError("one account per model for now; household models are planned")
-        self.accounts = accounts
-        self.account = account = accounts[0]
-        self.market = market
-        self.as_of: date = market.as_of
-        held = set(account.tickers)
-        # The universe: every held name, and every priced name the risk model covers.
-        covered = set(market.prices.index) & set(market.risk.tickers)
-        self.tickers: list[str] = sorted(held | covered)
-        self.index = {t: i for i, t in enumerate(self.tickers)}
-        self.price = market.prices.reindex(self.tickers).to_numpy(dtype=float)
-        self.lots = list(account.lots)
-        self.lot_index = {lot.lot_id: k for k, lot in enumerate(self.lots)}
-        self.lot_ticker = np.array([self.index[lot.ticker] for lot in self.lots], dtype=int)
-        shares = np.array([float(lot.shares) for lot in self.lots])
-        basis = np.array([float(lot.basis_per_share) for lot in self.lots])
-        lot_price = self.price[self.lot_ticker]
-        self.value = float(shares @ lot_price) + float(account.cash)
-        self.lot_value = shares * lot_price / self.value
-        # Gain per unit of value sold: 1 - basis/price (a loss when negative).
-        self.lot_gain = 1.0 - basis / lot_price
-        # Lots bought on the same day share a holding period: one date computation per day.
-        term = {day: is_long_term(day, self.as_of) for day in {lot.acquired for lot in self.lots}}
-        self.lot_long_term = np.array([term[lot.acquired] for lot in self.lots], dtype=bool)
-        self.held = np.bincount(self.lot_ticker, weights=self.lot_value, minlength=len(self.tickers))
-        self.lots_of: list[list[int]] = [[] for _ in self.tickers]
-        for k, i in enumerate(self.lot_ticker.tolist()):
-            self.lots_of[i].append(k)
-        self.taxable = account.is_taxable
-        self.risk: RiskArrays = risk_arrays(market.risk, self.tickers)
+        super().__init__(accounts, market)
         self.objective_terms: dict[str, pyo.Expression] = {}
         self.cash_flow = Decimal(0)
         self.transferable: set[int] = set()

@@ -1,0 +1,53 @@
+"""An account as the arrays an optimisation model is written from: no Pyomo here.
+
+`AccountModel` builds its Pyomo model on these; a model written directly against a solver's arrays
+(the benchmark's highspy baseline) starts from the same preparation, so both pay for it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+
+from solver.account import Account
+from solver.market import Market, RiskArrays, risk_arrays
+from solver.tax import is_long_term
+
+
+class AccountArrays:
+    """The universe (held names and every priced name the risk model covers), prices, and per-lot
+    values, gains and holding periods, in fractions of the account's value before cash flows."""
+
+    def __init__(self, accounts: list[Account], market: Market):
+        if len(accounts) != 1:
+            raise NotImplementedError("one account per model for now; household models are planned")
+        self.accounts = accounts
+        self.account = account = accounts[0]
+        self.market = market
+        self.as_of: date = market.as_of
+        held = set(account.tickers)
+        # The universe: every held name, and every priced name the risk model covers.
+        covered = set(market.prices.index) & set(market.risk.tickers)
+        self.tickers: list[str] = sorted(held | covered)
+        self.index = {t: i for i, t in enumerate(self.tickers)}
+        self.price = market.prices.reindex(self.tickers).to_numpy(dtype=float)
+        self.lots = list(account.lots)
+        self.lot_index = {lot.lot_id: k for k, lot in enumerate(self.lots)}
+        self.lot_ticker = np.array([self.index[lot.ticker] for lot in self.lots], dtype=int)
+        shares = np.array([float(lot.shares) for lot in self.lots])
+        basis = np.array([float(lot.basis_per_share) for lot in self.lots])
+        lot_price = self.price[self.lot_ticker]
+        self.value = float(shares @ lot_price) + float(account.cash)
+        self.lot_value = shares * lot_price / self.value
+        # Gain per unit of value sold: 1 - basis/price (a loss when negative).
+        self.lot_gain = 1.0 - basis / lot_price
+        # Lots bought on the same day share a holding period: one date computation per day.
+        term = {day: is_long_term(day, self.as_of) for day in {lot.acquired for lot in self.lots}}
+        self.lot_long_term = np.array([term[lot.acquired] for lot in self.lots], dtype=bool)
+        self.held = np.bincount(self.lot_ticker, weights=self.lot_value, minlength=len(self.tickers))
+        self.lots_of: list[list[int]] = [[] for _ in self.tickers]
+        for k, i in enumerate(self.lot_ticker.tolist()):
+            self.lots_of[i].append(k)
+        self.taxable = account.is_taxable
+        self.risk: RiskArrays = risk_arrays(market.risk, self.tickers)
