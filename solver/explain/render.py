@@ -62,6 +62,11 @@ def print_rich(explanation: Explanation, console: Console) -> None:
     if e.conflict is not None and not e.conflict.rules:
         console.print(e.conflict.text)
         return
+    if e.conflict is None and not e.trades and e.method.startswith("none"):
+        console.print(f"No plan was found ({e.status}), so there is nothing to explain yet: raise the time "
+                      "limit, or relax the rules that need binaries (minimum trade, whole shares, position "
+                      "limits).")
+        return
     if e.conflict is not None:
         table = Table(title="Rules that cannot hold together")
         for column in ("rule", "where", "must give", "locked"):

@@ -42,3 +42,15 @@ def test_explain_relax_writes_the_nearest_plan(tmp_path: Path, capsys: pytest.Ca
     assert relaxed["solve"]["status"] == "relaxed" and relaxed["violations"]
     assert {v["rule_id"] for v in relaxed["violations"]} <= {"cap-jpm", "budget-lt"}
     assert (out / "trades.csv").read_text().startswith("action,ticker")
+
+
+def test_explain_says_when_no_plan_was_found_in_time(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """A $3M minimum trade on a $7.6M account leaves a hard combinatorial search: within 1 s there is
+    no plan, and the explanation says so (and what to try) instead of printing empty tables."""
+    policy = tmp_path / "p.tailor"
+    policy.write_text('policy "P"\nlayer account\n\ntrading minimum trade $3,000,000\n'
+                      "tracking error at most 6%\n", encoding="utf-8")
+    assert main(["explain", "--policy", str(policy), "--account", ACCOUNT, "--time-limit", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert "time_limit" in printed and "nothing to explain yet" in printed and "Why each trade" not in printed
