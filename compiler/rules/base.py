@@ -107,6 +107,13 @@ class RuleKind(ABC, Generic[N, I]):
         """Plain-language lines on how this rule shaped the outcome."""
         raise NotImplementedError(f"rule kind {self.name!r} has no explanation yet")
 
+    def alternatives(self, rule: I) -> list[tuple[str, I]]:
+        """Other forms of the rule an advisor could choose instead of loosening its limit (a cap
+        spread over years), mildest change first, each with a phrase where `{rule}` stands for the
+        rule's citation. When rules conflict, explanations re-solve with each and offer the first
+        under which the whole policy holds."""
+        return []
+
 
 def compare_bound(old: float | None, new: float | None, *, upper: bool) -> Change:
     """Compare one limit. For an upper bound (a cap) smaller is tighter; for a lower bound larger is.

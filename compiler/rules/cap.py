@@ -161,6 +161,12 @@ cap_option: "over" quantity                   -> cap_over
                       for s in outcome.sold(rule.tickers) if not s.long_term]
         return found
 
+    def alternatives(self, rule: CapIR) -> list[tuple[str, CapIR]]:
+        if rule.max_weight is None or rule.years is not None:
+            return []
+        return [(f"spread {{rule}} over {years} years", rule.model_copy(update={"years": years}))
+                for years in (2, 3, 5, 10)]
+
     def explain(self, rule: CapIR, outcome: Outcome) -> list[str]:
         before, after = outcome.weight_before(rule.tickers), outcome.weight_after(rule.tickers)
         upper, lower = self.limits(rule, float(before))

@@ -13,13 +13,15 @@ Infeasible plans go through elastic mode (`elastic`).
 from __future__ import annotations
 
 from compiler.ir import CompiledPolicy
+from compiler.rules import RULE_KINDS
 from solver.explain.costs import rule_costs
 from solver.explain.elastic import ElasticModel
 from solver.explain.forces import Forces
 from solver.explain.reasons import ReasonBuilder, cite
 from solver.explain.schema import Conflict, Explanation, Relaxation
 from solver.explain.workbench import Workbench
-from solver.rebalance import Plan, _summary, _trade_lines
+from solver.rebalance import Plan, RebalanceOptions, _summary, _trade_lines
+from solver.rebalance import plan as solve_plan
 from solver.result import RebalanceResult
 
 METHOD_FEASIBLE = (
@@ -30,6 +32,8 @@ METHOD_INFEASIBLE = (
     "elastic mode: weighted slack on every rule row; deletion filter over rule Blocks for "
     "an irreducible conflict; per-rule relaxation with all other rules held"
 )
+
+ALTERNATIVE_TIME_LIMIT = 10.0  # seconds for each re-solve that tries another form of a rule
 
 
 def explain(plan: Plan, policy: CompiledPolicy) -> Explanation:
@@ -81,14 +85,11 @@ def conflict(plan: Plan, policy: CompiledPolicy) -> Conflict:
         if nearest.status == "optimal"
         else ()
     )
+    alternatives = [found_alt for rule_id in rules if (found_alt := _alternative(plan, policy, rule_id))]
     names = " and ".join(cite(r, plan.provenance) for r in rules)
     verb = "cannot hold together" if len(rules) > 1 else "cannot hold on this account"
-    text = (
-        f"{names} {verb}. "
-        + ("Either " if len(relaxations) > 1 else "")
-        + ", or ".join(r.text for r in relaxations)
-        + "."
-    )
+    options = [r.text for r in relaxations] + alternatives
+    text = f"{names} {verb}. " + ("Either " if len(options) > 1 else "") + ", or ".join(options) + "."
     for other in found[1:]:
         text += (
             " Also: "
@@ -100,8 +101,24 @@ def conflict(plan: Plan, policy: CompiledPolicy) -> Conflict:
         also=tuple(tuple(c) for c in found[1:]),
         relaxations=tuple(relaxations),
         elastic_violations=given,
+        alternatives=tuple(alternatives),
         text=text,
     )
+
+
+def _alternative(plan: Plan, policy: CompiledPolicy, rule_id: str) -> str | None:
+    """The mildest other form of the rule (its kind's `alternatives`) under which the whole policy
+    holds, checked by a verified re-solve; None when the kind offers none or none holds."""
+    rule = policy.by_id(rule_id)
+    options = RebalanceOptions(time_limit=ALTERNATIVE_TIME_LIMIT, mip_gap=plan.result.solve.requested_gap)
+    for text, other in RULE_KINDS[rule.kind].alternatives(rule):
+        rules = tuple(other if r.id == rule_id else r for r in policy.rules)
+        changed = policy.model_copy(update={"rules": rules})
+        result = solve_plan(plan.model.accounts, changed, plan.model.market, options).result
+        if result.summary is not None and result.verified:
+            where = cite(rule_id, plan.provenance)
+            return text.format(rule=where) + " (a re-solve confirms the policy then holds)"
+    return None
 
 
 def _relaxation(

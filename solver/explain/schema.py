@@ -95,6 +95,7 @@ class Conflict(_Frozen):
     also: tuple[tuple[str, ...], ...] = ()  # further irreducible sets, found with a rule of each set aside
     relaxations: tuple[Relaxation, ...]
     elastic_violations: tuple[str, ...]  # what the nearest (weighted) plan gives up
+    alternatives: tuple[str, ...] = ()  # other forms of a conflicting rule that a re-solve showed hold
     text: str
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from compiler.rules import RULE_KINDS
 from solver.account import Account
 from solver.explain import explain, relaxed_plan
 from solver.explain.elastic import ElasticModel
@@ -78,3 +79,18 @@ def test_slack_goes_on_every_bounded_row_of_every_rule_block_and_nowhere_else(in
     expected = int(np.sum(upper[rule_rows] < INF) + np.sum(lower[rule_rows] > -INF))
     assert sum(len(c) for c in elastic.slack_cols.values()) == expected > 0
     assert set(elastic.slack_cols) <= {r.id for r in compiled.rules}
+
+
+def test_a_cap_that_cannot_be_met_at_once_is_offered_a_glide_path(legacy: Account, market: Market) -> None:
+    """Cutting JPM (27% of the account) to 10% at once needs ~$750k of long-term gains; the budget
+    allows $300k. Besides loosening either rule, the explanation offers the shortest glide path under
+    which the whole policy holds — and it does."""
+    rules = (cap("cap-jpm", "JPM", 0.10, 5), budget("budget-lt", "long_term", 300_000, 6))
+    found = explain(plan(legacy, policy(*rules), market), policy(*rules)).conflict
+    assert sorted(found.rules) == ["budget-lt", "cap-jpm"]
+    assert found.alternatives == ("spread `cap-jpm` (policies/example.tailor:5) over 2 years "
+                                  "(a re-solve confirms the policy then holds)",)
+    assert found.alternatives[0] in found.text
+    glide = rules[0].model_copy(update={"years": 2})
+    assert plan(legacy, policy(glide, rules[1]), market).result.verified
+    assert RULE_KINDS["cap"].alternatives(glide) == []  # a cap already on a glide path offers none
