@@ -116,13 +116,14 @@ class _Loop:
     cuts: int = 0
     status: str = "error"
     te: float = float("nan")
+    converged: bool = False  # the last LP rounds ended with the tangents exact, not on the clock
 
 
 def _lp_rounds(compiled: Compiled, cols: TrackingColumns, lazy: list[LazyGroup], options: SolveOptions,
                loop: _Loop, deadline: float) -> bool:
     """Re-solve the LP relaxation (from the previous basis) until the tangents are exact enough.
     Returns True when lazy groups were switched on (their binaries then need the MIP)."""
-    switched_any = False
+    switched_any, loop.converged = False, False
     compiled.highs.setOptionValue("solve_relaxation", True)
     while loop.rounds < MAX_ROUNDS and time.perf_counter() < deadline:
         loop.rounds += 1
@@ -133,6 +134,7 @@ def _lp_rounds(compiled: Compiled, cols: TrackingColumns, lazy: list[LazyGroup],
         loop.cuts += added
         switched_any |= bool(switched)
         if not added and not switched:
+            loop.converged = True
             break
     compiled.highs.setOptionValue("solve_relaxation", False)
     return switched_any
@@ -168,7 +170,8 @@ def solve(model: AccountModel, options: SolveOptions = SolveOptions()) -> Soluti
         x = np.asarray(highs.getSolution().col_value)
         # (Unless the clock stopped the rounds just after switching groups on, which x then breaks.)
         whole = integer | counts.mask
-        if np.all(np.abs(x[whole] - np.round(x[whole])) <= 1e-9) and not violated(compiled, lazy, x):
+        if loop.converged and np.all(np.abs(x[whole] - np.round(x[whole])) <= 1e-9) \
+                and not violated(compiled, lazy, x):
             # The relaxation's optimum is already integral, so it is the MIP's optimum: no MIP run.
             best, objective = x, highs.getInfo().objective_function_value
             integer, counts = np.zeros_like(integer), counts.settled()
@@ -199,9 +202,10 @@ def solve(model: AccountModel, options: SolveOptions = SolveOptions()) -> Soluti
         integer = _integer_columns(compiled, lazy, counts)
         if loop.rounds == rounds_before:
             break  # the clock ran out before the MIP's point could be polished
-        if switched or loop.status != "optimal" or violated(compiled, lazy, x):
-            # The polished point breaks a newly switched-on group (or, with the integer choices
-            # fixed, no point fits the new rows or tangents): not a solution, and no proof of
+        if switched or loop.status != "optimal" or not loop.converged or violated(compiled, lazy, x):
+            # The polished point breaks a newly switched-on group, or the clock stopped its tangents
+            # short of the exact tracking error (a limit may not hold), or, with the integer choices
+            # fixed, no point fits the new rows or tangents: not a solution, and no proof of
             # infeasibility either — the MIP decides again.
             if loop.status == "infeasible":
                 loop.status = mip_status
