@@ -228,6 +228,9 @@ def _yaml_decimal(path: Path, node: yaml.Node, name: str) -> Decimal:
                                 _node_span(path, node))) from None
 
 
+EXAMPLES = {"lots": "lots.csv", "transactions": "transactions.csv", "type": "taxable", "cash": "15000.00"}
+
+
 def load_account(path: str | Path) -> Account:
     """Load `account.yaml` (see docs/solver.md for the format) and the files it names."""
     path = Path(path)
@@ -241,6 +244,10 @@ def load_account(path: str | Path) -> Account:
     if root is None:
         raise TailorError(error("A102", f"{path} is empty", Span.point(str(path), 1, 1)))
     keys = _mapping(path, root, ACCOUNT_KEYS)
+    for name, node in keys.items():
+        if name != "tax" and not isinstance(node, yaml.ScalarNode):
+            raise TailorError(error("A102", f"`{name}` takes a single value, not a list or mapping",
+                                    _node_span(path, node), f"e.g. `{name}: {EXAMPLES.get(name, '…')}`"))
     if "lots" not in keys:
         raise TailorError(error("A102", "missing key 'lots'", _node_span(path, root),
                                 "add `lots: lots.csv` naming the tax-lot file"))
