@@ -25,7 +25,7 @@ from policy_lang.formatter import content_hash, format_dsl
 from policy_lang.layers import merge_policy
 from policy_lang.limits import MAX_FILE_BYTES, MAX_LIST_ITEMS
 from policy_lang.quantities import format_quantity
-from policy_lang.suggest import closest
+from policy_lang.suggest import did_you_mean
 from solver.data.etfs import is_index_etf
 
 if TYPE_CHECKING:
@@ -33,11 +33,6 @@ if TYPE_CHECKING:
 
 DEFAULT_SPAN = Span(file="<default>", line=1, column=1, end_line=1, end_column=1)
 MAX_DOLLARS = Decimal(10) ** 12  # no account holds a trillion dollars; larger is a typo
-
-
-def _hint(word: str, choices: tuple[str, ...] | list[str]) -> str | None:
-    close = closest(word, choices)
-    return "did you mean " + " or ".join(f"`{c}`" for c in close) + "?" if close else None
 
 
 class CheckContext:
@@ -70,12 +65,13 @@ class CheckContext:
             bad = [t for t in subject.names if t not in master and not is_index_etf(t)]
             for ticker in bad:
                 self.error("P301", f"unknown ticker `{ticker}`", subject.span,
-                           _hint(ticker, master.tickers) or "tickers come from the S&P 500 security master")
+                           did_you_mean(ticker, master.tickers)
+                           or "tickers come from the S&P 500 security master")
             return None if bad else tuple(sorted(set(subject.names)))
         if subject.kind == "category":
             if name not in master.screen_categories:
                 self.error("P307", f"unknown screen category `{name}`", subject.span,
-                           _hint(name, master.screen_categories)
+                           did_you_mean(name, master.screen_categories)
                            or "categories: " + ", ".join(master.screen_categories))
                 return None
             found = master.screen(name, subject.tier or "core")
@@ -86,7 +82,7 @@ class CheckContext:
                 code = {"sector": "P303", "industry": "P304", "sub_industry": "P305"}[subject.kind]
                 label = subject.kind.replace("_", "-")
                 self.error(code, f"unknown GICS {label} `{name}`", subject.span,
-                           _hint(name, options) or f"GICS {label}s: " + ", ".join(options[:12]))
+                           did_you_mean(name, options) or f"GICS {label}s: " + ", ".join(options[:12]))
                 return None
             found = {"sector": master.in_sector, "industry": master.in_industry,
                      "sub_industry": master.in_sub_industry}[subject.kind](name)
@@ -100,7 +96,8 @@ class CheckContext:
         for ticker in subject.names:
             if ticker not in self.master and not is_index_etf(ticker):
                 self.warning("P302", f"`{ticker}` is not in the security master", subject.span,
-                             _hint(ticker, self.master.tickers) or "fine for an ETF or a held-away name")
+                             did_you_mean(ticker, self.master.tickers)
+                             or "fine for an ETF or a held-away name")
         return tuple(sorted(set(subject.names)))
 
     def competitors(self, employers: tuple[str, ...], level: str, span: Span) -> tuple[str, ...]:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from policy_lang.diagnostics import Diagnostic, Span
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    pass
 
 
 class RuleIR(BaseModel):
@@ -60,7 +60,3 @@ class CompiledPolicy(BaseModel):
             if rule.id == rule_id:
                 return rule
         raise KeyError(rule_id)
-
-    @staticmethod
-    def ids(rules: Iterable[RuleIR]) -> tuple[str, ...]:
-        return tuple(rule.id for rule in rules)

@@ -10,7 +10,7 @@ from policy_lang.diagnostics import Span, TailorError, error
 from policy_lang.limits import MAX_STRING
 from policy_lang.quantities import expect_units, parse_quantity
 from policy_lang.suggest import did_you_mean
-from policy_lang.yaml_reader import YMap, YNode, YScalar, YSeq
+from policy_lang.yaml_reader import YMap, YScalar, YSeq
 
 _EXAMPLES = {"ticker": "AAPL", "tickers": "[MO, PM]", "sector": "Energy", "industry": "Banks",
              "sub_industry": "Tobacco", "category": "tobacco"}
@@ -41,9 +41,6 @@ class Fields:
                 hint = (did_you_mean(key.value, self.allowed)
                         or f"`{self.kind}` takes: {', '.join(self.allowed)}")
                 fail("P204", f"`{self.kind}` has no field `{key.value}`", key.span, hint)
-
-    def node(self, key: str) -> YNode | None:
-        return self.mapping.get(key)
 
     def scalar(self, key: str, required: bool = False) -> YScalar | None:
         node = self.mapping.get(key)

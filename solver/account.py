@@ -7,6 +7,7 @@ the as-of date) are in `check_against_market`, called by the rebalance before an
 
 from __future__ import annotations
 
+from collections.abc import Collection, Container
 from datetime import date
 from decimal import Decimal
 from typing import Literal
@@ -76,7 +77,8 @@ class Account(BaseModel):
         return self.lot_spans.get(lot_id) or Span.point(self.source, 1, 1)
 
 
-def check_against_market(account: Account, as_of: date, priced: set[str], known: set[str]) -> None:
+def check_against_market(account: Account, as_of: date, priced: Container[str],
+                         known: Collection[str]) -> None:
     """Reject lots the engine cannot value or trade: unknown tickers, missing prices, future dates.
 
     `known` are the security master's tickers; `priced` those with a price on `as_of`.

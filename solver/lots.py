@@ -8,6 +8,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+# The smallest share quantity traded or reported: fractional shares to 6 decimal places.
+SHARE_STEP = Decimal("0.000001")
+
 
 class Lot(BaseModel):
     """Shares of one security bought on one date at one cost basis per share."""

@@ -176,9 +176,6 @@ class AccountModel(AccountArrays):
         """Dollars as a fraction of the account value (the model's unit)."""
         return float(dollars) / self.value
 
-    def dollars(self, fraction: float) -> float:
-        return fraction * self.value
-
     @property
     def target_weights(self) -> np.ndarray:
         return np.array([pyo.value(self.m.target[i]) for i in range(len(self.tickers))])

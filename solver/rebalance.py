@@ -76,7 +76,7 @@ def plan(accounts: Account | list[Account], policy: CompiledPolicy, market: Mark
     timings: dict[str, float] = {}
     started = time.perf_counter()
     for account in accounts:
-        check_against_market(account, market.as_of, set(market.prices.index), set(market.known_tickers))
+        check_against_market(account, market.as_of, market.prices.index, market.known_tickers)
     model = AccountModel(accounts, market)
     provenance = lower_policy(policy, model)
     model.finish()

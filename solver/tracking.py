@@ -118,13 +118,3 @@ def refine(compiled: Compiled, cols: TrackingColumns, x: np.ndarray,
                          {int(j): float(factor[j]) for j in np.flatnonzero(gap_h > floor)})
     return float(np.sqrt(exact)), added
 
-
-def lift(cols: TrackingColumns, x: np.ndarray, variance_col: int) -> np.ndarray:
-    """Raise the epigraph variables of solution x to the exact terms: feasible after new cuts."""
-    x = x.copy()
-    exact_q, exact_h = cols.exact_terms(cols.active(x))
-    mask_q, mask_h = cols.q >= 0, cols.h >= 0
-    x[cols.q[mask_q]] = exact_q[mask_q]
-    x[cols.h[mask_h]] = exact_h[mask_h]
-    x[variance_col] = float(x[cols.q[mask_q]].sum() + x[cols.h[mask_h]].sum())
-    return x

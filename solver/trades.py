@@ -12,19 +12,26 @@ from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_UP, Decimal
 
 import numpy as np
 
-from solver.lots import Trade
+from solver.lots import SHARE_STEP, Trade
 from solver.model import AccountModel
 from solver.solve import Solution
+from solver.tax import CENT
 
-SHARE_STEP = Decimal("0.000001")
-CENT = Decimal("0.01")
 DUST_DOLLARS = 0.50  # a trade worth less than this (or than DUST_FRACTION of the account) is
 DUST_FRACTION = 1e-8  # solver noise, not a decision
 
 
-def snap_shares(value: float, whole: bool) -> Decimal:
+def snap_shares(value: float, whole: bool, rounding: str | None = None) -> Decimal:
+    """Shares to 6 places rounded down, or whole shares rounded to nearest (or as `rounding` says)."""
     step = Decimal(1) if whole else SHARE_STEP
-    return Decimal(repr(value)).quantize(step, rounding=ROUND_HALF_EVEN if whole else ROUND_DOWN)
+    rounding = rounding or (ROUND_HALF_EVEN if whole else ROUND_DOWN)
+    return Decimal(repr(value)).quantize(step, rounding=rounding)
+
+
+def from_lot(shares: Decimal, available: Decimal) -> Decimal:
+    """Shares taken from a lot: all that is left of it when the snapped figure is within rounding of
+    that (or above it), so no sliver of a lot is left behind or oversold."""
+    return available if available - shares <= SHARE_STEP * 10 or shares > available else shares
 
 
 def extract_trades(model: AccountModel, solution: Solution, whole_shares: bool = False) -> list[Trade]:
@@ -38,9 +45,7 @@ def extract_trades(model: AccountModel, solution: Solution, whole_shares: bool =
         if dollars < dust:
             continue
         price = prices[lot.ticker]
-        shares = snap_shares(dollars / float(price), whole_shares)
-        if lot.shares - shares <= SHARE_STEP * 10 or shares > lot.shares:
-            shares = lot.shares
+        shares = from_lot(snap_shares(dollars / float(price), whole_shares), lot.shares)
         if shares > 0:
             trades.append(Trade(action="sell", ticker=lot.ticker, shares=shares, price=price,
                                 lot_id=lot.lot_id, acquired=lot.acquired,
@@ -73,10 +78,7 @@ def _transfers(model: AccountModel, solution: Solution, prices: dict[str, Decima
             continue
         lot, price = model.lots[k], prices[model.lots[k].ticker]
         left = lot.shares - sold.get(lot.lot_id, Decimal(0))
-        shares = Decimal(repr(dollars / float(price))).quantize(Decimal(1) if whole else SHARE_STEP,
-                                                                ROUND_DOWN)
-        if left - shares <= SHARE_STEP * 10 or shares > left:
-            shares = left
+        shares = from_lot(snap_shares(dollars / float(price), whole, rounding=ROUND_DOWN), left)
         if shares > 0:
             gifts.append(Trade(action="gift", ticker=lot.ticker, shares=shares, price=price,
                                lot_id=lot.lot_id, acquired=lot.acquired, basis_per_share=lot.basis_per_share))

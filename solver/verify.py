@@ -20,12 +20,10 @@ from pydantic import BaseModel, ConfigDict
 
 from policy_lang.diagnostics import Span
 from solver.account import Account
-from solver.lots import Trade
+from solver.lots import SHARE_STEP, Trade
 from solver.market import Market
 from solver.tax import WASH_SALE_DAYS, incremental_tax, is_long_term, realized_gain, to_cents
 
-CENT = Decimal("0.01")
-SHARE_STEP = Decimal("0.000001")
 WEIGHT_TOLERANCE = 1e-6  # weights move by ~1e-9 when shares are snapped to 6 places
 TE_TOLERANCE = 1e-4  # a tracking-error limit holds on the exact figure within one basis point
 

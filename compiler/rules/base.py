@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from compiler.ir import RuleIR
-from policy_lang.ast import RuleNode
+from policy_lang.ast import Quantity, RuleNode
 
 if TYPE_CHECKING:
     import pyomo.environ
@@ -113,6 +113,11 @@ class RuleKind(ABC, Generic[N, I]):
         rule's citation. When rules conflict, explanations re-solve with each and offer the first
         under which the whole policy holds."""
         return []
+
+
+def fraction_or_none(quantity: Quantity | None) -> float | None:
+    """A percentage quantity as a fraction (0.10 for 10%); None for no limit."""
+    return None if quantity is None else quantity.fraction
 
 
 def compare_bound(old: float | None, new: float | None, *, upper: bool) -> Change:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from compiler.ir import RuleIR
-from compiler.rules.base import Change, RuleKind, combine, compare_bound
+from compiler.rules.base import Change, RuleKind, combine, compare_bound, fraction_or_none
 from policy_lang.ast import Quantity, RuleNode, Subject, Unit
 from policy_lang.formatting import format_subject, subject_to_yaml
 from policy_lang.quantities import WEIGHT_UNITS, format_quantity
@@ -178,8 +178,9 @@ cap_option: "over" quantity                   -> cap_over
         if old.subject != new.subject:
             return Change.CHANGED
         years = compare_bound(_years(old), _years(new), upper=True)
-        return combine(compare_bound(_w(old.max), _w(new.max), upper=True),
-                       compare_bound(_w(old.min), _w(new.min), upper=False), years,
+        upper = compare_bound(fraction_or_none(old.max), fraction_or_none(new.max), upper=True)
+        lower = compare_bound(fraction_or_none(old.min), fraction_or_none(new.min), upper=False)
+        return combine(upper, lower, years,
                        compare_bound(float(old.long_term_only), float(new.long_term_only), upper=False))
 
     def check(self, node: CapNode, ctx: CheckContext) -> CapIR | None:
@@ -203,9 +204,6 @@ cap_option: "over" quantity                   -> cap_over
                      subject=node.subject.describe(), tickers=tickers, max_weight=max_weight,
                      min_weight=min_weight, years=years, long_term_only=node.long_term_only)
 
-
-def _w(quantity: Quantity | None) -> float | None:
-    return None if quantity is None else quantity.fraction
 
 
 def _years(node: CapNode) -> float | None:

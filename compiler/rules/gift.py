@@ -107,7 +107,8 @@ gift_rule: "gift" quantity ("of" "appreciated" "lots")?
     def verify(self, rule: GiftIR, outcome: Outcome) -> list[Violation]:
         """Each gifted lot qualifies, and the gift is the amount to within one share-rounding step
         (a millionth of a share, or one share for whole-share gifts) per gifted lot."""
-        from solver.verify import SHARE_STEP, Violation
+        from solver.lots import SHARE_STEP
+        from solver.verify import Violation
 
         lots = {lot.lot_id: lot for lot in outcome.account.lots}
         found = [Violation(code="V232", span=outcome.account.span_of(g.trade.lot_id or ""), message=(

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict
 
 from compiler.ir import RuleIR
-from compiler.rules.base import Change, RuleKind, combine, compare_bound
+from compiler.rules.base import Change, RuleKind, combine, compare_bound, fraction_or_none
 from policy_lang.ast import Node, Quantity, RuleNode, Subject
 from policy_lang.formatting import format_subject, subject_to_yaml
 from policy_lang.quantities import WEIGHT_UNITS, format_quantity, signed_weight
@@ -144,7 +144,7 @@ tracking_error_clause: "at" "most" quantity                -> tracking_error_max
         return [f"tracking error {outcome.tracking_error_after:.2%} ({limit}); {len(rule.bands)} band(s)"]
 
     def compare(self, old: TrackingErrorNode, new: TrackingErrorNode) -> Change:
-        changes = [compare_bound(_w(old.max), _w(new.max), upper=True)]
+        changes = [compare_bound(fraction_or_none(old.max), fraction_or_none(new.max), upper=True)]
         old_bands = {b.subject: b for b in old.bands}
         new_bands = {b.subject: b for b in new.bands}
         for subject in old_bands.keys() | new_bands.keys():
@@ -177,6 +177,3 @@ tracking_error_clause: "at" "most" quantity                -> tracking_error_max
         return TrackingErrorIR(id=ctx.rule_id(node), span=node.span, reason=node.reason,
                                locked=node.locked, max_te=max_te, bands=tuple(bands))
 
-
-def _w(quantity: Quantity | None) -> float | None:
-    return None if quantity is None else quantity.fraction

@@ -89,9 +89,6 @@ class PriceHistory:
         """
         return self._last_on(self.close, as_of, tickers)
 
-    def adjusted_on(self, as_of: date, tickers: Iterable[str] | None = None) -> pd.Series:
-        return self._last_on(self.adjusted_close, as_of, tickers)
-
     def _last_on(self, frame: pd.DataFrame, as_of: date, tickers: Iterable[str] | None) -> pd.Series:
         row = self.row_on(as_of)
         window = frame.iloc[: row + 1]
