@@ -14,6 +14,8 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
+# The demo's trade date is the account's own `as_of` (2021-04-21, the last day of price data); a
+# rebalance never defaults it: an account without `as_of` needs --as-of.
 demo: install
 	$(BIN)/tailor check policies/
 	$(BIN)/tailor rebalance --policy policies/clients/faith_esg_family.tailor \

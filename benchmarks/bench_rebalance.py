@@ -92,7 +92,7 @@ def full_policy(name: str, market: Market, repeat: int) -> dict[str, object]:
     return {"account": name, "lots": len(account.lots), "load": load_time, "policy": compile_time,
             **timings, "engine": total, "end_to_end": load_time + compile_time + total,
             "status": result.solve.status, "gap": result.solve.mip_gap, "verified": result.verified,
-            "rounds": result.solve.tangent_rounds,
+            "rounds": result.solve.lp_solves,
             "lazy": f"{outcome.solution.lazy_active}/{outcome.solution.lazy_total}",
             "trades": len(result.trades)}
 

@@ -32,6 +32,7 @@ class Transaction(BaseModel):
     shares: Decimal
     price: Decimal
     realized_gain: Decimal = Decimal(0)
+    span: Span | None = None  # where the file records it, for diagnostics (None when built in code)
 
     @property
     def is_loss_sale(self) -> bool:
@@ -51,6 +52,19 @@ class TaxProfile(BaseModel):
     carryforward_long_term: Decimal = Decimal(0)
 
 
+class AccountTarget(BaseModel):
+    """The account's own target model (`target:` in account.yaml or `--target`): ticker → weight,
+    read once when the account is loaded, so the weights used are the bytes that were hashed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str  # resolved path of the ticker,weight CSV
+    given: str  # the path as the user wrote it, for messages
+    origin: str  # "account.yaml `target`" or "--target": where it came from, for messages
+    span: Span | None = None  # the `target:` value in account.yaml; None when given on the command line
+    weights: tuple[tuple[str, float], ...]  # sorted by ticker, summing to 1
+
+
 class Account(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -64,6 +78,11 @@ class Account(BaseModel):
     source: str = "<memory>"
     lot_spans: dict[str, Span] = Field(default_factory=dict)
     input_hash: str = ""
+    # The trade date the account file states (`as_of:`), with where it is stated. Optional in the
+    # file, but a rebalance needs a date from somewhere: see `account_files.resolve_as_of`.
+    as_of: date | None = None
+    as_of_span: Span | None = None
+    target: AccountTarget | None = None
 
     @property
     def is_taxable(self) -> bool:
@@ -81,8 +100,15 @@ def check_against_market(account: Account, as_of: date, priced: Container[str],
                          known: Collection[str]) -> None:
     """Reject lots the engine cannot value or trade: unknown tickers, missing prices, future dates.
 
-    `known` are the security master's tickers; `priced` those with a price on `as_of`.
+    `known` are the security master's tickers; `priced` those with a price on `as_of`. An account
+    that states its own as-of date is valued on that date only (A114).
     """
+    if account.as_of is not None and account.as_of != as_of:
+        raise TailorError(error(
+            "A114", f"the account states as_of {account.as_of}, but the rebalance is as of {as_of}",
+            account.as_of_span or Span.point(account.source, 1, 1),
+            f"value the account on the date it states: drop the other date ({as_of}), or change "
+            f"`as_of:` in {account.source} if the account's lots and cash are as of {as_of}"))
     problems: list[Diagnostic] = []
     for lot in account.lots:
         span = account.span_of(lot.lot_id)
@@ -99,6 +125,7 @@ def check_against_market(account: Account, as_of: date, priced: Container[str],
     for trade in account.transactions:
         if trade.on > as_of:
             problems.append(error("A107", f"transaction on {trade.on} is after the as-of date {as_of}",
-                                  Span.point(account.source, 1, 1)))
+                                  trade.span or Span.point(account.source, 1, 1),
+                                  "check the date or choose a later --as-of date"))
     if problems:
         raise TailorError(problems)

@@ -1,83 +1,153 @@
-"""Depth-first branch and bound over LP re-solves, for a MIP with a handful of binaries.
+"""Branch and bound over LP re-solves, for a MIP (minimisation) with a handful of binaries.
 
 With four to eight binaries switched on, HiGHS's MIP solver spends seconds on the account model in
 presolve, a root LP from scratch and root cut separation (12.8 s for one node on the 10,000-lot
 benchmark, docs/benchmarks.md), while an LP re-solve from the previous basis takes milliseconds. Up
-to MAX_BINARIES binaries, branching ourselves on the LP relaxation is exact and much cheaper: every
-node is the relaxation with some binaries fixed, nodes whose bound is within half the requested gap
-of the incumbent are closed, and the proven bound is the smallest bound of any closed node.
+to MAX_BINARIES binaries, branching ourselves on the LP relaxation is exact and much cheaper.
+
+Search. A node is the LP relaxation with some binaries fixed at 0 or 1 (column bounds on the live
+`highs`, re-solved from the previous basis); its bound is the largest LP objective of its ancestors
+(−inf at the root), below which no point of its subtree lies. A node whose LP point has every free
+binary within INTEGRAL of 0 or 1 (or none free) is a leaf: an incumbent if it beats the current one.
+Otherwise it branches on the most fractional free binary (ties: the first in `binaries`) and the
+search dives into the child nearer the LP value; when a dive ends, it resumes at the open node of
+least bound (ties: the one created first). Nothing depends on the clock: the answer is a function of
+the model, `gap`, `max_nodes` and `incumbent`, unless the `deadline`, a safety net, passes first.
+
+Gap: relative_gap(objective, bound) = (objective − bound) / max(|objective|, 1e-9), as solver/solve.py
+measures it. An open node is closed once relative_gap(incumbent, its bound) ≤ `gap`; the search is
+complete when every open node is closed (or none is left).
+
+Result, on every path:
+- bound = min(incumbent objective, bound of every open node), counting a node whose LP stopped short
+  as open: a lower bound on the MIP's optimum. +inf when the tree is exhausted without a point; −inf
+  when the root was never solved or a node LP was unbounded.
+- status "optimal": complete with an incumbent, so relative_gap(objective, bound) ≤ `gap`;
+  "feasible": an incumbent, but stopped short; "infeasible": complete without one (every branch ends
+  in an infeasible LP); "time_limit": stopped short by a limit without one; "unbounded": a node LP was
+  unbounded (the MIP is unbounded or infeasible); "error": a node LP failed, no incumbent.
+- stop: "complete"; "nodes": `max_nodes` node LPs were solved; "time": the deadline passed, or a node
+  LP stopped on it; "error": a node LP ended unbounded or in error.
+Bounds and objectives are HiGHS's LP objectives, exact up to its tolerances. The returned point is the
+LP solution of a leaf (or the given incumbent, trusted as feasible); the column bounds of the
+binaries are restored and the `solve_relaxation` option is left off on exit, however it ends.
 """
 
 from __future__ import annotations
 
+import heapq
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 import highspy
 import numpy as np
 
 MAX_BINARIES = 12
+# The whole tree of MAX_BINARIES binaries has 2^(MAX_BINARIES + 1) - 1 nodes: by default, the node
+# limit never cuts a search short, only the deadline can.
+MAX_NODES = 2 ** (MAX_BINARIES + 1)
 INTEGRAL = 1e-9
+
+Stop = Literal["complete", "nodes", "time", "error"]
+_Node = tuple[float, int, np.ndarray]  # bound, creation order, fixed values (-1: free)
 
 
 @dataclass
 class BranchResult:
-    status: str  # optimal | feasible | infeasible | time_limit
+    status: str  # optimal | feasible | infeasible | time_limit | unbounded | error
     x: np.ndarray | None
-    objective: float
+    objective: float  # +inf without a point
     bound: float
-    nodes: int
+    nodes: int  # node LPs solved
+    stop: Stop
+
+
+def relative_gap(objective: float, bound: float) -> float:
+    return (objective - bound) / max(abs(objective), 1e-9)
 
 
 def branch_and_bound(highs: highspy.Highs, binaries: np.ndarray, gap: float, deadline: float,
-                     run: Callable[[highspy.Highs, float], str]) -> BranchResult:
-    """Minimise over the binaries `binaries` (column indices) by branching on LP relaxations."""
+                     run: Callable[[highspy.Highs, float], str], *, max_nodes: int = MAX_NODES,
+                     incumbent: tuple[float, np.ndarray] | None = None) -> BranchResult:
+    """Minimise over the binary columns `binaries` by branching on LP relaxations; `incumbent`, a known
+    feasible point (objective, x), is returned unless the search finds a better one."""
+    cols = np.asarray(binaries, dtype=np.int32)
     lp = highs.getLp()
-    low0, up0 = np.asarray(lp.col_lower_)[binaries], np.asarray(lp.col_upper_)[binaries]
-    best, best_x, floor, nodes = float("inf"), None, float("inf"), 0
-    stack: list[tuple[np.ndarray, float]] = [(np.full(len(binaries), -1.0), -float("inf"))]
+    low0, up0 = np.asarray(lp.col_lower_)[cols], np.asarray(lp.col_upper_)[cols]
+    best, best_x = float("inf"), None
+    if incumbent is not None:
+        best, best_x = float(incumbent[0]), np.array(incumbent[1], dtype=float)
+    open_nodes: list[_Node] = []
+    dive: _Node | None = (-float("inf"), 0, np.where(low0 == up0, low0, -1.0))
+    created, nodes, unbounded = 1, 0, False
+    stop: Stop = "complete"
+
+    def closed(bound: float) -> bool:
+        return best_x is not None and relative_gap(best, bound) <= gap
+
     highs.setOptionValue("solve_relaxation", True)
     try:
-        while stack:
-            if time.perf_counter() >= deadline:
-                floor = min(floor, *(parent for _, parent in stack))
+        while True:
+            if dive is not None and closed(dive[0]):
+                heapq.heappush(open_nodes, dive)  # still open: its bound counts
+                dive = None
+            if dive is None and (not open_nodes or closed(open_nodes[0][0])):
+                stop = "complete"
                 break
-            fixed, parent = stack.pop()
-            slack = gap / 2 * abs(best) if best < float("inf") else 0.0
-            if parent >= best - slack:
-                floor = min(floor, parent)
-                continue
+            if nodes >= max_nodes:
+                stop = "nodes"
+                break
+            if time.perf_counter() >= deadline:
+                stop = "time"
+                break
+            node = dive if dive is not None else heapq.heappop(open_nodes)
+            dive = None
+            bound, _, fixed = node
             free = fixed < 0
-            highs.changeColsBounds(len(binaries), binaries, np.where(free, low0, fixed),
-                                   np.where(free, up0, fixed))
+            highs.changeColsBounds(len(cols), cols, np.where(free, low0, fixed), np.where(free, up0, fixed))
             status = run(highs, deadline)
             nodes += 1
             if status == "infeasible":
                 continue
             if status != "optimal":
-                floor = min(floor, parent)
+                heapq.heappush(open_nodes, node)
+                unbounded = status == "unbounded"
+                stop = "time" if status in ("time_limit", "feasible") else "error"
                 break
             objective = float(highs.getInfo().objective_function_value)
             x = np.asarray(highs.getSolution().col_value)
-            if objective >= best - slack:
-                floor = min(floor, objective)
-                continue
-            values = x[binaries]
-            fractional = np.abs(values - np.round(values))
-            if fractional.max(initial=0.0) <= INTEGRAL:  # (no binaries: the LP is the answer)
-                best, best_x = objective, x.copy()
+            values = x[cols]
+            fractional = np.where(free, np.abs(values - np.round(values)), 0.0)
+            if fractional.max(initial=0.0) <= INTEGRAL:
+                if objective < best:
+                    best, best_x = objective, x.copy()
                 continue
             j = int(np.argmax(fractional))
             near = float(np.round(values[j]))
-            for value in (1.0 - near, near):  # the nearer child is popped (explored) first
-                child = fixed.copy()
-                child[j] = value
-                stack.append((child, objective))
+            children: list[_Node] = []
+            for value in (near, 1.0 - near):
+                if low0[j] <= value <= up0[j]:
+                    child = fixed.copy()
+                    child[j] = value
+                    children.append((max(bound, objective), created, child))
+                    created += 1
+            for child_node in children[1:]:
+                heapq.heappush(open_nodes, child_node)
+            dive = children[0] if children else None
     finally:
-        highs.changeColsBounds(len(binaries), binaries, low0, up0)
+        highs.changeColsBounds(len(cols), cols, low0, up0)
         highs.setOptionValue("solve_relaxation", False)
-    complete = not stack
-    if best_x is None:
-        return BranchResult("infeasible" if complete else "time_limit", None, best, floor, nodes)
-    return BranchResult("optimal" if complete else "feasible", best_x, best, min(best, floor), nodes)
+    if dive is not None:
+        open_nodes.append(dive)
+    bound = -float("inf") if unbounded else min([best, *(node[0] for node in open_nodes)])
+    if unbounded:
+        status = "unbounded"
+    elif stop == "complete":
+        status = "optimal" if best_x is not None else "infeasible"
+    elif best_x is not None:
+        status = "feasible"
+    else:
+        status = "time_limit" if stop in ("nodes", "time") else "error"
+    return BranchResult(status, best_x, best, bound, nodes, stop)

@@ -19,8 +19,7 @@ import highspy
 import numpy as np
 
 from solver.handoff import INF, Compiled
-
-FEASIBILITY_TOLERANCE = 1e-7
+from solver.model import PRIMAL_TOLERANCE
 
 
 @dataclass
@@ -56,8 +55,8 @@ def _satisfied(compiled: Compiled, group: LazyGroup, x: np.ndarray) -> bool:
     lower, upper = compiled.row_lower[group.rows], compiled.row_upper[group.rows]
     for values in itertools.product((0.0, 1.0), repeat=len(group.binaries)):
         activity = base + block[:, group.binaries] @ np.array(values)
-        if np.all(activity >= lower - FEASIBILITY_TOLERANCE) and \
-                np.all(activity <= upper + FEASIBILITY_TOLERANCE):
+        if np.all(activity >= lower - PRIMAL_TOLERANCE) and \
+                np.all(activity <= upper + PRIMAL_TOLERANCE):
             return True
     return False
 
@@ -73,8 +72,8 @@ def _violated(compiled: Compiled, groups: list[LazyGroup], x: np.ndarray) -> lis
         block = compiled.matrix[rows]
         coef = np.asarray(block[np.arange(len(rows)), binary]).ravel()
         base = block @ x - coef * x[binary]
-        lower = compiled.row_lower[rows] - FEASIBILITY_TOLERANCE
-        upper = compiled.row_upper[rows] + FEASIBILITY_TOLERANCE
+        lower = compiled.row_lower[rows] - PRIMAL_TOLERANCE
+        upper = compiled.row_upper[rows] + PRIMAL_TOLERANCE
         starts = np.cumsum([0] + [len(g.rows) for g in single[:-1]])
         ok_off = np.logical_and.reduceat((base >= lower) & (base <= upper), starts)
         on = base + coef
@@ -90,7 +89,12 @@ def violated(compiled: Compiled, groups: list[LazyGroup], x: np.ndarray) -> bool
 
 def activate_violated(compiled: Compiled, groups: list[LazyGroup], x: np.ndarray) -> int:
     """Switch on every inactive group that `x` violates; return how many were switched on."""
-    switched = _violated(compiled, [g for g in groups if not g.active], x)
+    return activate(compiled, _violated(compiled, [g for g in groups if not g.active], x))
+
+
+def activate(compiled: Compiled, switched: list[LazyGroup]) -> int:
+    """Switch these groups on (rows back to their bounds, binaries integer); return how many."""
+    switched = [g for g in switched if not g.active]
     if not switched:
         return 0
     rows = np.concatenate([g.rows for g in switched])

@@ -40,7 +40,12 @@ TRACKING_BP_PER_PCT2 = 10.0
 # Room left in money limits for rounding shares down to 6 places after solving (a dollar on a
 # budget, a cent on a minimum trade): the verifier checks the exact figures.
 ROUNDING_MARGIN_USD = Decimal(1)
+# Cash the snapped trades may leave below the model's plan (solver/trades.py); reserves keep this room.
+CASH_MARGIN_USD = Decimal("0.02")
 TRADING_COST_BP = 5.0
+# HiGHS's primal feasibility tolerance, in the model's unit (fractions of the account): rows hold to
+# within this, so a limit that must hold exactly after solving keeps at least twice this much room.
+PRIMAL_TOLERANCE = 1e-9
 
 
 def linear(coefs: Iterable[float], variables: Iterable[pyo.Var], constant: float = 0.0) -> LinearExpression:

@@ -12,7 +12,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from solver.result import RebalanceResult
+from solver.result import RebalanceResult, SolveInfo
 
 TRADE_COLUMNS = ("action", "ticker", "lot_id", "acquired", "shares", "price", "amount", "cost_basis",
                  "realized_gain", "term")
@@ -52,6 +52,19 @@ def _money(value: Decimal) -> str:
     return f"-${-value:,}" if value < 0 else f"${value:,}"
 
 
+_STOPS = {"gap": "gap reached", "work_limit": "work limit reached", "time_limit": "time limit reached"}
+
+
+def _solve_line(info: SolveInfo) -> str:
+    """`optimal (gap 0.0081% ≤ 0.1%)`, `feasible (proven gap 1.62%, work limit reached)`."""
+    if info.mip_gap is None:
+        return info.status
+    gap = f"{info.mip_gap:.4%}"
+    if info.proven_optimal:
+        return f"{info.status} (proven gap {gap} ≤ {info.requested_gap:.4%})"
+    return f"{info.status} (proven gap {gap}, {_STOPS.get(info.stop, info.stop)})"
+
+
 def render_summary(result: RebalanceResult, console: Console,
                    timings: dict[str, float] | None = None) -> None:
     info, summary = result.solve, result.summary
@@ -59,11 +72,7 @@ def render_summary(result: RebalanceResult, console: Console,
     table = Table(title=title, show_header=False)
     table.add_column("item", style="bold")
     table.add_column("value", justify="right")
-    if summary is None:
-        table.add_row("solve", info.status)
-    else:
-        optimal = "proven optimal" if info.proven_optimal else "not proven optimal"
-        table.add_row("solve", f"{info.status} ({optimal}, gap {info.mip_gap:.4%})")
+    table.add_row("solve", _solve_line(info))
     if summary is not None:
         table.add_row("account value", _money(summary.value_before))
         table.add_row("trades", f"{summary.sells} lot sales, {summary.buys} buys")

@@ -11,6 +11,8 @@ import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import numpy as np
+
 from compiler.ir import CompiledPolicy
 from compiler.lower import Provenance, lower_policy
 from solver.account import Account, check_against_market
@@ -94,18 +96,23 @@ def plan(accounts: Account | list[Account], policy: CompiledPolicy, market: Mark
         outcome = build_outcome(account, market, trades, target, model.cash_flow)
         violations = tuple(verify(outcome, policy.rules))
     timings["verify"] = time.perf_counter() - started
-    info = SolveInfo(status=solution.status, proven_optimal=solution.proven_optimal,
-                     mip_gap=round(solution.gap, 6), requested_gap=options.mip_gap,
-                     time_limit_seconds=options.time_limit,
-                     objective_bp=round(solution.objective, 4) if outcome else None,
-                     tangent_rounds=solution.rounds, tangent_cuts=solution.cuts)
+    solved = outcome is not None
+    info = SolveInfo(status=solution.status, stop=solution.stop, proven_optimal=solution.proven_optimal,
+                     mip_gap=round(solution.gap, 6) if np.isfinite(solution.gap) else None,
+                     requested_gap=options.mip_gap, time_limit_seconds=options.time_limit,
+                     objective_bp=round(solution.objective, 4) if solved else None,
+                     bound_bp=round(solution.bound, 4) if np.isfinite(solution.bound) else None,
+                     lp_solves=solution.rounds, tangent_cuts=solution.cuts, nodes=solution.nodes,
+                     binaries_on=solution.binaries_on, lazy_groups_on=solution.lazy_active,
+                     lazy_groups=solution.lazy_total)
     result = RebalanceResult(
         account_id=account.account_id, household_id=account.household_id, as_of=market.as_of,
         policy_name=policy.name, policy_hash=policy.policy_hash, policy_sources=policy.sources,
         account_hash=account.input_hash, solve=info, verified=outcome is not None and not violations,
         violations=violations, summary=_summary(outcome) if outcome else None,
         trades=_trade_lines(outcome) if outcome else (),
-        rules=tuple(RuleRef(id=r.id, kind=r.kind, span=r.span) for r in policy.rules))
+        rules=tuple(RuleRef(id=r.id, kind=r.kind, span=r.span) for r in policy.rules),
+        timings={k: round(v, 3) for k, v in timings.items()})
     return Plan(result=result, model=model, solution=solution, outcome=outcome, provenance=provenance,
                 timings=timings)
 

@@ -1,17 +1,19 @@
 """The rebalance result: a versioned, machine-readable plan (`tailor.result/1`).
 
 Money is a decimal string rounded to the cent (half-even); shares are decimal strings with up to
-6 places; weights and tracking error are fractions rounded to 6 places. Nothing in the JSON
-depends on timing, so the same inputs give the same bytes. Timings travel beside the result.
+6 places; weights and tracking error are fractions rounded to 6 places. Only `timings` (seconds per
+stage) depends on the machine: everything else is a function of the inputs, and `plan_hash` (sha256
+of the JSON without `timings`) proves two runs gave the same plan.
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from policy_lang.diagnostics import Span
 from solver.verify import Violation
@@ -35,16 +37,27 @@ class TradeLine(BaseModel):
 
 
 class SolveInfo(BaseModel):
+    """How the plan was found (solver/solve.py): `status` is `optimal` only when the proven gap on the
+    exact objective is at or below `requested_gap`; `feasible` is a verified plan with the proven gap
+    `mip_gap` (the search ended on a work limit, or on the clock: `stop`). Work counts are
+    deterministic; only `stop == "time_limit"` depends on the machine."""
+
     model_config = ConfigDict(frozen=True)
 
     status: str
+    stop: str
     proven_optimal: bool
-    mip_gap: float
+    mip_gap: float | None  # (objective − bound) / max(|objective|, 1 bp); None without a bound
     requested_gap: float
     time_limit_seconds: float
-    objective_bp: float | None
-    tangent_rounds: int
+    objective_bp: float | None  # exact objective, basis points of account value
+    bound_bp: float | None
+    lp_solves: int
     tangent_cuts: int
+    nodes: int
+    binaries_on: int
+    lazy_groups_on: int
+    lazy_groups: int
 
 
 class Summary(BaseModel):
@@ -92,6 +105,13 @@ class RebalanceResult(BaseModel):
     summary: Summary | None
     trades: tuple[TradeLine, ...]
     rules: tuple[RuleRef, ...]
+    timings: dict[str, float] = Field(default_factory=dict)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def plan_hash(self) -> str:
+        body = self.model_dump_json(by_alias=True, exclude={"timings", "plan_hash"})
+        return hashlib.sha256(body.encode()).hexdigest()
 
     def to_json(self) -> str:
         return self.model_dump_json(by_alias=True, indent=2) + "\n"

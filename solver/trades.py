@@ -13,12 +13,14 @@ from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_UP, Decimal
 import numpy as np
 
 from solver.lots import SHARE_STEP, Trade
-from solver.model import AccountModel
+from solver.model import CASH_MARGIN_USD, PRIMAL_TOLERANCE, AccountModel
 from solver.solve import Solution
 from solver.tax import CENT
 
-DUST_DOLLARS = 0.50  # a trade worth less than this (or than DUST_FRACTION of the account) is
-DUST_FRACTION = 1e-8  # solver noise, not a decision
+# A trade worth less than half a cent, or than the solver's row tolerance, is noise, not a decision.
+# Anything larger is kept: a few cents from a second lot can be what lifts a sale to its minimum.
+DUST_DOLLARS = 0.005
+DUST_FRACTION = 2 * PRIMAL_TOLERANCE
 
 
 def snap_shares(value: float, whole: bool, rounding: str | None = None) -> Decimal:
@@ -60,7 +62,10 @@ def extract_trades(model: AccountModel, solution: Solution, whole_shares: bool =
         if shares > 0:
             buys.append(Trade(action="buy", ticker=ticker, shares=shares, price=prices[ticker]))
     cash_col = compiled.col(m.cash)
-    planned_cash = Decimal(repr(max(float(x[cash_col]), 0.0) * model.value)).quantize(CENT, rounding=ROUND_UP)
+    # Cash may end up to CASH_MARGIN_USD below the plan (reserves keep that room in the model): trimming
+    # a whole share of a buy for half a cent would move the plan more than the cent does.
+    planned = Decimal(repr(max(float(x[cash_col]), 0.0) * model.value)).quantize(CENT, rounding=ROUND_DOWN)
+    planned_cash = max(planned - CASH_MARGIN_USD, Decimal(0))
     gifts = _transfers(model, solution, prices, {t.lot_id: t.shares for t in trades}, dust, whole_shares)
     return trades + gifts + _fit_cash(model, trades, buys, whole_shares, planned_cash)
 

@@ -93,11 +93,16 @@ cash_clause: "reserve" quantity   -> cash_reserve
 
     # ---- optimizer side -----------------------------------------------------------------------
     def lower(self, rule: CashIR, block: Block, model: AccountModel) -> None:
+        from solver.model import CASH_MARGIN_USD
+
         model.add_cash_flow(rule.deposit_usd - rule.withdrawal_usd)
+        # The reserve plus the cent that snapping trades to exact shares may take from planned cash
+        # (solver/trades.py keeps cash within a cent of the plan).
+        margin = model.fraction(CASH_MARGIN_USD)
         if rule.reserve_pct:
-            model.add(block, "reserve_pct", model.m.cash - rule.reserve_pct * model.post_value, lower=0)
+            model.add(block, "reserve_pct", model.m.cash - rule.reserve_pct * model.post_value, lower=margin)
         if rule.reserve_usd:
-            model.add(block, "reserve_usd", model.m.cash, lower=model.fraction(rule.reserve_usd))
+            model.add(block, "reserve_usd", model.m.cash, lower=model.fraction(rule.reserve_usd) + margin)
 
     def reserve(self, rule: CashIR, outcome: Outcome) -> Decimal:
         from decimal import Decimal

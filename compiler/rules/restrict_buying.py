@@ -5,10 +5,19 @@
     restrict buying competitors of JPM by industry       # or: by sector
     restrict buying held away AMZN, GOOGL                # names the client owns elsewhere
     restrict buying held away file "held_away.csv"       # a CSV with a `ticker` column
+    restrict buying outside target                       # only names the target holds may be bought
+
+`outside target` is for model mandates: a 100-name model would otherwise need the other ~400 index
+names listed. Which names are outside is decided when the policy is applied, not when it is checked:
+the target (an S&P 500 target's members on the as-of date, a model file, or the account's own
+target, with tilts) is only known then. Lowering reads the target the `target` rule has set on the
+model (the target kind is lowered first), and the verifier checks every buy against the target it
+verified independently (V201), so the two checks together do not trust the optimizer.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from compiler.ir import RuleIR
@@ -38,8 +47,11 @@ class RestrictBuyingNode(RuleNode):
     level: Level = "sub_industry"
     held_away: Subject | None = None
     held_away_file: Text | None = None
+    outside_target: bool = False  # every name with zero target weight
 
     def subject_key(self) -> str:
+        if self.outside_target:
+            return "outside-target"
         if self.competitors_of is not None:
             return "competitors-" + self.competitors_of.slug()
         if self.held_away is not None or self.held_away_file is not None:
@@ -50,7 +62,8 @@ class RestrictBuyingNode(RuleNode):
 class RestrictBuyingIR(RuleIR):
     kind: Literal["restrict_buying"] = "restrict_buying"
     subject: str
-    tickers: tuple[str, ...]
+    tickers: tuple[str, ...]  # empty for `outside target`: the names are known only with the market
+    outside_target: bool = False
 
 
 class RestrictBuying(RuleKind[RestrictBuyingNode, RestrictBuyingIR]):
@@ -58,14 +71,16 @@ class RestrictBuying(RuleKind[RestrictBuyingNode, RestrictBuyingIR]):
     keyword = "restrict buying"
     node_type = RestrictBuyingNode
     ir_type = RestrictBuyingIR
-    summary = "never buy: tickers, an employer's competitors, or positions held away"
-    yaml_keys = (*SUBJECT_KEYS, "competitors_of", "level", "held_away", "held_away_file")
+    summary = ("never buy: tickers, an employer's competitors, positions held away, or names outside "
+               "the target")
+    yaml_keys = (*SUBJECT_KEYS, "competitors_of", "level", "held_away", "held_away_file", "outside_target")
     grammar = r"""
 restrict_buying_rule: "restrict" "buying" restrict_buying_what
 restrict_buying_what: subject                                                -> restrict_buying_subject
     | "competitors" "of" ticker_list restrict_buying_level?                  -> restrict_buying_competitors
     | "held" "away" ticker_list                                              -> restrict_buying_held_away
     | "held" "away" "file" STRING                                            -> restrict_buying_held_away_file
+    | "outside" "target"                                                     -> restrict_buying_outside_target
 restrict_buying_level: "by" "sub-industry"  -> restrict_buying_by_sub_industry
                      | "by" "industry"      -> restrict_buying_by_industry
                      | "by" "sector"        -> restrict_buying_by_sector
@@ -74,6 +89,8 @@ restrict_buying_level: "by" "sub-industry"  -> restrict_buying_by_sub_industry
     def build(self, tree: Tree, reader: TreeReader) -> dict[str, Any]:
         what = reader.trees(tree)[0]
         form = str(what.data).removeprefix("restrict_buying_")
+        if form == "outside_target":
+            return {"outside_target": True}
         first = what.children[0]
         if form == "subject":
             return {"subject": reader.subject(first)}
@@ -87,6 +104,8 @@ restrict_buying_level: "by" "sub-industry"  -> restrict_buying_by_sub_industry
                 "level": str(level[0].data).removeprefix("restrict_buying_by_") if level else "sub_industry"}
 
     def format(self, node: RestrictBuyingNode) -> str:
+        if node.outside_target:
+            return "restrict buying outside target"
         if node.competitors_of is not None:
             level = "" if node.level == "sub_industry" else f" by {node.level}"
             return f"restrict buying competitors of {format_subject(node.competitors_of)}{level}"
@@ -99,17 +118,21 @@ restrict_buying_level: "by" "sub-industry"  -> restrict_buying_by_sub_industry
 
     def from_yaml(self, fields: Fields) -> dict[str, Any]:
         found = {"competitors_of": fields.tickers("competitors_of"), "held_away": fields.tickers("held_away"),
-                 "held_away_file": fields.text("held_away_file"), "subject": fields.subject(required=False)}
+                 "held_away_file": fields.text("held_away_file"), "subject": fields.subject(required=False),
+                 # `outside_target: false` says nothing, like leaving the key out
+                 "outside_target": fields.boolean("outside_target") or None}
         given = {k: v for k, v in found.items() if v is not None}
         if len(given) != 1:
             fail("P209", "`restrict_buying` takes exactly one of: a subject (ticker, tickers, sector, …), "
-                 "competitors_of, held_away, held_away_file", fields.span)
+                 "competitors_of, held_away, held_away_file, outside_target: true", fields.span)
         level = fields.choice("level", LEVELS)
         if level is not None and "competitors_of" not in given:
             fail("P209", "`level` applies only to `competitors_of`", fields.span)
         return {**given, "level": level or "sub_industry"}
 
     def to_yaml(self, node: RestrictBuyingNode) -> dict[str, Any]:
+        if node.outside_target:
+            return {"outside_target": True}
         if node.competitors_of is not None:
             out: dict[str, Any] = {"competitors_of": _one_or_list(node.competitors_of)}
             if node.level != "sub_industry":
@@ -124,16 +147,29 @@ restrict_buying_level: "by" "sub-industry"  -> restrict_buying_by_sub_industry
 
     # ---- optimizer side -----------------------------------------------------------------------
     def lower(self, rule: RestrictBuyingIR, block: Block, model: AccountModel) -> None:
-        model.forbid_buying(model.ids(rule.tickers))
-        model.add(block, "no_buy", model.bought_of(rule.tickers), upper=0)
+        tickers = _outside_target(model.tickers, model.target_weights) if rule.outside_target \
+            else rule.tickers
+        model.forbid_buying(model.ids(tickers))
+        model.add(block, "no_buy", model.bought_of(tickers), upper=0)
 
     def verify(self, rule: RestrictBuyingIR, outcome: Outcome) -> list[Violation]:
         from solver.verify import Violation
 
+        if rule.outside_target:
+            # `outcome.target` is the target the optimizer tracked; the target rule's own check
+            # (V201) rebuilds it from the policy, the account and the market and compares.
+            return [Violation(code="V204", message=f"bought {t.shares} shares of {t.ticker}, which is "
+                              "not in the target (zero target weight)")
+                    for t in outcome.buys if outcome.target.get(t.ticker, 0.0) <= 0.0]
         return [Violation(code="V204", message=f"bought {t.shares} shares of restricted {t.ticker}")
                 for t in outcome.bought(rule.tickers)]
 
     def explain(self, rule: RestrictBuyingIR, outcome: Outcome) -> list[str]:
+        if rule.outside_target:
+            outside = sorted(set(outcome.shares_after) - {t for t, w in outcome.target.items() if w > 0})
+            held = outcome.weight_after(outside)
+            return [f"no buying outside the target ({len(outcome.target)} names in it): none bought; "
+                    f"{held:.2%} of the account held outside it after the trades"]
         held = outcome.weight_after(rule.tickers)
         return [f"no buying {rule.subject} ({len(rule.tickers)} names): none bought; "
                 f"{held:.2%} of the account held in them after the trades"]
@@ -141,6 +177,10 @@ restrict_buying_level: "by" "sub-industry"  -> restrict_buying_by_sub_industry
     def compare(self, old: RestrictBuyingNode, new: RestrictBuyingNode) -> Change:
         if old == new:
             return Change.SAME
+        if old.outside_target or new.outside_target:
+            # "outside the target" and a list of names are neither subset nor superset of each other
+            # until the target is known (it may change with the as-of date or the account)
+            return Change.SAME if old.outside_target == new.outside_target else Change.CHANGED
         if old.competitors_of == new.competitors_of and old.competitors_of is not None:
             broader = LEVELS.index(new.level) > LEVELS.index(old.level)
             return Change.TIGHTER if broader else Change.LOOSER
@@ -153,6 +193,10 @@ restrict_buying_level: "by" "sub-industry"  -> restrict_buying_by_sub_industry
         return Change.CHANGED
 
     def check(self, node: RestrictBuyingNode, ctx: CheckContext) -> RestrictBuyingIR | None:
+        if node.outside_target:
+            return RestrictBuyingIR(id=ctx.rule_id(node), span=node.span, reason=node.reason,
+                                    locked=node.locked, subject="names outside the target", tickers=(),
+                                    outside_target=True)
         if node.competitors_of is not None:
             employers = ctx.resolve(node.competitors_of)
             if employers is None:
@@ -175,6 +219,15 @@ restrict_buying_level: "by" "sub-industry"  -> restrict_buying_by_sub_industry
             subject = ("held away " if node.held_away else "") + target.describe()
         return RestrictBuyingIR(id=ctx.rule_id(node), span=node.span, reason=node.reason,
                                 locked=node.locked, subject=subject, tickers=tickers)
+
+
+def _outside_target(tickers: Sequence[str], target: Sequence[float]) -> tuple[str, ...]:
+    """The universe's names with zero target weight (the model's target after the target rule)."""
+    if not any(w > 0.0 for w in target):
+        # a policy from compile_policy always has a target rule (the default one), lowered first;
+        # without one every name would count as outside and nothing could be bought
+        raise ValueError("`restrict buying outside target` needs the policy's target rule")
+    return tuple(t for t, w in zip(tickers, target, strict=True) if w <= 0.0)
 
 
 def _one_or_list(subject: Subject) -> str | list[str]:

@@ -3,6 +3,14 @@ weight (ETFs allowed), with optional active tilts per security or sector.
 
     target sp500
     target model "models/growth.csv" tilt sector "Energy" -2% tilt AAPL +1%
+
+An account may bring its own target model (`target: model.csv` in account.yaml, or `tailor rebalance
+--target FILE`; `solver.account_files`). It replaces the policy's benchmark for that account — the
+tilts still apply — unless the policy's target rule is `locked`, which refuses it (A117). The
+override happens here, in lowering, verification and explanation, which all read the account
+(`Target.weights`): every caller of the engine gets the same target for the same inputs, and the
+solver core and the compiled policy (and so its hash) are untouched. The account's target file is
+part of the account's input hash.
 """
 
 from __future__ import annotations
@@ -11,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from compiler.ir import RuleIR
+from compiler.ir import CompiledPolicy, RuleIR
 from compiler.rules.base import Change, RuleKind
 from policy_lang.ast import Node, Quantity, RuleNode, Subject, Text
 from policy_lang.formatting import format_subject, quote, subject_to_yaml
@@ -25,6 +33,7 @@ if TYPE_CHECKING:
 
     from compiler.check import CheckContext
     from policy_lang.tree_reader import TreeReader
+    from solver.account import Account
     from solver.market import Market
     from solver.model import AccountModel
     from solver.verify import Outcome, Violation
@@ -65,6 +74,9 @@ class Target(RuleKind[TargetNode, TargetIR]):
     node_type = TargetNode
     ir_type = TargetIR
     summary = "the benchmark to track (S&P 500 or a model file) with optional tilts"
+    # First: rules that depend on which names the target holds (`restrict buying outside target`)
+    # read it from the model when they are lowered. Lowering a target adds no rows, only the weights.
+    lowering_phase = -1
     yaml_keys = ("benchmark", "model", "tilts")
     grammar = r"""
 target_rule: "target" target_benchmark target_tilt*
@@ -117,13 +129,18 @@ target_tilt: "tilt" subject quantity
         return TargetNode(benchmark="sp500", span=DEFAULT_SPAN, reason="default: track the S&P 500")
 
     # ---- optimizer side -----------------------------------------------------------------------
-    def weights(self, rule: TargetIR, market: Market) -> pd.Series:
+    def weights(self, rule: TargetIR, market: Market, account: Account | None = None) -> pd.Series:
         """Benchmark weights with the tilts applied: a tilt moves its names' total weight by
         `active` (pro rata to their benchmark weights, equally if they have none); the other names
-        absorb the difference pro rata, so the target still sums to one."""
+        absorb the difference pro rata, so the target still sums to one. The account's own target
+        model, when it has one, replaces the policy's benchmark (refused under a locked rule)."""
         import pandas as pd
 
-        base = market.target(rule.benchmark, rule.model_path).astype(float)
+        if account is not None and account.target is not None:
+            refuse_locked(rule, account)
+            base = pd.Series(dict(account.target.weights), dtype=float)
+        else:
+            base = market.target(rule.benchmark, rule.model_path).astype(float)
         weights = base[base > 0] / float(base[base > 0].sum())
         for tilt in rule.tilts:
             names = [t for t in tilt.tickers if t in market.prices.index]
@@ -139,24 +156,26 @@ target_tilt: "tilt" subject quantity
         return (weights / float(weights.sum())).sort_index()
 
     def lower(self, rule: TargetIR, block: Block, model: AccountModel) -> None:
-        model.set_target(self.weights(rule, model.market))
+        model.set_target(self.weights(rule, model.market, model.account))
 
     def verify(self, rule: TargetIR, outcome: Outcome) -> list[Violation]:
         import pandas as pd
 
         from solver.verify import Violation
 
-        expected = self.weights(rule, outcome.market)
-        used = pd.Series(outcome.target, dtype=float).reindex(expected.index, fill_value=0.0)
-        worst = float((used - expected).abs().max()) if len(expected) else 0.0
+        expected = self.weights(rule, outcome.market, outcome.account)
+        # Over every name either side names: a name the optimizer gave weight that the target does
+        # not hold is as wrong as a missing one (`restrict buying outside target` relies on this).
+        names = expected.index.union(pd.Index(list(outcome.target)))
+        used = pd.Series(outcome.target, dtype=float).reindex(names, fill_value=0.0)
+        worst = float((used - expected.reindex(names, fill_value=0.0)).abs().max()) if len(names) else 0.0
         if worst > 1e-9:
             return [Violation(code="V201", message=f"the optimiser tracked a different target than "
-                              f"{rule.benchmark} (weights differ by up to {worst:.2e})")]
+                              f"{_name(rule, outcome.account)} (weights differ by up to {worst:.2e})")]
         return []
 
     def explain(self, rule: TargetIR, outcome: Outcome) -> list[str]:
-        name = {"sp500": "the S&P 500", "sp500_equal": "the equal-weighted S&P 500"}.get(
-            rule.benchmark, f"the model {rule.model_path}")
+        name = _name(rule, outcome.account)
         tilts = "".join(f", {t.subject} {t.active:+.2%}" for t in rule.tilts)
         return [f"tracks {name}{tilts}: tracking error {outcome.tracking_error_before:.2%} before, "
                 f"{outcome.tracking_error_after:.2%} after"]
@@ -176,3 +195,35 @@ target_tilt: "tilt" subject quantity
             return None
         return TargetIR(id=ctx.rule_id(node), span=node.span, reason=node.reason, locked=node.locked,
                         benchmark=node.benchmark, model_path=model_path, tilts=tuple(tilts))
+
+
+def _name(rule: TargetIR, account: Account | None) -> str:
+    if account is not None and account.target is not None:
+        return (f"the account's target model {account.target.given} (in place of the policy's "
+                f"{_BENCHMARK_NAMES.get(rule.benchmark, f'model {rule.model_path}')})")
+    return _BENCHMARK_NAMES.get(rule.benchmark, f"the model {rule.model_path}")
+
+
+_BENCHMARK_NAMES = {"sp500": "the S&P 500", "sp500_equal": "the equal-weighted S&P 500"}
+
+
+def refuse_locked(rule: TargetIR, account: Account) -> None:
+    """A locked target is the firm's: an account may not bring its own (A117)."""
+    from policy_lang.diagnostics import Related, TailorError, error
+
+    target = account.target
+    if target is None or not rule.locked:
+        return
+    related = (Related(message="the account's target is given here", span=target.span),) \
+        if target.span else ()
+    raise TailorError(error(
+        "A117", f"the policy's target rule `{rule.id}` is locked at {rule.span.file}:{rule.span.line}, so "
+        f"the account's target model {target.given} ({target.origin}) cannot replace it", rule.span,
+        f"remove the account's target ({target.origin}), or ask the owner of the policy layer that locks "
+        "the target to unlock it", related))
+
+
+def check_account_target(policy: CompiledPolicy, account: Account) -> None:
+    """Refuse an account's target under a locked target rule before any data is loaded."""
+    for rule in policy.of_kind("target"):
+        refuse_locked(rule, account)  # type: ignore[arg-type]

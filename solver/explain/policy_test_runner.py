@@ -165,16 +165,17 @@ def _tickers(key: str, value: tuple[str, ...], subject: _Subject) -> str | None:
 
 def run_case(case: PolicyCase, markets: dict[date, Market]) -> CaseResult:
     from compiler.check import compile_policy
-    from solver.account_files import load_account
+    from solver.account_files import load_account, resolve_as_of
 
     started = time.perf_counter()
     outcome = CaseResult(case)
     try:
         policy = compile_policy(case.policy)
         account = load_account(case.account)
-        if case.as_of not in markets:
-            markets[case.as_of] = Market.load(case.as_of)
-        solved = plan(account, policy, markets[case.as_of], RebalanceOptions(time_limit=case.time_limit))
+        as_of = resolve_as_of(account, case.as_of, flag="`as_of`")
+        if as_of not in markets:
+            markets[as_of] = Market.load(as_of)
+        solved = plan(account, policy, markets[as_of], RebalanceOptions(time_limit=case.time_limit))
         subject = _Subject(solved, policy)
         for expectation in case.expectations:
             problem = _check(expectation, subject)

@@ -4,7 +4,7 @@
       - name: tobacco is sold and never bought
         policy: faith_esg_family.tailor                   # paths relative to this file
         account: ../../examples/accounts/index_2012/account.yaml
-        as_of: 2021-04-21                                 # optional (default 2021-04-21)
+        as_of: 2021-04-21                                 # optional: else the account's as_of
         time_limit: 60                                    # optional, seconds
         expect:
           status: optimal                                 # optimal | feasible | infeasible
@@ -85,7 +85,7 @@ class PolicyCase:
     span: Span
     policy: Path
     account: Path
-    as_of: date
+    as_of: date | None  # None: the account's own as_of (never a silent default)
     time_limit: float
     expectations: tuple[Expectation, ...] = field(default_factory=tuple)
 
@@ -227,11 +227,11 @@ def _case(node: YNode, file: Path, problems: _Problems) -> PolicyCase | None:
     if missing:
         return None
     texts = {k: _scalar(keys[k][1], f"`{k}`", problems) for k in ("name", "policy", "account")}
-    as_of = date(2021, 4, 21)
+    as_of: date | None = None
     if "as_of" in keys:
         scalar = _scalar(keys["as_of"][1], "`as_of`", problems)
         try:
-            as_of = date.fromisoformat(scalar.value) if scalar else as_of
+            as_of = date.fromisoformat(scalar.value) if scalar else None
         except ValueError:
             problems.add(f"`as_of` must be a date, not `{scalar.value}`", scalar.span, "write YYYY-MM-DD")
     time_limit = 60.0

@@ -1,4 +1,9 @@
-"""Explanations for people: plain text (stable, kept in golden files) and rich terminal tables."""
+"""Explanations for people: plain text and rich terminal tables.
+
+The plain text quotes figures of one optimal plan (trades, prices of re-solves), which another
+machine may pick differently among equally good ones; its outline — header, section headings, one
+line per rule — is what tests/golden/explanations pins (with the unique facts of the explanation).
+"""
 
 from __future__ import annotations
 

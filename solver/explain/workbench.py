@@ -90,9 +90,13 @@ def outcome_at(model: AccountModel, compiled: Compiled, x: np.ndarray) -> Outcom
     rule kinds' own verifiers and explanations."""
     solution = Solution(
         status="feasible",
+        stop="work_limit",
         proven_optimal=False,
-        gap=0.0,
+        gap=float("inf"),
         objective=float("nan"),
+        bound=float("nan"),
+        nodes=0,
+        binaries_on=0,
         x=x[: len(compiled.columns)],
         compiled=compiled,
         tracking_error_pct=float("nan"),

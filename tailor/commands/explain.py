@@ -2,27 +2,25 @@
 
     tailor explain --policy policies/clients/gift_appreciated.tailor \\
                    --account examples/accounts/index_2012/account.yaml [--as-of 2021-04-21]
-                   [--format text|json] [--relax] [--out DIR]
+                   [--target model.csv] [--format text|json] [--relax] [--out DIR]
 
 Rebalances like `tailor rebalance`, then explains the plan from the model: the rules and objective
 terms behind every trade, overweight lots kept and why, each rule's binding status and price. When
 no trades satisfy the policy, names the smallest set of rules that cannot hold together and how much
 each must give; `--relax` then also shows the nearest feasible plan (and writes it with --out).
-JSON output follows the schema `tailor.explanation/1`. Exit 0 when the plan was explained.
+JSON output follows the schema `tailor.explanation/1`. Exit 0 when the plan was explained. The
+as-of date, the account's target and --out are taken and checked as by `tailor rebalance`.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
-
-from policy_lang.diagnostics import TailorError, error
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     from solver.solve import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT
-    from tailor.commands.rebalance import DEFAULT_AS_OF
+    from tailor.commands.rebalance import AS_OF_HELP, TARGET_HELP
 
     parser = subparsers.add_parser(
         "explain",
@@ -31,12 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--policy", required=True, metavar="P", help="policy file (.tailor or .yaml)")
     parser.add_argument("--account", required=True, metavar="A", help="account.yaml")
-    parser.add_argument(
-        "--as-of",
-        default=DEFAULT_AS_OF,
-        metavar="DATE",
-        help=f"trade date, YYYY-MM-DD (default {DEFAULT_AS_OF})",
-    )
+    parser.add_argument("--as-of", metavar="DATE", help=AS_OF_HELP)
+    parser.add_argument("--target", metavar="FILE", help=TARGET_HELP)
     parser.add_argument(
         "--format",
         choices=("text", "json"),
@@ -73,21 +67,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from compiler.check import compile_policy
-    from solver.account_files import load_account
     from solver.explain import explain, relaxed_plan
     from solver.explain.render import print_rich
-    from solver.market import Market
-    from solver.outputs import render_summary, write_atomic, write_result
+    from solver.outputs import render_summary, trades_csv, write_atomic
     from solver.rebalance import RebalanceOptions, plan
-    from tailor.commands.rebalance import _as_of
+    from tailor.commands.rebalance import check_options, check_out_dir, commit, load_inputs
 
-    if args.time_limit <= 0 or not 0 <= args.gap < 1:
-        raise TailorError(error("A112", "--time-limit must be positive and --gap in [0, 1)"))
-    as_of = _as_of(args.as_of)
-    policy = compile_policy(args.policy)
-    account = load_account(args.account)
-    market = Market.load(as_of)
+    check_options(args)
+    out = check_out_dir(args.out) if args.out else None  # before the solve: a typo costs nothing
+    policy, account, market = load_inputs(args, {})
     solved = plan(account, policy, market, RebalanceOptions(time_limit=args.time_limit, mip_gap=args.gap))
     explanation = explain(solved, policy)
     console = Console(file=sys.stdout)
@@ -95,7 +83,6 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(explanation.to_json())
     else:
         print_rich(explanation, console)
-    out = Path(args.out) if args.out else None
     if out is not None:
         write_atomic(out / "explanation.json", explanation.to_json())
     if args.relax and explanation.conflict is not None:
@@ -106,5 +93,5 @@ def run(args: argparse.Namespace) -> int:
             for v in relaxed.violations:
                 console.print(f"  gives up {v.rule_id}: {v.message}")
         if out is not None:
-            write_result(relaxed, out)
+            commit(out, {"trades.csv": trades_csv(relaxed), "result.json": relaxed.to_json()})
     return 0

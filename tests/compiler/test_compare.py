@@ -44,6 +44,9 @@ def rule(text: str) -> RuleNode:
     ("target sp500", "target sp500 equal weight", Change.CHANGED),
     ("preferences balanced", "preferences tax_sensitive", Change.CHANGED),
     ("restrict selling lots \"A\"", "restrict selling lots \"A\", \"B\"", Change.TIGHTER),
+    ("restrict buying outside target", "restrict buying outside target", Change.SAME),
+    ("rule r: restrict buying outside target", "rule r: restrict buying AAPL", Change.CHANGED),
+    ("rule r: restrict buying AAPL", "rule r: restrict buying outside target", Change.CHANGED),
 ])
 def test_compare(old: str, new: str, change: Change) -> None:
     a, b = rule(old), rule(new)

@@ -121,3 +121,46 @@ def test_library_is_in_canonical_form_comments_included(path: Path) -> None:
     policy = parse_file(str(path))
     formatted = (format_dsl if path.suffix == ".tailor" else format_yaml)(policy, collect(source, policy))
     assert formatted == source
+
+
+def test_restrict_buying_outside_target_in_both_syntaxes(tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """`restrict buying outside target` ↔ `restrict_buying: {outside_target: true}`, exactly, and both
+    compile to the same rule (its names are decided with the market, so the IR lists none)."""
+    dsl = tmp_path / "mandate.tailor"
+    dsl.write_text('policy "Mandate"\nlayer account\n\ntarget sp500 equal weight\n'
+                   'rule in-model: locked restrict buying outside target because "the mandate"\n',
+                   encoding="utf-8")
+    assert main(["fmt", str(dsl), "--to", "yaml"]) == 0
+    yaml_text = capsys.readouterr().out
+    assert ("- restrict_buying: {outside_target: true}\n  id: in-model\n  locked: true\n"
+            "  reason: the mandate\n") in yaml_text
+    converted = tmp_path / "mandate.yaml"
+    converted.write_text(yaml_text, encoding="utf-8")
+    assert main(["fmt", str(converted), "--to", "tailor"]) == 0
+    assert capsys.readouterr().out == dsl.read_text(encoding="utf-8")
+    a, b = compile_policy(str(dsl)), compile_policy(str(converted))
+    assert a.policy_hash == b.policy_hash
+    rule = a.by_id("in-model")
+    assert rule.model_dump(exclude={"span"}) == b.by_id("in-model").model_dump(exclude={"span"})
+    assert rule.outside_target and rule.tickers == () and rule.locked  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("fields", ["{outside_target: false}", "{outside_target: true, ticker: AAPL}"])
+def test_outside_target_is_one_form_of_restrict_buying(tmp_path: Path, fields: str,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"rules:\n- restrict_buying: {fields}\n", encoding="utf-8")
+    assert main(["check", str(bad)]) == 1
+    err = capsys.readouterr()
+    assert "P209" in err.out + err.err and "outside_target" in err.out + err.err
+
+
+def test_diff_reports_a_switch_to_buying_only_the_target(tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    old, new = tmp_path / "old.tailor", tmp_path / "new.tailor"
+    old.write_text("rule mandate: restrict buying TSLA\n", encoding="utf-8")
+    new.write_text("rule mandate: restrict buying outside target\n", encoding="utf-8")
+    assert main(["diff", str(old), str(new), "--format", "json"]) == 0
+    (change,) = json.loads(capsys.readouterr().out)["changes"]
+    assert (change["change"], change["rule"]) == ("changed", "mandate")

@@ -44,13 +44,50 @@ def test_explain_relax_writes_the_nearest_plan(tmp_path: Path, capsys: pytest.Ca
     assert (out / "trades.csv").read_text().startswith("action,ticker")
 
 
-def test_explain_says_when_no_plan_was_found_in_time(tmp_path: Path,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
-    """A $3M minimum trade on a $7.6M account leaves a hard combinatorial search: within 1 s there is
-    no plan, and the explanation says so (and what to try) instead of printing empty tables."""
+def test_explain_says_when_no_plan_was_found_in_time(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the search ends without a plan (the clock, or a work limit, stopped it), the explanation
+    says so, and what to try, instead of printing empty tables. Whether a given limit finds a plan
+    depends on the machine, so the solve is made to come back empty: the real plan, its trades taken
+    away, its status `time_limit`."""
+    import dataclasses
+
+    import solver.rebalance
+
+    real = solver.rebalance.plan
+
+    def out_of_time(*args: object, **kwargs: object) -> solver.rebalance.Plan:
+        found = real(*args, **kwargs)
+        solve = found.result.solve.model_copy(update={"status": "time_limit", "proven_optimal": False})
+        result = found.result.model_copy(update={"solve": solve, "verified": False, "violations": (),
+                                                 "summary": None, "trades": ()})
+        return dataclasses.replace(found, result=result, outcome=None)
+
+    monkeypatch.setattr(solver.rebalance, "plan", out_of_time)
     policy = tmp_path / "p.tailor"
-    policy.write_text('policy "P"\nlayer account\n\ntrading minimum trade $3,000,000\n'
-                      "tracking error at most 6%\n", encoding="utf-8")
-    assert main(["explain", "--policy", str(policy), "--account", ACCOUNT, "--time-limit", "1"]) == 0
+    policy.write_text('policy "P"\nlayer account\n\nrule no-jpm: exclude JPM\n', encoding="utf-8")
+    assert main(["explain", "--policy", str(policy), "--account", ACCOUNT]) == 0
     printed = capsys.readouterr().out
     assert "time_limit" in printed and "nothing to explain yet" in printed and "Why each trade" not in printed
+
+
+def test_explain_takes_the_account_inputs_as_rebalance_does(tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """No as-of date is guessed (A113), the account's target replaces the policy's benchmark and
+    the explanation says so, and --out is checked before the solve (A118)."""
+    from tests.solver.test_cli_rebalance import copy_account, top_names
+
+    top_names(tmp_path / "top100.csv", 100)
+    account = copy_account(tmp_path, None, "target: top100.csv\n")
+    policy = tmp_path / "p.tailor"
+    policy.write_text('policy "P"\nlayer account\n\nrestrict buying outside target\n', encoding="utf-8")
+    args = ["explain", "--policy", str(policy), "--account", str(account)]
+    assert main(args) == 1
+    assert "error[A113]" in capsys.readouterr().err
+    (tmp_path / "file").write_text("")
+    assert main([*args, "--as-of", "2021-04-21", "--out", str(tmp_path / "file")]) == 1
+    assert "error[A118]" in capsys.readouterr().err
+    assert main([*args, "--as-of", "2021-04-21", "--format", "json"]) == 0
+    explanation = json.dumps(json.loads(capsys.readouterr().out))
+    assert "the account's target model top100.csv" in explanation
+    assert "no buying outside the target (100 names in it)" in explanation

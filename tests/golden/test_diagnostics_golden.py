@@ -2,13 +2,14 @@
 
 Each case under diagnostics/cases (and each layering case diagnostics/layers/*/account.tailor) is
 checked with the real security master; its rendered diagnostics must equal diagnostics/expected/
-<case>.txt byte for byte. After an intended change of wording, regenerate with
-`UPDATE_GOLDEN=1 .venv/bin/pytest tests/golden` and review the diff.
+<case>.txt byte for byte (diagnostics are deterministic text: no solver is involved). After an
+intended change of wording, regenerate with `UPDATE_GOLDEN=1 .venv/bin/pytest tests/golden`: each
+rewritten file fails its test (tests/golden/update.py) until the diff is reviewed and the tests run
+again without UPDATE_GOLDEN.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 
 from compiler.check import compile_policy
 from policy_lang.diagnostics import TailorError, render_all
+from tests.golden.update import update, updating
 
 ROOT = Path(__file__).parent / "diagnostics"
 CASES = sorted([p.relative_to(ROOT) for p in (ROOT / "cases").iterdir() if p.suffix in (".tailor", ".yaml")]
@@ -41,9 +43,8 @@ def test_diagnostic_text(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     text = rendered(case)
     path = expected_path(case)
-    if os.environ.get("UPDATE_GOLDEN"):
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    if updating():
+        update(path, text)
     assert text == path.read_text(encoding="utf-8")
 
 

@@ -84,7 +84,8 @@ rules = st.one_of(
         st.fixed_dictionaries({"subject": subject}),
         st.fixed_dictionaries({"competitors_of": ticker_subject, "level": st.sampled_from(LEVELS)}),
         st.fixed_dictionaries({"held_away": ticker_subject}),
-        st.fixed_dictionaries({"held_away_file": _texts()}))),
+        st.fixed_dictionaries({"held_away_file": _texts()}),
+        st.fixed_dictionaries({"outside_target": st.just(True)}))),
     _rule(RestrictSellingNode, st.one_of(
         st.fixed_dictionaries({"subject": subject}),
         st.fixed_dictionaries({"subject": st.none() | subject,

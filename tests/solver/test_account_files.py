@@ -11,7 +11,7 @@ import pytest
 
 from policy_lang.diagnostics import TailorError
 from solver.account import Account, check_against_market
-from solver.account_files import load_account
+from solver.account_files import load_account, resolve_as_of
 from tests.solver.conftest import EXAMPLES
 
 HEADER = "lot_id,ticker,acquired,shares,basis_per_share\n"
@@ -120,3 +120,116 @@ def test_json_lots(tmp_path: Path) -> None:
     account = load_account(tmp_path / "account.yaml")
     assert isinstance(account, Account) and not account.is_taxable
     assert account.lots[0].shares == Decimal("2.5")
+
+
+# ---- as_of: stated, never guessed ---------------------------------------------------------------------
+def test_example_accounts_state_their_as_of_date() -> None:
+    for path in sorted(EXAMPLES.glob("*/account.yaml")):
+        account = load_account(path)
+        assert account.as_of == date(2021, 4, 21), path
+        assert account.as_of_span is not None and account.as_of_span.column == 8
+
+
+@pytest.mark.parametrize("text", ["2021-02-30", "21/04/2021", "20210421", "2021-W16-3", "yesterday"])
+def test_a_bad_as_of_is_located(tmp_path: Path, text: str) -> None:
+    path = write_account(tmp_path, "L1,AAPL,2020-01-02,5,75.09\n", f"as_of: {text}\n")
+    with pytest.raises(TailorError) as exc:
+        load_account(path)
+    assert codes(exc) == [("A103", 5, 8)] and "YYYY-MM-DD" in (exc.value.diagnostics[0].hint or "")
+
+
+def test_a_weekend_as_of_is_accepted(tmp_path: Path) -> None:
+    path = write_account(tmp_path, "L1,AAPL,2020-01-02,5,75.09\n", 'as_of: "2021-04-17"\n')
+    assert load_account(path).as_of == date(2021, 4, 17)
+
+
+def test_as_of_comes_from_the_command_line_or_the_file_never_a_default(tmp_path: Path) -> None:
+    stated = load_account(write_account(tmp_path, "L1,AAPL,2020-01-02,5,75.09\n", "as_of: 2021-04-21\n"))
+    assert resolve_as_of(stated, None) == date(2021, 4, 21)
+    assert resolve_as_of(stated, date(2021, 4, 21)) == date(2021, 4, 21)
+    with pytest.raises(TailorError) as exc:
+        resolve_as_of(stated, date(2021, 4, 20))
+    assert codes(exc) == [("A114", 5, 8)]
+    assert "--as-of 2021-04-20" in exc.value.diagnostics[0].message
+    silent = load_account(write_account(tmp_path, "L1,AAPL,2020-01-02,5,75.09\n"))
+    assert resolve_as_of(silent, date(2021, 4, 20)) == date(2021, 4, 20)
+    with pytest.raises(TailorError) as exc:
+        resolve_as_of(silent, None)
+    (diagnostic,) = exc.value.diagnostics
+    assert diagnostic.code == "A113" and diagnostic.span is not None
+    assert diagnostic.span.file == str(silent.source)
+    assert "as_of: YYYY-MM-DD" in (diagnostic.hint or "") and "--as-of" in (diagnostic.hint or "")
+
+
+def test_the_engine_values_an_account_only_on_its_stated_date(tmp_path: Path) -> None:
+    """A Python caller passing a market on another date gets the same A114 as the command line."""
+    account = load_account(write_account(tmp_path, "L1,AAPL,2020-01-02,5,75.09\n", "as_of: 2021-04-21\n"))
+    check_against_market(account, date(2021, 4, 21), priced={"AAPL"}, known={"AAPL"})
+    with pytest.raises(TailorError) as exc:
+        check_against_market(account, date(2021, 3, 1), priced={"AAPL"}, known={"AAPL"})
+    assert codes(exc) == [("A114", 5, 8)]
+
+
+# ---- target: the account's own model -------------------------------------------------------------------
+def test_account_target_is_read_and_hashed(tmp_path: Path) -> None:
+    lots = "L1,AAPL,2020-01-02,5,75.09\n"
+    plain = load_account(write_account(tmp_path, lots))
+    (tmp_path / "model.csv").write_text("ticker,weight\nAAPL,60%\nMSFT,40%\n")
+    own = load_account(write_account(tmp_path, lots, "target: model.csv\n"))
+    assert own.target is not None and own.target.weights == (("AAPL", 0.6), ("MSFT", 0.4))
+    assert own.target.span is not None and (own.target.span.line, own.target.span.column) == (5, 9)
+    assert own.input_hash != plain.input_hash
+    (tmp_path / "model.csv").write_text("ticker,weight\nAAPL,50%\nMSFT,50%\n")
+    assert load_account(tmp_path / "account.yaml").input_hash != own.input_hash
+    assert pickle.loads(pickle.dumps(own)) == own
+
+
+def test_command_line_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write_account(tmp_path, "L1,AAPL,2020-01-02,5,75.09\n")
+    (tmp_path / "model.csv").write_text("ticker,weight\nAAPL,1\n")
+    monkeypatch.chdir(tmp_path)  # --target is relative to where the command runs
+    account = load_account(path, target="model.csv")
+    assert account.target is not None and account.target.origin == "--target" and account.target.span is None
+    assert account.input_hash != load_account(path).input_hash
+
+
+def test_two_targets_must_agree(tmp_path: Path) -> None:
+    (tmp_path / "model.csv").write_text("ticker,weight\nAAPL,1\n")
+    (tmp_path / "copy.csv").write_text("ticker,weight\nAAPL,1\n")
+    (tmp_path / "other.csv").write_text("ticker,weight\nMSFT,1\n")
+    path = write_account(tmp_path, "L1,AAPL,2020-01-02,5,75.09\n", "target: model.csv\n")
+    for same in ("model.csv", "copy.csv"):  # the same file, or the same bytes
+        chosen = load_account(path, target=tmp_path / same).target
+        assert chosen is not None and chosen.given == "model.csv"
+    with pytest.raises(TailorError) as exc:
+        load_account(path, target=tmp_path / "other.csv")
+    assert codes(exc) == [("A116", 5, 9)] and "other.csv" in exc.value.diagnostics[0].message
+
+
+def test_a_missing_target_suggests_the_file_meant(tmp_path: Path) -> None:
+    (tmp_path / "growth_model.csv").write_text("ticker,weight\nAAPL,1\n")
+    path = write_account(tmp_path, "L1,AAPL,2020-01-02,5,75.09\n", "target: growth_modle.csv\n")
+    with pytest.raises(TailorError) as exc:
+        load_account(path)
+    assert codes(exc) == [("A115", 5, 9)] and "growth_model.csv" in (exc.value.diagnostics[0].hint or "")
+    with pytest.raises(TailorError) as exc:
+        load_account(write_account(tmp_path, "L1,AAPL,2020-01-02,5,75.09\n"), target=tmp_path / "nope.csv")
+    (diagnostic,) = exc.value.diagnostics
+    assert diagnostic.code == "A115" and "--target" in diagnostic.message
+
+
+def test_a_bad_target_file_points_into_the_csv_and_at_the_key(tmp_path: Path) -> None:
+    (tmp_path / "model.csv").write_text("ticker,weight\nAPPL,0.5\nMSFT,half\n")
+    path = write_account(tmp_path, "L1,AAPL,2020-01-02,5,75.09\n", "target: model.csv\n")
+    with pytest.raises(TailorError) as exc:
+        load_account(path)
+    found = {(d.code, d.span.file.endswith("model.csv"), d.span.line)
+             for d in exc.value.diagnostics if d.span}
+    assert found == {("D102", True, 2), ("D105", True, 3), ("A115", False, 5)}
+    unknown = next(d for d in exc.value.diagnostics if d.code == "D102")
+    assert "AAPL" in (unknown.hint or "")
+    (tmp_path / "model.csv").write_text("ticker,weight\nAAPL,0.5\nMSFT,0.4\n")
+    with pytest.raises(TailorError) as exc:
+        load_account(path)
+    assert [d.code for d in exc.value.diagnostics] == ["D105", "A115"]
+    assert "sum to 0.9" in exc.value.diagnostics[0].message
