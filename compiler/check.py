@@ -119,12 +119,21 @@ class CheckContext:
                          "the rule has no effect on a portfolio that tracks this model")
 
     # ---- files ----------------------------------------------------------------------------------
+    def folder_of(self, text: Text) -> Path:
+        """The folder a file named in a rule resolves in: that of the file declaring the rule (a
+        layer reached through `extends` may live elsewhere), else the policy's own folder."""
+        declared = text.span.file if text.span is not None else ""
+        if not declared or declared.startswith("<"):  # <default>, <generated>, …: no file on disk
+            return self.base_dir
+        return Path(declared).parent
+
     def ticker_file(self, text: Text) -> tuple[str, ...] | None:
         """Tickers listed in a CSV with a `ticker` column (e.g. held-away positions)."""
-        path = self.base_dir / text.value
+        folder = self.folder_of(text)
+        path = folder / text.value
         if not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
             problem = "not found" if not path.is_file() else f"larger than {MAX_FILE_BYTES:,} bytes"
-            self.error("P309", f"file `{text.value}` {problem} (looked in {self.base_dir})", text.span,
+            self.error("P309", f"file `{text.value}` {problem} (looked in {folder})", text.span,
                        "paths are relative to the policy file")
             return None
         with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
@@ -144,9 +153,10 @@ class CheckContext:
     def model_file(self, text: Text) -> str | None:
         """Resolved path of a model (ticker → weight CSV) target, read with the market-data reader so
         that its errors point into the CSV itself."""
-        path = self.base_dir / text.value
+        folder = self.folder_of(text)
+        path = folder / text.value
         if not path.is_file():
-            self.error("P308", f"model file `{text.value}` not found (looked in {self.base_dir})", text.span,
+            self.error("P308", f"model file `{text.value}` not found (looked in {folder})", text.span,
                        "paths are relative to the policy file")
             return None
         from solver.data.etfs import SP500_ETFS

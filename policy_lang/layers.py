@@ -25,7 +25,7 @@ class MergedPolicy:
     name: str
     sources: tuple[str, ...]  # files in layer order, top first
     rules: tuple[RuleNode, ...]
-    base_dir: Path  # folder of the lowest layer: relative file references resolve here
+    base_dir: Path  # folder of the lowest layer (file references resolve beside their declaring file)
     declared_name: str | None = None  # as written in the lowest layer (part of the content hash)
     warnings: list[Diagnostic] = field(default_factory=list)
 

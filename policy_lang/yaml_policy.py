@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from policy_lang.ast import LAYERS, PolicyFile, RuleNode, Text
-from policy_lang.diagnostics import Diagnostic, TailorError, error
+from policy_lang.diagnostics import Diagnostic, Span, TailorError, error
 from policy_lang.limits import MAX_RULES
 from policy_lang.parser import rule_kinds
 from policy_lang.suggest import did_you_mean
@@ -30,7 +30,7 @@ RULE_META = ("id", "reason", "locked")
 def parse_yaml(text: str, file: str) -> PolicyFile:
     root = read_yaml(text, file)
     if root is None:
-        raise TailorError(error("P220", "the policy file is empty", None,
+        raise TailorError(error("P220", "the policy file is empty", Span.point(file, 1, 1),
                                 "a policy is a mapping with `policy`, `extends` and `rules`"))
     if not isinstance(root, YMap):
         fail("P220", "a YAML policy is a mapping with `policy`, `layer`, `extends` and `rules`", root.span,

@@ -15,6 +15,8 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
+from policy_lang.diagnostics import Diagnostic, warning
+
 
 class RiskModel(Protocol):
     """Factor model: covariance = X F Xᵀ + diag(s), annualised, for `tickers` in that order."""
@@ -67,6 +69,21 @@ class Market:
     benchmarks: Mapping[str, pd.Series]
     known_tickers: frozenset[str]
     groups: Mapping[str, str] = field(default_factory=dict)
+    priced_as_of: date | None = None  # the trading day whose close prices it; None: `as_of` itself
+
+    @property
+    def pricing_date(self) -> date:
+        """The close the prices are from: the last trading day on or before `as_of`."""
+        return self.priced_as_of or self.as_of
+
+    def pricing_note(self) -> Diagnostic | None:
+        """Warning D109 when `as_of` is not a trading day (a weekend or market holiday), so that the
+        plan is not silently priced at an earlier close."""
+        if self.pricing_date == self.as_of:
+            return None
+        return warning("D109", f"priced at the close of {self.pricing_date.isoformat()}, the last trading "
+                       f"day on or before {self.as_of.isoformat()}",
+                       hint=f"{self.as_of.isoformat()} is not a trading day (a weekend or market holiday)")
 
     def price(self, ticker: str) -> Decimal:
         """The closing price as an exact decimal (the shortest decimal that round-trips the float)."""
@@ -88,8 +105,10 @@ class Market:
         from solver.data.prices import load_prices
         from solver.data.risk_build import risk_model
 
-        prices = load_prices().close_on(as_of)
+        history = load_prices()
+        prices = history.close_on(as_of)
         benchmarks = {"sp500": index_weights(as_of, scheme="cap"),
                       "sp500_equal": index_weights(as_of, scheme="equal")}
         return cls(as_of=as_of, prices=prices.sort_index(), risk=risk_model(as_of), benchmarks=benchmarks,
-                   known_tickers=frozenset(load_master().tickers) | frozenset(prices.index))
+                   known_tickers=frozenset(load_master().tickers) | frozenset(prices.index),
+                   priced_as_of=history.trading_day_on(as_of))

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from solver.result import RebalanceResult, SolveInfo
+from solver.tax import money_text
 
 TRADE_COLUMNS = ("action", "ticker", "lot_id", "acquired", "shares", "price", "amount", "cost_basis",
                  "realized_gain", "term")
@@ -49,7 +50,7 @@ def write_result(result: RebalanceResult, out_dir: Path) -> list[Path]:
 
 
 def _money(value: Decimal) -> str:
-    return f"-${-value:,}" if value < 0 else f"${value:,}"
+    return money_text(value)
 
 
 _STOPS = {"gap": "gap reached", "work_limit": "work limit reached", "time_limit": "time limit reached"}

@@ -107,6 +107,7 @@ def plan(accounts: Account | list[Account], policy: CompiledPolicy, market: Mark
                      lazy_groups=solution.lazy_total)
     result = RebalanceResult(
         account_id=account.account_id, household_id=account.household_id, as_of=market.as_of,
+        priced_as_of=market.pricing_date,
         policy_name=policy.name, policy_hash=policy.policy_hash, policy_sources=policy.sources,
         account_hash=account.input_hash, solve=info, verified=outcome is not None and not violations,
         violations=violations, summary=_summary(outcome) if outcome else None,

@@ -75,7 +75,7 @@ class Summary(BaseModel):
     estimated_tax: Decimal
     tracking_error_before: float
     tracking_error_after: float
-    turnover: float
+    turnover: float  # value sold / value before trading (as `trading … max turnover`); buys not counted
     sells: int
     buys: int
 
@@ -95,6 +95,7 @@ class RebalanceResult(BaseModel):
     account_id: str
     household_id: str | None
     as_of: date
+    priced_as_of: date  # the close the trades are priced at: the last trading day on or before as_of
     policy_name: str
     policy_hash: str
     policy_sources: tuple[str, ...]

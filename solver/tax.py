@@ -25,8 +25,16 @@ ORDINARY_OFFSET_LIMIT = Decimal(3000)
 
 
 def to_cents(amount: Decimal) -> Decimal:
-    """Money is rounded once, at the edge, half-even (banker's rounding)."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_EVEN)
+    """Money is rounded once, at the edge, half-even (banker's rounding); a negative amount that
+    rounds to zero is zero (never `-0.00`)."""
+    cents = amount.quantize(CENT, rounding=ROUND_HALF_EVEN)
+    return abs(cents) if cents == 0 else cents
+
+
+def money_text(amount: Decimal) -> str:
+    """`$1,234.50`, `-$12.00`: rounded to the cent by `to_cents` first, so never `$-0.00`."""
+    cents = to_cents(amount)
+    return f"-${-cents:,}" if cents < 0 else f"${cents:,}"
 
 
 def anniversary(acquired: date) -> date:

@@ -100,9 +100,10 @@ class Outcome:
 
     @property
     def turnover(self) -> Decimal:
-        traded = sum((t.amount for t in self.buys), Decimal(0)) + sum(
-            (s.trade.amount for s in self.sales), Decimal(0))
-        return traded / (2 * self.value_before) if self.value_before > 0 else Decimal(0)
+        """Value sold / account value before trading: the one meaning of turnover (the `trading …
+        max turnover` rule, its check and `summary.turnover`). Buys and gifts do not count."""
+        sold = sum((s.trade.amount for s in self.sales), Decimal(0))
+        return sold / self.value_before if self.value_before > 0 else Decimal(0)
 
     @property
     def ytd_short_term(self) -> Decimal:

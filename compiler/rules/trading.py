@@ -153,7 +153,7 @@ trading_clause: "minimum" "trade" quantity  -> trading_min_trade
             found += [Violation(code="V214", message=f"{t.action} {t.ticker}: {t.shares} is not whole shares")
                       for t in [*outcome.buys, *(s.trade for s in outcome.sales)] if t.shares % 1 != 0]
         if rule.max_turnover is not None:
-            sold = sum((s.trade.amount for s in outcome.sales), Decimal(0)) / outcome.value_before
+            sold = outcome.turnover  # sales / value before, as the constraint and summary.turnover
             if sold > Decimal(repr(rule.max_turnover)) + Decimal("0.000001"):
                 found.append(Violation(code="V215", message=f"sold {sold:.4%} of the account, above the "
                                        f"turnover limit of {rule.max_turnover:.2%}"))

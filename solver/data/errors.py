@@ -5,6 +5,7 @@ Codes are stable; docs/data.md lists them.
   D103 unknown name (sector, category, tier…)  D104 shipped data file fails validation
   D105 model-weights file error                D106 date outside the membership history
   D107 not enough history to estimate a risk model
+  D109 (warning) the as-of date is not a trading day: priced at the last close before it
 """
 
 from __future__ import annotations

@@ -80,6 +80,11 @@ class PriceHistory:
             raise TailorError([_no_history(t, self.tickers) for t in unknown])
         return tickers
 
+    def trading_day_on(self, as_of: date) -> date:
+        """The last trading day on or before `as_of`: the close `close_on(as_of)` prices at (the
+        day itself unless it is a weekend or market holiday; D101 outside the history)."""
+        return self.dates[self.row_on(as_of)].date()
+
     def close_on(self, as_of: date, tickers: Iterable[str] | None = None) -> pd.Series:
         """Last raw close on or before `as_of`, per ticker.
 

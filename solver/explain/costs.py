@@ -19,7 +19,7 @@ from solver.explain.forces import Columns
 from solver.explain.reasons import cite
 from solver.explain.schema import RuleCost
 from solver.explain.workbench import LPPoint, Workbench, outcome_at
-from solver.tax import to_cents
+from solver.tax import money_text, to_cents
 from solver.verify import Outcome
 
 
@@ -28,7 +28,9 @@ def _dollars(bench: Workbench, point: LPPoint, col: int) -> Decimal:
 
 
 def _turnover(point: LPPoint, cols: Columns) -> float:
-    return float(point.x[cols.traded]) / 2 if cols.traded >= 0 else 0.0
+    """Sales as a fraction of the account value: the one meaning of turnover (`Outcome.turnover`)."""
+    sold = cols.sell[cols.sell >= 0]
+    return float(point.x[sold].sum())
 
 
 def kind_lines(rule: RuleIR, outcome: Outcome | None) -> tuple[str, ...]:
@@ -133,7 +135,7 @@ def _halfway(bench: Workbench, rule: RuleIR, base: LPPoint, free: LPPoint) -> st
 
 
 def _money(amount: Decimal) -> str:
-    return f"-${-amount:,}" if amount < 0 else f"${amount:,}"
+    return money_text(amount)
 
 
 def _text(

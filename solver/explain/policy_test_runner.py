@@ -19,6 +19,7 @@ from solver.explain.render import to_text
 from solver.explain.schema import Explanation
 from solver.market import Market
 from solver.rebalance import Plan, RebalanceOptions, plan
+from solver.tax import money_text
 
 
 @dataclass
@@ -49,7 +50,7 @@ def _fmt(key: str, value: Decimal | float) -> str:
         return f"{float(value) * 100:.4g}%"
     if key in COUNT:
         return str(int(value))
-    return f"${Decimal(value):,.2f}"
+    return money_text(Decimal(value))
 
 
 def _measure(subject: _Subject, key: str) -> Decimal | None:

@@ -14,7 +14,7 @@ import numpy as np
 from compiler.lower import Provenance
 from solver.explain.forces import Direction, Forces
 from solver.explain.schema import RuleForce, TermEffect, TradeReason
-from solver.tax import days_to_long_term, long_term_from, to_cents
+from solver.tax import days_to_long_term, long_term_from, money_text, to_cents
 from solver.verify import Outcome
 
 REPORT_SHARE = 0.02  # show forces of at least 2% of the trade's largest one
@@ -30,8 +30,7 @@ def cite(rule_id: str, provenance: dict[str, Provenance]) -> str:
 
 
 def _money(amount: Decimal) -> str:
-    sign = "-" if amount < 0 else ""
-    return f"{sign}${abs(to_cents(amount)):,}"
+    return money_text(amount)
 
 
 class ReasonBuilder:

@@ -7,10 +7,16 @@ line per rule — is what tests/golden/explanations pins (with the unique facts 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 from rich.table import Table
 
 from solver.explain.schema import Explanation, RuleCost
+from solver.tax import money_text
+
+if TYPE_CHECKING:
+    from decimal import Decimal
 
 
 def _where(cost: RuleCost) -> str:
@@ -27,8 +33,8 @@ def _te(cost: RuleCost) -> str:
     return "—" if cost.tracking_error_change_pct is None else f"{cost.tracking_error_change_pct:+.2f} pp"
 
 
-def _money(value: object) -> str:
-    return "—" if value is None else (f"-${-value:,}" if value < 0 else f"${value:,}")
+def _money(value: Decimal | None) -> str:
+    return "—" if value is None else money_text(value)
 
 
 def to_text(explanation: Explanation) -> str:

@@ -18,13 +18,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from policy_lang.diagnostics import Diagnostic, Related, TailorError, error
+from policy_lang.diagnostics import Diagnostic, Related, TailorError, error, render
 
 if TYPE_CHECKING:
     from compiler.ir import CompiledPolicy
@@ -120,6 +121,8 @@ def load_inputs(args: argparse.Namespace,
         raise TailorError([d.model_copy(update={"related": (*d.related, *note)}) for d in exc.diagnostics]) \
             from None
     timings["data"] = time.perf_counter() - started
+    if (note := market.pricing_note()) is not None:  # a weekend or holiday: say which close prices it
+        print(render(note), file=sys.stderr)
     return policy, account, market
 
 

@@ -94,3 +94,15 @@ def test_semantic_diff(tmp_path: Path) -> None:
     assert "was: budget long-term gains $20,000 per year" in text
     assert text.endswith("1 added, 1 removed, 1 tightened, 1 loosened\n")
     assert diff_policies(parse_file(old), parse_file(old)) == []
+
+
+def test_a_file_named_in_a_rule_resolves_next_to_the_file_declaring_the_rule(tmp_path: Path) -> None:
+    """`restrict buying held away file` in a layer reached through `extends` from another folder
+    reads the CSV beside that layer, not beside the extending policy."""
+    write(tmp_path, "firm/held.csv", "ticker\nAMZN\n")
+    write(tmp_path, "firm/firm.tailor",
+          'policy "Firm"\nlayer firm\n\nrestrict buying held away file "held.csv"\n')
+    write(tmp_path, "clients/held.csv", "ticker\nNVDA\n")  # a decoy beside the extending file
+    leaf = write(tmp_path, "clients/acct.tailor", 'policy "Acct"\nextends "../firm/firm.tailor"\n')
+    (rule,) = compile_policy(leaf).of_kind("restrict_buying")
+    assert rule.tickers == ("AMZN",)

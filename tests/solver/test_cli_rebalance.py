@@ -8,10 +8,12 @@ import csv
 import json
 import os
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from solver.data.prices import load_prices
 from solver.verify import Violation
 from tailor.cli import main
 from tests.solver.conftest import EXAMPLES, ROOT
@@ -42,6 +44,7 @@ def test_rebalance_writes_trades_and_result(tmp_path: Path, capsys: pytest.Captu
     result = json.loads((out / "result.json").read_text())
     assert result["schema"] == "tailor.result/1" and result["verified"] is True
     assert result["solve"]["status"] == "optimal" and result["as_of"] == "2021-04-21"
+    assert result["priced_as_of"] == "2021-04-21"  # a trading day: its own close (no D109 warning)
     lines = (out / "trades.csv").read_text().splitlines()
     assert len(lines) == len(result["trades"]) + 1
     assert "verified" in capsys.readouterr().out
@@ -143,6 +146,24 @@ def test_as_of_from_the_command_line_when_the_account_states_none(tmp_path: Path
     out = tmp_path / "out"
     assert rebalance("--as-of", "2021-04-21", "--out", out, account=copy_account(tmp_path)) == 0
     assert json.loads((out / "result.json").read_text())["as_of"] == "2021-04-21"
+
+
+def test_an_as_of_on_a_weekend_says_which_close_prices_the_plan(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """2021-04-17 is a Saturday: the plan is priced at Friday's close, and both the terminal and
+    result.json say so."""
+    out = tmp_path / "out"
+    assert rebalance("--as-of", "2021-04-17", "--out", out, account=copy_account(tmp_path)) == 0
+    err = capsys.readouterr().err
+    assert ("warning[D109]: priced at the close of 2021-04-16, the last trading day on or before "
+            "2021-04-17") in err
+    result = json.loads((out / "result.json").read_text())
+    assert (result["as_of"], result["priced_as_of"]) == ("2021-04-17", "2021-04-16")
+    rows = csv.DictReader((out / "trades.csv").read_text().splitlines())
+    trades = {row["ticker"]: row["price"] for row in rows}
+    assert trades  # priced at that close: the price history's raw close on 2021-04-16
+    closes = load_prices().close_on(date(2021, 4, 16))
+    assert all(float(price) == pytest.approx(closes[ticker]) for ticker, price in trades.items())
 
 
 def test_two_different_as_of_dates_are_refused(capsys: pytest.CaptureFixture[str]) -> None:

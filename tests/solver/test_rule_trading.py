@@ -55,3 +55,21 @@ def test_position_limit(legacy_account: Account, market: Market) -> None:
     assert len(free.shares_after) > 40
     outcome = run(legacy_account, market, trading(max_positions=35)).outcome
     assert sum(1 for s in outcome.shares_after.values() if s > 0) <= 35
+
+
+def test_turnover_means_sales_over_value_before_everywhere(legacy_account: Account, market: Market) -> None:
+    """One meaning of turnover: the rule's constraint, its check and `summary.turnover` all count the
+    value sold over the account value before trading; buys do not count."""
+    from compiler.rules import RULE_KINDS
+
+    solved = run(legacy_account, market, trading(max_turnover=0.02))
+    outcome = solved.outcome
+    sold = sum((s.trade.amount for s in outcome.sales), Decimal(0))
+    bought = sum((t.amount for t in outcome.buys), Decimal(0))
+    assert sold > 0 and bought != sold  # (bought + sold) / 2 would give another figure
+    assert outcome.turnover == sold / outcome.value_before
+    assert solved.result.summary.turnover == round(float(sold / outcome.value_before), 6)
+    assert solved.result.summary.turnover <= 0.02 + 1e-6
+    check = RULE_KINDS["trading"].verify
+    assert check(trading(max_turnover=float(outcome.turnover) + 1e-5), outcome) == []
+    assert [v.code for v in check(trading(max_turnover=float(outcome.turnover) - 1e-5), outcome)] == ["V215"]

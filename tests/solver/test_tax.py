@@ -98,3 +98,20 @@ def test_netting_conserves_the_total(short: Decimal, long: Decimal) -> None:
     lost = netted.ordinary_offset + netted.carryforward_short_term + netted.carryforward_long_term
     assert left - lost == short + long
     assert netted.ordinary_offset <= 3000
+
+
+def test_a_negative_amount_rounding_to_zero_is_zero_never_minus_zero() -> None:
+    """`-0.00` appears nowhere: not in result.json or trades.csv (both take `to_cents`), nor in the
+    summary table, the explanation text or `tailor test` messages (their money helpers)."""
+    from solver.explain.costs import _money as costs_money
+    from solver.explain.policy_test_runner import _fmt
+    from solver.explain.reasons import _money as reasons_money
+    from solver.explain.render import _money as render_money
+    from solver.outputs import _money as summary_money
+
+    cents = to_cents(D("-0.004"))
+    assert str(cents) == "0.00" and not cents.is_signed()
+    assert str(to_cents(D("-0.005"))) == "0.00" and str(to_cents(D("-0.006"))) == "-0.01"
+    for show in (summary_money, costs_money, reasons_money, render_money, lambda v: _fmt("cash_after", v)):
+        assert show(D("-0.004")) == "$0.00"
+        assert show(D("-1234.5")) == "-$1,234.50"
