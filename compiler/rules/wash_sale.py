@@ -196,17 +196,23 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
             for t in outcome.bought(group_of.get(ticker, (ticker,))):
                 found.append(Violation(code="V217", message=f"bought {t.ticker} within {rule.window_days} "
                                        f"days of the loss sale of {ticker} on {on}"))
-        recent = outcome.recent_purchases(rule.window_days)
+        recent_of: dict[str, list[tuple[str, date]]] = {}
+        for t, on in outcome.recent_purchases(rule.window_days):
+            recent_of.setdefault(t, []).append((t, on))
+        liquidated: dict[tuple[str, ...], bool] = {}  # per group: sold out with no replacement shares
         for sale in outcome.sales:
             if sale.gain >= 0:
                 continue
             group = group_of.get(sale.trade.ticker, (sale.trade.ticker,))
-            liquidated = (all(outcome.shares_after.get(t, 0) == 0 for t in group) and group not in bought_now
-                          and self.window_buys_all_held(outcome.account, group, outcome.as_of,
-                                                        rule.window_days))
+            recent = [bought for t in group for bought in recent_of.get(t, ())]
+            if recent and group not in liquidated:
+                liquidated[group] = (all(outcome.shares_after.get(t, 0) == 0 for t in group)
+                                     and group not in bought_now
+                                     and self.window_buys_all_held(outcome.account, group, outcome.as_of,
+                                                                   rule.window_days))
             found += [Violation(code="V218", message=f"loss sale of lot {sale.trade.lot_id} "
                                 f"({sale.trade.ticker}) within {rule.window_days} days of buying {t} on {on}")
-                      for t, on in recent if t in group and not liquidated]
+                      for t, on in recent if not liquidated[group]]
             if group in bought_now:
                 found.append(Violation(code="V219", message=f"lot {sale.trade.lot_id} of {sale.trade.ticker} "
                                        f"sold at a loss while {', '.join(group)} is bought in the same "
