@@ -19,7 +19,8 @@ from solver.account import Account, check_against_market
 from solver.market import Market
 from solver.model import AccountModel
 from solver.result import RebalanceResult, RuleRef, SolveInfo, Summary, TradeLine
-from solver.solve import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT, Solution, SolveOptions, solve
+from solver.search import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT, SolveOptions
+from solver.solve import Solution, solve
 from solver.tax import to_cents
 from solver.trades import extract_trades
 from solver.verify import Outcome, build_outcome, verify

@@ -3,7 +3,7 @@
 Share counts (general integer columns) barely decide anything: a basic optimum of the model with
 continuous counts already has nearly every count at a bound — no trade, or a lot sold down to its
 whole shares — and only a handful in between (the basis: a buy or two per name, the partial sale
-that meets the cash or budget row). So `solver.solve` first solves with counts continuous (the
+that meets the cash or budget row). So the solve (`solver/solve.py`) first solves with counts continuous (the
 binaries still exact), which gives a valid lower bound for the whole-share problem, then rounds:
 
 1. binaries and integral counts are fixed where the solution has them;

@@ -22,7 +22,7 @@ from solver.data.splits import apply_splits
 from solver.lots import Lot
 from solver.market import Market
 from solver.rebalance import RebalanceOptions, plan
-from solver.solve import OBJECTIVE_FLOOR_BP, relative_gap
+from solver.search import OBJECTIVE_FLOOR_BP, relative_gap
 
 ROOT = Path(__file__).resolve().parents[2]
 CRASH = date(2020, 3, 23)

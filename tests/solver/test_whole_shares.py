@@ -28,7 +28,7 @@ from solver.market import Market
 from solver.model import AccountModel
 from solver.rebalance import Plan, RebalanceOptions, plan
 from solver.rounding import round_counts
-from solver.solve import _run
+from solver.search import run_highs
 from solver.tracking import initial_tangents, tracking_columns
 from tests.solver.conftest import ROOT, policy, span
 from tests.solver.test_properties import accounts, check_contract, random_account, rules
@@ -104,7 +104,8 @@ def test_rounding_keeps_every_row(legacy_account: Account, market: Market) -> No
     highs.run()
     x = np.asarray(highs.getSolution().col_value)
     assert (np.abs(x[counts] - np.round(x[counts])) > 1e-6).sum() > 5  # something to round
-    point = round_counts(highs, np.array([], dtype=np.int32), counts, np.array(up), x, float("inf"), _run)
+    point = round_counts(highs, np.array([], dtype=np.int32), counts, np.array(up), x, float("inf"),
+                         run_highs)
     assert point is not None
     assert np.abs(point[counts] - np.round(point[counts])).max() <= 1e-9
     lp = highs.getLp()  # every row, the tangents added after the hand-off included

@@ -1,0 +1,312 @@
+"""The state of one solve (solver/solve.py): the HiGHS model with its tangents, lazy groups and
+share counts, the work spent, the best bound and the best polished point — and the operations every
+phase of the search shares: LP rounds, fixing and releasing columns, polishing a candidate into a
+verified-feasible point, and the exact objective that every status and gap is judged by.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+
+from solver.handoff import Compiled, compile_to_highs
+from solver.lazy import activate_violated, relax, violated
+from solver.model import PRIMAL_TOLERANCE, AccountModel
+from solver.rounding import round_counts
+from solver.tracking import initial_tangents, refine, tracking_columns
+
+DEFAULT_TIME_LIMIT = 60.0
+DEFAULT_MIP_GAP = 1e-3
+TE_TOLERANCE_PCT = 0.005  # half a basis point of tracking error, tightened by the gap (_te_tolerance)
+MAX_LP_ROUNDS = 30  # LP re-solves for tangents and lazy groups, in one call of `lp_rounds`
+OBJECTIVE_FLOOR_BP = 1.0  # the gap's denominator never falls below 1 bp of the account
+WHOLE_SHARE_HEURISTIC_EFFORT = 0.3  # HiGHS's default is 0.05
+INTEGRAL = 1e-9
+MAX_NODES = 400  # branch-and-bound nodes (solver/solve.py scales this down on large models)
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    time_limit: float = DEFAULT_TIME_LIMIT
+    mip_gap: float = DEFAULT_MIP_GAP
+    te_tolerance_pct: float = TE_TOLERANCE_PCT
+    max_nodes: int = MAX_NODES
+    log: bool = False
+
+
+DEFAULT_OPTIONS = SolveOptions()
+
+
+_STATUS = {
+    highspy.HighsModelStatus.kOptimal: "optimal",
+    highspy.HighsModelStatus.kInfeasible: "infeasible",
+    highspy.HighsModelStatus.kUnboundedOrInfeasible: "infeasible",
+    highspy.HighsModelStatus.kUnbounded: "unbounded",
+    highspy.HighsModelStatus.kTimeLimit: "time_limit",
+}
+
+
+def configure(highs: highspy.Highs, options: SolveOptions) -> None:
+    highs.setOptionValue("output_flag", options.log)
+    highs.setOptionValue("threads", 1)
+    highs.setOptionValue("random_seed", 0)
+    # Quantities are fractions of the account: the default 1e-7 would let a $20M account's "no sale"
+    # row leak $2 of trades. 1e-9 keeps solver noise under a few cents.
+    highs.setOptionValue("primal_feasibility_tolerance", PRIMAL_TOLERANCE)
+    # The same for the MIP's incumbents, or a point HiGHS accepts fails its polish as an LP.
+    highs.setOptionValue("mip_feasibility_tolerance", PRIMAL_TOLERANCE)
+    highs.setOptionValue("mip_rel_gap", options.mip_gap / 2)
+    # With few binaries, HiGHS's sub-MIP heuristics and restarts cost far more than the branching
+    # they save (docs/benchmarks.md); they are switched on for whole shares only.
+    highs.setOptionValue("mip_allow_restart", False)
+    sub_mip_heuristics(highs, False)
+
+
+def sub_mip_heuristics(highs: highspy.Highs, on: bool) -> None:
+    """On, with more effort, once whole-share counts are integer: from a rounded start, RINS and
+    RENS find the better whole-share points that close the gap."""
+    for name in ("mip_heuristic_run_rins", "mip_heuristic_run_rens", "mip_heuristic_run_root_reduced_cost"):
+        highs.setOptionValue(name, on)
+    highs.setOptionValue("mip_heuristic_effort", WHOLE_SHARE_HEURISTIC_EFFORT if on else 0.05)
+
+
+def run_highs(highs: highspy.Highs, deadline: float) -> str:
+    # HiGHS's clock runs across every run() of one instance: the limit is on its cumulative time.
+    highs.setOptionValue("time_limit", highs.getRunTime() + max(deadline - time.perf_counter(), 0.01))
+    highs.run()
+    status = _STATUS.get(highs.getModelStatus(), "error")
+    if status in ("time_limit", "error") and highs.getInfo().primal_solution_status == 2:
+        return "feasible"  # stopped early (time, solution or node limit) with a feasible point
+    return status
+
+
+def relative_gap(objective: float, bound: float) -> float:
+    """The gap every status is judged by: (objective − bound) / max(|objective|, 1 bp)."""
+    if not np.isfinite(bound):
+        return float("inf")
+    return max(objective - bound, 0.0) / max(abs(objective), OBJECTIVE_FLOOR_BP)
+
+
+@dataclass(frozen=True)
+class ShareCounts:
+    """Whole-share counts (`AccountModel.share_counts`): HiGHS columns, safe rounding direction, and
+    whether they are still relaxed (continuous in HiGHS, rounded after the binaries are decided)."""
+
+    columns: np.ndarray
+    round_up: np.ndarray
+    mask: np.ndarray
+    relaxed: bool
+
+    @classmethod
+    def of(cls, model: AccountModel, compiled: Compiled) -> ShareCounts:
+        variables, up = model.share_counts()
+        columns = compiled.cols(variables)
+        keep = columns >= 0
+        columns, round_up = columns[keep], np.array(up, dtype=bool)[keep]
+        mask = np.zeros(len(compiled.columns), dtype=bool)
+        mask[columns] = True
+        set_integrality(compiled, columns, False)
+        return cls(columns=columns, round_up=round_up, mask=mask, relaxed=len(columns) > 0)
+
+    def rounded(self) -> ShareCounts:
+        """The counts rounded (by solver/rounding.py): no longer relaxed, integral in the point."""
+        return ShareCounts(self.columns, self.round_up, self.mask, relaxed=False)
+
+    def relaxed_again(self, compiled: Compiled) -> ShareCounts:
+        """The counts continuous again, to be rounded anew."""
+        set_integrality(compiled, self.columns, False)
+        return ShareCounts(self.columns, self.round_up, self.mask, relaxed=len(self.columns) > 0)
+
+    def strict(self, compiled: Compiled) -> ShareCounts:
+        """The counts integer in HiGHS from now on."""
+        set_integrality(compiled, self.columns, True)
+        return self.rounded()
+
+
+def set_integrality(compiled: Compiled, columns: np.ndarray, integer: bool) -> None:
+    if not len(columns):
+        return  # (even an empty change would drop HiGHS's basis, which explanations start from)
+    kind = highspy.HighsVarType.kInteger if integer else highspy.HighsVarType.kContinuous
+    cols = columns.astype(np.int32)
+    compiled.highs.changeColsIntegrality(len(cols), cols, np.full(len(cols), kind.value, dtype=np.int32))
+
+
+@dataclass
+class Point:
+    x: np.ndarray
+    objective: float  # exact
+    tracking_error_pct: float
+
+
+class Search:
+    """The state of one solve: the HiGHS model, its tangents and lazy groups, the work spent, the
+    best bound and the best polished point."""
+
+    def __init__(self, model: AccountModel, options: SolveOptions, deadline: float):
+        self.options, self.deadline = options, deadline
+        self.compiled = compile_to_highs(model.m)
+        self.highs = self.compiled.highs
+        configure(self.highs, options)
+        self.cols = tracking_columns(model, self.compiled)
+        self.cuts = initial_tangents(self.compiled, self.cols, model.held - self.cols.target)
+        self.lazy = relax(self.compiled, model.lazy_groups)
+        # Every lazy group's binaries in one array, for integer_columns (called in every phase).
+        self.lazy_binaries = np.concatenate([g.binaries for g in self.lazy] or [np.zeros(0, np.int32)])
+        self.lazy_sizes = np.array([len(g.binaries) for g in self.lazy], dtype=np.int64)
+        self.counts = ShareCounts.of(model, self.compiled)
+        lp = self.highs.getLp()
+        self.lower0, self.upper0 = np.asarray(lp.col_lower_).copy(), np.asarray(lp.col_upper_).copy()
+        self.cost = np.asarray(lp.col_cost_).copy()
+        self.variance_col = self.compiled.col(model.m.variance)
+        self.rounds = self.nodes = self.dive_lps = 0
+        self.bound = -float("inf")
+        self.best: Point | None = None
+        self.te_tolerance = options.te_tolerance_pct
+        self.ambiguous = np.zeros(0, dtype=np.int64)  # binaries the relaxation left fractional
+        self.mip_done = False  # HiGHS's whole-share MIP has run to an end that another run won't change
+        self.stop = "work_limit"
+
+    # -- limits -------------------------------------------------------------------------------------
+    def out_of_time(self) -> bool:
+        if time.perf_counter() >= self.deadline:
+            self.stop = "time_limit"
+            return True
+        return False
+
+    def gap(self) -> float:
+        return relative_gap(self.best.objective, self.bound) if self.best else float("inf")
+
+    def closed(self) -> bool:
+        return self.best is not None and self.gap() <= self.options.mip_gap
+
+    # -- the exact objective -------------------------------------------------------------------------
+    def exact_objective(self, x: np.ndarray) -> tuple[float, float]:
+        """The objective with the tangent proxy of the active variance replaced by the exact variance
+        (tangents under-estimate it, so this is never below the model's figure); and the exact TE."""
+        q, h = self.cols.exact_terms(self.cols.active(x))
+        variance = float(q.sum() + h.sum())
+        exact = x.copy()
+        exact[self.variance_col] = variance
+        return float(self.cost @ exact) + self.compiled.objective_offset, float(np.sqrt(variance))
+
+    def _te_tolerance(self, objective: float, te: float) -> float:
+        """Tangent tolerance (TE points) small enough that the proxy's error stays under a quarter of
+        the requested gap: d(10·w·TE²) ≈ 20·w·TE·dTE bp."""
+        weight = max(abs(self.cost[self.variance_col]), 1e-12)
+        allowed_bp = self.options.mip_gap * max(abs(objective), OBJECTIVE_FLOOR_BP) / 4
+        return min(self.options.te_tolerance_pct, allowed_bp / (2 * weight * max(te, 0.05)))
+
+    # -- LP rounds -----------------------------------------------------------------------------------
+    def lp_rounds(self, relaxation: bool) -> tuple[str, bool, bool]:
+        """Re-solve the LP (from the previous basis) until the tangents are exact enough, switching on
+        violated lazy groups. Returns (status, converged, switched any). With `relaxation`, each
+        optimum is a relaxation's and raises the bound."""
+        switched_any, status = False, "error"
+        self.highs.setOptionValue("solve_relaxation", True)
+        try:
+            for _ in range(MAX_LP_ROUNDS):
+                if self.out_of_time():
+                    return "time_limit", False, switched_any
+                self.rounds += 1
+                status = run_highs(self.highs, self.deadline)
+                if status != "optimal":
+                    return status, False, switched_any
+                objective = float(self.highs.getInfo().objective_function_value)
+                if relaxation:
+                    self.bound = max(self.bound, objective)
+                x = np.asarray(self.highs.getSolution().col_value)
+                exact, te = self.exact_objective(x)
+                self.te_tolerance = min(self.te_tolerance, self._te_tolerance(exact, te))
+                _, added = refine(self.compiled, self.cols, x, self.te_tolerance)
+                switched = activate_violated(self.compiled, self.lazy, x)
+                self.cuts += added
+                switched_any |= bool(switched)
+                if not added and not switched:
+                    return status, True, switched_any
+            return status, False, switched_any
+        finally:
+            self.highs.setOptionValue("solve_relaxation", False)
+
+    def x(self) -> np.ndarray:
+        return np.asarray(self.highs.getSolution().col_value)
+
+    # -- integer columns -----------------------------------------------------------------------------
+    def integer_columns(self) -> np.ndarray:
+        """Columns that must be integral now: binaries of switched-on lazy groups and every other
+        integer column of the model, except share counts while they are relaxed."""
+        integer = self.compiled.integer.copy()
+        active = np.fromiter((g.active for g in self.lazy), dtype=bool, count=len(self.lazy))
+        integer[self.lazy_binaries] = np.repeat(active, self.lazy_sizes)
+        if self.counts.relaxed:
+            integer &= ~self.counts.mask
+        return integer
+
+    def fix(self, columns: np.ndarray, values: np.ndarray) -> None:
+        self.highs.changeColsBounds(len(columns), columns.astype(np.int32), values, values)
+
+    def release(self, columns: np.ndarray) -> None:
+        cols = columns.astype(np.int32)
+        self.highs.changeColsBounds(len(cols), cols, self.lower0[cols], self.upper0[cols])
+
+    def lp_objective(self) -> float:
+        """One LP solve of the current state: its objective, or inf when it has no optimum."""
+        optimal = self.lp() == "optimal"
+        return float(self.highs.getInfo().objective_function_value) if optimal else float("inf")
+
+    def lp(self) -> str:
+        """One LP solve of the current (fixed) state, counted as a round."""
+        self.rounds += 1
+        self.highs.setOptionValue("solve_relaxation", True)
+        try:
+            return run_highs(self.highs, self.deadline)
+        finally:
+            self.highs.setOptionValue("solve_relaxation", False)
+
+    # -- polishing: a candidate becomes a verified-feasible point -----------------------------------
+    def polish(self, x: np.ndarray) -> Point | None:
+        """Fix every integer column (share counts included, when rounded) at x's values, refine the
+        tangents to tolerance and check the lazy groups. Returns the point, or None when it breaks
+        a group or the rows (the groups it broke are switched on)."""
+        whole = self.integer_columns() | (self.counts.mask if not self.counts.relaxed else False)
+        if self.counts.relaxed and self.counts.mask.any():
+            return None  # counts must be rounded first
+        columns = np.flatnonzero(whole)
+        if np.any(np.abs(x[columns] - np.round(x[columns])) > INTEGRAL):
+            return None
+        self.fix(columns, np.round(x[columns]))
+        try:
+            status, converged, switched = self.lp_rounds(relaxation=False)
+            if status != "optimal" or not converged or switched:
+                return None
+            point = self.x()
+            if violated(self.compiled, self.lazy, point):
+                return None
+            objective, te = self.exact_objective(point)
+            return Point(point, objective, te)
+        finally:
+            self.release(columns)
+
+    def round_counts(self, fixed: np.ndarray, x: np.ndarray) -> np.ndarray | None:
+        """Whole shares near x with the columns `fixed` (binaries) fixed (solver/rounding.py); the
+        counts then count as decided for polishing."""
+        self.rounds += 1
+        rounded = round_counts(self.highs, fixed, self.counts.columns, self.counts.round_up, x, self.deadline,
+                               run_highs)
+        if rounded is not None:
+            self.counts = self.counts.rounded()
+        return rounded
+
+    def model_size(self) -> tuple[int, int]:
+        """Tangent cuts and lazy groups switched on: what a failed polish may have added."""
+        return self.cuts, sum(g.active for g in self.lazy)
+
+    def offer(self, point: Point | None) -> bool:
+        if point is not None and (self.best is None or point.objective < self.best.objective - 1e-12):
+            self.best = point
+            return True
+        return False
+
+
