@@ -1,11 +1,15 @@
 """Tax-lot accounting as pure functions over exact decimals: no optimiser, no I/O.
 
-The optimiser and the independent verifier both rely on these rules, so they live in one small
-module with exact-figure tests. US federal rules as they apply to a taxable brokerage account:
+The optimiser's reading of the rules (the model's data, explanations, output formatting), in one
+small module with exact-figure tests. The independent verifier does not use it: it reads the same
+rules in `solver/verify_law.py`, written apart, and a property test holds the two to agreement.
+US federal rules as they apply to a taxable brokerage account:
 
-* Holding period: long-term means held *more than one year*. The clock starts the day after
-  purchase, so a lot bought 2023-02-05 is short-term when sold on 2024-02-05 and long-term from
-  2024-02-06. A lot bought on 29 February reaches its anniversary on 28 February.
+* Holding period: long-term means held *more than one year*. The holding period starts the day
+  after purchase and includes the day of sale (IRS Publication 550), so a lot bought 2023-02-05 is
+  short-term when sold on 2024-02-05 and long-term from 2024-02-06. The year is counted from the
+  day the period starts, not from the purchase: a lot bought 2023-02-28 starts its period on
+  2023-03-01 and is still short-term on 2024-02-29.
 * Wash sales: a loss sale is disallowed when substantially identical stock is bought within
   30 days before or after the sale.
 * Netting: short-term gains and losses net first, then long-term; opposite signs then net against
@@ -37,17 +41,15 @@ def money_text(amount: Decimal) -> str:
     return f"-${-cents:,}" if cents < 0 else f"${cents:,}"
 
 
-def anniversary(acquired: date) -> date:
-    """The same calendar day one year later; 29 February maps to 28 February."""
-    try:
-        return acquired.replace(year=acquired.year + 1)
-    except ValueError:
-        return acquired.replace(year=acquired.year + 1, day=28)
-
-
 def long_term_from(acquired: date) -> date:
-    """First sale date on which a lot acquired on `acquired` is long-term."""
-    return anniversary(acquired) + timedelta(days=1)
+    """First sale date on which a lot acquired on `acquired` is long-term: one year after the day its
+    holding period starts (the day after purchase). A period starting on 29 February completes its
+    year on 28 February, so it is long-term from 1 March."""
+    starts = acquired + timedelta(days=1)
+    try:
+        return starts.replace(year=starts.year + 1)
+    except ValueError:  # starts on 29 February; the next year has none
+        return date(starts.year + 1, 3, 1)
 
 
 def is_long_term(acquired: date, sold: date) -> bool:

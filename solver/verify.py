@@ -1,9 +1,12 @@
 """The independent verifier: re-applies trades to the lots with exact decimals and checks them.
 
-Written without the optimiser (no Pyomo import, nothing from the model): it starts from the
-account, the prices and the trade list, rebuilds holdings, cash and realized gains by each lot's
-holding period (`solver.tax`), then checks the accounting invariants here and every rule of the
-policy through its kind's `verify`. Money is compared at the cent.
+Written without the optimiser: no Pyomo, nothing from the model, and not the optimiser's tax rules
+(`solver.tax`) — the law it applies is its own reading of the rule texts (`solver.verify_law`). It
+starts from the inputs both sides share (the account, the market's prices, target data and risk
+model) and the trade list, rebuilds holdings, cash and realized gains by each lot's holding period,
+then checks the accounting invariants here and every rule of the policy through its kind's `verify`,
+which re-derives the rule's meaning from its IR without the helpers its lowering uses.
+`tests/verify/` holds both to that. Money is compared at the cent.
 """
 
 from __future__ import annotations
@@ -15,14 +18,13 @@ from datetime import date
 from decimal import Decimal
 
 import numpy as np
-import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from policy_lang.diagnostics import Span
 from solver.account import Account
 from solver.lots import SHARE_STEP, Trade
 from solver.market import Market
-from solver.tax import WASH_SALE_DAYS, incremental_tax, is_long_term, realized_gain, to_cents
+from solver.verify_law import WASH_SALE_DAYS, added_tax, cents, held_more_than_one_year, in_wash_sale_period
 
 WEIGHT_TOLERANCE = 1e-6  # weights move by ~1e-9 when shares are snapped to 6 places
 TE_TOLERANCE = 1e-4  # a tracking-error limit holds on the exact figure within one basis point
@@ -113,33 +115,41 @@ class Outcome:
     def ytd_long_term(self) -> Decimal:
         return self.account.tax.realized_long_term_ytd + self.realized_long_term
 
+    def _recent(self, on: date, days: int) -> bool:
+        """Up to the as-of date, and within the wash-sale period of a sale on it."""
+        return on <= self.as_of and in_wash_sale_period(self.as_of, on, days)
+
     def recent_purchases(self, days: int = WASH_SALE_DAYS) -> list[tuple[str, date]]:
         """Buys within `days` before the as-of date: recorded transactions and recently opened lots."""
         found = [(t.ticker, t.on) for t in self.account.transactions
-                 if t.action == "buy" and 0 <= (self.as_of - t.on).days <= days]
-        found += [(lot.ticker, lot.acquired) for lot in self.account.lots
-                  if 0 <= (self.as_of - lot.acquired).days <= days]
+                 if t.action == "buy" and self._recent(t.on, days)]
+        found += [(lot.ticker, lot.acquired) for lot in self.account.lots if self._recent(lot.acquired, days)]
         return found
 
     def recent_loss_sales(self, days: int = WASH_SALE_DAYS) -> list[tuple[str, date]]:
         return [(t.ticker, t.on) for t in self.account.transactions
-                if t.is_loss_sale and 0 <= (self.as_of - t.on).days <= days]
+                if t.action == "sell" and t.realized_gain < 0 and self._recent(t.on, days)]
 
 
 def _tracking_error(market: Market, shares: dict[str, Decimal], cash: Decimal,
                     target: dict[str, float]) -> float:
-    """Ex-ante tracking error from the risk model. A name the model does not cover (e.g. VAR, whose
-    prices stop before the as-of date) counts with no factor exposure and the model's largest
-    specific variance — the convention of solver.market.risk_arrays, stated in docs/solver.md."""
+    """Ex-ante tracking error by its definition, √(aᵀ(X F Xᵀ + D) a), on the risk model's own arrays
+    (not the optimiser's diagonalised form, nor the risk model's methods). A name the model does not
+    cover (e.g. VAR, whose prices stop before the as-of date) counts with no factor exposure and the
+    model's largest specific variance: the convention stated in docs/solver.md."""
     values = {t: float(s * market.price(t)) for t, s in shares.items() if s > 0}
     total = sum(values.values()) + float(cash)
-    names = sorted(set(values) | set(target))
-    active = pd.Series({t: values.get(t, 0.0) / total - target.get(t, 0.0) for t in names}, dtype=float)
-    covered = active.index.isin(list(market.risk.tickers))
-    outside = active[~covered].to_numpy()
-    specific = float(np.max(np.asarray(market.risk.specific_var, dtype=float)))
-    inside = float(market.risk.tracking_error(active[covered]))
-    return float(np.sqrt(inside * inside + specific * float(outside @ outside)))
+    active = {t: values.get(t, 0.0) / total - target.get(t, 0.0) for t in sorted(set(values) | set(target))}
+    risk = market.risk
+    row = {t: k for k, t in enumerate(risk.tickers)}
+    covered = [t for t in active if t in row]
+    a = np.array([active[t] for t in covered], dtype=float)
+    specific = np.asarray(risk.specific_var, dtype=float)
+    exposure = np.asarray(risk.exposures, dtype=float)[[row[t] for t in covered]].T @ a
+    variance = float(exposure @ np.asarray(risk.factor_cov, dtype=float) @ exposure)
+    variance += float(specific[[row[t] for t in covered]] @ (a * a))
+    variance += float(specific.max()) * sum(w * w for t, w in active.items() if t not in row)
+    return float(np.sqrt(max(variance, 0.0)))
 
 
 def build_outcome(account: Account, market: Market, trades: list[Trade], target: dict[str, float],
@@ -175,8 +185,10 @@ def build_outcome(account: Account, market: Market, trades: list[Trade], target:
                 oversold = -remaining[lot.lot_id]
                 problems.append(Violation(code="V101", span=account.span_of(lot.lot_id), message=f"lot "
                                           f"{lot.lot_id} ({lot.ticker}) oversold by {oversold}"))
-            gain = realized_gain(trade.shares, trade.price, lot.basis_per_share)
-            moved = LotSale(trade=trade, gain=gain, long_term=is_long_term(lot.acquired, market.as_of))
+            # §1001: the gain is the amount realized less the adjusted basis of the shares sold
+            gain = trade.amount - trade.shares * lot.basis_per_share
+            long_term = held_more_than_one_year(lot.acquired, market.as_of)
+            moved = LotSale(trade=trade, gain=gain, long_term=long_term)
             after[trade.ticker] -= trade.shares
             if trade.action == "gift":  # leaves in kind: no cash, no realized gain
                 gifts.append(moved)
@@ -187,14 +199,14 @@ def build_outcome(account: Account, market: Market, trades: list[Trade], target:
             buys.append(trade)
             after[trade.ticker] += trade.shares
             cash -= trade.amount
-    if to_cents(cash) < 0:
-        problems.append(Violation(code="V102", message=f"cash after trades is negative: {to_cents(cash)}"))
+    if cents(cash) < 0:
+        problems.append(Violation(code="V102", message=f"cash after trades is negative: {cents(cash)}"))
     st = sum((s.gain for s in sales if not s.long_term), Decimal(0)) if account.is_taxable else Decimal(0)
     lt = sum((s.gain for s in sales if s.long_term), Decimal(0)) if account.is_taxable else Decimal(0)
     tax = account.tax
-    estimated = incremental_tax(tax.realized_short_term_ytd, tax.realized_long_term_ytd, st, lt,
-                                tax.carryforward_short_term, tax.carryforward_long_term,
-                                tax.short_term_rate, tax.long_term_rate) if account.is_taxable else Decimal(0)
+    estimated = added_tax(tax.realized_short_term_ytd, tax.realized_long_term_ytd, st, lt,
+                          tax.carryforward_short_term, tax.carryforward_long_term,
+                          tax.short_term_rate, tax.long_term_rate) if account.is_taxable else Decimal(0)
     value_before = sum((s * prices[t] for t, s in before.items()), Decimal(0)) + account.cash
     value_after = sum((s * prices[t] for t, s in after.items() if t in prices), Decimal(0)) + cash
     return Outcome(account=account, market=market, as_of=market.as_of, prices=prices, target=dict(target),

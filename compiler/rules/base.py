@@ -100,7 +100,9 @@ class RuleKind(ABC, Generic[N, I]):
         raise NotImplementedError(f"rule kind {self.name!r} has no lowering yet")
 
     def verify(self, rule: I, outcome: solver.verify.Outcome) -> list[solver.verify.Violation]:
-        """Independent check of a solved outcome against this rule (no optimizer code)."""
+        """Independent check of a solved outcome against this rule: the rule's meaning re-derived from
+        the IR, with the verifier's tax law (`solver.verify_law`) and helpers of its own — no helper
+        of `lower`, nothing of the optimizer (`tests/verify/test_independence.py`)."""
         raise NotImplementedError(f"rule kind {self.name!r} has no verifier check yet")
 
     def explain(self, rule: I, outcome: solver.verify.Outcome) -> list[str]:

@@ -103,6 +103,13 @@ budget_measure: "short-term" "gains"  -> budget_short_term
             model.add(block, "limit", lt, upper=limit)
         elif rule.measure == "net":
             model.add(block, "limit", st + lt, upper=limit)
+        elif ytd > room:
+            # Spent by the convex bound below. The bound overstates the tax of a year whose long-term
+            # loss offsets short-term gains, so holding the bound where it stands could still add tax
+            # (and pass the budget); realizing no further gain of either character cannot, as the tax
+            # never falls when a gain grows.
+            model.add(block, "no_more_short_term", m.st_gain, upper=0)
+            model.add(block, "no_more_long_term", m.lt_gain, upper=0)
         else:
             # Tax after netting is bounded above by max(0, s·ST + l·LT, l·(ST + LT)) with ST and LT
             # net of carryforwards (s ≥ l): a convex bound, so `tax ≤ amount` stays linear and safe.
@@ -125,28 +132,34 @@ budget_measure: "short-term" "gains"  -> budget_short_term
                        tax.long_term_rate * (st + lt))
         return {"short_term": st, "long_term": lt, "net": st + lt}[rule.measure]
 
-    def measured(self, rule: BudgetIR, outcome: Outcome) -> Decimal:
-        from solver.tax import net_gains, tax_on
+    # ---- verifier side: the rule's meaning re-derived from the IR, sharing nothing with `lower` ----
+    @staticmethod
+    def standing(rule: BudgetIR, short_term: Decimal, long_term: Decimal, tax: TaxProfile) -> Decimal:
+        """The measure for a tax year that has realized these gains: the gains of one character, both
+        together, or the tax on them after netting (Schedule D, as the verifier reads it)."""
+        from solver.verify_law import capital_gains_tax
 
-        st, lt = outcome.ytd_short_term, outcome.ytd_long_term
-        if rule.measure == "short_term":
-            return st
-        if rule.measure == "long_term":
-            return lt
-        if rule.measure == "net":
-            return st + lt
-        tax = outcome.account.tax
-        return tax_on(net_gains(st, lt, tax.carryforward_short_term, tax.carryforward_long_term),
-                      tax.short_term_rate, tax.long_term_rate)
+        if rule.measure == "tax":
+            return capital_gains_tax(short_term, long_term, tax.carryforward_short_term,
+                                     tax.carryforward_long_term, tax.short_term_rate, tax.long_term_rate)
+        return {"short_term": short_term, "long_term": long_term, "net": short_term + long_term}[rule.measure]
+
+    def measured(self, rule: BudgetIR, outcome: Outcome) -> Decimal:
+        """The measure for the tax year with this rebalance's gains added to those realized before."""
+        return self.standing(rule, outcome.ytd_short_term, outcome.ytd_long_term, outcome.account.tax)
 
     def verify(self, rule: BudgetIR, outcome: Outcome) -> list[Violation]:
-        from solver.tax import to_cents
+        """The year's measure stays within the budget — or, where gains realized earlier this year had
+        already passed it, does not grow: those cannot be undone, but no more may be added."""
         from solver.verify import Violation
+        from solver.verify_law import cents
 
         if not outcome.account.is_taxable:
             return []
-        used = to_cents(self.measured(rule, outcome))
-        if used > max(rule.amount, to_cents(self.before(rule, outcome.account.tax))):
+        tax = outcome.account.tax
+        used = cents(self.measured(rule, outcome))
+        before = cents(self.standing(rule, tax.realized_short_term_ytd, tax.realized_long_term_ytd, tax))
+        if used > max(rule.amount, before):
             return [Violation(code="V208", message=f"{rule.measure.replace('_', '-')} budget of "
                               f"${rule.amount:,} exceeded: ${used:,} this tax year")]
         return []

@@ -21,6 +21,8 @@ from policy_lang.quantities import WEIGHT_UNITS, format_quantity
 from policy_lang.yaml_fields import SUBJECT_KEYS, fail
 
 if TYPE_CHECKING:
+    from decimal import Decimal
+
     from lark import Tree
     from pyomo.environ import Block
 
@@ -143,19 +145,38 @@ cap_option: "over" quantity                   -> cap_over
             model.add(block, "long_term_only", linear([1.0] * len(short), [model.m.sell[x] for x in short]),
                       upper=0)
 
+    # ---- verifier side: the rule's meaning re-derived from the IR, sharing nothing with `lower` ----
+    @staticmethod
+    def bounds_this_rebalance(rule: CapIR, weight_before: Decimal) -> tuple[Decimal | None, Decimal | None]:
+        """The rule text: a glide path over N years closes 1/N of the distance to the cap (or floor)
+        now, so this rebalance may leave the other (N−1)/N of the excess above the cap (or of the
+        shortfall below the floor). Without a glide path the cap and floor hold now."""
+        from decimal import Decimal
+
+        cap = None if rule.max_weight is None else Decimal(repr(rule.max_weight))
+        floor = None if rule.min_weight is None else Decimal(repr(rule.min_weight))
+        left = Decimal(rule.years - 1) / Decimal(rule.years) if rule.years else Decimal(0)
+        if cap is not None and weight_before > cap:
+            cap += (weight_before - cap) * left
+        if floor is not None and weight_before < floor:
+            floor -= (floor - weight_before) * left
+        return cap, floor
+
     def verify(self, rule: CapIR, outcome: Outcome) -> list[Violation]:
+        from decimal import Decimal
+
         from solver.verify import WEIGHT_TOLERANCE, Violation
 
-        upper, lower = self.limits(rule, float(outcome.weight_before(rule.tickers)))
-        weight = float(outcome.weight_after(rule.tickers))
+        cap, floor = self.bounds_this_rebalance(rule, outcome.weight_before(rule.tickers))
+        weight, tolerance = outcome.weight_after(rule.tickers), Decimal(repr(WEIGHT_TOLERANCE))
         found = []
-        if upper is not None and weight > upper + WEIGHT_TOLERANCE:
+        if cap is not None and weight > cap + tolerance:
             found.append(Violation(code="V206", message=f"{rule.subject} weighs {weight:.4%}, above its "
-                                   f"cap of {upper:.4%} for this rebalance"))
-        if lower is not None and weight < lower - WEIGHT_TOLERANCE:
+                                   f"cap of {cap:.4%} for this rebalance"))
+        if floor is not None and weight < floor - tolerance:
             found.append(Violation(code="V206", message=f"{rule.subject} weighs {weight:.4%}, below its "
-                                   f"floor of {lower:.4%} for this rebalance"))
-        if rule.long_term_only:
+                                   f"floor of {floor:.4%} for this rebalance"))
+        if rule.long_term_only:  # `long_term` is the verifier's own holding period (solver.verify_law)
             found += [Violation(code="V207", message=f"sold short-term lot {s.trade.lot_id} of "
                                 f"{s.trade.ticker} under a long-term-only cap")
                       for s in outcome.sold(rule.tickers) if not s.long_term]

@@ -104,25 +104,28 @@ cash_clause: "reserve" quantity   -> cash_reserve
         if rule.reserve_usd:
             model.add(block, "reserve_usd", model.m.cash, lower=model.fraction(rule.reserve_usd) + margin)
 
+    # ---- verifier side: the rule's meaning re-derived from the IR, sharing nothing with `lower` ----
     def reserve(self, rule: CashIR, outcome: Outcome) -> Decimal:
+        """The cash to keep after trading: the larger of the percentage of the account's value after
+        trading and the dollar reserve."""
         from decimal import Decimal
 
         pct = Decimal(repr(rule.reserve_pct or 0.0)) * outcome.value_after
         return max(pct, rule.reserve_usd or Decimal(0))
 
     def verify(self, rule: CashIR, outcome: Outcome) -> list[Violation]:
-        from solver.tax import to_cents
         from solver.verify import Violation
+        from solver.verify_law import cents
 
         found = []
         if outcome.cash_flow != rule.deposit_usd - rule.withdrawal_usd:
             found.append(Violation(code="V211", message=f"cash flow {outcome.cash_flow} differs from the "
                                    f"policy's deposit {rule.deposit_usd} less withdrawal "
                                    f"{rule.withdrawal_usd}"))
-        reserve = to_cents(self.reserve(rule, outcome))
-        if to_cents(outcome.cash_after) < reserve:
+        reserve = cents(self.reserve(rule, outcome))
+        if cents(outcome.cash_after) < reserve:
             found.append(Violation(code="V212", message=f"cash after trades "
-                                   f"${to_cents(outcome.cash_after):,} is below the reserve of ${reserve:,}"))
+                                   f"${cents(outcome.cash_after):,} is below the reserve of ${reserve:,}"))
         return found
 
     def explain(self, rule: CashIR, outcome: Outcome) -> list[str]:

@@ -92,6 +92,7 @@ exclude_sell: "sell" "immediately"             -> exclude_immediately
         elif ids:
             model.add_objective(rule.id, self.HOLDING_PENALTY_BP * model.weight_of(rule.tickers))
 
+    # ---- verifier side: the rule's meaning re-derived from the IR, sharing nothing with `lower` ----
     def verify(self, rule: ExcludeIR, outcome: Outcome) -> list[Violation]:
         from solver.verify import Violation
 

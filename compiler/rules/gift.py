@@ -104,6 +104,15 @@ gift_rule: "gift" quantity ("of" "appreciated" "lots")?
                                                            [transfer[x] for x in lots]))
             model.add_objective(rule.id, -model.m.objective_weight["tax"] * block.tax_removed)
 
+    # ---- verifier side: the rule's meaning re-derived from the IR, sharing nothing with `lower` ----
+    @staticmethod
+    def giftable(acquired: date, gain: Decimal, on: date) -> bool:
+        """The rule gives appreciated long-term lots: shares carrying a gain, held more than one year on
+        the day given (the verifier's holding period, solver.verify_law)."""
+        from solver.verify_law import held_more_than_one_year
+
+        return gain > 0 and held_more_than_one_year(acquired, on)
+
     def verify(self, rule: GiftIR, outcome: Outcome) -> list[Violation]:
         """Each gifted lot qualifies, and the gift is the amount to within one share-rounding step
         (a millionth of a share, or one share for whole-share gifts) per gifted lot."""
@@ -114,7 +123,7 @@ gift_rule: "gift" quantity ("of" "appreciated" "lots")?
         found = [Violation(code="V232", span=outcome.account.span_of(g.trade.lot_id or ""), message=(
                  f"gave lot {g.trade.lot_id} ({g.trade.ticker}, bought {g.trade.acquired}), which is not an "
                  f"appreciated long-term lot")) for g in outcome.gifts
-                 if not self.eligible(lots[g.trade.lot_id or ""], g.trade.price, outcome.as_of)]
+                 if not self.giftable(lots[g.trade.lot_id or ""].acquired, g.gain, outcome.as_of)]
         given = sum((g.trade.amount for g in outcome.gifts), Decimal(0))
         slack = Decimal("0.01")
         for g in outcome.gifts:

@@ -121,6 +121,7 @@ harvest_rule: "harvest" "losses" "over" quantity ("and" quantity)?
             [model.m.sell[x] for x in small]))
         model.add_objective(rule.id, model.m.objective_weight["tax"] * block.withheld_credit)
 
+    # ---- verifier side: the rule's meaning re-derived from the IR, sharing nothing with `lower` ----
     def verify(self, rule: HarvestIR, outcome: Outcome) -> list[Violation]:
         """Nothing is forbidden (see above): the thresholds shape the objective only."""
         return []

@@ -118,6 +118,26 @@ holding_period_clause: "no" "short-term" "gains"  -> holding_period_no_short_ter
                 if self.held_back(rule, lot, prices[lot.ticker], model.as_of) is not None]
         model.add(block, "held_back", linear([1.0] * len(held), [model.m.sell[x] for x in held]), upper=0)
 
+    # ---- verifier side: the rule's meaning re-derived from the IR, sharing nothing with `lower` ----
+    @staticmethod
+    def forbids(rule: HoldingPeriodIR, acquired: date, gain: Decimal, on: date) -> str | None:
+        """Why the rule forbids a sale on `on` realizing `gain` from a lot bought on `acquired` (None:
+        it does not). The rule speaks of gains only, and of lots not yet long-term on the sale date:
+        `no short-term gains` forbids every such sale, `defer N days` those that a sale N days later
+        would make long-term. Holding periods are the verifier's own (solver.verify_law)."""
+        from datetime import timedelta
+
+        from solver.verify_law import held_more_than_one_year
+
+        if gain <= 0 or held_more_than_one_year(acquired, on):
+            return None
+        if rule.no_short_term_gains:
+            return "a short-term gain"
+        later = None if rule.defer_days is None else on + timedelta(days=rule.defer_days)
+        if later is not None and held_more_than_one_year(acquired, later):
+            return f"a gain that turns long-term within the {rule.defer_days}-day deferral"
+        return None
+
     def verify(self, rule: HoldingPeriodIR, outcome: Outcome) -> list[Violation]:
         from solver.verify import Violation
 
@@ -127,7 +147,7 @@ holding_period_clause: "no" "short-term" "gains"  -> holding_period_no_short_ter
         found = []
         for sale in outcome.sales:
             lot = lots[sale.trade.lot_id or ""]
-            why = self.held_back(rule, lot, sale.trade.price, outcome.as_of)
+            why = self.forbids(rule, lot.acquired, sale.gain, outcome.as_of)
             if why is not None:
                 found.append(Violation(code="V230", span=outcome.account.span_of(lot.lot_id), message=(
                     f"sold lot {lot.lot_id} ({lot.ticker}, bought {lot.acquired}) realizing {why}")))

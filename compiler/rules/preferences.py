@@ -122,6 +122,7 @@ preferences_weight: "tax" quantity       -> preferences_tax
             weights[term] = weight
             model.add_objective(f"{rule.id}.{term}", weights[term] * cost())
 
+    # ---- verifier side: the rule's meaning re-derived from the IR, sharing nothing with `lower` ----
     def verify(self, rule: PreferencesIR, outcome: Outcome) -> list[Violation]:
         """Preferences rank feasible answers; they forbid none, so there is nothing to violate. The
         figures they trade off are reported by `explain`."""

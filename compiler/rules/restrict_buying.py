@@ -152,6 +152,7 @@ restrict_buying_level: "by" "sub-industry"  -> restrict_buying_by_sub_industry
         model.forbid_buying(model.ids(tickers))
         model.add(block, "no_buy", model.bought_of(tickers), upper=0)
 
+    # ---- verifier side: the rule's meaning re-derived from the IR, sharing nothing with `lower` ----
     def verify(self, rule: RestrictBuyingIR, outcome: Outcome) -> list[Violation]:
         from solver.verify import Violation
 

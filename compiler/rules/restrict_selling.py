@@ -105,6 +105,7 @@ restrict_selling_lots: STRING ("," STRING)*
         lots = sorted(set(model.lots_in(rule.tickers)) | {model.lot_index[i] for i in rule.lot_ids})
         model.add(block, "no_sale", linear([1.0] * len(lots), [model.m.sell[x] for x in lots]), upper=0)
 
+    # ---- verifier side: the rule's meaning re-derived from the IR, sharing nothing with `lower` ----
     def verify(self, rule: RestrictSellingIR, outcome: Outcome) -> list[Violation]:
         from solver.verify import Violation
 

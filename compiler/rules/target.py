@@ -158,17 +158,44 @@ target_tilt: "tilt" subject quantity
     def lower(self, rule: TargetIR, block: Block, model: AccountModel) -> None:
         model.set_target(self.weights(rule, model.market, model.account))
 
-    def verify(self, rule: TargetIR, outcome: Outcome) -> list[Violation]:
-        import pandas as pd
+    # ---- verifier side: the rule's meaning re-derived from the IR, sharing nothing with `lower` ----
+    @staticmethod
+    def intended(rule: TargetIR, market: Market, account: Account | None = None) -> dict[str, float]:
+        """The target the rule describes, ticker → weight. Its base is the account's own model when it
+        brings one (unless the rule is locked: the firm's benchmark then stands) or else the benchmark,
+        keeping the names with positive weight and scaled to sum to one. Each tilt in turn moves the
+        total weight of its priced names by `active`, shared among them in proportion to their
+        weights (equally when none has any), none going below zero; the other names give or take
+        the difference in proportion to theirs. The result is scaled to sum to one."""
+        if account is not None and account.target is not None and not rule.locked:
+            base = dict(account.target.weights)
+        else:
+            base = {t: float(w) for t, w in market.target(rule.benchmark, rule.model_path).items()}
+        positive = {t: w for t, w in base.items() if w > 0}
+        total = sum(positive.values())
+        weights = {t: w / total for t, w in positive.items()}
+        for tilt in rule.tilts:
+            names = [t for t in tilt.tickers if t in market.prices.index]
+            if not names:
+                continue
+            held = sum(weights.get(t, 0.0) for t in names)
+            tilted = {t: max(weights.get(t, 0.0) + tilt.active * (weights.get(t, 0.0) / held if held > 0
+                                                                    else 1.0 / len(names)), 0.0)
+                      for t in names}
+            others = {t: w for t, w in weights.items() if t not in tilted}
+            scale = (1.0 - sum(tilted.values())) / sum(others.values())
+            weights = {**{t: max(w * scale, 0.0) for t, w in others.items()}, **tilted}
+        total = sum(weights.values())
+        return {t: w / total for t, w in weights.items()}
 
+    def verify(self, rule: TargetIR, outcome: Outcome) -> list[Violation]:
         from solver.verify import Violation
 
-        expected = self.weights(rule, outcome.market, outcome.account)
+        intended = self.intended(rule, outcome.market, outcome.account)
         # Over every name either side names: a name the optimizer gave weight that the target does
         # not hold is as wrong as a missing one (`restrict buying outside target` relies on this).
-        names = expected.index.union(pd.Index(list(outcome.target)))
-        used = pd.Series(outcome.target, dtype=float).reindex(names, fill_value=0.0)
-        worst = float((used - expected.reindex(names, fill_value=0.0)).abs().max()) if len(names) else 0.0
+        worst = max((abs(outcome.target.get(t, 0.0) - intended.get(t, 0.0))
+                     for t in set(intended) | set(outcome.target)), default=0.0)
         if worst > 1e-9:
             return [Violation(code="V201", message=f"the optimiser tracked a different target than "
                               f"{_name(rule, outcome.account)} (weights differ by up to {worst:.2e})")]

@@ -125,6 +125,7 @@ tracking_error_clause: "at" "most" quantity                -> tracking_error_max
                 model.add(block, f"band_{k}", model.active_of(band.tickers), lower=band.lower,
                           upper=band.upper)
 
+    # ---- verifier side: the rule's meaning re-derived from the IR, sharing nothing with `lower` ----
     def verify(self, rule: TrackingErrorIR, outcome: Outcome) -> list[Violation]:
         from solver.verify import TE_TOLERANCE, WEIGHT_TOLERANCE, Violation
 

@@ -131,6 +131,7 @@ trading_clause: "minimum" "trade" quantity  -> trading_min_trade
             block.held_link = pyo.Constraint(ids, rule=lambda b, i: model.m.weight[i] <= b.held[i])
             block.count = pyo.Constraint(expr=pyo.quicksum(block.held.values()) <= rule.max_positions)
 
+    # ---- verifier side: the rule's meaning re-derived from the IR, sharing nothing with `lower` ----
     def verify(self, rule: TradingIR, outcome: Outcome) -> list[Violation]:
         from collections import defaultdict
         from decimal import Decimal

@@ -140,18 +140,42 @@ transition_mode: "immediate"                                    -> transition_im
         room = model.fraction(self.room(allowance, model.account))
         model.add(block, "net_gains", model.m.st_gain + model.m.lt_gain, upper=room)
 
-    def verify(self, rule: TransitionIR, outcome: Outcome) -> list[Violation]:
-        from solver.tax import to_cents
-        from solver.verify import Violation
+    # ---- verifier side: the rule's meaning re-derived from the IR, sharing nothing with `lower` ----
+    @staticmethod
+    def allowed_net_gains(rule: TransitionIR, account: Account,
+                          prices: Mapping[str, Decimal]) -> Decimal | None:
+        """The tax year's net realized gains the rule allows (None: no limit): the tax budget, or 1/N
+        of the net gain the account carries into the tax year — what selling every lot now would
+        realize (market value less cost basis) plus what was realized earlier this year — never
+        below zero."""
+        from decimal import Decimal
 
-        allowance = self.allowance(rule, outcome.account, outcome.prices)
-        if allowance is None or not outcome.account.is_taxable:
+        if rule.mode == "tax_budget":
+            return rule.budget_usd
+        if rule.mode != "over_years" or not rule.years:
+            return None
+        value = sum((lot.shares * prices[lot.ticker] for lot in account.lots), Decimal(0))
+        basis = sum((lot.shares * lot.basis_per_share for lot in account.lots), Decimal(0))
+        earlier = account.tax.realized_short_term_ytd + account.tax.realized_long_term_ytd
+        return max(value - basis + earlier, Decimal(0)) / rule.years
+
+    def verify(self, rule: TransitionIR, outcome: Outcome) -> list[Violation]:
+        """The year's net realized gains stay within the allowance — or, where gains realized earlier
+        this year had already passed it, do not grow (those cannot be undone)."""
+        from decimal import Decimal
+
+        from solver.verify import Violation
+        from solver.verify_law import cents
+
+        allowed = self.allowed_net_gains(rule, outcome.account, outcome.prices)
+        if allowed is None or not outcome.account.is_taxable:
             return []
-        room = to_cents(self.room(allowance, outcome.account))
-        realized = to_cents(outcome.realized_short_term + outcome.realized_long_term)
-        if realized > room:
-            return [Violation(code="V231", message=f"realized ${realized:,} of net gains; this year's "
-                              f"transition allowance of ${to_cents(allowance):,} leaves ${room:,}")]
+        earlier = outcome.account.tax.realized_short_term_ytd + outcome.account.tax.realized_long_term_ytd
+        now = outcome.realized_short_term + outcome.realized_long_term
+        if cents(earlier + now) > max(cents(allowed), cents(earlier)):
+            left = cents(max(allowed - earlier, Decimal(0)))
+            return [Violation(code="V231", message=f"realized ${cents(now):,} of net gains; this year's "
+                              f"transition allowance of ${cents(allowed):,} leaves ${left:,}")]
         return []
 
     def explain(self, rule: TransitionIR, outcome: Outcome) -> list[str]:

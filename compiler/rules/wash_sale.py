@@ -110,11 +110,19 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
     # ---- optimizer side -----------------------------------------------------------------------
     @staticmethod
     def identical(rule: WashSaleIR, tickers: Iterable[str]) -> dict[str, tuple[str, ...]]:
-        """Each ticker's group of substantially identical securities (itself when ungrouped)."""
-        groups = {t: (t,) for t in tickers}
+        """Each ticker's group of substantially identical securities (itself when ungrouped). Groups
+        that share a ticker are one group: being substantially identical is transitive."""
+        merged: list[set[str]] = []
         for group in rule.groups:
-            for t in group:
-                groups[t] = tuple(sorted(group))
+            joined = set(group)
+            for other in [m for m in merged if m & joined]:
+                joined |= other
+                merged.remove(other)
+            merged.append(joined)
+        groups = {t: (t,) for t in tickers}
+        for joined in merged:
+            for t in joined:
+                groups[t] = tuple(sorted(joined))
         return groups
 
     @staticmethod
@@ -186,38 +194,55 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
                                        <= sum(float(model.m.buy[i].ub) for i in ids) * (1 - z))]
             model.add_lazy(rows, [z])
 
+    # ---- verifier side: the rule's meaning re-derived from the IR, sharing nothing with `lower` ----
     def verify(self, rule: WashSaleIR, outcome: Outcome) -> list[Violation]:
+        """§1091 with the rule's window and groups (solver.verify_law): no buy of stock substantially
+        identical to a loss sale made within the window (V217); no loss sale with identical stock
+        bought within the window before it (V218) or in the same rebalance (V219)."""
         from solver.verify import Violation
+        from solver.verify_law import substantially_identical
 
-        group_of = self.identical(rule, {*outcome.prices, *outcome.shares_before})
-        bought_now = {group_of.get(t.ticker, (t.ticker,)) for t in outcome.buys}
-        found = []
-        for ticker, on in outcome.recent_loss_sales(rule.window_days):
-            for t in outcome.bought(group_of.get(ticker, (ticker,))):
-                found.append(Violation(code="V217", message=f"bought {t.ticker} within {rule.window_days} "
-                                       f"days of the loss sale of {ticker} on {on}"))
-        recent_of: dict[str, list[tuple[str, date]]] = {}
-        for t, on in outcome.recent_purchases(rule.window_days):
-            recent_of.setdefault(t, []).append((t, on))
-        liquidated: dict[tuple[str, ...], bool] = {}  # per group: sold out with no replacement shares
+        identical: dict[str, frozenset[str]] = {}
+
+        def same(ticker: str) -> frozenset[str]:
+            if ticker not in identical:
+                identical[ticker] = substantially_identical(ticker, rule.groups)
+            return identical[ticker]
+
+        found = [Violation(code="V217", message=f"bought {t.ticker} within {rule.window_days} days of the "
+                           f"loss sale of {ticker} on {on}")
+                 for ticker, on in outcome.recent_loss_sales(rule.window_days)
+                 for t in outcome.buys if t.ticker in same(ticker)]
+        purchases = outcome.recent_purchases(rule.window_days)
+        bought_now = {t.ticker for t in outcome.buys}
+        replacing: dict[frozenset[str], list[tuple[str, date]]] = {}  # once per identical set
         for sale in outcome.sales:
             if sale.gain >= 0:
                 continue
-            group = group_of.get(sale.trade.ticker, (sale.trade.ticker,))
-            recent = [bought for t in group for bought in recent_of.get(t, ())]
-            if recent and group not in liquidated:
-                liquidated[group] = (all(outcome.shares_after.get(t, 0) == 0 for t in group)
-                                     and group not in bought_now
-                                     and self.window_buys_all_held(outcome.account, group, outcome.as_of,
-                                                                   rule.window_days))
+            group = same(sale.trade.ticker)
+            if group not in replacing:
+                replacing[group] = self.replacements(group, purchases, bought_now, outcome)
             found += [Violation(code="V218", message=f"loss sale of lot {sale.trade.lot_id} "
                                 f"({sale.trade.ticker}) within {rule.window_days} days of buying {t} on {on}")
-                      for t, on in recent if not liquidated[group]]
-            if group in bought_now:
+                      for t, on in replacing[group]]
+            if group & bought_now:
                 found.append(Violation(code="V219", message=f"lot {sale.trade.lot_id} of {sale.trade.ticker} "
-                                       f"sold at a loss while {', '.join(group)} is bought in the same "
-                                       "rebalance"))
+                                       f"sold at a loss while {', '.join(sorted(group & bought_now))} is "
+                                       "bought in the same rebalance"))
         return found
+
+    @staticmethod
+    def replacements(group: frozenset[str], purchases: Iterable[tuple[str, date]], bought_now: set[str],
+                     outcome: Outcome) -> list[tuple[str, date]]:
+        """Purchases of `group` within the window that stay replacement shares for a loss sale now.
+        None do when the plan disposes of them all: nothing of the group is held after it or bought
+        in it, and every one of those purchases opened a lot of this account (it is then sold; shares
+        bought here but moved elsewhere would still be held). See docs/architecture.md, departures."""
+        recent = [(t, on) for t, on in purchases if t in group]
+        if not recent or group & bought_now or any(outcome.shares_after.get(t, 0) > 0 for t in group):
+            return recent
+        lots = {(lot.ticker, lot.acquired) for lot in outcome.account.lots if lot.ticker in group}
+        return [] if all(bought in lots for bought in recent) else recent
 
     def explain(self, rule: WashSaleIR, outcome: Outcome) -> list[str]:
         losses = [s for s in outcome.sales if s.gain < 0]
