@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import numpy as np
 
+from compiler.inputs import check_account
 from compiler.ir import CompiledPolicy
 from compiler.lower import Provenance, lower_policy
 from solver.account import Account, check_against_market
@@ -79,6 +80,7 @@ def plan(accounts: Account | list[Account], policy: CompiledPolicy, market: Mark
     timings: dict[str, float] = {}
     started = time.perf_counter()
     for account in accounts:
+        check_account(policy, account)
         check_against_market(account, market.as_of, market.prices.index, market.known_tickers)
     model = AccountModel(accounts, market)
     provenance = lower_policy(policy, model)

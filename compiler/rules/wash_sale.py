@@ -3,6 +3,13 @@ the loss (30 days by default), whether purchases in other household accounts cou
 securities treated as substantially identical.
 
     wash sale window 30 days scope household group GOOG, GOOGL group VOO, IVV, SPY
+
+Scope household counts the recent trades of the household's other accounts, which the account file
+gives as `household_transactions` (IRC §1091 reaches every account of the taxpayer and spouse). An
+account that names no household is a household of one, so both scopes mean the same for it. An
+account that names a household must give those trades under scope household (A132; an empty file
+states that no other account traded), and may not give them under scope account, which would
+ignore them (A133).
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ if TYPE_CHECKING:
     from compiler.check import CheckContext
     from policy_lang.tree_reader import TreeReader
     from policy_lang.yaml_fields import Fields
-    from solver.account import Account
+    from solver.account import Account, Transaction
     from solver.model import AccountModel
     from solver.verify import Outcome, Violation
 
@@ -118,13 +125,41 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
         return groups
 
     @staticmethod
-    def window_buys_all_held(account: Account, group: Iterable[str], as_of: date, days: int) -> bool:
+    def trades_in_scope(rule: WashSaleIR, account: Account) -> tuple[Transaction, ...]:
+        """The recent trades the rule counts: the account's own, and under scope household those of
+        the household's other accounts."""
+        if rule.scope == "household" and account.household_transactions:
+            return account.transactions + account.household_transactions
+        return account.transactions
+
+    @classmethod
+    def window_buys_all_held(cls, rule: WashSaleIR, account: Account, group: Iterable[str], as_of: date,
+                             days: int) -> bool:
         """Is every purchase of the group within the window a lot this account still holds? Only then
-        can a sale of the whole position leave no replacement shares behind."""
+        can a sale of the whole position leave no replacement shares behind (a purchase in another
+        account of the household never qualifies)."""
         group = set(group)
         held = {(lot.ticker, lot.acquired) for lot in account.lots}
-        return all((t.ticker, t.on) in held for t in account.transactions
+        return all(t.account is None and (t.ticker, t.on) in held for t in cls.trades_in_scope(rule, account)
                    if t.action == "buy" and t.ticker in group and 0 <= (as_of - t.on).days <= days)
+
+    def check_account(self, rule: WashSaleIR, account: Account) -> None:
+        from policy_lang.diagnostics import Span, TailorError, error
+
+        given = account.household_transactions is not None
+        if rule.scope == "household" and account.household_id is not None and not given:
+            raise TailorError(error(
+                "A132", f"wash-sale rule `{rule.id}` has scope household, but {account.source} gives no "
+                f"recent trades of household {account.household_id}'s other accounts", rule.span,
+                "add `household_transactions: FILE` to the account file: the other accounts' buys and loss "
+                "sales of the last 30 days (columns account, date, ticker, action, shares, price, "
+                "realized_gain; a header alone states there were none)"))
+        if rule.scope == "account" and given:
+            raise TailorError(error(
+                "A133", f"{account.source} gives household_transactions, but wash-sale rule `{rule.id}` "
+                "has scope account and would ignore them", Span.point(account.source, 1, 1),
+                f"set `scope household` in the rule at {rule.span.file}:{rule.span.line}, or remove "
+                "`household_transactions` from the account file"))
 
     def lower(self, rule: WashSaleIR, block: Block, model: AccountModel) -> None:
         import pyomo.environ as pyo
@@ -133,10 +168,11 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
 
         as_of, account = model.as_of, model.account
         groups = set(self.identical(rule, model.tickers).values())
-        recent = [(t.ticker, t.on) for t in account.transactions if t.action == "buy"]
+        trades = self.trades_in_scope(rule, account)
+        recent = [(t.ticker, t.on) for t in trades if t.action == "buy"]
         recent += [(lot.ticker, lot.acquired) for lot in account.lots]
         bought = {t for t, on in recent if 0 <= (as_of - on).days <= rule.window_days}
-        loss_sold = {t.ticker for t in account.transactions
+        loss_sold = {t.ticker for t in trades
                      if t.is_loss_sale and 0 <= (as_of - t.on).days <= rule.window_days}
         block.conflict = pyo.ConstraintList()
         switches, liquidations = [], []
@@ -150,7 +186,7 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
                 model.add(block, f"no_buy_{k}", model.bought_of(group), upper=0)
             if losses and bought & set(group):  # a recent buy: a loss sale now would be a wash sale
                 if set(ids) <= model.buy_forbidden and \
-                        self.window_buys_all_held(account, group, as_of, rule.window_days):
+                        self.window_buys_all_held(rule, account, group, as_of, rule.window_days):
                     liquidations.append((ids, losses, model.lots_in(group)))
                 else:
                     model.add(block, f"no_loss_sale_{k}",
@@ -191,14 +227,23 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
 
         group_of = self.identical(rule, {*outcome.prices, *outcome.shares_before})
         bought_now = {group_of.get(t.ticker, (t.ticker,)) for t in outcome.buys}
+        # Under scope household, the other accounts' trades count as the account's own.
+        days = rule.window_days
+        others = [t for t in outcome.account.household_transactions or () if rule.scope == "household"
+                  and 0 <= (outcome.as_of - t.on).days <= days]
+        loss_sales = [(ticker, ticker, on) for ticker, on in outcome.recent_loss_sales(days)]
+        loss_sales += [(t.ticker, f"{t.ticker} in {t.account}", t.on) for t in others if t.is_loss_sale]
         found = []
-        for ticker, on in outcome.recent_loss_sales(rule.window_days):
+        for ticker, label, on in loss_sales:
             for t in outcome.bought(group_of.get(ticker, (ticker,))):
                 found.append(Violation(code="V217", message=f"bought {t.ticker} within {rule.window_days} "
-                                       f"days of the loss sale of {ticker} on {on}"))
+                                       f"days of the loss sale of {label} on {on}"))
         recent_of: dict[str, list[tuple[str, date]]] = {}
-        for t, on in outcome.recent_purchases(rule.window_days):
+        for t, on in outcome.recent_purchases(days):
             recent_of.setdefault(t, []).append((t, on))
+        for t in others:
+            if t.action == "buy":
+                recent_of.setdefault(t.ticker, []).append((f"{t.ticker} in {t.account}", t.on))
         liquidated: dict[tuple[str, ...], bool] = {}  # per group: sold out with no replacement shares
         for sale in outcome.sales:
             if sale.gain >= 0:
@@ -208,8 +253,8 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
             if recent and group not in liquidated:
                 liquidated[group] = (all(outcome.shares_after.get(t, 0) == 0 for t in group)
                                      and group not in bought_now
-                                     and self.window_buys_all_held(outcome.account, group, outcome.as_of,
-                                                                   rule.window_days))
+                                     and self.window_buys_all_held(rule, outcome.account, group,
+                                                                   outcome.as_of, rule.window_days))
             found += [Violation(code="V218", message=f"loss sale of lot {sale.trade.lot_id} "
                                 f"({sale.trade.ticker}) within {rule.window_days} days of buying {t} on {on}")
                       for t, on in recent if not liquidated[group]]
