@@ -304,7 +304,8 @@ class AccountModel(AccountArrays):
 
         m.sell_whole = pyo.Constraint(range(len(self.lots)), rule=sold_whole)
         # Closing a position sells every whole share of each of its lots too.
-        m.close_whole = pyo.Constraint([x for x, f in enumerate(remainder) if f > 0], rule=lambda _, x: linear(
+        fractional = [x for x, f in enumerate(remainder) if f > 0]
+        m.close_whole = pyo.Constraint(fractional, rule=lambda _, x: linear(
             [1.0, -float(whole[x])], [m.sell_shares[x], m.close_out[int(self.lot_ticker[x])]]) >= 0)
 
     def share_counts(self) -> tuple[list[pyo.Var], list[bool]]:

@@ -196,7 +196,8 @@ def test_a_fractional_remainder_is_sold_with_its_position(index_account: Account
     outcome = result.outcome
     assert outcome.shares_after.get("XOM", 0) == 0
     xom = outcome.sold(["XOM"])
-    assert sum(s.trade.shares for s in xom) == sum(lot.shares for lot in index_account.lots if lot.ticker == "XOM")
+    held_xom = sum(lot.shares for lot in index_account.lots if lot.ticker == "XOM")
+    assert sum(s.trade.shares for s in xom) == held_xom
     others = [*outcome.buys, *(s.trade for s in outcome.sales if s.trade.ticker != "XOM"
                                and outcome.shares_after.get(s.trade.ticker, 0) > 0)]
     assert others and all(t.shares % 1 == 0 for t in others)
