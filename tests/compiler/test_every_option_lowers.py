@@ -54,6 +54,7 @@ CASES: list[tuple[str, str, str, str]] = [
     ("cap", "min", "cap JPM at 10%", "cap JPM between 2% and 10%"),
     ("cap", "over", "cap JPM at 10%", "cap JPM at 10% over 3 years"),
     ("cap", "long_term_only", "cap JPM at 10%", "cap JPM at 10% sell only long-term lots"),
+    ("cap", "as_budget_allows", "cap JPM at 10%", "cap JPM at 10% as budget allows"),
     ("budget", "measure", "budget long-term gains $20,000 per year", "budget net gains $20,000 per year"),
     ("budget", "amount", "budget long-term gains $50,000 per year",
      "budget long-term gains $30,000 per year"),
