@@ -17,10 +17,11 @@ from compiler.inputs import check_account
 from compiler.ir import CompiledPolicy
 from compiler.lower import Provenance, lower_policy
 from solver.account import Account, check_against_market
+from solver.defaults import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT
 from solver.market import Market
 from solver.model import AccountModel
 from solver.result import RebalanceResult, RuleRef, SolveInfo, Summary, TradeLine
-from solver.search import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT, SolveOptions
+from solver.search import SolveOptions
 from solver.solve import Solution, solve
 from solver.tax import to_cents
 from solver.trades import extract_trades

@@ -19,7 +19,7 @@ import sys
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from solver.search import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT
+    from solver.defaults import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT
     from tailor.commands.rebalance import AS_OF_HELP, TARGET_HELP
 
     parser = subparsers.add_parser(

@@ -40,7 +40,7 @@ TARGET_HELP = ("the account's target model, a ticker,weight CSV: replaces the po
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from solver.search import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT
+    from solver.defaults import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT
 
     parser = subparsers.add_parser("rebalance", help="rebalance an account under a policy",
                                    description=__doc__.splitlines()[0])
