@@ -32,6 +32,7 @@ class Transaction(BaseModel):
     shares: Decimal
     price: Decimal
     realized_gain: Decimal = Decimal(0)
+    account: str | None = None  # another account of the household that made the trade; None: this one
     span: Span | None = None  # where the file records it, for diagnostics (None when built in code)
 
     @property
@@ -74,6 +75,9 @@ class Account(BaseModel):
     cash: Decimal = Decimal(0)
     lots: tuple[Lot, ...]
     transactions: tuple[Transaction, ...] = ()
+    # Recent trades of the household's other accounts (`household_transactions:`), which a wash-sale
+    # rule of scope household counts; None when the account file does not give them.
+    household_transactions: tuple[Transaction, ...] | None = None
     tax: TaxProfile = Field(default_factory=TaxProfile)
     source: str = "<memory>"
     lot_spans: dict[str, Span] = Field(default_factory=dict)

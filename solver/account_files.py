@@ -68,8 +68,11 @@ TRANSACTION_COLUMNS = {
     "price": ("price",),
     "realized_gain": ("realized_gain", "gain", "realized gain", "realized gain/loss", "gain/loss"),
 }
+# Recent trades of the household's other accounts: the same columns, plus the account that traded.
+HOUSEHOLD_COLUMNS = {"account": ("account", "account_id", "account id"), **TRANSACTION_COLUMNS}
 OPTIONAL_COLUMNS = {"realized_gain"}  # needed only for sales: read_transactions decides (A124)
-ACCOUNT_KEYS = {"account", "household", "type", "cash", "lots", "transactions", "tax", "as_of", "target"}
+ACCOUNT_KEYS = {"account", "household", "type", "cash", "lots", "transactions", "household_transactions",
+                "tax", "as_of", "target"}
 ACCOUNT_TYPES = ("taxable", "ira", "roth")
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # date.fromisoformat alone also takes 20210421, 2021-W16
 # A date in a lots or transactions file: YYYY-MM-DD, optionally with a time of day as other systems
@@ -746,14 +749,15 @@ def read_lots(file: DataFile, data: bytes) -> tuple[list[Lot], dict[str, Span]]:
     return lots, spans
 
 
-def read_transactions(file: DataFile, data: bytes) -> list[Transaction]:
-    """Recent buys and sales. A sale's realized gain is required (A124): it decides whether the sale
+def read_transactions(file: DataFile, data: bytes, *, household: bool = False) -> list[Transaction]:
+    """Recent buys and sales (with `household`: of the household's other accounts, each naming its
+    account). A sale's realized gain is required (A124): it decides whether the sale
     was a loss, and so whether buying the name back now is a wash sale. tailor does not derive it:
     the lots a sale closed are no longer in the account, so their basis is unknown, and a guess of
     zero would turn wash-sale protection off for that name."""
     problems = Problems(file.name)
     trades = []
-    rows = list(read_table(file, data, TRANSACTION_COLUMNS))
+    rows = list(read_table(file, data, HOUSEHOLD_COLUMNS if household else TRANSACTION_COLUMNS))
     sales = [row for row in rows if row.values["action"].lower() == "sell"]
     if sales and not all("realized_gain" in row.values for row in rows):
         problems.add(error(
@@ -781,13 +785,32 @@ def read_transactions(file: DataFile, data: bytes) -> list[Transaction]:
             on=_date(row, "date", problems), ticker=_ticker(row, problems), action=action,
             shares=_number(row, "shares", problems, low=None, high=MAX_SHARES, positive=True),
             price=_number(row, "price", problems, low=Decimal(0), high=MAX_PRICE), realized_gain=gain,
-            span=row.where))
+            account=row.values["account"] if household else None, span=row.where))
     problems.check()
     return trades
 
 
+def _check_household_trades(trades: tuple[Transaction, ...], account_id: str, household: str | None,
+                            named_at: Span) -> None:
+    """The household file holds the *other* accounts' trades of a household this account names."""
+    if household is None:
+        raise TailorError(error(
+            "A130", "household_transactions are given, but the account names no household", named_at,
+            "add `household: NAME` naming the household whose other accounts made these trades, or "
+            "remove `household_transactions`"))
+    problems = Problems(named_at.file)
+    for trade in trades:
+        if trade.account == account_id:
+            problems.add(error(
+                "A131", f"this row is a trade of {account_id} itself, not of another account of the "
+                "household", trade.span or named_at,
+                "move the account's own recent trades to its `transactions` file"))
+    problems.check()
+
+
 # ---- account.yaml -------------------------------------------------------------------------------------
 EXAMPLES = {"lots": "lots.csv", "transactions": "transactions.csv", "type": "taxable", "cash": "15000.00",
+            "household_transactions": "household_transactions.csv",
             "as_of": "2021-04-21", "target": "model.csv", "account": "smith-taxable", "household": "smith"}
 # Bounds of the `tax:` numbers (rates are A109 outside [0, 1); carryforwards are positive amounts).
 TAX_BOUNDS = {"realized_short_term_ytd": -MAX_MONEY, "realized_long_term_ytd": -MAX_MONEY,
@@ -964,6 +987,12 @@ def load_account(path: str | Path, *, target: str | Path | None = None) -> Accou
         trades_bytes = _read_table_file(trades_file)
         trades = read_transactions(trades_file, trades_bytes)
         digest.update(trades_bytes)
+    household_trades = None
+    if "household_transactions" in scalars:
+        household_file = _locate(path, scalars["household_transactions"], "household_transactions", "A101")
+        household_bytes = _read_table_file(household_file)
+        household_trades = tuple(read_transactions(household_file, household_bytes, household=True))
+        digest.update(household_bytes)
     own = None
     if "target" in scalars:
         node = scalars["target"]
@@ -985,8 +1014,13 @@ def load_account(path: str | Path, *, target: str | Path | None = None) -> Accou
         node = scalars.get(name)
         return node.value if node is not None and node.tag != "null" and node.value.strip() else None
 
-    return Account(account_id=text("account") or path.parent.name, household_id=text("household"),
+    account_id = text("account") or path.parent.name
+    if household_trades is not None:
+        _check_household_trades(household_trades, account_id, text("household"),
+                                scalars["household_transactions"].span)
+    return Account(account_id=account_id, household_id=text("household"),
                    account_type=account_type, cash=cash, lots=tuple(lots), transactions=tuple(trades),
+                   household_transactions=household_trades,
                    tax=TaxProfile(**tax), source=str(path), lot_spans=spans, input_hash=digest.hexdigest(),
                    as_of=as_of, as_of_span=scalars["as_of"].span if "as_of" in scalars else None,
                    target=chosen)

@@ -64,6 +64,7 @@ class AccountModel(AccountArrays):
         self.cash_flow = Decimal(0)
         self.transferable: set[int] = set()
         self.whole_shares = False
+        self.close_out_names: list[int] = []  # under whole shares: names whose lots have fractional shares
         self.buy_forbidden: set[int] = set()
         self.lazy_groups: list[tuple[list, list]] = []
         self._buy_indicators: set[int] = set()
@@ -273,8 +274,9 @@ class AccountModel(AccountArrays):
         return block.component(name)
 
     def require_whole_shares(self) -> None:
-        """Trade whole shares only: integer share counts behind every buy and sale (the fractional
-        remainder of a lot, e.g. from reinvested dividends, then stays)."""
+        """Trade whole shares only: integer share counts behind every buy and sale. A lot's fractional
+        remainder (reinvested dividends) is sold only when the whole position is closed: one
+        `close_out` indicator per name with fractional lots, which then sells every lot in full."""
         if self.whole_shares:
             return
         self.whole_shares = True
@@ -285,19 +287,38 @@ class AccountModel(AccountArrays):
         m.buy_whole = pyo.Constraint(range(n), rule=lambda _, i: linear(
             [1.0, -per_share[i]], [m.buy[i], m.buy_shares[i]]) == 0)
         lot_per_share = per_share[self.lot_ticker]
+        whole = [int(lot.shares) for lot in self.lots]
+        remainder = [float(lot.shares - int(lot.shares)) for lot in self.lots]
+        closing = sorted({int(self.lot_ticker[x]) for x, f in enumerate(remainder) if f > 0})
+        self.close_out_names = closing
+        m.close_out = pyo.Var(closing, domain=pyo.Binary)
         m.sell_shares = pyo.Var(range(len(self.lots)), domain=pyo.NonNegativeIntegers,
-                                bounds=lambda _, x: (0, int(self.lots[x].shares)))
-        m.sell_whole = pyo.Constraint(range(len(self.lots)), rule=lambda _, x: linear(
-            [1.0, -lot_per_share[x]], [m.sell[x], m.sell_shares[x]]) == 0)
+                                bounds=lambda _, x: (0, whole[x]))
+
+        def sold_whole(_: pyo.ConcreteModel, x: int) -> pyo.Expression:
+            if not remainder[x]:
+                return linear([1.0, -lot_per_share[x]], [m.sell[x], m.sell_shares[x]]) == 0
+            close = m.close_out[int(self.lot_ticker[x])]
+            return linear([1.0, -lot_per_share[x], -lot_per_share[x] * remainder[x]],
+                          [m.sell[x], m.sell_shares[x], close]) == 0
+
+        m.sell_whole = pyo.Constraint(range(len(self.lots)), rule=sold_whole)
+        # Closing a position sells every whole share of each of its lots too.
+        fractional = [x for x, f in enumerate(remainder) if f > 0]
+        m.close_whole = pyo.Constraint(fractional, rule=lambda _, x: linear(
+            [1.0, -float(whole[x])], [m.sell_shares[x], m.close_out[int(self.lot_ticker[x])]]) >= 0)
 
     def share_counts(self) -> tuple[list[pyo.Var], list[bool]]:
         """The whole-share count variables (none unless `require_whole_shares`) and, for each, whether
         rounding *up* is the safe direction when the solver turns fractional counts into whole ones
-        (solver/rounding.py): a sale rounded up and a buy rounded down both leave more cash."""
+        (solver/rounding.py): a sale rounded up and a buy rounded down both leave more cash. A
+        close-out indicator counts as a count, rounded down by default (keep the remainders): as a
+        binary decided by the search it would add one decision per name."""
         if not self.whole_shares:
             return [], []
         buys, sells = list(self.m.buy_shares.values()), list(self.m.sell_shares.values())
-        return buys + sells, [False] * len(buys) + [True] * len(sells)
+        closes = list(self.m.close_out.values())
+        return buys + sells + closes, [False] * len(buys) + [True] * len(sells) + [False] * len(closes)
 
     def add_objective(self, tag: str, expr: pyo.Expression) -> None:
         """Add a term (in basis points of account value) to the objective, tagged by rule id."""

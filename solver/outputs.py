@@ -84,7 +84,10 @@ def render_summary(result: RebalanceResult, console: Console,
         table.add_row("tracking error",
                       f"{summary.tracking_error_before:.2%} → {summary.tracking_error_after:.2%}")
         table.add_row("cash", f"{_money(summary.cash_before)} → {_money(summary.cash_after)}")
-    table.add_row("verified", "yes" if result.verified else "[red]NO[/red]")
+    verified = "yes" if result.verified else "[red]NO[/red]"
+    if result.verified_except:
+        verified = f"[yellow]all rules but {', '.join(result.verified_except)}[/yellow]"
+    table.add_row("verified", verified)
     table.add_row("policy hash", result.policy_hash[:16])
     if timings:
         table.add_row("time", ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))

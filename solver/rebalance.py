@@ -13,13 +13,15 @@ from decimal import Decimal
 
 import numpy as np
 
+from compiler.inputs import check_account
 from compiler.ir import CompiledPolicy
 from compiler.lower import Provenance, lower_policy
 from solver.account import Account, check_against_market
+from solver.defaults import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT
 from solver.market import Market
 from solver.model import AccountModel
 from solver.result import RebalanceResult, RuleRef, SolveInfo, Summary, TradeLine
-from solver.search import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT, SolveOptions
+from solver.search import SolveOptions
 from solver.solve import Solution, solve
 from solver.tax import to_cents
 from solver.trades import extract_trades
@@ -79,6 +81,7 @@ def plan(accounts: Account | list[Account], policy: CompiledPolicy, market: Mark
     timings: dict[str, float] = {}
     started = time.perf_counter()
     for account in accounts:
+        check_account(policy, account)
         check_against_market(account, market.as_of, market.prices.index, market.known_tickers)
     model = AccountModel(accounts, market)
     provenance = lower_policy(policy, model)

@@ -102,6 +102,9 @@ class RebalanceResult(BaseModel):
     account_hash: str
     solve: SolveInfo
     verified: bool
+    # A relaxed plan (`tailor explain --relax`) is never `verified`: it gives up the rules listed here,
+    # and the verifier has confirmed that it keeps every other rule of the policy. Empty otherwise.
+    verified_except: tuple[str, ...] = ()
     violations: tuple[Violation, ...]
     summary: Summary | None
     trades: tuple[TradeLine, ...]

@@ -12,14 +12,13 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
+from solver.defaults import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT
 from solver.handoff import Compiled, compile_to_highs
 from solver.lazy import activate_violated, relax, violated
 from solver.model import PRIMAL_TOLERANCE, AccountModel
 from solver.rounding import round_counts
 from solver.tracking import initial_tangents, refine, tracking_columns
 
-DEFAULT_TIME_LIMIT = 60.0
-DEFAULT_MIP_GAP = 1e-3
 TE_TOLERANCE_PCT = 0.005  # half a basis point of tracking error, tightened by the gap (_te_tolerance)
 MAX_LP_ROUNDS = 30  # LP re-solves for tangents and lazy groups, in one call of `lp_rounds`
 OBJECTIVE_FLOOR_BP = 1.0  # the gap's denominator never falls below 1 bp of the account

@@ -42,12 +42,15 @@ def extract_trades(model: AccountModel, solution: Solution, whole_shares: bool =
     dust = max(DUST_DOLLARS, DUST_FRACTION * model.value)
     trades: list[Trade] = []
     sell_cols = compiled.cols(list(m.sell.values()))
+    closed = _closed_out(model, solution) if whole_shares else set()
     for k, lot in enumerate(model.lots):
         dollars = float(x[sell_cols[k]]) * model.value if sell_cols[k] >= 0 else 0.0
         if dollars < dust:
             continue
         price = prices[lot.ticker]
-        shares = from_lot(snap_shares(dollars / float(price), whole_shares), lot.shares)
+        # A closed-out position sells each lot in full, its fractional remainder included.
+        shares = lot.shares if lot.ticker in closed else from_lot(
+            snap_shares(dollars / float(price), whole_shares), lot.shares)
         if shares > 0:
             trades.append(Trade(action="sell", ticker=lot.ticker, shares=shares, price=price,
                                 lot_id=lot.lot_id, acquired=lot.acquired,
@@ -68,6 +71,14 @@ def extract_trades(model: AccountModel, solution: Solution, whole_shares: bool =
     planned_cash = max(planned - CASH_MARGIN_USD, Decimal(0))
     gifts = _transfers(model, solution, prices, {t.lot_id: t.shares for t in trades}, dust, whole_shares)
     return trades + gifts + _fit_cash(model, trades, buys, whole_shares, planned_cash)
+
+
+def _closed_out(model: AccountModel, solution: Solution) -> set[str]:
+    """Names whose position the whole-share model closes out (`AccountModel.require_whole_shares`)."""
+    names = model.close_out_names
+    cols = solution.compiled.cols([model.m.close_out[i] for i in names]) if names else []
+    return {model.tickers[i] for i, col in zip(names, cols, strict=True)
+            if col >= 0 and solution.x[col] > 0.5}
 
 
 def _transfers(model: AccountModel, solution: Solution, prices: dict[str, Decimal],

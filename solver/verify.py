@@ -115,20 +115,21 @@ class Outcome:
     def ytd_long_term(self) -> Decimal:
         return self.account.tax.realized_long_term_ytd + self.realized_long_term
 
-    def _recent(self, on: date, days: int) -> bool:
+    def is_recent(self, on: date, days: int) -> bool:
         """Up to the as-of date, and within the wash-sale period of a sale on it."""
         return on <= self.as_of and in_wash_sale_period(self.as_of, on, days)
 
     def recent_purchases(self, days: int = WASH_SALE_DAYS) -> list[tuple[str, date]]:
         """Buys within `days` before the as-of date: recorded transactions and recently opened lots."""
         found = [(t.ticker, t.on) for t in self.account.transactions
-                 if t.action == "buy" and self._recent(t.on, days)]
-        found += [(lot.ticker, lot.acquired) for lot in self.account.lots if self._recent(lot.acquired, days)]
+                 if t.action == "buy" and self.is_recent(t.on, days)]
+        found += [(lot.ticker, lot.acquired) for lot in self.account.lots
+                  if self.is_recent(lot.acquired, days)]
         return found
 
     def recent_loss_sales(self, days: int = WASH_SALE_DAYS) -> list[tuple[str, date]]:
         return [(t.ticker, t.on) for t in self.account.transactions
-                if t.action == "sell" and t.realized_gain < 0 and self._recent(t.on, days)]
+                if t.action == "sell" and t.realized_gain < 0 and self.is_recent(t.on, days)]
 
 
 def _tracking_error(market: Market, shares: dict[str, Decimal], cash: Decimal,

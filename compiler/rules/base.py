@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     import pyomo.environ
     from lark import Tree
 
+    import solver.account
     import solver.model
     import solver.verify
     from compiler.check import CheckContext
@@ -93,6 +94,10 @@ class RuleKind(ABC, Generic[N, I]):
     @abstractmethod
     def check(self, node: N, ctx: CheckContext) -> I | None:
         """Resolve names and normalise units; report problems on ctx; None when unusable."""
+
+    def check_account(self, rule: I, account: solver.account.Account) -> None:
+        """Refuse (TailorError) an account whose inputs this rule cannot honour as written — e.g. an
+        account's own target under a locked target rule — before any market data is loaded."""
 
     # ---- optimizer side (implemented in each rule module by the solver work) ---------------------
     def lower(self, rule: I, block: pyomo.environ.Block, model: solver.model.AccountModel) -> None:

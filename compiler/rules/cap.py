@@ -7,6 +7,13 @@ long-term lots.
     cap sector "Information Technology" at 35%
     cap MSFT at least 2%
     cap JPM between 1% and 4%
+    cap JPM at 10% over 3 years sell only long-term lots as budget allows
+
+`as budget allows` gives the other rules precedence over the cap: the weight moves toward the cap as
+far as the budgets (and every other rule) let it, instead of the policy being infeasible. The model
+prices each unit of weight beyond the limit at `GIVE_WAY_BP` (more than any tax), so the cap still
+wins over tax and tracking error; the verifier checks that the rule never makes things worse (no
+move away from its limit), and `explain` says how far it gave way.
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ class CapNode(RuleNode):
     min: Quantity | None = None
     over: Quantity | None = None  # years of glide path
     long_term_only: bool = False
+    as_budget_allows: bool = False
 
     def subject_key(self) -> str:
         return ("floor-" if self.max is None else "") + self.subject.slug()
@@ -53,6 +61,7 @@ class CapIR(RuleIR):
     min_weight: float | None
     years: int | None  # glide path: from today's weight down to the cap over this many years
     long_term_only: bool  # sell only long-term lots to reduce the position
+    as_budget_allows: bool = False  # gives way to the other rules (budgets) instead of binding
 
 
 class Cap(RuleKind[CapNode, CapIR]):
@@ -61,7 +70,7 @@ class Cap(RuleKind[CapNode, CapIR]):
     node_type = CapNode
     ir_type = CapIR
     summary = "maximum/minimum weight of a security or group, optionally over N years"
-    yaml_keys = (*SUBJECT_KEYS, "max", "min", "over", "long_term_only")
+    yaml_keys = (*SUBJECT_KEYS, "max", "min", "over", "long_term_only", "as_budget_allows")
     grammar = r"""
 cap_rule: "cap" subject cap_bound cap_option*
 cap_bound: "at" quantity                      -> cap_max
@@ -69,6 +78,7 @@ cap_bound: "at" quantity                      -> cap_max
          | "between" quantity "and" quantity  -> cap_between
 cap_option: "over" quantity                   -> cap_over
           | "sell" "only" "long-term" "lots"  -> cap_long_term_only
+          | "as" "budget" "allows"            -> cap_as_budget_allows
 """
 
     def build(self, tree: Tree, reader: TreeReader) -> dict[str, Any]:
@@ -82,10 +92,9 @@ cap_option: "over" quantity                   -> cap_over
         else:
             fields["min"], fields["max"] = qs
         for option in options:
-            key = "over" if option.data == "cap_over" else "long_term_only"
+            key = str(option.data).removeprefix("cap_")
             if fields.get(key) is not None:
-                reader.fail("P212", f"`{'over' if key == 'over' else 'sell only long-term lots'}` given "
-                            "twice in one cap", option, "keep one")
+                reader.fail("P212", f"`{_OPTION_TEXT[key]}` given twice in one cap", option, "keep one")
             fields[key] = (reader.quantity(option.children[0], (Unit.YEARS,), "a glide path")
                            if key == "over" else True)
         return fields
@@ -100,14 +109,16 @@ cap_option: "over" quantity                   -> cap_over
         text = f"cap {format_subject(node.subject)} {bound}"
         if node.over is not None:
             text += f" over {format_quantity(node.over)}"
-        return text + (" sell only long-term lots" if node.long_term_only else "")
+        text += " sell only long-term lots" if node.long_term_only else ""
+        return text + (" as budget allows" if node.as_budget_allows else "")
 
     def from_yaml(self, fields: Fields) -> dict[str, Any]:
         out = {"subject": fields.subject(),
                "max": fields.quantity("max", WEIGHT_UNITS, "a cap"),
                "min": fields.quantity("min", WEIGHT_UNITS, "a minimum weight"),
                "over": fields.quantity("over", (Unit.YEARS,), "a glide path"),
-               "long_term_only": fields.boolean("long_term_only")}
+               "long_term_only": fields.boolean("long_term_only"),
+               "as_budget_allows": fields.boolean("as_budget_allows")}
         if out["max"] is None and out["min"] is None:
             fail("P205", "`cap` needs `max` (e.g. max: 10%) or `min`", fields.span)
         return out
@@ -118,8 +129,9 @@ cap_option: "over" quantity                   -> cap_over
             value = getattr(node, key)
             if value is not None:
                 out[key] = format_quantity(value)
-        if node.long_term_only:
-            out["long_term_only"] = True
+        for key in ("long_term_only", "as_budget_allows"):
+            if getattr(node, key):
+                out[key] = True
         return out
 
     # ---- optimizer side -----------------------------------------------------------------------
@@ -137,10 +149,21 @@ cap_option: "over" quantity                   -> cap_over
     def lower(self, rule: CapIR, block: Block, model: AccountModel) -> None:
         ids = model.ids(rule.tickers)
         upper, lower = self.limits(rule, float(model.held[ids].sum()))
-        model.add(block, "limit", model.weight_of(rule.tickers), lower=lower, upper=upper)
-        if rule.long_term_only:
-            from solver.model import linear
+        from solver.model import linear
 
+        if rule.as_budget_allows:  # beyond the limit is allowed, at a price above any tax
+            import pyomo.environ as pyo
+
+            block.beyond = pyo.Var(["above", "below"], bounds=(0, None))
+            weight = model.weight_of(rule.tickers)
+            if upper is not None:
+                model.add(block, "limit_above", weight - block.beyond["above"], upper=upper)
+            if lower is not None:
+                model.add(block, "limit_below", weight + block.beyond["below"], lower=lower)
+            model.add_objective(rule.id, GIVE_WAY_BP * (block.beyond["above"] + block.beyond["below"]))
+        else:
+            model.add(block, "limit", model.weight_of(rule.tickers), lower=lower, upper=upper)
+        if rule.long_term_only:
             short = [x for x in model.lots_in(rule.tickers) if not model.lot_long_term[x]]
             model.add(block, "long_term_only", linear([1.0] * len(short), [model.m.sell[x] for x in short]),
                       upper=0)
@@ -167,7 +190,11 @@ cap_option: "over" quantity                   -> cap_over
 
         from solver.verify import WEIGHT_TOLERANCE, Violation
 
-        cap, floor = self.bounds_this_rebalance(rule, outcome.weight_before(rule.tickers))
+        before = outcome.weight_before(rule.tickers)
+        cap, floor = self.bounds_this_rebalance(rule, before)
+        if rule.as_budget_allows:  # it may stay beyond its limit, never move further from it
+            cap = None if cap is None else max(cap, before)
+            floor = None if floor is None else min(floor, before)
         weight, tolerance = outcome.weight_after(rule.tickers), Decimal(repr(WEIGHT_TOLERANCE))
         found = []
         if cap is not None and weight > cap + tolerance:
@@ -193,7 +220,9 @@ cap_option: "over" quantity                   -> cap_over
         upper, lower = self.limits(rule, float(before))
         bound = f"at most {upper:.2%}" if upper is not None else f"at least {lower:.2%}"
         path = f" (step 1 of a {rule.years}-year glide path)" if rule.years else ""
-        return [f"{rule.subject}: {before:.2%} → {after:.2%}, {bound} this rebalance{path}"]
+        beyond = (upper is not None and after > upper) or (lower is not None and after < lower)
+        gave_way = ", as far as the other rules allow" if rule.as_budget_allows and beyond else ""
+        return [f"{rule.subject}: {before:.2%} → {after:.2%}, {bound} this rebalance{path}{gave_way}"]
 
     def compare(self, old: CapNode, new: CapNode) -> Change:
         if old.subject != new.subject:
@@ -202,7 +231,8 @@ cap_option: "over" quantity                   -> cap_over
         upper = compare_bound(fraction_or_none(old.max), fraction_or_none(new.max), upper=True)
         lower = compare_bound(fraction_or_none(old.min), fraction_or_none(new.min), upper=False)
         return combine(upper, lower, years,
-                       compare_bound(float(old.long_term_only), float(new.long_term_only), upper=False))
+                       compare_bound(float(old.long_term_only), float(new.long_term_only), upper=False),
+                       compare_bound(float(old.as_budget_allows), float(new.as_budget_allows), upper=True))
 
     def check(self, node: CapNode, ctx: CheckContext) -> CapIR | None:
         max_weight = ctx.weight(node.max, "a cap", positive=True) if node.max else None
@@ -223,8 +253,15 @@ cap_option: "over" quantity                   -> cap_over
         ctx.warn_if_outside_target(tickers, node.subject, "cap")
         return CapIR(id=ctx.rule_id(node), span=node.span, reason=node.reason, locked=node.locked,
                      subject=node.subject.describe(), tickers=tickers, max_weight=max_weight,
-                     min_weight=min_weight, years=years, long_term_only=node.long_term_only)
+                     min_weight=min_weight, years=years, long_term_only=node.long_term_only,
+                     as_budget_allows=node.as_budget_allows)
 
+
+# Each unit of weight beyond a cap that gives way costs this much (bp of account value per unit of
+# weight), like holding a name excluded "as budget allows": more than any tax rate.
+GIVE_WAY_BP = 1e4
+_OPTION_TEXT = {"over": "over", "long_term_only": "sell only long-term lots",
+                "as_budget_allows": "as budget allows"}
 
 
 def _years(node: CapNode) -> float | None:

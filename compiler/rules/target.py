@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from compiler.ir import CompiledPolicy, RuleIR
+from compiler.ir import RuleIR
 from compiler.rules.base import Change, RuleKind
 from policy_lang.ast import Node, Quantity, RuleNode, Subject, Text
 from policy_lang.formatting import format_subject, quote, subject_to_yaml
@@ -128,6 +128,21 @@ target_tilt: "tilt" subject quantity
         from compiler.check import DEFAULT_SPAN
         return TargetNode(benchmark="sp500", span=DEFAULT_SPAN, reason="default: track the S&P 500")
 
+    def check_account(self, rule: TargetIR, account: Account) -> None:
+        """A locked target is the firm's: an account may not bring its own (A117)."""
+        from policy_lang.diagnostics import Related, TailorError, error
+
+        target = account.target
+        if target is None or not rule.locked:
+            return
+        related = (Related(message="the account's target is given here", span=target.span),) \
+            if target.span else ()
+        raise TailorError(error(
+            "A117", f"the policy's target rule `{rule.id}` is locked at {rule.span.file}:{rule.span.line}, "
+            f"so the account's target model {target.given} ({target.origin}) cannot replace it", rule.span,
+            f"remove the account's target ({target.origin}), or ask the owner of the policy layer that "
+            "locks the target to unlock it", related))
+
     # ---- optimizer side -----------------------------------------------------------------------
     def weights(self, rule: TargetIR, market: Market, account: Account | None = None) -> pd.Series:
         """Benchmark weights with the tilts applied: a tilt moves its names' total weight by
@@ -137,7 +152,7 @@ target_tilt: "tilt" subject quantity
         import pandas as pd
 
         if account is not None and account.target is not None:
-            refuse_locked(rule, account)
+            self.check_account(rule, account)
             base = pd.Series(dict(account.target.weights), dtype=float)
         else:
             base = market.target(rule.benchmark, rule.model_path).astype(float)
@@ -232,25 +247,3 @@ def _name(rule: TargetIR, account: Account | None) -> str:
 
 
 _BENCHMARK_NAMES = {"sp500": "the S&P 500", "sp500_equal": "the equal-weighted S&P 500"}
-
-
-def refuse_locked(rule: TargetIR, account: Account) -> None:
-    """A locked target is the firm's: an account may not bring its own (A117)."""
-    from policy_lang.diagnostics import Related, TailorError, error
-
-    target = account.target
-    if target is None or not rule.locked:
-        return
-    related = (Related(message="the account's target is given here", span=target.span),) \
-        if target.span else ()
-    raise TailorError(error(
-        "A117", f"the policy's target rule `{rule.id}` is locked at {rule.span.file}:{rule.span.line}, so "
-        f"the account's target model {target.given} ({target.origin}) cannot replace it", rule.span,
-        f"remove the account's target ({target.origin}), or ask the owner of the policy layer that locks "
-        "the target to unlock it", related))
-
-
-def check_account_target(policy: CompiledPolicy, account: Account) -> None:
-    """Refuse an account's target under a locked target rule before any data is loaded."""
-    for rule in policy.of_kind("target"):
-        refuse_locked(rule, account)  # type: ignore[arg-type]

@@ -151,8 +151,10 @@ trading_clause: "minimum" "trade" quantity  -> trading_min_trade
                     found.append(Violation(code="V213", message=f"{action} {ticker} of ${amount:,.2f} is "
                                            f"below the minimum trade of ${rule.min_trade_usd:,}"))
         if rule.whole_shares:
+            # A fractional remainder may go only with the whole position (the name is no longer held).
             found += [Violation(code="V214", message=f"{t.action} {t.ticker}: {t.shares} is not whole shares")
-                      for t in [*outcome.buys, *(s.trade for s in outcome.sales)] if t.shares % 1 != 0]
+                      for t in [*outcome.buys, *(s.trade for s in outcome.sales)] if t.shares % 1 != 0
+                      and not (t.action == "sell" and outcome.shares_after.get(t.ticker, Decimal(0)) == 0)]
         if rule.max_turnover is not None:
             sold = outcome.turnover  # sales / value before, as the constraint and summary.turnover
             if sold > Decimal(repr(rule.max_turnover)) + Decimal("0.000001"):

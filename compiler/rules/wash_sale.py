@@ -3,6 +3,13 @@ the loss (30 days by default), whether purchases in other household accounts cou
 securities treated as substantially identical.
 
     wash sale window 30 days scope household group GOOG, GOOGL group VOO, IVV, SPY
+
+Scope household counts the recent trades of the household's other accounts, which the account file
+gives as `household_transactions` (IRC §1091 reaches every account of the taxpayer and spouse). An
+account that names no household is a household of one, so both scopes mean the same for it. An
+account that names a household must give those trades under scope household (A132; an empty file
+states that no other account traded), and may not give them under scope account, which would
+ignore them (A133).
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ if TYPE_CHECKING:
     from compiler.check import CheckContext
     from policy_lang.tree_reader import TreeReader
     from policy_lang.yaml_fields import Fields
-    from solver.account import Account
+    from solver.account import Account, Transaction
     from solver.model import AccountModel
     from solver.verify import Outcome, Violation
 
@@ -126,13 +133,41 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
         return groups
 
     @staticmethod
-    def window_buys_all_held(account: Account, group: Iterable[str], as_of: date, days: int) -> bool:
+    def trades_in_scope(rule: WashSaleIR, account: Account) -> tuple[Transaction, ...]:
+        """The recent trades the rule counts: the account's own, and under scope household those of
+        the household's other accounts."""
+        if rule.scope == "household" and account.household_transactions:
+            return account.transactions + account.household_transactions
+        return account.transactions
+
+    @classmethod
+    def window_buys_all_held(cls, rule: WashSaleIR, account: Account, group: Iterable[str], as_of: date,
+                             days: int) -> bool:
         """Is every purchase of the group within the window a lot this account still holds? Only then
-        can a sale of the whole position leave no replacement shares behind."""
+        can a sale of the whole position leave no replacement shares behind (a purchase in another
+        account of the household never qualifies)."""
         group = set(group)
         held = {(lot.ticker, lot.acquired) for lot in account.lots}
-        return all((t.ticker, t.on) in held for t in account.transactions
+        return all(t.account is None and (t.ticker, t.on) in held for t in cls.trades_in_scope(rule, account)
                    if t.action == "buy" and t.ticker in group and 0 <= (as_of - t.on).days <= days)
+
+    def check_account(self, rule: WashSaleIR, account: Account) -> None:
+        from policy_lang.diagnostics import Span, TailorError, error
+
+        given = account.household_transactions is not None
+        if rule.scope == "household" and account.household_id is not None and not given:
+            raise TailorError(error(
+                "A132", f"wash-sale rule `{rule.id}` has scope household, but {account.source} gives no "
+                f"recent trades of household {account.household_id}'s other accounts", rule.span,
+                "add `household_transactions: FILE` to the account file: the other accounts' buys and loss "
+                "sales of the last 30 days (columns account, date, ticker, action, shares, price, "
+                "realized_gain; a header alone states there were none)"))
+        if rule.scope == "account" and given:
+            raise TailorError(error(
+                "A133", f"{account.source} gives household_transactions, but wash-sale rule `{rule.id}` "
+                "has scope account and would ignore them", Span.point(account.source, 1, 1),
+                f"set `scope household` in the rule at {rule.span.file}:{rule.span.line}, or remove "
+                "`household_transactions` from the account file"))
 
     def lower(self, rule: WashSaleIR, block: Block, model: AccountModel) -> None:
         import pyomo.environ as pyo
@@ -141,10 +176,11 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
 
         as_of, account = model.as_of, model.account
         groups = set(self.identical(rule, model.tickers).values())
-        recent = [(t.ticker, t.on) for t in account.transactions if t.action == "buy"]
+        trades = self.trades_in_scope(rule, account)
+        recent = [(t.ticker, t.on) for t in trades if t.action == "buy"]
         recent += [(lot.ticker, lot.acquired) for lot in account.lots]
         bought = {t for t, on in recent if 0 <= (as_of - on).days <= rule.window_days}
-        loss_sold = {t.ticker for t in account.transactions
+        loss_sold = {t.ticker for t in trades
                      if t.is_loss_sale and 0 <= (as_of - t.on).days <= rule.window_days}
         block.conflict = pyo.ConstraintList()
         switches, liquidations = [], []
@@ -158,7 +194,7 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
                 model.add(block, f"no_buy_{k}", model.bought_of(group), upper=0)
             if losses and bought & set(group):  # a recent buy: a loss sale now would be a wash sale
                 if set(ids) <= model.buy_forbidden and \
-                        self.window_buys_all_held(account, group, as_of, rule.window_days):
+                        self.window_buys_all_held(rule, account, group, as_of, rule.window_days):
                     liquidations.append((ids, losses, model.lots_in(group)))
                 else:
                     model.add(block, f"no_loss_sale_{k}",
@@ -196,9 +232,11 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
 
     # ---- verifier side: the rule's meaning re-derived from the IR, sharing nothing with `lower` ----
     def verify(self, rule: WashSaleIR, outcome: Outcome) -> list[Violation]:
-        """§1091 with the rule's window and groups (solver.verify_law): no buy of stock substantially
-        identical to a loss sale made within the window (V217); no loss sale with identical stock
-        bought within the window before it (V218) or in the same rebalance (V219)."""
+        """§1091 with the rule's window, groups and scope (solver.verify_law): no buy of stock
+        substantially identical to a loss sale made within the window (V217); no loss sale with
+        identical stock bought within the window before it (V218) or in the same rebalance (V219).
+        §1091 reaches every account of the taxpayer, so under scope household the recent trades of
+        the household's other accounts count as this account's own."""
         from solver.verify import Violation
         from solver.verify_law import substantially_identical
 
@@ -209,13 +247,20 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
                 identical[ticker] = substantially_identical(ticker, rule.groups)
             return identical[ticker]
 
-        found = [Violation(code="V217", message=f"bought {t.ticker} within {rule.window_days} days of the "
-                           f"loss sale of {ticker} on {on}")
-                 for ticker, on in outcome.recent_loss_sales(rule.window_days)
-                 for t in outcome.buys if t.ticker in same(ticker)]
-        purchases = outcome.recent_purchases(rule.window_days)
+        days = rule.window_days
+        elsewhere = [t for t in outcome.account.household_transactions or ()
+                     if rule.scope == "household" and outcome.is_recent(t.on, days)]
+        # (ticker, day, the other account that traded: None for this one)
+        loss_sales = [(ticker, on, None) for ticker, on in outcome.recent_loss_sales(days)]
+        loss_sales += [(t.ticker, t.on, t.account) for t in elsewhere
+                       if t.action == "sell" and t.realized_gain < 0]
+        purchases = [(ticker, on, None) for ticker, on in outcome.recent_purchases(days)]
+        purchases += [(t.ticker, t.on, t.account) for t in elsewhere if t.action == "buy"]
+        found = [Violation(code="V217", message=f"bought {t.ticker} within {days} days of the loss sale of "
+                           f"{_where(ticker, account)} on {on}")
+                 for ticker, on, account in loss_sales for t in outcome.buys if t.ticker in same(ticker)]
         bought_now = {t.ticker for t in outcome.buys}
-        replacing: dict[frozenset[str], list[tuple[str, date]]] = {}  # once per identical set
+        replacing: dict[frozenset[str], list[tuple[str, date, str | None]]] = {}  # once per identical set
         for sale in outcome.sales:
             if sale.gain >= 0:
                 continue
@@ -223,8 +268,9 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
             if group not in replacing:
                 replacing[group] = self.replacements(group, purchases, bought_now, outcome)
             found += [Violation(code="V218", message=f"loss sale of lot {sale.trade.lot_id} "
-                                f"({sale.trade.ticker}) within {rule.window_days} days of buying {t} on {on}")
-                      for t, on in replacing[group]]
+                                f"({sale.trade.ticker}) within {days} days of buying "
+                                f"{_where(t, account)} on {on}")
+                      for t, on, account in replacing[group]]
             if group & bought_now:
                 found.append(Violation(code="V219", message=f"lot {sale.trade.lot_id} of {sale.trade.ticker} "
                                        f"sold at a loss while {', '.join(sorted(group & bought_now))} is "
@@ -232,17 +278,19 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
         return found
 
     @staticmethod
-    def replacements(group: frozenset[str], purchases: Iterable[tuple[str, date]], bought_now: set[str],
-                     outcome: Outcome) -> list[tuple[str, date]]:
-        """Purchases of `group` within the window that stay replacement shares for a loss sale now.
-        None do when the plan disposes of them all: nothing of the group is held after it or bought
-        in it, and every one of those purchases opened a lot of this account (it is then sold; shares
-        bought here but moved elsewhere would still be held). See docs/architecture.md, departures."""
-        recent = [(t, on) for t, on in purchases if t in group]
+    def replacements(group: frozenset[str], purchases: Iterable[tuple[str, date, str | None]],
+                     bought_now: set[str], outcome: Outcome) -> list[tuple[str, date, str | None]]:
+        """Purchases — (ticker, day, other account or None) — of `group` within the window that stay
+        replacement shares for a loss sale now. None do when the plan disposes of them all: nothing
+        of the group is held after it or bought in it, and every one of those purchases opened a lot
+        of this account (then sold with the rest). Shares bought in another account of the household,
+        or bought here and moved elsewhere, are still held. See docs/architecture.md, departures."""
+        recent = [bought for bought in purchases if bought[0] in group]
         if not recent or group & bought_now or any(outcome.shares_after.get(t, 0) > 0 for t in group):
             return recent
         lots = {(lot.ticker, lot.acquired) for lot in outcome.account.lots if lot.ticker in group}
-        return [] if all(bought in lots for bought in recent) else recent
+        here = all(account is None and (t, on) in lots for t, on, account in recent)
+        return [] if here else recent
 
     def explain(self, rule: WashSaleIR, outcome: Outcome) -> list[str]:
         losses = [s for s in outcome.sales if s.gain < 0]
@@ -281,3 +329,8 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
             groups.append(ctx.tickers_lenient(group))
         return WashSaleIR(id=ctx.rule_id(node), span=node.span, reason=node.reason, locked=node.locked,
                           window_days=window, scope=node.scope, groups=tuple(groups))
+
+
+def _where(ticker: str, account: str | None) -> str:
+    """A trade's ticker, with the household's other account that made it, if one did."""
+    return ticker if account is None else f"{ticker} in {account}"

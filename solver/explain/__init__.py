@@ -155,22 +155,27 @@ def _relaxation(
     )
 
 
-def relaxed_plan(plan: Plan, policy: CompiledPolicy) -> RebalanceResult:
-    """The nearest feasible plan: least weighted slack on the rule rows, then the policy's objective.
-    It is verified like any plan; its violations list exactly what it gives up."""
+def relaxed_plan(plan: Plan, policy: CompiledPolicy) -> RebalanceResult | None:
+    """The nearest feasible plan: least weighted slack on the rule rows (locked rules first), then the
+    policy's objective. The verifier checks it against every rule it does not give up; a plan that
+    breaks any other rule is not presented (None), nor is one the elastic solve did not find."""
     from solver.verify import verify
 
     elastic = ElasticModel(plan.model, plan.solution.compiled, policy, plan.provenance)
     point = elastic.nearest()
     if point.status != "optimal":
-        return plan.result
+        return None
     outcome = elastic.outcome(point)
     violations = tuple(verify(outcome, policy.rules))
+    given_up = set(point.slack_by_rule)
+    if any(v.rule_id not in given_up for v in violations):
+        return None
     solve = plan.result.solve.model_copy(update={"status": "relaxed", "proven_optimal": False})
     return plan.result.model_copy(
         update={
             "solve": solve,
-            "verified": not violations,
+            "verified": False,
+            "verified_except": tuple(sorted({v.rule_id for v in violations if v.rule_id})),
             "violations": violations,
             "summary": _summary(outcome),
             "trades": _trade_lines(outcome),

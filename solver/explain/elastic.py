@@ -12,7 +12,8 @@ small limit costs the same as 10% on a large one, and firm-locked rules give las
   cannot hold together without it → an irreducible conflicting set (an IIS over rule Blocks);
 * per conflicting rule: keep every other rule hard and let only this one give → the rule kind's own
   verifier, run on that plan, states in policy terms how far it must move;
-* nearest feasible plan (`--relax`): minimum weighted slack first, then the usual objective.
+* nearest feasible plan (`--relax`): minimum weighted slack first (only unlocked rules give, unless
+  locked rules conflict among themselves), then the usual objective.
 """
 
 from __future__ import annotations
@@ -208,15 +209,21 @@ class ElasticModel:
         return self._point(self._run())
 
     def nearest(self) -> ElasticPoint:
-        """Minimum weighted slack, then the best plan by the policy's own objective at that slack."""
-        first = self.elastic()
+        """Minimum weighted slack, then the best plan by the policy's own objective at that slack.
+        Locked rules take precedence: only when they cannot hold together does any of them give."""
+        unlocked = {r.id for r in self.policy.rules if not r.locked} & set(self.slack_cols)
+        soft = unlocked
+        first = self.elastic(soft)
         if first.status != "optimal":
-            return first
+            soft = set(self.slack_cols)
+            first = self.elastic(soft)
+            if first.status != "optimal":
+                return first
         total = sum(self.slack_weight[c] * first.x[c] for c in self.slack_weight)
         cols = np.array(sorted(self.slack_weight), dtype=np.int32)
         weights = np.array([self.slack_weight[c] for c in cols])
         self.highs.addRow(-INF, total * (1 + 1e-6) + 1e-9, len(cols), cols, weights)
-        self._set(set(self.slack_cols), weighted=False, with_objective=True)
+        self._set(soft, weighted=False, with_objective=True)
         point = self._point(self._run())
         self.highs.deleteRows(1, np.array([self.highs.getNumRow() - 1], dtype=np.int32))
         return point

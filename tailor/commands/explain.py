@@ -19,7 +19,7 @@ import sys
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from solver.search import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT
+    from solver.defaults import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT
     from tailor.commands.rebalance import AS_OF_HELP, TARGET_HELP
 
     parser = subparsers.add_parser(
@@ -87,8 +87,13 @@ def run(args: argparse.Namespace) -> int:
         write_atomic(out / "explanation.json", explanation.to_json())
     if args.relax and explanation.conflict is not None:
         relaxed = relaxed_plan(solved, policy)
+        if relaxed is None:  # never an unverified plan in its place
+            console.print("No nearest plan: none was found that the verifier confirms keeps every rule "
+                          "but the conflicting ones. Change one of the rules named above.")
+            return 0
         if args.format == "text":
-            console.print("[bold]Nearest feasible plan[/bold] (gives up what is listed below)")
+            console.print("[bold]Nearest feasible plan[/bold]: verified against every rule except "
+                          f"{', '.join(relaxed.verified_except)}, which it gives up:")
             render_summary(relaxed, console)
             for v in relaxed.violations:
                 console.print(f"  gives up {v.rule_id}: {v.message}")

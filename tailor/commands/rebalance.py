@@ -40,7 +40,7 @@ TARGET_HELP = ("the account's target model, a ticker,weight CSV: replaces the po
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from solver.search import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT
+    from solver.defaults import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT
 
     parser = subparsers.add_parser("rebalance", help="rebalance an account under a policy",
                                    description=__doc__.splitlines()[0])
@@ -100,7 +100,7 @@ def load_inputs(args: argparse.Namespace,
                 timings: dict[str, float]) -> tuple[CompiledPolicy, Account, Market]:
     """Policy, account (with --target) and the market on the account's date (--as-of or `as_of`)."""
     from compiler.check import compile_policy
-    from compiler.rules.target import check_account_target
+    from compiler.inputs import check_account
     from solver.account_files import load_account, resolve_as_of
     from solver.market import Market
 
@@ -110,7 +110,7 @@ def load_inputs(args: argparse.Namespace,
     timings["policy"] = time.perf_counter() - started
     started = time.perf_counter()
     account = load_account(args.account, target=args.target)
-    check_account_target(policy, account)  # A117 now, not after the market has loaded
+    check_account(policy, account)  # A117, A132, A133 now, not after the market has loaded
     as_of = resolve_as_of(account, given)
     try:
         market = Market.load(as_of)

@@ -62,9 +62,23 @@ def test_relaxed_plan_gives_up_only_conflicting_rules(infeasible) -> None:
     assert relaxed.summary is not None and relaxed.solve.status == "relaxed"
     given_up = {v.rule_id for v in relaxed.violations}
     assert given_up and given_up <= {"cap-jpm", "budget-lt"}
+    assert not relaxed.verified and set(relaxed.verified_except) == given_up
     assert not any(t.ticker == "XOM" and t.action == "buy" for t in relaxed.trades)
     held_xom = [t for t in relaxed.trades if t.ticker == "XOM" and t.action == "sell"]
     assert held_xom  # the satisfiable exclusion still sells XOM
+
+
+@pytest.mark.parametrize("locked", ["cap-jpm", "budget-lt"])
+def test_the_nearest_plan_keeps_the_locked_rule(locked: str, legacy: Account, market: Market) -> None:
+    """A locked rule takes precedence: whichever of the two is locked, the nearest plan keeps it and
+    gives up the other, and the verifier confirms that it keeps every rule but that one."""
+    rules = [r.model_copy(update={"locked": r.id == locked}) for r in RULES]
+    compiled = policy(*rules)
+    relaxed = relaxed_plan(plan(legacy, compiled, market), compiled)
+    assert relaxed is not None
+    other = ({"cap-jpm", "budget-lt"} - {locked}).pop()
+    assert relaxed.verified_except == (other,)
+    assert {v.rule_id for v in relaxed.violations} == {other}
 
 
 def test_slack_goes_on_every_bounded_row_of_every_rule_block_and_nowhere_else(infeasible) -> None:

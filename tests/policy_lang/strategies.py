@@ -92,8 +92,10 @@ rules = st.one_of(
                                "lots": st.lists(_texts(), min_size=1, max_size=3).map(tuple)}))),
     _rule(CapNode, st.fixed_dictionaries({"subject": subject}).flatmap(lambda f: st.one_of(
         st.fixed_dictionaries({"max": weight}, optional={"min": weight, "over": years,
-                                                         "long_term_only": st.booleans()}),
-        st.fixed_dictionaries({"min": weight}, optional={"long_term_only": st.booleans()})).map(
+                                                         "long_term_only": st.booleans(),
+                                                         "as_budget_allows": st.booleans()}),
+        st.fixed_dictionaries({"min": weight}, optional={"long_term_only": st.booleans(),
+                                                         "as_budget_allows": st.booleans()})).map(
         lambda g: {**f, **g}))),
     _rule(BudgetNode, st.fixed_dictionaries({"measure": st.sampled_from(MEASURES), "amount": dollars})),
     _rule(TrackingErrorNode, _some(max=weight, bands=st.lists(st.builds(

@@ -24,7 +24,7 @@ from solver.account import Account
 from solver.account_files import load_account
 
 VALID = Path(__file__).parent / "hostile" / "valid"
-FILES = ("account.yaml", "lots.csv", "transactions.csv", "lots.json")
+FILES = ("account.yaml", "lots.csv", "transactions.csv", "household_transactions.csv", "lots.json")
 # Values another system might send where a number, a date, a ticker or a file name belongs.
 EXTREMES = ("NaN", "nan", "Infinity", "-inf", ".inf", "1e30", "-1e30", "1e-999999", "1E+999999999999", "0",
             "-0", "", " ", "9" * 5000, "0.30000000000000004", "1,000", "$5", "1_0", "0x10", "٣", "\x00",

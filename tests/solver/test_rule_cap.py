@@ -33,3 +33,23 @@ def test_sector_floor(legacy_account: Account, market: Market) -> None:
     outcome = run(legacy_account, market, cap(subject="banks", tickers=banks, max_weight=None,
                                                 min_weight=0.30)).outcome
     assert float(outcome.weight_after(banks)) >= 0.30 - 1e-6
+
+
+def test_a_cap_as_budget_allows_gives_way_to_the_budget(legacy_account: Account, market: Market) -> None:
+    """Cutting JPM to 10% at once needs far more long-term gains than a $100k budget (with $20k
+    already realized this year) allows. A plain cap makes the policy infeasible; `as budget allows`
+    sells JPM down as far as the budget goes — the budget binds, the cap gives way (issue 9 §4)."""
+    from decimal import Decimal
+
+    from compiler.rules.budget import BudgetIR
+    from solver.rebalance import plan
+    from tests.solver.conftest import policy
+
+    budget = BudgetIR(id="lt-budget", span=span(6), measure="long_term", amount=Decimal(100_000))
+    hard = plan(legacy_account, policy(cap(long_term_only=True), budget), market)
+    assert hard.result.solve.status == "infeasible"
+    outcome = run(legacy_account, market, cap(long_term_only=True, as_budget_allows=True), budget).outcome
+    before, after = float(outcome.weight_before(["JPM"])), float(outcome.weight_after(["JPM"]))
+    assert 0.10 < after < before - 0.02
+    assert outcome.ytd_long_term > Decimal(99_990)  # the whole budget goes to cutting JPM
+    assert all(s.long_term for s in outcome.sold(["JPM"])) and not outcome.bought(["JPM"])

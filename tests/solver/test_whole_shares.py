@@ -37,8 +37,10 @@ LIMIT = RebalanceOptions(time_limit=30.0)
 
 
 def whole(outcome) -> bool:
+    """Every trade is whole shares, but for a sale that closes its position (fractions included)."""
     lines = [*outcome.buys, *(s.trade for s in outcome.sales)]
-    return bool(lines) and all(t.shares == t.shares.to_integral_value() for t in lines)
+    return bool(lines) and all(t.shares == t.shares.to_integral_value() for t in lines
+                               if t.action == "buy" or outcome.shares_after.get(t.ticker, 0) > 0)
 
 
 def trading(whole_shares: bool) -> TradingIR:
@@ -181,3 +183,21 @@ def test_random_whole_share_results_verify(account: Account, chosen: list, minim
     if solved.outcome is not None:
         lines = [*solved.outcome.buys, *(s.trade for s in solved.outcome.sales)]
         assert all(t.shares == t.shares.to_integral_value() for t in lines)
+
+
+def test_a_fractional_remainder_is_sold_with_its_position(index_account: Account, market: Market) -> None:
+    """index_2012's lots all end in a fraction (reinvested dividends). Excluding a held name under whole
+    shares sells the whole position, fractions included; other sales stay in whole shares (issue 9)."""
+    held = {lot.ticker for lot in index_account.lots}
+    assert all(lot.shares % 1 for lot in index_account.lots if lot.ticker == "XOM") and "XOM" in held
+    no_xom = ExcludeIR(id="no-xom", span=span(6), subject="XOM", tickers=("XOM",), sell="immediately")
+    result = plan(index_account, policy(trading(True), no_xom), market, LIMIT)
+    assert result.result.verified, result.result.violations
+    outcome = result.outcome
+    assert outcome.shares_after.get("XOM", 0) == 0
+    xom = outcome.sold(["XOM"])
+    held_xom = sum(lot.shares for lot in index_account.lots if lot.ticker == "XOM")
+    assert sum(s.trade.shares for s in xom) == held_xom
+    others = [*outcome.buys, *(s.trade for s in outcome.sales if s.trade.ticker != "XOM"
+                               and outcome.shares_after.get(s.trade.ticker, 0) > 0)]
+    assert others and all(t.shares % 1 == 0 for t in others)

@@ -20,7 +20,7 @@ from compiler.rules.gift import Gift
 from compiler.rules.holding_period import HoldingPeriod, HoldingPeriodIR
 from compiler.rules.target import Target, TargetIR, Tilt
 from compiler.rules.transition import Transition, TransitionIR
-from compiler.rules.wash_sale import WashSale
+from compiler.rules.wash_sale import WashSale, WashSaleIR
 from solver.account import Account, AccountTarget, TaxProfile, Transaction
 from solver.lots import Lot, Trade
 from solver.market import Market
@@ -171,25 +171,31 @@ def test_target_weights(market: Market, benchmark: str, tilts: list[tuple[set[st
 RECENT = st.dates(AS_OF - timedelta(days=40), AS_OF)
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.lists(RECENT, min_size=1, max_size=4), st.lists(RECENT, max_size=4))
-def test_wash_sale_no_replacement_left(market: Market, lots_bought: list[date],
-                                       other_buys: list[date]) -> None:
+@settings(max_examples=80, deadline=None)
+@given(st.lists(RECENT, min_size=1, max_size=4), st.lists(RECENT, max_size=4), st.lists(RECENT, max_size=2),
+       st.sampled_from(["account", "household"]))
+def test_wash_sale_no_replacement_left(market: Market, lots_bought: list[date], other_buys: list[date],
+                                       household_buys: list[date], scope: str) -> None:
     """A loss sale of XOM now, with XOM bought in the window, sells every XOM lot and buys none: the
     lowering's `window_buys_all_held` and the verifier's `replacements` agree on whether shares
-    bought in the window are left to replace it (shares bought and moved elsewhere are)."""
+    bought in the window are left to replace it (shares bought and moved elsewhere are, and under
+    scope household so are those another account of the household bought)."""
+    rule = WashSaleIR(id="wash_sale", span=span(), window_days=30, scope=scope, groups=())
     lots = (Lot(lot_id="OLD", ticker="XOM", acquired=date(2014, 6, 2), shares=D(100), basis_per_share=D(100)),
             *(Lot(lot_id=f"NEW{k}", ticker="XOM", acquired=on, shares=D(5), basis_per_share=D(60))
               for k, on in enumerate(lots_bought)))
     buys = tuple(Transaction(on=on, ticker="XOM", action="buy", shares=D(5), price=D(60))
                  for on in [*lots_bought, *other_buys])
-    account = Account(account_id="a", lots=lots, transactions=buys)
+    elsewhere = tuple(Transaction(on=on, ticker="XOM", action="buy", shares=D(5), price=D(60), account="ira")
+                      for on in household_buys)
+    account = Account(account_id="a", household_id="h", lots=lots, transactions=buys,
+                      household_transactions=elsewhere if scope == "household" else None)
     sell_all = [Trade(action="sell", ticker="XOM", shares=lot.shares, price=market.price("XOM"),
                       lot_id=lot.lot_id, acquired=lot.acquired, basis_per_share=lot.basis_per_share)
                 for lot in lots]
     outcome = build_outcome(account, market, sell_all, target={})
-    purchases = outcome.recent_purchases(30)
-    if not any(t == "XOM" for t, _ in purchases):
-        return  # nothing bought within the window: no exception needed either side
+    purchases = [(t, on, None) for t, on in outcome.recent_purchases(30)]
+    purchases += [(t.ticker, t.on, t.account) for t in account.household_transactions or ()
+                  if outcome.is_recent(t.on, 30)]
     none_left = WashSale.replacements(frozenset({"XOM"}), purchases, set(), outcome) == []
-    assert none_left == WashSale.window_buys_all_held(account, ["XOM"], AS_OF, 30)
+    assert none_left == WashSale.window_buys_all_held(rule, account, ["XOM"], AS_OF, 30)
