@@ -50,6 +50,7 @@ from policy_lang.limits import (
 from policy_lang.suggest import closest, did_you_mean
 from policy_lang.yaml_reader import YamlDialect, YMap, YNode, YScalar, read_yaml
 from solver.account import Account, AccountTarget, TaxProfile, Transaction
+from solver.data.csv_lines import split_csv
 from solver.data.master import normalise_ticker
 from solver.lots import Lot
 
@@ -298,40 +299,6 @@ def _decode(data: bytes, shown: str, named_at: Span | None) -> str:
 
 
 # ---- tables: CSV, JSON, Parquet ---------------------------------------------------------------------
-def _split_csv(line: str) -> list[tuple[str, int]]:
-    """The fields of one CSV line with the (1-based) column each starts at. Quotes as Excel writes
-    them (a quoted comma, a doubled quote), so a quoted $1,234.50 does not shift the later columns."""
-    fields, i, n = [], 0, len(line)
-    while True:
-        start = i
-        if line.startswith('"', i):
-            parts, i = [], i + 1
-            while True:
-                quote = line.find('"', i)
-                if quote < 0:
-                    parts.append(line[i:])
-                    i = n
-                    break
-                parts.append(line[i:quote])
-                if line.startswith('"', quote + 1):
-                    parts.append('"')
-                    i = quote + 2
-                    continue
-                i = quote + 1
-                break
-            comma = line.find(",", i)
-            comma = n if comma < 0 else comma
-            fields.append(("".join(parts) + line[i:comma], start + 1))
-        else:
-            comma = line.find(",", i)
-            comma = n if comma < 0 else comma
-            fields.append((line[i:comma], start + 1))
-        i = comma
-        if i >= n:
-            return fields
-        i += 1
-
-
 def _normal(name: str) -> str:
     return " ".join(name.strip().lower().replace("_", " ").split())
 
@@ -405,7 +372,7 @@ def _csv_rows(file: DataFile, text: str, columns: dict[str, tuple[str, ...]]) ->
                 "A102", f"{file.name}:{number}: a line of {len(line):,} characters (at most "
                 f"{MAX_TABLE_LINE:,}); this is not a {file.kind} table", file.named_at,
                 "check that the file is the right one: a lot's line is a few dozen characters"))
-    header = [(name, Span.point(file.name, 1, column, len(name))) for name, column in _split_csv(lines[0])]
+    header = [(name, Span.point(file.name, 1, column, len(name))) for name, column in split_csv(lines[0])]
     while header and not header[-1][0].strip():  # a trailing comma after the last name (Excel)
         header.pop()
     mapping = _map_header(file, header, columns, Span.point(file.name, 1, 1, len(lines[0])))
@@ -413,7 +380,7 @@ def _csv_rows(file: DataFile, text: str, columns: dict[str, tuple[str, ...]]) ->
     for number, line in enumerate(lines[1:], start=2):
         if not line.strip():
             continue
-        fields = _split_csv(line)
+        fields = split_csv(line)
         extra = [(value, column) for value, column in fields[len(header):] if value.strip()]
         if extra:
             value, column = extra[0]

@@ -1,7 +1,9 @@
 """The market as one rebalance sees it: prices on the as-of date, benchmark weights, risk model.
 
 An immutable value, so a rebalance is a pure function of (accounts, policy, market, options) and a
-batch can ship it to worker processes. `Market.load` assembles it from `solver.data`.
+batch can ship it to worker processes. `Market.load` assembles it from the bundled history
+(`solver.data`); `Market.from_snapshot` from the caller's prices on a date past it
+(`solver.data.snapshot`), with the bundled risk model and a statement of its age (`MarketInfo`).
 """
 
 from __future__ import annotations
@@ -10,12 +12,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict
 
-from policy_lang.diagnostics import Diagnostic, warning
+from policy_lang.diagnostics import Diagnostic, Span, TailorError, error, warning
+from solver.account import Account, check_against_market
+
+if TYPE_CHECKING:
+    from solver.data.snapshot import Snapshot
 
 
 class RiskModel(Protocol):
@@ -61,6 +68,23 @@ def risk_arrays(risk: RiskModel, universe: list[str]) -> RiskArrays:
     return RiskArrays(loadings=loadings, specific_var=s)
 
 
+class MarketInfo(BaseModel):
+    """Where a rebalance's market data came from and how old its risk model is (result.json `market`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: Literal["bundled", "snapshot"]
+    snapshot: str | None = None  # snapshot.yaml as given (<memory>: built in Python); None when bundled
+    snapshot_digest: str | None = None  # sha256 of snapshot.yaml and the files it names
+    snapshot_sources: tuple[str, ...] = ()  # where the snapshot says its figures come from
+    risk_model_as_of: date  # the last day of returns the risk model is estimated from
+    risk_model_age_days: int  # calendar days from then to `as_of`: how stale the risk model is
+    # Priced stocks the risk model has no estimate for: no factor exposure, its largest specific variance.
+    not_in_risk_model: tuple[str, ...] = ()
+    # Renamed tickers estimated from their predecessor's history (META: FB).
+    risk_model_predecessors: dict[str, str] = {}
+
+
 @dataclass(frozen=True)
 class Market:
     as_of: date
@@ -70,6 +94,8 @@ class Market:
     known_tickers: frozenset[str]
     groups: Mapping[str, str] = field(default_factory=dict)
     priced_as_of: date | None = None  # the trading day whose close prices it; None: `as_of` itself
+    info: MarketInfo | None = None  # where the data came from and the risk model's age (result.json)
+    snapshot: Snapshot | None = None  # the caller's market data, when it is not the bundled history
 
     @property
     def pricing_date(self) -> date:
@@ -85,21 +111,68 @@ class Market:
                        f"day on or before {self.as_of.isoformat()}",
                        hint=f"{self.as_of.isoformat()} is not a trading day (a weekend or market holiday)")
 
+    def staleness_note(self) -> Diagnostic | None:
+        """Warning D117 when the risk model stops before the close that prices the plan (a snapshot
+        past the bundled history): its exposures and volatilities are that much older."""
+        info = self.info
+        if info is None or info.risk_model_as_of >= self.pricing_date:
+            return None
+        outside = (f"; {len(info.not_in_risk_model)} priced names it has no estimate for count with no "
+                   "factor exposure and its largest specific variance" if info.not_in_risk_model else "")
+        return warning("D117", f"the risk model is estimated from returns up to {info.risk_model_as_of}, "
+                       f"{info.risk_model_age_days:,} days before the as-of date {self.as_of}",
+                       self.snapshot.as_of_span if self.snapshot else None,
+                       "the bundled price history ends there: exposures and volatilities have moved since, "
+                       f"so read the tracking error as an estimate{outside}")
+
+    def notes(self) -> list[Diagnostic]:
+        """The warnings a command prints before it solves: D109 (pricing close), D117 (stale risk model)."""
+        return [note for note in (self.pricing_note(), self.staleness_note()) if note is not None]
+
+    def check_account(self, account: Account) -> None:
+        """Refuse an account this market cannot value or trade, before any model is built: on a
+        snapshot, a different as-of date (D115) or a held name without a price (D114, naming the lot);
+        then unknown tickers, missing prices and dates after the as-of date (A106–A108, A114)."""
+        if self.snapshot is not None:
+            from solver.snapshot_checks import check_against_snapshot
+
+            check_against_snapshot(account, self.snapshot)
+        check_against_market(account, self.as_of, self.prices.index, self.known_tickers)
+
     def price(self, ticker: str) -> Decimal:
         """The closing price as an exact decimal (the shortest decimal that round-trips the float)."""
         return Decimal(repr(float(self.prices[ticker])))
 
     def target(self, benchmark: str, model_path: str | None = None) -> pd.Series:
-        if benchmark == "model":
-            from solver.data.index import model_weights
+        if benchmark == "model":  # its names may be any this market knows (a snapshot adds securities)
+            from solver.data.etfs import SP500_ETFS
+            from solver.data.index import MAX_MODEL_BYTES
+            from solver.data.model_file import read_model_file
 
-            return model_weights(str(model_path))
+            known = set(self.known_tickers) | set(SP500_ETFS)
+            weights = read_model_file(str(model_path), known, MAX_MODEL_BYTES)
+            unpriced = [t for t, w in weights.items() if w > 0 and t not in self.prices.index]
+            if self.snapshot is not None and unpriced:  # the caller can add the missing closes
+                raise TailorError(error(
+                    "D114", f"the target model {model_path} names {', '.join(unpriced[:5])}"
+                    f"{' …' if len(unpriced) > 5 else ''}, without a price in the market snapshot "
+                    f"{self.snapshot.origin}", Span.point(str(model_path), 1, 1),
+                    "add their closes to the snapshot's prices, or take them out of the model"))
+            return weights
+        if benchmark not in self.benchmarks:  # only a snapshot without index weights lacks them
+            origin = self.snapshot.origin if self.snapshot else "<memory>"
+            raise TailorError(error(
+                "D116", f"the policy tracks `target {benchmark}`, but the market snapshot {origin} gives no "
+                "index weights", Span.point(origin, 1, 1) if origin != "<memory>" else None,
+                "add `target: target.csv` (ticker,weight: the index on the as-of date) to the snapshot, or "
+                "give the account its own target model (`target:` in account.yaml, or --target)"))
         return self.benchmarks[benchmark]
 
     @classmethod
     def load(cls, as_of: date) -> Market:
         """Prices (last close on or before `as_of`), S&P 500 cap and equal weights and the factor risk
         model from the shipped data (solver.data)."""
+        from solver.data.etfs import is_index_etf
         from solver.data.index import index_weights
         from solver.data.master import load_master
         from solver.data.prices import load_prices
@@ -109,6 +182,28 @@ class Market:
         prices = history.close_on(as_of)
         benchmarks = {"sp500": index_weights(as_of, scheme="cap"),
                       "sp500_equal": index_weights(as_of, scheme="equal")}
-        return cls(as_of=as_of, prices=prices.sort_index(), risk=risk_model(as_of), benchmarks=benchmarks,
+        risk = risk_model(as_of)
+        covered = set(risk.tickers)
+        outside = tuple(t for t in prices.index.sort_values() if t not in covered and not is_index_etf(t))
+        info = MarketInfo(source="bundled", risk_model_as_of=risk.as_of,
+                          risk_model_age_days=(as_of - risk.as_of).days, not_in_risk_model=outside)
+        return cls(as_of=as_of, prices=prices.sort_index(), risk=risk, benchmarks=benchmarks,
                    known_tickers=frozenset(load_master().tickers) | frozenset(prices.index),
-                   priced_as_of=history.trading_day_on(as_of))
+                   priced_as_of=history.trading_day_on(as_of), info=info)
+
+    @classmethod
+    def from_snapshot(cls, snapshot: Snapshot) -> Market:
+        """The caller's closes and index weights on the snapshot's date, its securities added to the
+        master, and the bundled risk model through the last day of history on or before that date
+        (solver/data/snapshot_risk.py). Compile the policy against `snapshot.master`."""
+        from solver.data.snapshot_risk import snapshot_risk_model
+
+        prices = snapshot.price_series()
+        risk, outside, predecessors = snapshot_risk_model(snapshot.as_of, prices.index)
+        info = MarketInfo(source="snapshot", snapshot=snapshot.origin, snapshot_digest=snapshot.digest,
+                          snapshot_sources=snapshot.sources,
+                          risk_model_as_of=risk.as_of, risk_model_age_days=(snapshot.as_of - risk.as_of).days,
+                          not_in_risk_model=outside, risk_model_predecessors=predecessors)
+        return cls(as_of=snapshot.as_of, prices=prices, risk=risk, benchmarks=snapshot.benchmarks(),
+                   known_tickers=frozenset(snapshot.master.tickers) | frozenset(prices.index), info=info,
+                   snapshot=snapshot)

@@ -12,6 +12,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from solver.market import MarketInfo
 from solver.result import RebalanceResult, SolveInfo
 from solver.tax import money_text
 
@@ -56,6 +57,14 @@ def _money(value: Decimal) -> str:
 _STOPS = {"gap": "gap reached", "work_limit": "work limit reached", "time_limit": "time limit reached"}
 
 
+def _market_line(info: MarketInfo) -> str:
+    """`snapshot examples/…/snapshot.yaml; risk model 2021-04-21 (2,039 days old, 38 names without an
+    estimate)`: the staleness issue 10 asks every run to state."""
+    source = f"snapshot {info.snapshot}" if info.source == "snapshot" else "bundled history"
+    outside = f", {len(info.not_in_risk_model)} names without an estimate" if info.not_in_risk_model else ""
+    return f"{source}; risk model {info.risk_model_as_of} ({info.risk_model_age_days:,} days old{outside})"
+
+
 def _solve_line(info: SolveInfo) -> str:
     """`optimal (gap 0.0081% ≤ 0.1%)`, `feasible (proven gap 1.62%, work limit reached)`."""
     if info.mip_gap is None:
@@ -84,6 +93,8 @@ def render_summary(result: RebalanceResult, console: Console,
         table.add_row("tracking error",
                       f"{summary.tracking_error_before:.2%} → {summary.tracking_error_after:.2%}")
         table.add_row("cash", f"{_money(summary.cash_before)} → {_money(summary.cash_after)}")
+    if result.market is not None:
+        table.add_row("market data", _market_line(result.market))
     verified = "yes" if result.verified else "[red]NO[/red]"
     if result.verified_except:
         verified = f"[yellow]all rules but {', '.join(result.verified_except)}[/yellow]"

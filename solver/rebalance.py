@@ -16,7 +16,7 @@ import numpy as np
 from compiler.inputs import check_account
 from compiler.ir import CompiledPolicy
 from compiler.lower import Provenance, lower_policy
-from solver.account import Account, check_against_market
+from solver.account import Account
 from solver.defaults import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT
 from solver.market import Market
 from solver.model import AccountModel
@@ -82,7 +82,7 @@ def plan(accounts: Account | list[Account], policy: CompiledPolicy, market: Mark
     started = time.perf_counter()
     for account in accounts:
         check_account(policy, account)
-        check_against_market(account, market.as_of, market.prices.index, market.known_tickers)
+        market.check_account(account)
     model = AccountModel(accounts, market)
     provenance = lower_policy(policy, model)
     model.finish()
@@ -111,7 +111,7 @@ def plan(accounts: Account | list[Account], policy: CompiledPolicy, market: Mark
                      lazy_groups=solution.lazy_total)
     result = RebalanceResult(
         account_id=account.account_id, household_id=account.household_id, as_of=market.as_of,
-        priced_as_of=market.pricing_date,
+        priced_as_of=market.pricing_date, market=market.info,
         policy_name=policy.name, policy_hash=policy.policy_hash, policy_sources=policy.sources,
         account_hash=account.input_hash, solve=info, verified=outcome is not None and not violations,
         violations=violations, summary=_summary(outcome) if outcome else None,

@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from policy_lang.diagnostics import Span
+from solver.market import MarketInfo
 from solver.verify import Violation
 
 SCHEMA = "tailor.result/1"
@@ -96,6 +97,7 @@ class RebalanceResult(BaseModel):
     household_id: str | None
     as_of: date
     priced_as_of: date  # the close the trades are priced at: the last trading day on or before as_of
+    market: MarketInfo | None = None  # where the prices came from, and the risk model's date and age
     policy_name: str
     policy_hash: str
     policy_sources: tuple[str, ...]

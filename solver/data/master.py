@@ -148,6 +148,14 @@ class SecurityMaster:
     def get(self, ticker: str) -> Security | None:
         return self._by_ticker.get(ticker)
 
+    def with_additions(self, added: Iterable[Security]) -> SecurityMaster:
+        """This master and `added` (a market snapshot's securities the shipped files lack), as a new
+        master: the sub-industry screens cover the additions like every other security."""
+        securities = dict(sorted({**self._by_ticker, **{s.ticker: s for s in added}}.items()))
+        root = data_dir()
+        return SecurityMaster(securities, load_screens(root, securities), self._membership,
+                              load_gics(root).values())
+
     def resolve(self, ticker: str) -> Security:
         """The security for `ticker`, or a D102 error suggesting close tickers."""
         security = self._by_ticker.get(ticker)

@@ -1,5 +1,6 @@
-"""`tailor data info` and `tailor data risk-model --as-of DATE`: what market data is loaded, and the
-risk model for a date (built once, then read from the cache)."""
+"""`tailor data info`, `tailor data risk-model --as-of DATE` and `tailor data snapshot SNAPSHOT`: what
+market data is loaded, the risk model for a date (built once, then read from the cache), and a check
+of a caller's market snapshot (what a rebalance with --market would use, before any account)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     risk.add_argument("--as-of", type=_iso_date, required=True, metavar="DATE",
                       help="estimate from daily returns up to this date (YYYY-MM-DD)")
     risk.set_defaults(run=run_risk_model)
+    snapshot = actions.add_parser("snapshot", help="check a market snapshot and show what a rebalance would "
+                                  "use: prices, index weights, additions, the risk model and its age")
+    snapshot.add_argument("snapshot", metavar="SNAPSHOT", help="folder with snapshot.yaml (docs/data.md)")
+    snapshot.set_defaults(run=run_snapshot)
 
 
 def run_info(args: argparse.Namespace) -> int:
@@ -116,4 +121,36 @@ def run_risk_model(args: argparse.Namespace) -> int:
     active = equal.sub(cap, fill_value=0.0)
     console.print("example: equal- vs cap-weighted S&P 500 tracking error "
                   f"{model.tracking_error(active):.2%}")
+    return 0
+
+
+def run_snapshot(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from policy_lang.diagnostics import render
+    from solver.data.snapshot import load_snapshot
+    from solver.market import Market
+
+    console = Console(soft_wrap=True, highlight=False)
+    snapshot = load_snapshot(args.snapshot)  # every problem, located (D110–D114)
+    market = Market.from_snapshot(snapshot)
+    info = market.info
+    assert info is not None  # a snapshot market always states its source
+    console.print(f"[bold]Snapshot[/bold] {snapshot.origin} as of {snapshot.as_of} "
+                  f"(sha256 {snapshot.digest[:16]})")
+    console.print(f"  {len(snapshot.prices)} prices; " + (f"index weights for {len(snapshot.target)} names"
+                  if snapshot.target is not None else "no index weights (accounts need their own target)"))
+    for security in snapshot.additions:
+        console.print(f"  added: {security.ticker} {security.name} ({security.sub_industry}, "
+                      f"{security.sector})")
+    for source in snapshot.sources:
+        console.print(f"  source: {source}")
+    if snapshot.notes:
+        console.print(f"  notes: {snapshot.notes}")
+    console.print(f"[bold]Risk model[/bold] as of {info.risk_model_as_of}, {info.risk_model_age_days:,} days "
+                  f"before the snapshot; {len(info.risk_model_predecessors)} renamed tickers estimated from "
+                  f"their predecessor; {len(info.not_in_risk_model)} names without an estimate"
+                  + (f": {', '.join(info.not_in_risk_model)}" if info.not_in_risk_model else ""))
+    for note in market.notes():
+        console.print(render(note))
     return 0

@@ -2,14 +2,15 @@
 
     tailor explain --policy policies/clients/gift_appreciated.tailor \\
                    --account examples/accounts/index_2012/account.yaml [--as-of 2021-04-21]
-                   [--target model.csv] [--format text|json] [--relax] [--out DIR]
+                   [--market SNAPSHOT] [--target model.csv] [--format text|json] [--relax] [--out DIR]
 
 Rebalances like `tailor rebalance`, then explains the plan from the model: the rules and objective
 terms behind every trade, overweight lots kept and why, each rule's binding status and price. When
 no trades satisfy the policy, names the smallest set of rules that cannot hold together and how much
 each must give; `--relax` then also shows the nearest feasible plan (and writes it with --out).
 JSON output follows the schema `tailor.explanation/1`. Exit 0 when the plan was explained. The
-as-of date, the account's target and --out are taken and checked as by `tailor rebalance`.
+as-of date, the market snapshot, the account's target and --out are taken and checked as by
+`tailor rebalance`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import sys
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     from solver.defaults import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT
-    from tailor.commands.rebalance import AS_OF_HELP, TARGET_HELP
+    from tailor.commands.rebalance import AS_OF_HELP, MARKET_HELP, TARGET_HELP
 
     parser = subparsers.add_parser(
         "explain",
@@ -30,6 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--policy", required=True, metavar="P", help="policy file (.tailor or .yaml)")
     parser.add_argument("--account", required=True, metavar="A", help="account.yaml")
     parser.add_argument("--as-of", metavar="DATE", help=AS_OF_HELP)
+    parser.add_argument("--market", metavar="SNAPSHOT", help=MARKET_HELP)
     parser.add_argument("--target", metavar="FILE", help=TARGET_HELP)
     parser.add_argument(
         "--format",

@@ -2,10 +2,14 @@
 
     tailor rebalance --policy policies/clients/faith_esg_family.tailor
                      --account examples/accounts/index_2012/account.yaml
-                     [--as-of 2021-04-21] [--target model.csv] [--out out/esg] [--time-limit 60] [--gap 0.001]
+                     [--as-of 2021-04-21] [--market SNAPSHOT] [--target model.csv] [--out out/esg]
+                     [--time-limit 60] [--gap 0.001]
 
 The as-of date is the account's `as_of` or --as-of; never a default (A113 when neither is given,
-A114 when they differ). --target (or `target:` in account.yaml) replaces the policy's benchmark with
+A114 when they differ). --market prices the account from the caller's market snapshot (a folder
+with snapshot.yaml, docs/data.md) instead of the bundled history: the date is then the snapshot's,
+and the account's `as_of` and --as-of must agree with it (D115).
+--target (or `target:` in account.yaml) replaces the policy's benchmark with
 the account's own model. Prints a summary table. With --out, writes DIR/trades.csv and
 DIR/result.json (schema tailor.result/1); --out is checked before anything is solved (A118). Trades
 that fail the independent verifier are never written: the command prints why and exits 1. Exit 1
@@ -35,6 +39,9 @@ if TYPE_CHECKING:
 
 AS_OF_HELP = ("trade date, YYYY-MM-DD; default: the account's `as_of` (one of the two is required; "
               "given both, they must agree)")
+MARKET_HELP = ("a market snapshot (folder with snapshot.yaml: prices on its as_of date, optional index "
+               "weights and securities; docs/data.md) to price the account instead of the bundled "
+               "1999-2021 history")
 TARGET_HELP = ("the account's target model, a ticker,weight CSV: replaces the policy's benchmark (tilts "
                "still apply; refused by a locked target rule); default: account.yaml's `target`")
 
@@ -47,6 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--policy", required=True, metavar="P", help="policy file (.tailor or .yaml)")
     parser.add_argument("--account", required=True, metavar="A", help="account.yaml (see docs/solver.md)")
     parser.add_argument("--as-of", metavar="DATE", help=AS_OF_HELP)
+    parser.add_argument("--market", metavar="SNAPSHOT", help=MARKET_HELP)
     parser.add_argument("--target", metavar="FILE", help=TARGET_HELP)
     parser.add_argument("--out", metavar="DIR", help="write trades.csv and result.json here")
     parser.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT, metavar="S",
@@ -98,32 +106,47 @@ def check_out_dir(text: str) -> Path:
 
 def load_inputs(args: argparse.Namespace,
                 timings: dict[str, float]) -> tuple[CompiledPolicy, Account, Market]:
-    """Policy, account (with --target) and the market on the account's date (--as-of or `as_of`)."""
+    """Policy, account (with --target) and the market on the account's date (--as-of or `as_of`), or
+    the market snapshot's (--market): its securities join the master the policy is checked against."""
     from compiler.check import compile_policy
     from compiler.inputs import check_account
     from solver.account_files import load_account, resolve_as_of
+    from solver.data.snapshot import load_snapshot
     from solver.market import Market
+    from solver.snapshot_checks import resolve_snapshot_as_of
 
     given = parse_as_of(args.as_of)
     started = time.perf_counter()
-    policy = compile_policy(args.policy)
-    timings["policy"] = time.perf_counter() - started
+    snapshot = load_snapshot(args.market) if args.market else None  # its problems before any solve
+    reading = time.perf_counter() - started
     started = time.perf_counter()
+    policy = compile_policy(args.policy, master=snapshot.master if snapshot else None)
+    timings["policy"] = time.perf_counter() - started
+    started = time.perf_counter() - reading  # the snapshot's reading counts as data loading
     account = load_account(args.account, target=args.target)
     check_account(policy, account)  # A117, A132, A133 now, not after the market has loaded
-    as_of = resolve_as_of(account, given)
+    if snapshot is not None:
+        resolve_snapshot_as_of(account, snapshot, given)  # D115 before the risk model is loaded
+        market = Market.from_snapshot(snapshot)
+    else:
+        market = _bundled_market(account, resolve_as_of(account, given), given)
+    timings["data"] = time.perf_counter() - started
+    for note in market.notes():  # a weekend's close (D109), a risk model older than the prices (D117)
+        print(render(note), file=sys.stderr)
+    return policy, account, market
+
+
+def _bundled_market(account: Account, as_of: date, given: date | None) -> Market:
+    from solver.market import Market
+
     try:
-        market = Market.load(as_of)
+        return Market.load(as_of)
     except TailorError as exc:  # e.g. a date outside the price history: say where the date came from
         if given is not None or account.as_of_span is None:
             raise
         note = (Related(message="the date is the account's `as_of`", span=account.as_of_span),)
         raise TailorError([d.model_copy(update={"related": (*d.related, *note)}) for d in exc.diagnostics]) \
             from None
-    timings["data"] = time.perf_counter() - started
-    if (note := market.pricing_note()) is not None:  # a weekend or holiday: say which close prices it
-        print(render(note), file=sys.stderr)
-    return policy, account, market
 
 
 # ---- outputs ----------------------------------------------------------------------------------------

@@ -45,6 +45,8 @@ def test_rebalance_writes_trades_and_result(tmp_path: Path, capsys: pytest.Captu
     assert result["schema"] == "tailor.result/1" and result["verified"] is True
     assert result["solve"]["status"] == "optimal" and result["as_of"] == "2021-04-21"
     assert result["priced_as_of"] == "2021-04-21"  # a trading day: its own close (no D109 warning)
+    assert result["market"]["source"] == "bundled" and result["market"]["risk_model_age_days"] == 0
+    assert result["market"]["not_in_risk_model"] == ["VAR"]  # its prices end 2021-04-16
     lines = (out / "trades.csv").read_text().splitlines()
     assert len(lines) == len(result["trades"]) + 1
     assert "verified" in capsys.readouterr().out
