@@ -180,7 +180,7 @@ cap_option: "over" quantity                   -> cap_over
             found.append(Violation(code="V206", message=f"{rule.subject} weighs {weight:.4%}, above its "
                                    f"cap of {upper:.4%} for this rebalance"))
         if lower is not None and weight < lower - WEIGHT_TOLERANCE:
-            found.append(Violation(code="V206", message=f"{rule.subject} weighs {weight:.4%}, below its "
+            found.append(Violation(code="V220", message=f"{rule.subject} weighs {weight:.4%}, below its "
                                    f"floor of {lower:.4%} for this rebalance"))
         if rule.long_term_only:
             found += [Violation(code="V207", message=f"sold short-term lot {s.trade.lot_id} of "
