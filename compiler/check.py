@@ -105,7 +105,7 @@ class CheckContext:
         for ticker in employers:
             security = self.master.get(ticker)
             if security is None:
-                self.error("P301", f"`{ticker}` has no GICS classification to find competitors by", span)
+                self.error("P312", f"`{ticker}` has no GICS classification to find competitors by", span)
                 continue
             group = getattr(security, level)
             found.update({"sector": self.master.in_sector, "industry": self.master.in_industry,

@@ -66,7 +66,7 @@ def parse_dsl(text: str, file: str) -> PolicyFile:
     _check_lines(text, file)
     source = text if text.endswith("\n") else text + "\n"
     if not statement_spans(source, file):  # blank or comments only: as in YAML, not a default policy
-        raise TailorError(error("P220", "the policy file is empty", Span.point(file, 1, 1),
+        raise TailorError(error("P006", "the policy file is empty", Span.point(file, 1, 1),
                                 'a policy has at least a `policy "name"` line, `extends` or rules'))
     diagnostics: list[Diagnostic] = []
     tree = None

@@ -30,7 +30,7 @@ RULE_META = ("id", "reason", "locked")
 def parse_yaml(text: str, file: str) -> PolicyFile:
     root = read_yaml(text, file)
     if root is None:
-        raise TailorError(error("P220", "the policy file is empty", Span.point(file, 1, 1),
+        raise TailorError(error("P006", "the policy file is empty", Span.point(file, 1, 1),
                                 "a policy is a mapping with `policy`, `extends` and `rules`"))
     if not isinstance(root, YMap):
         fail("P220", "a YAML policy is a mapping with `policy`, `layer`, `extends` and `rules`", root.span,

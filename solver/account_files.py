@@ -929,7 +929,7 @@ def load_account(path: str | Path, *, target: str | Path | None = None) -> Accou
     tax = _tax(keys["tax"], problems) if "tax" in keys else {}
     account_type = scalars["type"].value if "type" in scalars else "taxable"
     if account_type not in ACCOUNT_TYPES:
-        problems.add(error("A102", f"unknown account type {_quote(account_type)}", scalars["type"].span,
+        problems.add(error("A127", f"unknown account type {_quote(account_type)}", scalars["type"].span,
                            did_you_mean(account_type, ACCOUNT_TYPES) or "use taxable, ira or roth"))
     cash = Decimal(0)
     if "cash" in scalars:

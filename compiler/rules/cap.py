@@ -201,7 +201,7 @@ cap_option: "over" quantity                   -> cap_over
             found.append(Violation(code="V206", message=f"{rule.subject} weighs {weight:.4%}, above its "
                                    f"cap of {cap:.4%} for this rebalance"))
         if floor is not None and weight < floor - tolerance:
-            found.append(Violation(code="V206", message=f"{rule.subject} weighs {weight:.4%}, below its "
+            found.append(Violation(code="V220", message=f"{rule.subject} weighs {weight:.4%}, below its "
                                    f"floor of {floor:.4%} for this rebalance"))
         if rule.long_term_only:  # `long_term` is the verifier's own holding period (solver.verify_law)
             found += [Violation(code="V207", message=f"sold short-term lot {s.trade.lot_id} of "

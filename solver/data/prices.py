@@ -116,7 +116,7 @@ class PriceHistory:
         Columns: date, ticker, ratio (new shares per old share: 7.0 for AAPL's 2014 split).
         """
         if end < start:
-            raise TailorError(error("D101", f"split window ends ({end}) before it starts ({start})"))
+            raise TailorError(error("D120", f"split window ends ({end}) before it starts ({start})"))
         first, last = self.row_on(start), self.row_on(end)
         block = self.split_factors.iloc[first + 1: last + 1]
         events = block.stack()

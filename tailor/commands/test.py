@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         raise TailorError(error("T106", f"--run: {exc}", hint="give a Python regular expression")) from None
     files = find_test_files([Path(p) for p in args.paths])
     if not files:
-        raise TailorError(error("T100", "no policy tests (*.test.yaml) found in " + ", ".join(args.paths)))
+        raise TailorError(error("T108", "no policy tests (*.test.yaml) found in " + ", ".join(args.paths)))
     problems, cases = [], []
     for path in files:
         try:

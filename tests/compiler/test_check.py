@@ -82,6 +82,11 @@ def test_unknown_names_suggest_fixes(tmp_path: Path) -> None:
     assert hints[1:] == ["did you mean `Information Technology`?", "did you mean `gambling`?"]
 
 
+def test_competitors_of_an_etf_have_no_classification(tmp_path: Path) -> None:
+    """SPY is a known ticker (not P301), but has no GICS sub-industry to find competitors in."""
+    assert codes("restrict buying competitors of SPY\n", tmp_path) == ["P312"]
+
+
 @pytest.mark.parametrize(("text", "code"), [
     ("cap AAPL at 140%\n", "P401"), ("budget tax -$1 per year\n", "P403"),
     ("cap XOM at 5%\nrule floor: cap XOM at least 8%\n", "P410"),

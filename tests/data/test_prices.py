@@ -85,6 +85,9 @@ def test_splits_between(prices):
     assert list(aapl["date"]) == [date(2014, 6, 9), date(2020, 8, 31)]
     assert list(aapl["ratio"].round(4)) == [7.0, 4.0]
     assert prices.splits_between(date(2014, 6, 9), date(2014, 6, 9)).empty  # effective after start
+    with pytest.raises(TailorError) as info:  # a reversed window, not a date outside the history (D101)
+        prices.splits_between(date(2020, 12, 31), date(2014, 1, 1))
+    assert info.value.diagnostics[0].code == "D120"
 
 
 def test_the_shared_history_cannot_be_edited(prices):

@@ -110,6 +110,15 @@ def test_found_files_are_the_test_yaml_ones(tmp_path: Path) -> None:
     assert find_test_files([tmp_path]) == [tmp_path / "a.test.yaml"]
 
 
+def test_a_missing_path_and_a_folder_without_tests_are_told_apart(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["test", str(tmp_path / "nowhere")]) == 1
+    assert "error[T100]" in capsys.readouterr().err
+    assert main(["test", str(tmp_path)]) == 1
+    assert "error[T108]" in capsys.readouterr().err
+
+
 def test_runner_passes_and_fails_with_locations(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(tmp_path, "p.tailor", POLICY)
     write(

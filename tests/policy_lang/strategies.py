@@ -122,4 +122,4 @@ policies = st.builds(
     PolicyFile, file=st.just("<generated>"), span=st.just(SPAN), name=st.none() | text,
     layer=st.none() | st.sampled_from(LAYERS), extends=st.lists(_texts(), max_size=2).map(tuple),
     rules=st.lists(rules, max_size=8).map(tuple),
-).filter(lambda p: p.name is not None or p.layer is not None or p.extends or p.rules)  # empty: P220
+).filter(lambda p: p.name is not None or p.layer is not None or p.extends or p.rules)  # empty: P006

@@ -122,11 +122,11 @@ def test_inputs_are_bounded() -> None:
 
 @pytest.mark.parametrize("text", ["", "\n\n", "# only a comment\n   # and another\n"])
 def test_an_empty_policy_file_is_an_error_in_both_syntaxes(text: str) -> None:
-    """An empty (or comments-only) file is a mistake, not a policy of defaults: P220 at line 1."""
+    """An empty (or comments-only) file is a mistake, not a policy of defaults: P006 at line 1."""
     for name in ("empty.tailor", "empty.yaml"):
         with pytest.raises(TailorError) as caught:
             parse_text(text, name)
         [diagnostic] = caught.value.diagnostics
-        assert (diagnostic.code, diagnostic.message) == ("P220", "the policy file is empty")
+        assert (diagnostic.code, diagnostic.message) == ("P006", "the policy file is empty")
         assert diagnostic.span == Span.point(name, 1, 1)
     assert parse_text('policy "Defaults only"\n', "named.tailor").rules == ()

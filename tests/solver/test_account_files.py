@@ -75,6 +75,14 @@ def test_unknown_account_key_suggests_the_right_one(tmp_path: Path) -> None:
     assert diagnostic.code == "A102" and diagnostic.span.line == 5 and "cash" in (diagnostic.hint or "")
 
 
+def test_an_unknown_account_type_is_a_value_not_a_structure_problem(tmp_path: Path) -> None:
+    path = write_account(tmp_path, "L1,AAPL,2020-01-02,5,75.09\n")
+    path.write_text(path.read_text().replace("type: taxable", "type: taxible"))
+    with pytest.raises(TailorError) as exc:
+        load_account(path)
+    assert codes(exc) == [("A127", 2, 7)] and "taxable" in (exc.value.diagnostics[0].hint or "")
+
+
 def test_a_list_where_one_file_is_named_is_a_diagnostic(tmp_path: Path) -> None:
     """`lots: [a.csv]` once crashed with a TypeError; it is a located A102 with an example."""
     (tmp_path / "lots.csv").write_text(HEADER + "L1,AAPL,2020-01-02,5,75.09\n")

@@ -1,6 +1,6 @@
 """cap: the concentrated employer position comes down to its cap, or one step of its glide path."""
 
-from compiler.rules.cap import CapIR
+from compiler.rules.cap import Cap, CapIR
 from solver.account import Account
 from solver.market import Market
 from tests.solver.conftest import run, span
@@ -32,7 +32,13 @@ def test_sector_floor(legacy_account: Account, market: Market) -> None:
     banks = ("BAC", "C", "JPM", "WFC")
     outcome = run(legacy_account, market, cap(subject="banks", tickers=banks, max_weight=None,
                                                 min_weight=0.30)).outcome
-    assert float(outcome.weight_after(banks)) >= 0.30 - 1e-6
+    weight = float(outcome.weight_after(banks))
+    assert weight >= 0.30 - 1e-6
+    # The verifier tells the two ways a cap fails apart: below its floor (V220), above its cap (V206).
+    below = cap(subject="banks", tickers=banks, max_weight=None, min_weight=weight + 0.01)
+    above = cap(subject="banks", tickers=banks, max_weight=weight - 0.01)
+    assert [v.code for v in Cap().verify(below, outcome)] == ["V220"]
+    assert [v.code for v in Cap().verify(above, outcome)] == ["V206"]
 
 
 def test_a_cap_as_budget_allows_gives_way_to_the_budget(legacy_account: Account, market: Market) -> None:

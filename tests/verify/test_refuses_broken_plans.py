@@ -42,6 +42,8 @@ RULES = (
     RestrictSellingIR(id="keep-orcl", span=span(7), subject="ORCL", tickers=("ORCL",), lot_ids=()),
     CapIR(id="cap-jpm", span=span(8), subject="JPM", tickers=("JPM",), max_weight=0.10, min_weight=None,
           years=3, long_term_only=True),
+    CapIR(id="floor-msft", span=span(8), subject="MSFT", tickers=("MSFT",), max_weight=None, min_weight=0.02,
+          years=None, long_term_only=False),
     BudgetIR(id="budget-tax", span=span(9), measure="tax", amount=Decimal(150_000)),
     HoldingPeriodIR(id="holding_period", span=span(10), no_short_term_gains=True, defer_days=None),
     TrackingErrorIR(id="te", span=span(11), max_te=0.05, bands=(
@@ -121,6 +123,9 @@ CASES = {
     "restricted name bought": Case("V204", "no-tsla", lambda b: [*b.trades, b.buy("TSLA", Decimal(5000))]),
     "restricted lot sold": Case("V205", "keep-orcl", lambda b: [*b.trades, b.sale("LEG-00127", Decimal(10))]),
     "cap exceeded": Case("V206", "cap-jpm", lambda b: [t for t in b.trades if t.ticker != "JPM"]),
+    "floor broken": Case("V220", "floor-msft", lambda b: [
+        *b.without(*(lot.lot_id for lot in b.account.lots if lot.ticker == "MSFT")),
+        *(b.sale(lot.lot_id) for lot in b.account.lots if lot.ticker == "MSFT")]),
     "short-term lot sold under a long-term-only cap": Case("V207", "cap-jpm", lambda b: [
         *b.trades, b.sale("LEG-00018", Decimal(10))]),
     "tax budget exceeded": Case("V208", "budget-tax", lambda b: [
