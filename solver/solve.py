@@ -3,7 +3,9 @@
 1. **Relaxation.** Hand the Pyomo model to HiGHS (`solver.handoff`) with tangent cuts near the
    current holdings; refine the tracking-error tangents and switch on violated lazy groups on the LP
    relaxation, which re-solves from the previous basis in milliseconds. Every LP optimum here is the
-   optimum of a relaxation of the full problem, so the best of them is a valid lower *bound*.
+   optimum of a relaxation of the full problem, so the best of them is a valid lower *bound*. The
+   account's Schedule D binaries (at most two: solver/schedule_d.py) are then decided by trying
+   each of their combinations on that LP (`Search.decide_netting`), which raises the bound too.
 2. **Repair** (`_repair`). The relaxation's point is turned into a feasible one: binaries are
    rounded (a trade below its minimum dropped or raised, a rebuy that would wash cancelled or the
    loss sale given up), then flipped where the fixed LP's reduced costs say the other side is
@@ -179,7 +181,9 @@ def _repair(search: Search, x: np.ndarray) -> Point | None:
             if rounded is None:
                 return None
             x = rounded
-        search.ambiguous = np.array(sorted(ambiguous_seen), dtype=np.int64)
+        # The Schedule D binaries first: one flip of either can change every gain's price.
+        search.ambiguous = np.r_[search.netting_open, sorted(ambiguous_seen - set(search.netting.tolist()))
+                                 ].astype(np.int64)
         model_before = search.model_size()
         point = search.polish(x)
         if point is not None or search.model_size() == model_before:
@@ -350,7 +354,8 @@ def solve(model: AccountModel, options: SolveOptions = DEFAULT_OPTIONS) -> Solut
         if converged and not np.flatnonzero(search.integer_columns() | search.counts.mask).size:
             search.offer(Point(x, *search.exact_objective(x)))
         else:
-            search.offer(_repair(search, x))
+            decided = search.decide_netting()
+            search.offer(_repair(search, x if decided is None else decided))
             _improve(search)
             if search.best is None and search.counts.mask.any() and not search.out_of_time():
                 _binary_mip(search)  # no whole-share point near the repaired one: HiGHS decides the binaries
