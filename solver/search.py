@@ -15,6 +15,7 @@ import numpy as np
 from solver.handoff import Compiled, compile_to_highs
 from solver.lazy import activate_violated, relax, violated
 from solver.model import PRIMAL_TOLERANCE, AccountModel
+from solver.netting_choice import NettingChoice
 from solver.rounding import round_counts
 from solver.tracking import initial_tangents, refine, tracking_columns
 
@@ -77,6 +78,12 @@ def run_highs(highs: highspy.Highs, deadline: float) -> str:
     # HiGHS's clock runs across every run() of one instance: the limit is on its cumulative time.
     highs.setOptionValue("time_limit", highs.getRunTime() + max(deadline - time.perf_counter(), 0.01))
     highs.run()
+    if highs.getModelStatus() == highspy.HighsModelStatus.kUnknown and highs.getOptionValue(
+            "solve_relaxation")[1] and time.perf_counter() < deadline:
+        # The simplex sometimes gives up from a warm basis (numerical trouble: a branch-and-bound node
+        # once ended its search this way, leaving HiGHS's MIP 18 s of work); from scratch it solves.
+        highs.clearSolver()
+        highs.run()
     status = _STATUS.get(highs.getModelStatus(), "error")
     if status in ("time_limit", "error") and highs.getInfo().primal_solution_status == 2:
         return "feasible"  # stopped early (time, solution or node limit) with a feasible point
@@ -157,9 +164,7 @@ class Search:
         self.lazy_binaries = np.concatenate([g.binaries for g in self.lazy] or [np.zeros(0, np.int32)])
         self.lazy_sizes = np.array([len(g.binaries) for g in self.lazy], dtype=np.int64)
         self.counts = ShareCounts.of(model, self.compiled)
-        netting = self.compiled.cols(model.netting_binaries())
-        self.netting = netting[netting >= 0].astype(np.int64)  # Schedule D binaries (decide_netting)
-        self.netting_open = self.netting  # those whose other side may still pay: until decided, all
+        self.netting = NettingChoice(model, self.compiled)  # the Schedule D binaries
         lp = self.highs.getLp()
         self.lower0, self.upper0 = np.asarray(lp.col_lower_).copy(), np.asarray(lp.col_upper_).copy()
         self.cost = np.asarray(lp.col_cost_).copy()
@@ -267,50 +272,6 @@ class Search:
             return run_highs(self.highs, self.deadline)
         finally:
             self.highs.setOptionValue("solve_relaxation", False)
-
-    # -- the account-level Schedule D binaries --------------------------------------------------------
-    def decide_netting(self) -> np.ndarray | None:
-        """Decide the Schedule D binaries (solver/schedule_d.py: the signs of the year's net gain and
-        of its long-term part) before any other choice, by enumerating their (at most four)
-        combinations: one warm LP re-solve each, every other choice still relaxed, then LP rounds
-        (tangents, lazy groups) on the best. Each LP is a relaxation of the problem restricted to its
-        combination, so the least of them bounds the whole problem — well above the plain LP, which
-        taxes short-term gains at the long-term rate. A combination whose LP is no better than the
-        chosen one's is settled: `_improve` does not flip into it (`netting_open`).
-        Returns the chosen combination's point (its binaries integral, so the repair keeps them),
-        with the columns released again; None without such binaries or without an optimal LP."""
-        if not len(self.netting):
-            return None
-        found: dict[tuple[float, ...], float] = {}
-        complete, chosen, basis = True, None, highspy.HighsBasis()
-        # From the relaxation's rounded choice, one binary flipped per step (Gray code): each LP starts
-        # from a basis one decision away.
-        start = np.round(self.x()[self.netting]).astype(int)
-        for k in range(2 ** len(self.netting)):
-            gray = (k ^ (k >> 1)) >> np.arange(len(self.netting)) & 1
-            values = tuple(float(v) for v in start ^ gray)
-            self.fix(self.netting, np.array(values))
-            status = self.lp()
-            if status == "optimal":
-                found[values] = float(self.highs.getInfo().objective_function_value)
-                if chosen is None or found[values] < found[chosen]:
-                    chosen, basis = values, self.highs.getBasis()  # the chosen one's rounds start here
-            complete &= status in ("optimal", "infeasible")  # a stopped LP bounds nothing
-        if chosen is None:
-            self.release(self.netting)
-            return None
-        self.fix(self.netting, np.array(chosen))
-        self.highs.setBasis(basis)
-        status, _, _ = self.lp_rounds(relaxation=False)
-        x = self.x().copy() if status == "optimal" else None
-        if x is not None:  # the refined LP bounds its combination from below too
-            found[chosen] = max(found[chosen], float(self.highs.getInfo().objective_function_value))
-        self.release(self.netting)
-        if complete and x is not None:
-            self.bound = max(self.bound, min(found.values()))
-        settled = all(objective >= found[chosen] for objective in found.values())
-        self.netting_open = self.netting[:0] if settled else self.netting
-        return x
 
     # -- polishing: a candidate becomes a verified-feasible point -----------------------------------
     def polish(self, x: np.ndarray) -> Point | None:
