@@ -208,14 +208,14 @@ class Search:
         return min(self.options.te_tolerance_pct, allowed_bp / (2 * weight * max(te, 0.05)))
 
     # -- LP rounds -----------------------------------------------------------------------------------
-    def lp_rounds(self, relaxation: bool) -> tuple[str, bool, bool]:
+    def lp_rounds(self, relaxation: bool, rounds: int = MAX_LP_ROUNDS) -> tuple[str, bool, bool]:
         """Re-solve the LP (from the previous basis) until the tangents are exact enough, switching on
         violated lazy groups. Returns (status, converged, switched any). With `relaxation`, each
         optimum is a relaxation's and raises the bound."""
         switched_any, status = False, "error"
         self.highs.setOptionValue("solve_relaxation", True)
         try:
-            for _ in range(MAX_LP_ROUNDS):
+            for _ in range(rounds):
                 if self.out_of_time():
                     return "time_limit", False, switched_any
                 self.rounds += 1

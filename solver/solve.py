@@ -47,6 +47,7 @@ from solver.model import AccountModel
 from solver.search import (
     DEFAULT_OPTIONS,
     INTEGRAL,
+    MAX_LP_ROUNDS,
     Point,
     Search,
     SolveOptions,
@@ -350,7 +351,10 @@ def solve(model: AccountModel, options: SolveOptions = DEFAULT_OPTIONS) -> Solut
     search = Search(model, options, started + options.time_limit)
     timings = {"handoff": time.perf_counter() - started}
     solve_started = time.perf_counter()
-    status, converged, _ = search.lp_rounds(relaxation=True)
+    # With Schedule D binaries, one LP: its gains choose their combination, whose LP rounds refine the
+    # tangents instead (solver/netting_choice.py).
+    status, converged, _ = search.lp_rounds(relaxation=True,
+                                            rounds=1 if len(search.netting.columns) else MAX_LP_ROUNDS)
     if status in ("infeasible", "unbounded", "error", "time_limit"):
         search.stop = status
     elif status == "optimal":
