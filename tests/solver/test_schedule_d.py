@@ -11,6 +11,7 @@ report prints, to the cent.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -23,10 +24,12 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from pyomo.repn import generate_standard_repn
 
+from compiler.ir import CompiledPolicy
 from compiler.rules.cash import CashIR
 from compiler.rules.exclude import ExcludeIR
 from compiler.rules.preferences import PreferencesIR
 from solver.account import Account, TaxProfile
+from solver.explain import explain
 from solver.handoff import compile_to_highs
 from solver.lots import Lot
 from solver.market import Market
@@ -62,10 +65,13 @@ def account(lots: list[Lot], cash: int = 50_000, **tax: str) -> Account:
                    tax=TaxProfile(**{k: Decimal(v) for k, v in tax.items()}))
 
 
-def sell_all(held: Account, market: Market) -> Plan:
+def selling_all(held: Account) -> CompiledPolicy:
     tickers = tuple(sorted(held.tickers))
-    result = plan(held, policy(ExcludeIR(id="sell", span=span(5), subject="names", tickers=tickers,
-                                         sell="immediately")), market)
+    return policy(ExcludeIR(id="sell", span=span(5), subject="names", tickers=tickers, sell="immediately"))
+
+
+def sell_all(held: Account, market: Market) -> Plan:
+    result = plan(held, selling_all(held), market)
     assert result.result.verified and result.result.solve.status == "optimal", result.result.violations
     return result
 
@@ -128,6 +134,22 @@ def test_the_stated_carryforward_value_prices_the_carried_loss(market: Market) -
     assert result.result.summary.carryforward_rate == Decimal("0.05")
     assert result.result.summary.carryforward_value == Decimal("2350.00")  # 5% of $47,000
     assert abs(term_dollars(result, "preferences.carryforward") + Decimal(2350)) <= CENT
+    written = json.loads(result.result.to_json())["summary"]
+    assert (written["carryforward_long_term"], written["carryforward_value"]) == ("47000.00", "2350.00")
+
+
+def test_explanations_state_the_netted_tax_of_each_sale(market: Market) -> None:
+    """The $5k short-term loss nets against the $12k long-term gain: at the margin it saves 20%, not
+    37% ($1,000, not $1,850), and the gain costs 20% ($2,400)."""
+    case = CASES["st-loss-vs-lt-gain"]
+    held = account([lot(market, "XOM", SHORT, 400, case.st), lot(market, "KO", LONG, 400, case.lt)])
+    result = sell_all(held, market)
+    reasons = {t.ticker: {e.tag: e.bp for e in t.terms} for t in explain(result, selling_all(held)).trades
+               if t.action == "sell"}
+    bp = 1e4 / result.model.value
+    assert reasons["XOM"]["preferences.tax"] == pytest.approx(-1000 * bp, abs=0.01)
+    assert reasons["KO"]["preferences.tax"] == pytest.approx(2400 * bp, abs=0.01)
+    assert "preferences.carryforward" not in reasons["XOM"]  # nothing carries forward
 
 
 def test_a_non_taxable_account_has_no_netting(market: Market) -> None:
