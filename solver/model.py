@@ -17,7 +17,8 @@ The objective is a sum of tagged terms in basis points; the Params `objective_we
 cost]` (set by the policy's preferences) scale every term priced in those units.
 
 Rules lower into their own Block using the ready-made expressions and hooks below; the core never
-names a rule kind. Binaries exist only where a rule asks for them (`buy_on`, `sell_on`).
+names a rule kind. Binaries exist only where a rule asks for them (`buy_on`, `sell_on`), and at most
+two per taxable account in the Schedule D netting Block that prices tax (`schedule_d`).
 """
 
 from __future__ import annotations
