@@ -16,7 +16,7 @@ The model writes it with a few continuous columns and at most two binaries per a
     o + c = N,  o ≤ $3,000        ordinary offset o, loss carried forward c
     q ≥ ST − L⁻,  LT = L⁺ − L⁻    short-term gain left after netting q; binary `long_is_gain` on L⁺, L⁻
     tax   = rl·P + (rs − rl)·q − rs·o − tax₀
-    carry = v·(c − c₀)            (its own objective term: a saving, see below)
+    carry = −v·(c − c₀)           (its own objective term: a saving, see below)
 
 Why each binary, and why no more (rates are validated rl ≤ rs and 0 ≤ v < rs, `TaxProfile`):
 * `nets_to_gain`: the tax is concave at S = 0 (slope rs below, rl above). Without the binary an LP
