@@ -780,6 +780,7 @@ EXAMPLES = {"lots": "lots.csv", "transactions": "transactions.csv", "type": "tax
             "household_transactions": "household_transactions.csv",
             "as_of": "2021-04-21", "target": "model.csv", "account": "smith-taxable", "household": "smith"}
 # Bounds of the `tax:` numbers (rates are A109 outside [0, 1); carryforwards are positive amounts).
+FRACTIONS = {"short_term_rate", "long_term_rate", "carryforward_value"}
 TAX_BOUNDS = {"realized_short_term_ytd": -MAX_MONEY, "realized_long_term_ytd": -MAX_MONEY,
               "carryforward_short_term": Decimal(0), "carryforward_long_term": Decimal(0)}
 
@@ -819,12 +820,13 @@ def _tax(node: YNode, problems: Problems) -> dict[str, Decimal]:
         problems.add(error("A102", "`tax` is a mapping of rates and amounts", node.span,
                            "e.g. `tax:` and on the next line, indented, `short_term_rate: 0.37`"))
         return {}
-    tax = {}
+    tax, spans = {}, {}
     for name, value in _keys(node, TAX_KEYS, problems, " under `tax`").items():
         scalar = _scalar(name, value, problems)
         if scalar is None:
             continue
-        if name.endswith("_rate"):
+        spans[name] = scalar.span
+        if name in FRACTIONS:
             number, problem = check_number(scalar.value, name, scalar.span, low=None, high=None)
             if number is not None and not 0 <= number < 1:
                 problem = error("A109", f"{name} must be a fraction between 0 and 1, got "
@@ -836,7 +838,26 @@ def _tax(node: YNode, problems: Problems) -> dict[str, Decimal]:
             problems.add(problem)
         elif number is not None:
             tax[name] = number
+    _check_rates(tax, spans, node.span, problems)
     return tax
+
+
+def _check_rates(tax: dict[str, Decimal], spans: dict[str, Span], where: Span, problems: Problems) -> None:
+    """Rates the optimiser's Schedule D netting can use (solver/account.py: tax_rate_problem), A128 at
+    the line of the value at fault (the key left out takes its default)."""
+    from solver.account import CARRYFORWARD_DISCOUNT, tax_rate_problem
+
+    defaults = TaxProfile()
+    short, long = (tax.get(name, getattr(defaults, name)) for name in ("short_term_rate", "long_term_rate"))
+    problem = tax_rate_problem(short, long, tax.get("carryforward_value"))
+    if problem is None:
+        return
+    at = "carryforward_value" if problem.startswith("carryforward_value") else "long_term_rate"
+    problems.add(error("A128", problem, spans.get(at) or spans.get("short_term_rate") or where,
+                       "check which rate is which: e.g. `short_term_rate: 0.37`, `long_term_rate: 0.20`"
+                       if at == "long_term_rate" else
+                       f"state a value below the short-term rate, or leave it out for the default "
+                       f"({CARRYFORWARD_DISCOUNT} × the long-term rate)"))
 
 
 def _target(file: Path, given: str, origin: str, span: Span | None) -> AccountTarget:

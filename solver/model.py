@@ -17,7 +17,8 @@ The objective is a sum of tagged terms in basis points; the Params `objective_we
 cost]` (set by the policy's preferences) scale every term priced in those units.
 
 Rules lower into their own Block using the ready-made expressions and hooks below; the core never
-names a rule kind. Binaries exist only where a rule asks for them (`buy_on`, `sell_on`).
+names a rule kind. Binaries exist only where a rule asks for them (`buy_on`, `sell_on`), and at most
+two per taxable account in the Schedule D netting Block that prices tax (`schedule_d`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from solver.account import Account
 from solver.account_arrays import AccountArrays
 from solver.market import Market
 from solver.matrix_rows import matrix_rows, one_row
+from solver.schedule_d import ScheduleD
 
 TRACKING_BP_PER_PCT2 = 10.0
 # Room left in money limits for rounding shares down to 6 places after solving (a dollar on a
@@ -72,6 +74,7 @@ class AccountModel(AccountArrays):
         # Minimum trades per ticker: the largest fraction asked for and the Block of the rule that asked.
         self._min_buy: dict[int, tuple[float, pyo.Block]] = {}
         self._min_sell: dict[int, tuple[float, pyo.Block]] = {}
+        self.netting: ScheduleD | None = None
         with PauseGC():  # building ~10⁵ expression objects: the cyclic GC would only add pauses
             self._build()
 
@@ -325,13 +328,28 @@ class AccountModel(AccountArrays):
         self.objective_terms[tag] = self.objective_terms.get(tag, 0) + expr
 
     # -- objective ingredients, in basis points of account value ---------------------------------
+    def schedule_d(self) -> ScheduleD | None:
+        """The account's Schedule D netting Block (solver/schedule_d.py), built on first use; None for
+        an account whose gains are not taxed."""
+        if self.netting is None and self.taxable:
+            self.netting = ScheduleD(self)
+        return self.netting
+
     def tax_cost(self) -> pyo.Expression:
-        """Tax on this rebalance's gains at the account's rates (a saving for losses), in bp."""
-        if not self.taxable:
-            return 0
-        tax = self.account.tax
-        short, long = float(tax.short_term_rate), float(tax.long_term_rate)
-        return 1e4 * (short * self.m.st_gain + long * self.m.lt_gain)
+        """This rebalance's tax for the year after Schedule D netting (a saving for losses), in bp: at
+        the solution, the `estimated_tax` the result reports."""
+        netting = self.schedule_d()
+        return netting.block.tax if netting is not None else 0
+
+    def carryforward_value(self) -> pyo.Expression:
+        """The losses this rebalance adds to next year's carryforward, at the account's stated value
+        per dollar, as a saving in bp (a cost when its gains use up a carryforward)."""
+        netting = self.schedule_d()
+        return netting.block.carryforward if netting is not None else 0
+
+    def netting_binaries(self) -> list[pyo.Var]:
+        """The Schedule D binaries (at most two): account-level choices the search decides first."""
+        return list(self.netting.binaries) if self.netting is not None else []
 
     def tracking_penalty(self) -> pyo.Expression:
         """Active variance priced at TRACKING_BP_PER_PCT2 bp of account value per %² (TE 1% costs

@@ -90,6 +90,10 @@ def render_summary(result: RebalanceResult, console: Console,
         table.add_row("realized short-term", _money(summary.realized_short_term))
         table.add_row("realized long-term", _money(summary.realized_long_term))
         table.add_row("estimated tax (− saves)", _money(summary.estimated_tax))
+        carried = summary.carryforward_short_term + summary.carryforward_long_term
+        if carried:
+            table.add_row("loss carried forward (value)",
+                          f"{_money(carried)} ({_money(summary.carryforward_value)})")
         table.add_row("tracking error",
                       f"{summary.tracking_error_before:.2%} → {summary.tracking_error_after:.2%}")
         table.add_row("cash", f"{_money(summary.cash_before)} → {_money(summary.cash_after)}")

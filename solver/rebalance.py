@@ -23,7 +23,7 @@ from solver.model import AccountModel
 from solver.result import RebalanceResult, RuleRef, SolveInfo, Summary, TradeLine
 from solver.search import SolveOptions
 from solver.solve import Solution, solve
-from solver.tax import to_cents
+from solver.tax import carryforward_created, to_cents
 from solver.trades import extract_trades
 from solver.verify import Outcome, build_outcome, verify
 
@@ -60,6 +60,19 @@ def _trade_lines(outcome: Outcome) -> tuple[TradeLine, ...]:
     return tuple(lines)
 
 
+def _carryforward(outcome: Outcome) -> dict[str, Decimal]:
+    """The carryforward the plan creates and its value (solver/schedule_d.py prices it the same way)."""
+    account, tax = outcome.account, outcome.account.tax
+    if not account.is_taxable:
+        return {}
+    st, lt = carryforward_created(tax.realized_short_term_ytd, tax.realized_long_term_ytd,
+                                  outcome.realized_short_term, outcome.realized_long_term,
+                                  tax.carryforward_short_term, tax.carryforward_long_term)
+    return {"carryforward_short_term": to_cents(st), "carryforward_long_term": to_cents(lt),
+            "carryforward_rate": tax.carryforward_rate.normalize(),
+            "carryforward_value": to_cents(tax.carryforward_rate * (st + lt))}
+
+
 def _summary(outcome: Outcome) -> Summary:
     return Summary(value_before=to_cents(outcome.value_before), value_after=to_cents(outcome.value_after),
                    cash_before=to_cents(outcome.cash_before), cash_flow=to_cents(outcome.cash_flow),
@@ -68,7 +81,7 @@ def _summary(outcome: Outcome) -> Summary:
                    realized_long_term=to_cents(outcome.realized_long_term),
                    realized_short_term_ytd=to_cents(outcome.ytd_short_term),
                    realized_long_term_ytd=to_cents(outcome.ytd_long_term),
-                   estimated_tax=to_cents(outcome.estimated_tax),
+                   estimated_tax=to_cents(outcome.estimated_tax), **_carryforward(outcome),
                    tracking_error_before=round(outcome.tracking_error_before, 6),
                    tracking_error_after=round(outcome.tracking_error_after, 6),
                    turnover=round(float(outcome.turnover), 6), sells=len(outcome.sales),

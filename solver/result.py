@@ -74,6 +74,14 @@ class Summary(BaseModel):
     realized_short_term_ytd: Decimal
     realized_long_term_ytd: Decimal
     estimated_tax: Decimal
+    # Losses this plan adds to next year's carryforward (after the $3,000 offset), by character;
+    # negative when its gains use up losses that would otherwise have carried forward. Valued at
+    # `carryforward_rate` per dollar (the account's `carryforward_value`, or its default):
+    # `carryforward_value` is what the optimiser counted for them, beside `estimated_tax`.
+    carryforward_short_term: Decimal = Decimal(0)
+    carryforward_long_term: Decimal = Decimal(0)
+    carryforward_rate: Decimal = Decimal(0)
+    carryforward_value: Decimal = Decimal(0)
     tracking_error_before: float
     tracking_error_after: float
     turnover: float  # value sold / value before trading (as `trading … max turnover`); buys not counted

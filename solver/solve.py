@@ -3,7 +3,9 @@
 1. **Relaxation.** Hand the Pyomo model to HiGHS (`solver.handoff`) with tangent cuts near the
    current holdings; refine the tracking-error tangents and switch on violated lazy groups on the LP
    relaxation, which re-solves from the previous basis in milliseconds. Every LP optimum here is the
-   optimum of a relaxation of the full problem, so the best of them is a valid lower *bound*.
+   optimum of a relaxation of the full problem, so the best of them is a valid lower *bound*. The
+   account's Schedule D binaries (at most two) are then decided as the law signs its gains, and
+   their other choices bounded once the repair has a point (solver/netting_choice.py).
 2. **Repair** (`_repair`). The relaxation's point is turned into a feasible one: binaries are
    rounded (a trade below its minimum dropped or raised, a rebuy that would wash cancelled or the
    loss sale given up), then flipped where the fixed LP's reduced costs say the other side is
@@ -45,6 +47,7 @@ from solver.model import AccountModel
 from solver.search import (
     DEFAULT_OPTIONS,
     INTEGRAL,
+    MAX_LP_ROUNDS,
     Point,
     Search,
     SolveOptions,
@@ -179,7 +182,9 @@ def _repair(search: Search, x: np.ndarray) -> Point | None:
             if rounded is None:
                 return None
             x = rounded
-        search.ambiguous = np.array(sorted(ambiguous_seen), dtype=np.int64)
+        # The Schedule D binaries first (dropped once settled): one flip changes every gain's price.
+        netting = search.netting.columns
+        search.ambiguous = np.r_[netting, sorted(ambiguous_seen - set(netting.tolist()))].astype(np.int64)
         model_before = search.model_size()
         point = search.polish(x)
         if point is not None or search.model_size() == model_before:
@@ -238,20 +243,22 @@ def _prove(search: Search) -> None:
     for _ in range(MAX_REPAIR_ROUNDS):
         if search.closed() or search.out_of_time():
             return
-        binaries = np.flatnonzero(search.integer_columns() & ~search.counts.mask)
+        binaries = np.setdiff1d(np.flatnonzero(search.integer_columns() & ~search.counts.mask),
+                                search.netting.held())
         if not len(binaries) or len(binaries) > BRANCH_BINARIES or \
                 not all(search.compiled.columns[c].is_binary() for c in binaries):
             break
         incumbent = (search.best.objective, search.best.x) if search.best else None
         budget = max(MIN_NODES, min(search.options.max_nodes, NODE_WORK // len(search.compiled.columns)))
-        found = branch_and_bound(search.highs, binaries, search.options.mip_gap / 2, search.deadline,
-                                 run_highs, max_nodes=budget, incumbent=incumbent)
+        with search.netting.holding(search) as held:
+            found = branch_and_bound(search.highs, binaries, search.options.mip_gap / 2, search.deadline,
+                                     run_highs, max_nodes=budget, incumbent=incumbent)
         search.nodes += found.nodes
         if found.x is None:
-            if found.status == "infeasible" and search.best is None:
+            if found.status == "infeasible" and search.best is None and not len(held):
                 search.stop = "infeasible"  # complete: no binary choice has a feasible relaxation
             return
-        search.bound = max(search.bound, found.bound)
+        search.netting.raise_bound(search, found.bound, held)
         if search.best is not None and found.objective >= search.best.objective - 1e-12:
             break  # nothing better than the incumbent
         x = found.x
@@ -277,13 +284,15 @@ def _highs_mip(search: Search, max_nodes: int, first_point: bool) -> str:
     highs.setOptionValue("mip_max_nodes", max_nodes)
     highs.setOptionValue("mip_max_improving_sols", 1 if first_point else highspy.kHighsIInf)
     try:
-        status = run_highs(highs, search.deadline)
+        with search.netting.holding(search) as held:
+            status = run_highs(highs, search.deadline)
+            info = highs.getInfo()  # (before the held columns are released: that clears it)
     finally:
         highs.setOptionValue("mip_max_nodes", highspy.kHighsIInf)
         highs.setOptionValue("mip_max_improving_sols", highspy.kHighsIInf)
-    search.nodes += int(highs.getInfo().mip_node_count)
+    search.nodes += int(info.mip_node_count)
     if status in ("optimal", "feasible"):
-        search.bound = max(search.bound, float(highs.getInfo().mip_dual_bound))
+        search.netting.raise_bound(search, float(info.mip_dual_bound), held)
     return status
 
 
@@ -342,7 +351,10 @@ def solve(model: AccountModel, options: SolveOptions = DEFAULT_OPTIONS) -> Solut
     search = Search(model, options, started + options.time_limit)
     timings = {"handoff": time.perf_counter() - started}
     solve_started = time.perf_counter()
-    status, converged, _ = search.lp_rounds(relaxation=True)
+    # With Schedule D binaries, one LP: its gains choose their combination, whose LP rounds refine the
+    # tangents instead (solver/netting_choice.py).
+    status, converged, _ = search.lp_rounds(relaxation=True,
+                                            rounds=1 if len(search.netting.columns) else MAX_LP_ROUNDS)
     if status in ("infeasible", "unbounded", "error", "time_limit"):
         search.stop = status
     elif status == "optimal":
@@ -350,7 +362,9 @@ def solve(model: AccountModel, options: SolveOptions = DEFAULT_OPTIONS) -> Solut
         if converged and not np.flatnonzero(search.integer_columns() | search.counts.mask).size:
             search.offer(Point(x, *search.exact_objective(x)))
         else:
-            search.offer(_repair(search, x))
+            decided = search.netting.decide(search, x)
+            search.offer(_repair(search, x if decided is None else decided))
+            search.netting.settle(search)
             _improve(search)
             if search.best is None and search.counts.mask.any() and not search.out_of_time():
                 _binary_mip(search)  # no whole-share point near the repaired one: HiGHS decides the binaries
