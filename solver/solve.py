@@ -37,12 +37,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-import highspy
 import numpy as np
 
 from solver.branch import branch_and_bound
 from solver.handoff import Compiled
 from solver.lazy import activate
+from solver.mip_phases import binary_mip, whole_share_mip
 from solver.model import AccountModel
 from solver.search import (
     DEFAULT_OPTIONS,
@@ -52,8 +52,6 @@ from solver.search import (
     Search,
     SolveOptions,
     run_highs,
-    set_integrality,
-    sub_mip_heuristics,
 )
 
 MAX_DIVE_LPS = 240  # LP re-solves deciding binaries one by one during repairs
@@ -65,8 +63,6 @@ BRANCH_BINARIES = 24  # the branch and bound takes on at most this many binaries
 # Branch-and-bound nodes: SolveOptions.max_nodes, and at most NODE_WORK / columns (at least MIN_NODES)
 NODE_WORK = 2_000_000  # a node re-solves an LP whose cost grows with the model (~20 ms at 16,000 columns)
 MIN_NODES = 50
-MAX_MIP_NODES = 50  # HiGHS MIP nodes for whole shares that rounding could not settle, in each of
-MAX_MIP_RUNS = 3  # at most this many runs (another when a point fails its polish on new tangents)
 
 
 @dataclass
@@ -245,11 +241,16 @@ def _prove(search: Search) -> None:
             return
         binaries = np.setdiff1d(np.flatnonzero(search.integer_columns() & ~search.counts.mask),
                                 search.netting.held())
-        if not len(binaries) or len(binaries) > BRANCH_BINARIES or \
-                not all(search.compiled.columns[c].is_binary() for c in binaries):
+        budget = max(MIN_NODES, min(search.options.max_nodes, NODE_WORK // len(search.compiled.columns)))
+        if len(binaries) > BRANCH_BINARIES:
+            # Too many for the branch and bound over LP re-solves: HiGHS's MIP, within the same node
+            # budget (its nodes are LP re-solves too, and its cuts and heuristics close gaps faster).
+            if binary_mip(search, budget):
+                continue
+            break
+        if not len(binaries) or not all(search.compiled.columns[c].is_binary() for c in binaries):
             break
         incumbent = (search.best.objective, search.best.x) if search.best else None
-        budget = max(MIN_NODES, min(search.options.max_nodes, NODE_WORK // len(search.compiled.columns)))
         with search.netting.holding(search) as held:
             found = branch_and_bound(search.highs, binaries, search.options.mip_gap / 2, search.deadline,
                                      run_highs, max_nodes=budget, incumbent=incumbent)
@@ -274,75 +275,7 @@ def _prove(search: Search) -> None:
         if found.stop != "complete":
             break
     if search.counts.mask.any() and not search.closed() and not search.out_of_time():
-        _whole_share_mip(search)
-
-
-def _highs_mip(search: Search, max_nodes: int, first_point: bool) -> str:
-    """One run of HiGHS's MIP on the current model within `max_nodes` (and until its first point, with
-    `first_point`); its nodes are counted and its dual bound, a relaxation's, raises the bound."""
-    highs = search.highs
-    highs.setOptionValue("mip_max_nodes", max_nodes)
-    highs.setOptionValue("mip_max_improving_sols", 1 if first_point else highspy.kHighsIInf)
-    try:
-        with search.netting.holding(search) as held:
-            status = run_highs(highs, search.deadline)
-            info = highs.getInfo()  # (before the held columns are released: that clears it)
-    finally:
-        highs.setOptionValue("mip_max_nodes", highspy.kHighsIInf)
-        highs.setOptionValue("mip_max_improving_sols", highspy.kHighsIInf)
-    search.nodes += int(info.mip_node_count)
-    if status in ("optimal", "feasible"):
-        search.netting.raise_bound(search, float(info.mip_dual_bound), held)
-    return status
-
-
-def _binary_mip(search: Search) -> None:
-    """Whole shares that rounding could not reach from the repaired point: HiGHS's MIP over the
-    binaries alone (counts continuous, a relaxation: its bound holds), within a node budget, and its
-    point rounded to whole shares; a vertex of the binaries' MIP often rounds where a dive's LP point
-    does not."""
-    binaries = np.flatnonzero(search.integer_columns() & ~search.counts.mask)
-    if not len(binaries):
-        return
-    if _highs_mip(search, MAX_MIP_NODES, first_point=False) not in ("optimal", "feasible"):
-        return
-    x = search.round_counts(binaries, search.x())
-    if x is not None:
-        search.offer(search.polish(x))
-
-
-def _whole_share_mip(search: Search) -> None:
-    """Whole shares whose rounding left more than the gap, or found no point: HiGHS's MIP over every
-    integer column, started from the best point when there is one, within a node budget. Its point
-    may break a lazy group still off (HiGHS sees only the groups switched on): polishing switches it
-    on and the MIP runs again, a bounded number of times."""
-    search.counts = search.counts.strict(search.compiled)
-    sub_mip_heuristics(search.highs, True)
-    # Without a point, every run adds the tangents or groups its point broke: give it more runs.
-    for _ in range(MAX_MIP_RUNS if search.best else MAX_REPAIR_ROUNDS):
-        if search.mip_done or search.closed() or search.out_of_time():
-            return
-        integer = search.integer_columns() | search.counts.mask
-        set_integrality(search.compiled, np.flatnonzero(integer), True)
-        if search.best is not None:
-            start = highspy.HighsSolution()
-            start.col_value = search.best.x.tolist()
-            start.value_valid = True
-            search.highs.setSolution(start)
-        # Without a point yet, HiGHS searches until its first whole-share point (or the clock): never
-        # nothing when a plan exists. With one, a node budget bounds the improvement.
-        status = _highs_mip(search, MAX_MIP_NODES if search.best else highspy.kHighsIInf,
-                            first_point=search.best is None)
-        if status not in ("optimal", "feasible"):
-            search.mip_done = True
-            if status == "infeasible" and search.best is None:
-                search.stop = "infeasible"  # the MIP with only some groups on is a relaxation
-            return
-        model_before = search.model_size()
-        point = search.polish(search.x())
-        search.offer(point)
-        # A point that failed its polish for new tangents or groups: the MIP decides again with them.
-        search.mip_done = point is not None or search.model_size() == model_before
+        whole_share_mip(search)
 
 
 def solve(model: AccountModel, options: SolveOptions = DEFAULT_OPTIONS) -> Solution:
@@ -367,7 +300,7 @@ def solve(model: AccountModel, options: SolveOptions = DEFAULT_OPTIONS) -> Solut
             search.netting.settle(search)
             _improve(search)
             if search.best is None and search.counts.mask.any() and not search.out_of_time():
-                _binary_mip(search)  # no whole-share point near the repaired one: HiGHS decides the binaries
+                binary_mip(search)  # no whole-share point near the repaired one: HiGHS decides the binaries
             _prove(search)
     # The HiGHS model left behind is the full one, bounds and integrality restored (explanations
     # reopen it).
