@@ -1,0 +1,1 @@
+"""The engine layer: orchestration over time above `solver/` (which never imports it)."""
