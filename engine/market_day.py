@@ -11,12 +11,14 @@ a 2,500-day simulation before anything is solved. `Days` gives the same market f
   (`CapWeights`; equal within 1e-12, tested);
 * the risk model of the period's first step (`risk_model: monthly` or `quarterly`), or of every step
   (`each_step`): a factor model estimated on two years of returns changes little within a month, and
-  each estimate costs ~0.6 s once (then it is read from the cache).
+  each estimate costs ~0.6 s once (then it is read from the cache). A day with a stock the period's
+  model does not cover (first priced since) gets its own model: every priced name must be covered,
+  or the target the optimiser tracks would differ from the index (the verifier refuses that, V201).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 import numpy as np
 import pandas as pd
@@ -33,11 +35,11 @@ class CapWeights:
     the split-adjusted price ratio, the same fallbacks), with the product of every later split and
     the per-ticker constants computed once for the whole history."""
 
-    def __init__(self, history: PriceHistory):
+    def __init__(self, history: PriceHistory, members: Callable[[date], tuple[str, ...]] = index_members):
         # The data layer's own cached inputs: the current caps and the splits after the history ends.
         from solver.data.index import _current_caps, _splits_after_history
 
-        self.history = history
+        self.history, self.members = history, members
         tickers = list(history.close.columns)
         self.column = {t: i for i, t in enumerate(tickers)}
         factors = np.nan_to_num(history.split_factors.to_numpy(), nan=1.0)
@@ -52,7 +54,7 @@ class CapWeights:
         self.implausible = np.isfinite(growth) & ((growth < 1 / MAX_GROWTH) | (growth > MAX_GROWTH))
 
     def on(self, day: date) -> pd.Series:
-        members = list(index_members(day))
+        members = list(self.members(day))
         cols = np.array([self.column[t] for t in members], dtype=int)
         row = self.history.row_on(day)
         close = self.history.close.to_numpy()[row, cols]
@@ -112,12 +114,22 @@ class Days:
 
     def __init__(self, history: PriceHistory, known: frozenset[str]):
         self.history = history
-        self.caps = CapWeights(history)
+        self.caps = CapWeights(history, self.members)
+        self._members: dict[date, tuple[str, ...]] = {}
         self.known = known
         self.tickers = np.array(history.close.columns)
+        self.stocks = frozenset(history.stocks)
         self._closes = _LastValues(history.close.to_numpy())
         self._adjusted = _LastValues(history.adjusted_close.to_numpy())
         self._risk: tuple[date, RiskModel] | None = None  # the current period's model
+
+    def members(self, day: date) -> tuple[str, ...]:
+        """`index_members(day)`, kept for the last few days asked (each step asks for two)."""
+        if day not in self._members:
+            if len(self._members) > 4:
+                self._members.pop(next(iter(self._members)))
+            self._members[day] = index_members(day)
+        return self._members[day]
 
     def _series(self, last: np.ndarray, day: date) -> pd.Series:
         priced = np.isfinite(last)
@@ -135,7 +147,12 @@ class Days:
         prices = self.closes(day)
         if self._risk is None or self._risk[0] != risk_day:
             self._risk = (risk_day, risk_model(risk_day))
-        return Market(as_of=day, prices=prices, risk=self._risk[1], benchmarks=LazyBenchmarks(day, self.caps),
+        risk = self._risk[1]
+        if not self.stocks.intersection(prices.index) <= set(risk.tickers):
+            # A name first priced since the period's model (a spin-off joining the index on its first
+            # day, as CARR and OTIS did): that day gets its own model, which covers it.
+            risk = risk_model(day)
+        return Market(as_of=day, prices=prices, risk=risk, benchmarks=LazyBenchmarks(day, self.caps),
                       known_tickers=self.known | frozenset(prices.index),
                       priced_as_of=self.history.trading_day_on(day))
 

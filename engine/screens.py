@@ -30,8 +30,10 @@ error has grown by more than its band since the last solve. `off` solves every s
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Protocol
 import numpy as np
 import pandas as pd
@@ -43,7 +45,7 @@ from solver.lots import Lot
 from solver.market import Market, risk_arrays
 from solver.model import CASH_MARGIN_USD, TRACKING_BP_PER_PCT2, TRADING_COST_BP
 from solver.tax import is_long_term
-from solver.verify import build_outcome, verify
+from solver.verify import Outcome, verify
 
 from engine.spec import Bands
 
@@ -83,6 +85,15 @@ class LotTable:
         self.shares = np.array([float(lot.shares) for lot in lots])
         self.basis = np.array([float(lot.basis_per_share) for lot in lots])
         self.acquired = np.array([lot.acquired for lot in lots], dtype="datetime64[D]")
+        self._held: dict[str, Decimal] | None = None
+
+    def held(self) -> dict[str, Decimal]:
+        if self._held is None:
+            found: dict[str, Decimal] = {}
+            for lot in self.lots:
+                found[lot.ticker] = found.get(lot.ticker, Decimal(0)) + lot.shares
+            self._held = found
+        return self._held
 
     def long_term(self, day: date) -> np.ndarray:
         """Held more than a year (solver.tax.is_long_term, 29 February included) — one check per date."""
@@ -101,6 +112,29 @@ class Position:
     value: float
     target: dict[str, float]
     lot_price: np.ndarray  # each lot's price
+    shares: dict[str, Decimal]  # held per ticker
+
+
+def decimal_prices(market: Market, tickers: Iterable[str]) -> dict[str, Decimal]:
+    """`Market.price` of each ticker the market prices (the shortest decimal of the float close)."""
+    found = market.prices.reindex(sorted(set(tickers))).dropna()
+    return {t: Decimal(repr(float(p))) for t, p in found.items()}
+
+
+def unchanged(account: Account, market: Market, at: Position) -> Outcome:
+    """The verifier's outcome of a plan without trades (what `build_outcome(account, market, [],
+    target)` gives), from the screens' own figures: its two tracking errors are the one figure the
+    account has, computed with the verifier's convention for names the risk model does not cover."""
+    prices = decimal_prices(market, {*at.shares, *at.target})
+    value = sum((s * prices[t] for t, s in at.shares.items()), Decimal(0)) + account.cash
+    return Outcome(account=account, market=market, as_of=market.as_of, prices=prices, target=dict(at.target),
+                   sales=(), buys=(), shares_before=dict(at.shares),
+                   shares_after={t: s for t, s in at.shares.items() if s != 0},
+                   lot_remaining={lot.lot_id: lot.shares for lot in account.lots}, cash_before=account.cash,
+                   cash_flow=Decimal(0), cash_after=account.cash, value_before=value, value_after=value,
+                   realized_short_term=Decimal(0), realized_long_term=Decimal(0), estimated_tax=Decimal(0),
+                   tracking_error_before=at.tracking_error, tracking_error_after=at.tracking_error,
+                   groups=dict(market.groups))
 
 
 def _strict(rule: RuleIR) -> RuleIR:
@@ -155,7 +189,7 @@ class Screener:
         gradient = 2.0 * TRACKING_BP_PER_PCT2 * 1e4 * self.weights[1] * times_active
         return Position(tickers=universe, gradient=gradient, tracking_error=float(np.sqrt(max(variance, 0.0))),
                         value=total, target={t: float(w) for t, w in zip(universe, aligned, strict=True) if w > 0},
-                        lot_price=prices[at] if len(at) else np.zeros(0))
+                        lot_price=prices[at] if len(at) else np.zeros(0), shares=table.held())
 
     def screen(self, account: Account, market: Market, target: pd.Series, flow_due: bool,
                last: Anchors) -> Verdict:
@@ -163,7 +197,7 @@ class Screener:
         if self.mode == "off":
             return Verdict(False, ("off",), at.tracking_error, (), self.idle(account, at.value))
         failed = ["flow"] if flow_due else []
-        if not self.certified or verify(build_outcome(account, market, [], at.target), self.strict):
+        if not self.certified or verify(unchanged(account, market, at), self.strict):
             failed.append("rules")
         if self.mode == "proof":
             failed += self.certify(account, market, at)
@@ -183,11 +217,17 @@ class Screener:
         floor = max(self.reserve[0] * value, self.reserve[1]) + float(CASH_MARGIN_USD)
         return max(float(account.cash) - floor, 0.0) / value
 
-    def credited(self, account: Account, market: Market, at: Position) -> np.ndarray:
+    @staticmethod
+    def lot_prices(table: LotTable, market: Market) -> np.ndarray:
+        return market.prices.reindex(table.tickers).to_numpy(dtype=float)
+
+    def credited(self, account: Account, market: Market, lot_price: np.ndarray) -> np.ndarray:
         """Lots whose loss the objective credits: every loss without a harvest rule, else those past
         its thresholds (floats, with the rule's exact check wherever floats could be near the line)."""
         table = self.table(account.lots)
-        loss = table.shares * (table.basis - at.lot_price)
+        if not len(table.lots):
+            return np.zeros(0, dtype=bool)
+        loss = table.shares * (table.basis - lot_price)
         if self.harvest is None:
             return loss > 0
         rule = self.harvest
@@ -211,7 +251,7 @@ class Screener:
         if account.is_taxable and len(table.lots):
             long_term = table.long_term(market.as_of)
             rate = np.where(long_term, float(account.tax.long_term_rate), float(account.tax.short_term_rate))
-            credited = self.credited(account, market, at)
+            credited = self.credited(account, market, at.lot_price)
             tax = np.where((gain >= 0) | credited, tax_weight * 1e4 * rate * gain, 0.0)
         rows = np.array([position_of[t] for t in table.tickers], dtype=int)
         derivative = tax + cost_weight * TRADING_COST_BP - (at.gradient[rows] if len(rows) else 0.0)
@@ -239,5 +279,7 @@ class Screener:
         since = market.as_of - timedelta(days=self.window)
         bought = {t.ticker for t in account.transactions if t.action == "buy" and t.on >= since}
         bought |= {lot.ticker for lot in account.lots if lot.acquired >= since}
-        return tuple(lot.lot_id for lot in account.lots if lot.ticker not in bought
-                     and Harvest.qualifies(self.harvest, lot, market.price(lot.ticker)))
+        table = self.table(account.lots)
+        at_risk = self.credited(account, market, self.lot_prices(table, market))
+        return tuple(lot.lot_id for lot, past in zip(table.lots, at_risk, strict=True)
+                     if past and lot.ticker not in bought)

@@ -19,7 +19,6 @@ import pandas as pd
 from compiler.ir import CompiledPolicy
 from compiler.rules import RULE_KINDS
 from policy_lang.diagnostics import TailorError
-from solver.data.index import index_members
 from solver.market import Market
 from solver.rebalance import Plan, plan
 from solver.result import RebalanceResult
@@ -28,7 +27,7 @@ from solver.tax import to_cents
 from engine.actions import Event, apply_actions
 from engine.inputs import Context
 from engine.ledger import ZERO, Applied, Ledger, YearEnd, account_of, apply_plan, prune, roll_year
-from engine.screens import Verdict
+from engine.screens import Verdict, decimal_prices
 
 COST_ATTEMPTS = 3
 MAX_EXPLAINED = 5  # infeasible days explained with the conflicting rules (each costs a few seconds)
@@ -58,12 +57,14 @@ class Step:
 
 
 def value_of(ledger: Ledger, market: Market) -> Decimal:
-    return sum((lot.shares * market.price(lot.ticker) for lot in ledger.lots), ledger.cash)
-
-
-def _left_index(ledger: Ledger, before: date, day: date) -> list[Event]:
     held = ledger.shares()
-    gone = (set(index_members(before)) - set(index_members(day))) & set(held)
+    prices = decimal_prices(market, held)
+    return sum((shares * prices[t] for t, shares in held.items()), ledger.cash)
+
+
+def _left_index(ctx: Context, ledger: Ledger, before: date, day: date) -> list[Event]:
+    held = ledger.shares()
+    gone = (set(ctx.days.members(before)) - set(ctx.days.members(day))) & set(held)
     return [Event(day, t, "left_index", held[t], ZERO, ZERO, ZERO, "left the S&P 500: its target weight is 0")
             for t in sorted(gone)]
 
@@ -75,7 +76,7 @@ def _since_last(ctx: Context, ledger: Ledger, day: date, step: Step) -> Ledger:
     before, tax_before = ledger.day, ledger.tax(rates)
     if before is None:
         return ledger
-    step.events += _left_index(ledger, before, day)
+    step.events += _left_index(ctx, ledger, before, day)
     if day.year > ledger.year:
         year_end = date(ledger.year, 12, 31)
         acts = apply_actions(ledger, ctx.history, before, year_end, taxable)
