@@ -29,12 +29,11 @@ from decimal import Decimal, localcontext
 
 import numpy as np
 
+from engine.ledger import BASIS_DIGITS, ZERO, Ledger
 from solver.data.prices import PriceHistory
 from solver.data.splits import apply_split, split_ratio
 from solver.lots import Lot
 from solver.tax import is_long_term, to_cents
-
-from engine.ledger import BASIS_DIGITS, ZERO, Ledger
 
 DISTRIBUTION_SHARE = 0.5  # of the previous close: solver.data.price_checks's bound on a credible dividend
 LARGE = 0.10  # of the previous close: a payout this large must show in the price, within this much

@@ -10,16 +10,15 @@ from decimal import Decimal
 from pathlib import Path
 
 from compiler.ir import CompiledPolicy, RuleIR
-from policy_lang.diagnostics import Related, TailorError, error
-from solver.account import Account
-from solver.data.prices import PriceHistory, load_prices
-from solver.rebalance import RebalanceOptions
-
 from engine.ledger import Ledger, Rates
 from engine.market_day import Days, risk_days
 from engine.schedule import RISK_HISTORY_DAYS, check_dates, flows_by_step, step_days
 from engine.screens import Screener
 from engine.spec import SimulationSpec
+from policy_lang.diagnostics import Related, TailorError, error
+from solver.account import Account
+from solver.data.prices import PriceHistory, load_prices
+from solver.rebalance import RebalanceOptions
 
 
 @dataclass

@@ -15,12 +15,11 @@ from decimal import Decimal, localcontext
 
 from pydantic import BaseModel, ConfigDict
 
+from engine.spec import Costs
 from solver.account import Account, TaxProfile, Transaction
 from solver.lots import Lot
 from solver.result import TradeLine
 from solver.tax import net_gains, tax_on, to_cents
-
-from engine.spec import Costs
 
 ZERO = Decimal(0)
 BASIS_DIGITS = 50  # a basis per share is a quotient: kept to 50 digits, as splits keep it

@@ -19,14 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
-from policy_lang.diagnostics import TailorError
-from solver.tax import to_cents
-
 from engine.inputs import Context, prepare
 from engine.ledger import ZERO, Ledger, YearEnd
 from engine.records import EventRow, PeriodRow, SimulationResult, Summary, TradeRow, Trouble, YearRow
 from engine.spec import SimulationSpec
 from engine.step import Step, run_step, value_of
+from policy_lang.diagnostics import TailorError
+from solver.tax import to_cents
 
 
 def year_row(closed: YearEnd, paid_from: str, paid_on: date | None) -> YearRow:

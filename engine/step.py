@@ -18,16 +18,15 @@ import pandas as pd
 
 from compiler.ir import CompiledPolicy
 from compiler.rules import RULE_KINDS
+from engine.actions import Event, apply_actions
+from engine.inputs import Context
+from engine.ledger import ZERO, Applied, Ledger, YearEnd, account_of, apply_plan, prune, roll_year
+from engine.screens import Verdict, decimal_prices
 from policy_lang.diagnostics import TailorError
 from solver.market import Market
 from solver.rebalance import Plan, plan
 from solver.result import RebalanceResult
 from solver.tax import to_cents
-
-from engine.actions import Event, apply_actions
-from engine.inputs import Context
-from engine.ledger import ZERO, Applied, Ledger, YearEnd, account_of, apply_plan, prune, roll_year
-from engine.screens import Verdict, decimal_prices
 
 COST_ATTEMPTS = 3
 MAX_EXPLAINED = 5  # infeasible days explained with the conflicting rules (each costs a few seconds)
