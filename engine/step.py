@@ -26,7 +26,7 @@ from policy_lang.diagnostics import TailorError
 from solver.market import Market
 from solver.rebalance import Plan, plan
 from solver.result import RebalanceResult
-from solver.tax import to_cents
+from solver.tax import money_text, to_cents
 
 COST_ATTEMPTS = 3
 MAX_EXPLAINED = 5  # infeasible days explained with the conflicting rules (each costs a few seconds)
@@ -156,6 +156,9 @@ def _solve(ctx: Context, ledger: Ledger, step: Step, market: Market, explained: 
             f"{v.code} {v.message}" for v in result.violations[:3]), "")
     else:
         why = f"no verified plan (solver status {result.solve.status}, stop {result.solve.stop})"
+        if step.flow < 0:  # the likeliest cause: say how much had to be raised from what
+            why += (f"; the step had to raise {money_text(-step.flow)} (withdrawals and tax) from an account "
+                    f"worth {money_text(step.value_before)}")
         text = _explain(found, policy) if result.solve.status == "infeasible" and explained < MAX_EXPLAINED \
             else ""
         step.trouble = ("M130", why, text)
