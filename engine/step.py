@@ -2,8 +2,9 @@
 screens, and — unless they prove nothing would trade — a verified rebalance applied to the ledger.
 
 Trading costs are not part of the rebalance's objective, so the plan must leave cash for them: the
-step raises the policy's cash reserve by an estimate of the costs, and solves again with the actual
-costs (plus a margin) when the estimate fell short. A plan is applied only when the verifier accepts
+step raises the policy's cash reserve by an estimate of the costs; when the plan still leaves too
+little, its largest buy gives way (re-verified, engine.costs), and failing that the step solves again
+with the actual costs (plus a margin) as the estimate. A plan is applied only when the verifier accepts
 it; a step without one records why and leaves the account as it was (deposits are still credited,
 withdrawals are owed to the next step).
 """
@@ -19,6 +20,7 @@ import pandas as pd
 from compiler.ir import CompiledPolicy
 from compiler.rules import RULE_KINDS
 from engine.actions import Event, apply_actions
+from engine.costs import cut_largest_buy
 from engine.inputs import Context
 from engine.ledger import ZERO, Applied, Ledger, YearEnd, account_of, apply_plan, prune, roll_year
 from engine.screens import Verdict, decimal_prices
@@ -144,8 +146,15 @@ def _solve(ctx: Context, ledger: Ledger, step: Step, market: Market, explained: 
         if not result.verified:
             break
         applied = apply_plan(ledger, result.trades, step.flow, step.day, costs, ctx.account.is_taxable)
-        after = value_of(applied.ledger, market)
-        if applied.ledger.cash >= _reserve(ctx.policy, after):
+        shortfall = _reserve(ctx.policy, value_of(applied.ledger, market)) - applied.ledger.cash
+        if shortfall > 0:
+            target = ctx.screener.position(account, market, step.target).target
+            cut = cut_largest_buy(result, shortfall, policy, account, market, target, step.flow)
+            if cut is not None:
+                step.result = result = cut
+                applied = apply_plan(ledger, cut.trades, step.flow, step.day, costs, ctx.account.is_taxable)
+                shortfall = _reserve(ctx.policy, value_of(applied.ledger, market)) - applied.ledger.cash
+        if shortfall <= 0:
             step.applied = applied
             return
         estimate = to_cents(applied.costs * Decimal("1.1") + costs.fee)
