@@ -24,8 +24,8 @@ def _trade(line: TradeLine, account: Account) -> Trade:
     basis = None
     if line.lot_id is not None:
         basis = next(lot.basis_per_share for lot in account.lots if lot.lot_id == line.lot_id)
-    return Trade(action=line.action, ticker=line.ticker, shares=line.shares, price=line.price, lot_id=line.lot_id,
-                 acquired=line.acquired, basis_per_share=basis)
+    return Trade(action=line.action, ticker=line.ticker, shares=line.shares, price=line.price,
+                 lot_id=line.lot_id, acquired=line.acquired, basis_per_share=basis)
 
 
 def cut_largest_buy(result: RebalanceResult, shortfall: Decimal, policy: CompiledPolicy, account: Account,

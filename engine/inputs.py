@@ -49,7 +49,8 @@ class Context:
 
 
 def _refuse(rule: RuleIR, message: str, hint: str, spec: SimulationSpec) -> TailorError:
-    note = (Related(message="the spec names this policy", span=span),) if (span := spec.span("policy")) else ()
+    span = spec.span("policy")
+    note = (Related(message="the spec names this policy", span=span),) if span else ()
     return TailorError(error("M106", message, rule.span, hint, note))
 
 
@@ -58,9 +59,10 @@ def check_policy(policy: CompiledPolicy, spec: SimulationSpec) -> None:
     deposit or a gift is never made 2,500 times by accident."""
     for rule in policy.rules:
         if rule.kind == "cash" and (getattr(rule, "deposit_usd", 0) or getattr(rule, "withdrawal_usd", 0)):
-            raise _refuse(rule, "the policy's cash rule deposits or withdraws money at every rebalance: in a "
-                          "simulation that would happen on every step", "keep the reserve in the policy and "
-                          "give the flows in the spec's `cash_flows` (once `on` a date, or `every` month)", spec)
+            raise _refuse(rule, "the policy's cash rule deposits or withdraws money at every rebalance: in "
+                          "a simulation that would happen on every step", "keep the reserve in the policy "
+                          "and give the flows in the spec's `cash_flows` (once `on` a date, or `every` "
+                          "month)", spec)
         if rule.kind == "gift":
             raise _refuse(rule, "a gift rule gives shares away at every rebalance: a simulation would give "
                           "them on every step", "simulate without the gift rule", spec)
@@ -74,17 +76,18 @@ def _account(spec: SimulationSpec) -> Account:
                        lots=(), source=spec.source)
     account = load_account(spec.account)
     if account.as_of is not None and account.as_of != spec.start:
+        start = spec.span("start")
         raise TailorError(error(
             "M105", f"the starting account is as of {account.as_of}, but the simulation starts on "
             f"{spec.start}", account.as_of_span,
             f"start the simulation on {account.as_of} (the day its lots and cash are as of), or give an "
-            "account as of the start", (Related(message="the start", span=span),) if (span := spec.span("start"))
-            else ()))
+            "account as of the start", (Related(message="the start", span=start),) if start else ()))
     late = [lot for lot in account.lots if lot.acquired > spec.start]
     if late:
         raise TailorError([error("M105", f"lot {lot.lot_id} was acquired on {lot.acquired}, after the "
                                  f"simulation starts ({spec.start})", account.span_of(lot.lot_id),
-                                 "start the simulation on or after the last acquisition") for lot in late[:25]])
+                                 "start the simulation on or after the last acquisition")
+                           for lot in late[:25]])
     return account
 
 

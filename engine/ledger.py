@@ -76,7 +76,8 @@ def account_of(ledger: Ledger, base: Account, rates: Rates, window: int) -> Acco
     return base.model_copy(update={
         "lots": ledger.lots, "cash": ledger.cash, "as_of": None, "as_of_span": None,
         "transactions": tuple(t for t in ledger.transactions if t.on >= cutoff),
-        "household_transactions": None if household is None else tuple(t for t in household if t.on >= cutoff),
+        "household_transactions": None if household is None
+        else tuple(t for t in household if t.on >= cutoff),
         "tax": TaxProfile(short_term_rate=rates.short_term, long_term_rate=rates.long_term,
                           realized_short_term_ytd=ledger.realized_short_term,
                           realized_long_term_ytd=ledger.realized_long_term,
@@ -138,8 +139,8 @@ def order_costs(trades: tuple[TradeLine, ...], costs: Costs) -> tuple[Decimal, t
     cost = {key: to_cents(amount * costs.spread_bp / 10_000 + costs.fee) for key, amount in orders.items()}
     with localcontext() as exact:
         exact.prec = BASIS_DIGITS
-        shares = tuple(cost[line.action, line.ticker] * (line.shares * line.price) / orders[line.action, line.ticker]
-                       if orders[line.action, line.ticker] else ZERO for line in trades)
+        shares = tuple(cost[key] * (line.shares * line.price) / orders[key] if orders[key] else ZERO
+                       for line in trades for key in [(line.action, line.ticker)])
     return sum(cost.values(), ZERO), shares
 
 
@@ -196,4 +197,6 @@ def prune(ledger: Ledger, day: date, window: int) -> Ledger:
     """Forget trades older than the wash-sale window: they no longer matter to any rule."""
     cutoff = day - timedelta(days=window)
     kept = tuple(t for t in ledger.transactions if t.on >= cutoff)
-    return ledger if len(kept) == len(ledger.transactions) else ledger.model_copy(update={"transactions": kept})
+    if len(kept) == len(ledger.transactions):
+        return ledger
+    return ledger.model_copy(update={"transactions": kept})

@@ -79,7 +79,8 @@ class LazyBenchmarks(Mapping[str, pd.Series]):
         if name not in self.NAMES:
             raise KeyError(name)
         if name not in self._found:
-            self._found[name] = self._caps.on(self.day) if name == "sp500" else index_weights(self.day, "equal")
+            self._found[name] = (self._caps.on(self.day) if name == "sp500"
+                                 else index_weights(self.day, "equal"))
         return self._found[name]
 
     def __iter__(self) -> Iterator[str]:
@@ -134,7 +135,8 @@ class Days:
 
     def _series(self, last: np.ndarray, day: date) -> pd.Series:
         priced = np.isfinite(last)
-        return pd.Series(last[priced], index=pd.Index(self.tickers[priced], name="ticker"), name=day).sort_index()
+        index = pd.Index(self.tickers[priced], name="ticker")
+        return pd.Series(last[priced], index=index, name=day).sort_index()
 
     def closes(self, day: date) -> pd.Series:
         """The last close of every priced ticker on or before `day`, as `PriceHistory.close_on(day)`."""

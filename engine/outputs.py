@@ -111,8 +111,10 @@ def _write(out: Path, name: str, content: bytes) -> None:
 def write_outputs(result: SimulationResult, out: Path, unfinished: Run | None) -> list[Path]:
     """Write every file (and the checkpoint when the run is not complete; remove it when it is)."""
     tables: dict[str, bytes] = {
-        "periods.csv": table_csv(result.periods, PeriodRow), "periods.parquet": table_parquet(result.periods, PeriodRow),
-        "trades.csv": table_csv(result.trades, TradeRow), "trades.parquet": table_parquet(result.trades, TradeRow),
+        "periods.csv": table_csv(result.periods, PeriodRow),
+        "periods.parquet": table_parquet(result.periods, PeriodRow),
+        "trades.csv": table_csv(result.trades, TradeRow),
+        "trades.parquet": table_parquet(result.trades, TradeRow),
         "events.csv": table_csv(result.events, EventRow), "years.csv": table_csv(result.years, YearRow)}
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -155,5 +157,6 @@ def load_checkpoint(out: Path, digest: str) -> Run | None:
     if run.digest != digest:
         raise TailorError(error("M120", f"{path} was written by another simulation (the spec, its policy, "
                                 "its account or the data differ)", None,
-                                "resume with the spec that started it, or remove the checkpoint to start over"))
+                                "resume with the spec that started it, or remove the checkpoint to start "
+                                "over"))
     return run

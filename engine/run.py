@@ -94,11 +94,13 @@ class Run:
             self.troubles.append(Trouble(k, step.day, code, message, explanation, action))
             self.explained += bool(explanation)
         self.periods.append(PeriodRow(
-            step=k, date=step.day, status=status, screens="skip" if verdict.skip else "+".join(verdict.failed),
+            step=k, date=step.day, status=status,
+            screens="skip" if verdict.skip else "+".join(verdict.failed),
             value=to_cents(value), cash=to_cents(step.ledger.cash), flow=to_cents(made),
             dividends=to_cents(step.dividends), distributions=to_cents(step.distributions),
-            costs=to_cents(applied.costs if applied else ZERO), realized_short_term=to_cents(step.realized[0]),
-            realized_long_term=to_cents(step.realized[1]), harvested=to_cents(applied.harvested if applied else ZERO),
+            costs=to_cents(applied.costs if applied else ZERO),
+            realized_short_term=to_cents(step.realized[0]), realized_long_term=to_cents(step.realized[1]),
+            harvested=to_cents(applied.harvested if applied else ZERO),
             tax=to_cents(step.tax), tax_paid=to_cents(step.tax_paid if applied is not None else ZERO),
             owed=to_cents(step.ledger.owed), turnover=round(float(applied.sold / step.value_before)
                                                             if applied and step.value_before > 0 else 0.0, 6),
@@ -143,8 +145,8 @@ class Run:
                 acquired, lot_id = line.acquired, line.lot_id
             self.trades.append(TradeRow(k, step.day, line.action, line.ticker, lot_id, acquired, line.shares,
                                         line.price, to_cents(amount), to_cents(cost), to_cents(basis),
-                                        None if gain is None else to_cents(gain), line.term if gain is not None
-                                        else None))
+                                        None if gain is None else to_cents(gain),
+                                        None if gain is None else line.term))
 
     def summary(self) -> Summary | None:
         if not self.periods:
@@ -177,8 +179,8 @@ class Run:
     def result(self, ctx: Context, status: str, timings: dict[str, float]) -> SimulationResult:
         ledger = self.ledger
         open_year = year_row(YearEnd(ledger.year, ledger.realized_short_term, ledger.realized_long_term,
-                                     ledger.dividends, ledger.carry_short_term, ledger.carry_long_term, ZERO, ZERO,
-                                     ledger.tax(ctx.rates)), "", None)
+                                     ledger.dividends, ledger.carry_short_term, ledger.carry_long_term,
+                                     ZERO, ZERO, ledger.tax(ctx.rates)), "", None)
         return SimulationResult(
             spec_digest=self.digest, policy_name=ctx.policy.name, policy_hash=ctx.policy.policy_hash,
             account_id=ctx.account.account_id, status=status,  # type: ignore[arg-type]
@@ -201,9 +203,9 @@ def simulate(spec: SimulationSpec, *, out: str | Path | None = None, resume: boo
     run = Run(digest=ctx.digest, ledger=ctx.initial())
     if resume and out is not None:
         run = load_checkpoint(Path(out), ctx.digest) or run
-    status, saved, taken = "complete", time.perf_counter(), 0
-    for k in range(run.next, len(ctx.steps)):
-        if max_steps is not None and taken >= max_steps:
+    status, saved, first = "complete", time.perf_counter(), run.next
+    for k in range(first, len(ctx.steps)):
+        if max_steps is not None and k - first >= max_steps:
             status = "paused"
             break
         day, began = ctx.steps[k], time.perf_counter()
@@ -220,7 +222,6 @@ def simulate(spec: SimulationSpec, *, out: str | Path | None = None, resume: boo
                                         "this is a bug in tailor; please report it", "stopped"))
             status = "stopped"
             break
-        taken += 1
         timings["steps"] += time.perf_counter() - began
         if step.result is not None:
             timings["solves"] += 1

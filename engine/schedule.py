@@ -35,7 +35,8 @@ def _period_key(days: pd.DatetimeIndex, cadence: str) -> np.ndarray:
 
 
 def step_days(trading_days: pd.DatetimeIndex, spec: SimulationSpec) -> list[date]:
-    within = trading_days[(trading_days >= pd.Timestamp(spec.start)) & (trading_days <= pd.Timestamp(spec.end))]
+    inside = (trading_days >= pd.Timestamp(spec.start)) & (trading_days <= pd.Timestamp(spec.end))
+    within = trading_days[inside]
     if spec.cadence == "daily" or len(within) == 0:
         return [d.date() for d in within]
     keys = _period_key(within, spec.cadence)
@@ -87,7 +88,8 @@ def flows_by_step(spec: SimulationSpec, steps: list[date]) -> dict[date, Decimal
     for k, flow in enumerate(spec.cash_flows):
         where = f"cash_flows[{k}]"
         if flow.on is None and flow.every is None:
-            problems.append(error("M102", f"cash flow {k + 1} has neither `on` nor `every`", spec.span(where)))
+            problems.append(error("M102", f"cash flow {k + 1} has neither `on` nor `every`",
+                                  spec.span(where)))
             continue
         for name, day in (("on", flow.on), ("from", flow.starting), ("until", flow.until)):
             if day is not None and not spec.start <= day <= spec.end:

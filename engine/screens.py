@@ -187,8 +187,9 @@ class Screener:
         variance = float(active @ times_active)
         # The model prices variance at TRACKING_BP_PER_PCT2 bp per %², and %² is 10⁴ × the fraction².
         gradient = 2.0 * TRACKING_BP_PER_PCT2 * 1e4 * self.weights[1] * times_active
-        return Position(tickers=universe, gradient=gradient, tracking_error=float(np.sqrt(max(variance, 0.0))),
-                        value=total, target={t: float(w) for t, w in zip(universe, aligned, strict=True) if w > 0},
+        target = {t: float(w) for t, w in zip(universe, aligned, strict=True) if w > 0}
+        te = float(np.sqrt(max(variance, 0.0)))
+        return Position(tickers=universe, gradient=gradient, tracking_error=te, value=total, target=target,
                         lot_price=prices[at] if len(at) else np.zeros(0), shares=table.held())
 
     def screen(self, account: Account, market: Market, target: pd.Series, flow_due: bool,

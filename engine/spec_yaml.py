@@ -144,7 +144,8 @@ def _flow(reader: _Reader, node: YNode, k: int) -> dict[str, Any] | None:
     for name in ("from", "until"):
         if name in keys and "every" not in keys:
             reader.add("M107", f"`{name}` is read only with `every`: a flow `on` one date has no range",
-                       reader.spans[f"{where}.{name}"], f"remove `{name}`, or make the flow recur with `every`")
+                       reader.spans[f"{where}.{name}"],
+                       f"remove `{name}`, or make the flow recur with `every`")
     flow: dict[str, Any] = {}
     for name in amounts[:1]:
         value = reader.number(keys[name], name, Decimal(0), MAX_MONEY)
@@ -216,7 +217,8 @@ def _read(reader: _Reader, root: YMap, folder: Path) -> dict[str, Any]:
             reader.add("M107", "`bands` is read only with `fast_path: bands`", reader.spans["bands"],
                        "remove `bands`, or set `fast_path: bands`")
         fields["bands"] = _section(reader, keys, "bands", BANDS, lambda k, v: reader.fraction(v, k))
-    solver = _section(reader, keys, "solver", SOLVER, lambda k, v: reader.number(v, k, Decimal(0), Decimal(3600)))
+    solver = _section(reader, keys, "solver", SOLVER,
+                      lambda k, v: reader.number(v, k, Decimal(0), Decimal(3600)))
     if "time_limit" in solver and solver["time_limit"] is not None:
         fields["time_limit"] = float(solver["time_limit"])
     if "gap" in solver and solver["gap"] is not None:

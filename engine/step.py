@@ -56,6 +56,9 @@ class Step:
     target: pd.Series | None = None
     market: Market | None = None
 
+    def add_realized(self, short_term: Decimal, long_term: Decimal) -> None:
+        self.realized = (self.realized[0] + short_term, self.realized[1] + long_term)
+
 
 def value_of(ledger: Ledger, market: Market) -> Decimal:
     held = ledger.shares()
@@ -87,7 +90,7 @@ def _since_last(ctx: Context, ledger: Ledger, day: date, step: Step) -> Ledger:
         step.events += acts.events
         step.dividends += acts.dividends
         step.distributions += acts.distributions
-        step.realized = (step.realized[0] + acts.realized_short_term, step.realized[1] + acts.realized_long_term)
+        step.add_realized(acts.realized_short_term, acts.realized_long_term)
         if ctx.spec.tax.paid_from == "cash":
             step.tax_paid = closed.tax
         before, tax_before = year_end, ZERO
@@ -96,11 +99,12 @@ def _since_last(ctx: Context, ledger: Ledger, day: date, step: Step) -> Ledger:
     step.events += acts.events
     step.dividends += acts.dividends
     step.distributions += acts.distributions
-    step.realized = (step.realized[0] + acts.realized_short_term, step.realized[1] + acts.realized_long_term)
+    step.add_realized(acts.realized_short_term, acts.realized_long_term)
     return acts.ledger
 
 
-def _step_policy(policy: CompiledPolicy, flow: Decimal, cost_reserve: Decimal, value: Decimal) -> CompiledPolicy:
+def _step_policy(policy: CompiledPolicy, flow: Decimal, cost_reserve: Decimal,
+                 value: Decimal) -> CompiledPolicy:
     """The policy with this step's cash flow, and its reserve raised by the cash the costs will take
     (so that after paying them the policy's own reserve still holds)."""
     rules = []
@@ -137,8 +141,8 @@ def _solve(ctx: Context, ledger: Ledger, step: Step, market: Market, explained: 
     costs = ctx.spec.costs
     estimate = ZERO
     if costs.spread_bp or costs.fee:
-        estimate = max(ledger.last_costs, to_cents(max(ledger.cash + step.flow, ZERO) * costs.spread_bp / 10_000
-                                                   + costs.fee))
+        to_invest = max(ledger.cash + step.flow, ZERO)
+        estimate = max(ledger.last_costs, to_cents(to_invest * costs.spread_bp / 10_000 + costs.fee))
     for _ in range(COST_ATTEMPTS):
         policy = _step_policy(ctx.policy, step.flow, estimate, step.value_before)
         found = plan(account, policy, market, ctx.options)
@@ -199,11 +203,10 @@ def run_step(ctx: Context, ledger: Ledger, day: date, explained: int) -> Step:
     after = account_of(new, ctx.account, ctx.rates, ctx.window)
     value = float(value_of(new, market))
     summary = step.result.summary if step.result is not None else None
+    te = summary.tracking_error_after if summary is not None else step.verdict.tracking_error
     step.ledger = new.model_copy(update={
-        "declined": tuple(sorted(kept)), "last_costs": step.applied.costs,
-        "tracking_error": summary.tracking_error_after if summary is not None else step.verdict.tracking_error,
+        "declined": tuple(sorted(kept)), "last_costs": step.applied.costs, "tracking_error": te,
         "idle": ctx.screener.idle(after, value) if value > 0 else 0.0})
     step.tax += new.tax(ctx.rates) - tax_before
-    step.realized = (step.realized[0] + step.applied.realized_short_term,
-                     step.realized[1] + step.applied.realized_long_term)
+    step.add_realized(step.applied.realized_short_term, step.applied.realized_long_term)
     return step

@@ -29,7 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("simulate", help="simulate an account through the price history",
                                    description=__doc__.splitlines()[0])
     parser.add_argument("spec", metavar="SPEC", help="simulation spec (YAML, see docs/simulate.md)")
-    parser.add_argument("--out", required=True, metavar="DIR", help="folder for the tables and simulation.json")
+    parser.add_argument("--out", required=True, metavar="DIR",
+                        help="folder for the tables and simulation.json")
     parser.add_argument("--resume", action="store_true", help="continue the unfinished run saved in DIR")
     parser.add_argument("--steps", type=int, metavar="N", help="pause after N steps (continue with --resume)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -75,10 +76,12 @@ def _summary(result: SimulationResult, console: Console) -> None:
     table.add_row("seconds", f"{result.timings.get('total', 0):.1f}")
     console.print(table)
     for trouble in result.troubles[:10]:
-        console.print(f"[yellow]{trouble.date} (step {trouble.step}) {trouble.code}[/yellow] {trouble.message}"
-                      + (f" — {trouble.explanation}" if trouble.explanation else "") + f" [{trouble.action}]")
+        why = f" — {trouble.explanation}" if trouble.explanation else ""
+        console.print(f"[yellow]{trouble.date} (step {trouble.step}) {trouble.code}[/yellow] "
+                      f"{trouble.message}{why} [{trouble.action}]")
     if len(result.troubles) > 10:
-        console.print(f"… and {len(result.troubles) - 10} more days without a plan (simulation.json lists all)")
+        console.print(f"… and {len(result.troubles) - 10} more days without a plan "
+                      "(simulation.json lists all)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -120,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
     if last.code == "M140":
         printer.print(f"stopped on {last.date}: {last.message}; the steps before it are written")
         return 3
-    raise TailorError(error(last.code, f"the simulation stopped on {last.date} (step {last.step}): {last.message}",
-                            None, (f"{last.explanation} " if last.explanation else "") + f"{len(result.periods)} "
-                            f"steps are written to {out} with a checkpoint (`--resume` continues from it)"))
+    why = f"{last.explanation} " if last.explanation else ""
+    raise TailorError(error(last.code, f"the simulation stopped on {last.date} (step {last.step}): "
+                            f"{last.message}", None, f"{why}{len(result.periods)} steps are written to {out} "
+                            "with a checkpoint (`--resume` continues from it)"))

@@ -15,8 +15,9 @@ import pytest
 from engine import SimulationResult, load_spec, simulate
 from solver.data.prices import load_prices
 
-NAMES = ("AAPL MSFT JPM JNJ XOM PG KO PFE INTC CSCO WMT HD MRK CVX BAC WFC T VZ DIS MCD IBM ORCL PEP ABT "
-         "MMM HON UNH AMGN LLY BA").split()
+NAMES = ("AAPL", "MSFT", "JPM", "JNJ", "XOM", "PG", "KO", "PFE", "INTC", "CSCO", "WMT", "HD", "MRK",
+         "CVX", "BAC", "WFC", "T", "VZ", "DIS", "MCD", "IBM", "ORCL", "PEP", "ABT", "MMM", "HON", "UNH",
+         "AMGN", "LLY", "BA")
 BOUGHT = (date(2017, 6, 30), date(2018, 6, 29), date(2018, 12, 31), date(2019, 5, 31))
 START = date(2019, 6, 28)
 POLICY = """policy "Legacy 30, simulated"

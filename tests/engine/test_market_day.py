@@ -31,7 +31,8 @@ def test_a_market_of_the_day_pickles_with_its_benchmarks() -> None:
     days = Days(load_prices(), frozenset({"AAPL"}))
     market = days.market(date(2020, 6, 1), date(2020, 6, 1))
     copy = pickle.loads(pickle.dumps(market))
-    pd.testing.assert_series_equal(copy.benchmarks["sp500"], index_weights(date(2020, 6, 1), "cap"), rtol=1e-12)
+    expected = index_weights(date(2020, 6, 1), "cap")
+    pd.testing.assert_series_equal(copy.benchmarks["sp500"], expected, rtol=1e-12)
     assert copy.benchmarks["sp500_equal"].equals(index_weights(date(2020, 6, 1), "equal"))
 
 

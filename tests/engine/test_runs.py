@@ -18,7 +18,8 @@ from tailor.cli import main
 # trading on most days, so the `proof` fast path skips them (and solving them shows nothing to do).
 PATIENT = 'policy "Patient IRA"\nlayer account\n\ntarget sp500\ntrading minimum trade $100\n' \
           "preferences tax 1 tracking 1 cost 40\n"
-SPEC = "start: 2020-06-01\nend: {end}\ncadence: daily\npolicy: policy.tailor\ncash: 200000\naccount_type: ira\n"
+SPEC = ("start: 2020-06-01\nend: {end}\ncadence: daily\npolicy: policy.tailor\ncash: 200000\n"
+        "account_type: ira\n")
 
 
 def folder_with(tmp_path: Path, spec: str, policy: str = PATIENT) -> Path:
@@ -38,7 +39,7 @@ def test_the_proof_skips_only_days_the_rebalance_would_leave_alone(tmp_path: Pat
         skipped += 1
         account = account_of(ledger, ctx.account, ctx.rates, ctx.window)
         at = ctx.screener.position(account, step.market, step.target)
-        doing_nothing = 10 * (100 * at.tracking_error) ** 2  # bp: the tracking penalty alone (no tax in an IRA)
+        doing_nothing = 10 * (100 * at.tracking_error) ** 2  # bp: the tracking penalty (no tax in an IRA)
         result = plan(account, ctx.policy, step.market, ctx.options).result
         assert result.verified and result.trades == ()
         assert result.solve.bound_bp >= doing_nothing - 1e-3  # nothing better than doing nothing exists
@@ -57,7 +58,8 @@ def test_a_day_without_a_plan_is_recorded_and_the_run_goes_on(tmp_path: Path) ->
 
 
 def test_a_policy_that_cannot_hold_stops_with_the_conflict_named(tmp_path: Path) -> None:
-    policy = 'policy "Impossible"\nlayer account\n\ntarget sp500\ncash reserve 30%\ntracking error at most 2%\n'
+    policy = ('policy "Impossible"\nlayer account\n\ntarget sp500\ncash reserve 30%\n'
+              "tracking error at most 2%\n")
     spec = SPEC.format(end="2020-06-03") + "on_infeasible: stop\n"
     result = simulate(load_spec(folder_with(tmp_path, spec, policy)), out=tmp_path / "out")
     assert result.status == "stopped" and len(result.periods) == 1

@@ -23,8 +23,8 @@ def rows(path: Path) -> list[dict[str, str]]:
 def test_a_quarterly_run_completes_and_reports_every_period(quarterly: tuple[SimulationResult, Path]) -> None:
     result, out = quarterly
     assert result.status == "complete" and result.troubles == ()
-    assert [p.date for p in result.periods] == [START, date(2019, 9, 30), date(2019, 12, 31), date(2020, 3, 31),
-                                               date(2020, 6, 30), date(2020, 9, 30)]
+    assert [p.date for p in result.periods] == [START, date(2019, 9, 30), date(2019, 12, 31),
+                                               date(2020, 3, 31), date(2020, 6, 30), date(2020, 9, 30)]
     assert {p.status for p in result.periods} == {"solved"}  # a quarter always brings cash (dividends)
     assert result.summary is not None and result.summary.end_value == result.periods[-1].value
     money = ("value", "cash", "flow", "dividends", "costs", "realized_short_term", "realized_long_term",
