@@ -152,3 +152,9 @@ def test_flows_move_to_the_next_step() -> None:
     assert due[date(2019, 8, 9)] == Decimal(-40)  # a Saturday: the next week's step
     assert due[date(2019, 10, 4)] == Decimal(100)  # the 30th of September: 31 falls back to the month's end
     assert sum(due.values()) == 6 * 100 - 40 and pd.Timestamp(min(due)).year == 2019
+
+
+@pytest.mark.parametrize("name", ["direct_index_monthly.yaml", "direct_index_daily.yaml"])
+def test_the_shipped_example_specs_are_valid(name: str) -> None:
+    ctx = prepare(load_spec(Path(__file__).parents[2] / "examples" / "simulations" / name))
+    assert ctx.steps[0] >= ctx.spec.start and ctx.steps[-1] <= ctx.spec.end
