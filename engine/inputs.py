@@ -124,7 +124,7 @@ def prepare(spec: SimulationSpec) -> Context:
     inputs = (policy.policy_hash, account.input_hash, history.data_version)
     return Context(spec=spec, digest=spec.digest(*inputs), policy=policy, account=account,
                    rates=_rates(spec, account), steps=steps, flows=flows,
-                   risk_days=risk_days(steps, spec.risk_model), history=history,
+                   risk_days=risk_days(steps, spec.risk_model, history), history=history,
                    days=Days(history, frozenset(load_master().tickers)),
                    screener=Screener(policy, spec.fast_path, spec.band_settings),
                    window=int(getattr(wash, "window_days", 30)),

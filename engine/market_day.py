@@ -11,9 +11,9 @@ a 2,500-day simulation before anything is solved. `Days` gives the same market f
   (`CapWeights`; equal within 1e-12, tested);
 * the risk model of the period's first step (`risk_model: monthly` or `quarterly`), or of every step
   (`each_step`): a factor model estimated on two years of returns changes little within a month, and
-  each estimate costs ~0.6 s once (then it is read from the cache). A day with a stock the period's
-  model does not cover (first priced since) gets its own model: every priced name must be covered,
-  or the target the optimiser tracks would differ from the index (the verifier refuses that, V201).
+  each estimate costs 0.1–0.6 s once (then it is read from the cache). A step on which a stock is
+  first priced starts a new model for the rest of its period: every priced name must be covered, or
+  the target the optimiser tracks would differ from the index (the verifier refuses that, V201).
 """
 
 from __future__ import annotations
@@ -152,21 +152,34 @@ class Days:
             self._risk = (risk_day, risk_model(risk_day))
         risk = self._risk[1]
         if not self.stocks.intersection(prices.index) <= set(risk.tickers):
-            # A name first priced since the period's model (a spin-off joining the index on its first
-            # day, as CARR and OTIS did): that day gets its own model, which covers it.
+            # A name priced before but not on the model's day (a gap in its prices): this day gets
+            # its own model, which covers every name priced today.
             risk = risk_model(day)
         return Market(as_of=day, prices=prices, risk=risk, benchmarks=LazyBenchmarks(day, self.caps),
                       known_tickers=self.known | frozenset(prices.index),
                       priced_as_of=self.history.trading_day_on(day))
 
 
-def risk_days(steps: list[date], refresh: str) -> dict[date, date]:
-    """The step whose risk model each step uses: itself, or the first step of its month or quarter (a
-    pure function of the steps, so a resumed run uses the same models)."""
+def risk_days(steps: list[date], refresh: str, history: PriceHistory) -> dict[date, date]:
+    """The day whose risk model each step uses: itself (`each_step`), or the first step of its month or
+    quarter — or the latest step of the period on which a stock was first priced, since a model must
+    cover every priced name (the target the optimiser tracks would otherwise differ from the index).
+    A pure function of the steps and the data, so a resumed run uses the same models."""
     if refresh == "each_step":
         return {day: day for day in steps}
-    found: dict[tuple[int, int], date] = {}
+    values = history.close[list(history.stocks)].to_numpy()
+    listed = np.sort(np.argmax(np.isfinite(values), axis=0))  # each stock's first priced row
+
+    def period(day: date) -> tuple[int, int]:
+        return day.year, day.month if refresh == "monthly" else (day.month - 1) // 3
+    found: dict[date, date] = {}
+    current: date | None = None
     for day in steps:
-        found.setdefault((day.year, day.month if refresh == "monthly" else (day.month - 1) // 3), day)
-    return {day: found[(day.year, day.month if refresh == "monthly" else (day.month - 1) // 3)]
-            for day in steps}
+        if current is not None and period(current) == period(day):
+            since, row = history.row_on(current), history.row_on(day)
+            if np.searchsorted(listed, row, side="right") > np.searchsorted(listed, since, side="right"):
+                current = day
+        else:
+            current = day
+        found[day] = current
+    return found

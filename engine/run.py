@@ -71,7 +71,7 @@ class Run:
         if verdict.skip:
             self.screens["skipped"] = self.screens.get("skipped", 0) + 1
         made = step.flow if applied is not None else max(step.flow, ZERO) if not verdict.skip else ZERO
-        value = value_of(step.ledger, step.market)
+        value = value_of(step.ledger, step.prices)
         previous = self.periods[-1].value if self.periods else step.value_before
         if not self.periods:
             self.start_value = step.value_before

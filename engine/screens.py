@@ -30,7 +30,7 @@ error has grown by more than its band since the last solve. `off` solves every s
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -121,11 +121,11 @@ def decimal_prices(market: Market, tickers: Iterable[str]) -> dict[str, Decimal]
     return {t: Decimal(repr(float(p))) for t, p in found.items()}
 
 
-def unchanged(account: Account, market: Market, at: Position) -> Outcome:
+def unchanged(account: Account, market: Market, at: Position, closes: Mapping[str, Decimal]) -> Outcome:
     """The verifier's outcome of a plan without trades (what `build_outcome(account, market, [],
     target)` gives), from the screens' own figures: its two tracking errors are the one figure the
     account has, computed with the verifier's convention for names the risk model does not cover."""
-    prices = decimal_prices(market, {*at.shares, *at.target})
+    prices = {t: closes[t] for t in sorted({*at.shares, *at.target}) if t in closes}
     value = sum((s * prices[t] for t, s in at.shares.items()), Decimal(0)) + account.cash
     return Outcome(account=account, market=market, as_of=market.as_of, prices=prices, target=dict(at.target),
                    sales=(), buys=(), shares_before=dict(at.shares),
@@ -192,13 +192,14 @@ class Screener:
         return Position(tickers=universe, gradient=gradient, tracking_error=te, value=total, target=target,
                         lot_price=prices[at] if len(at) else np.zeros(0), shares=table.held())
 
-    def screen(self, account: Account, market: Market, target: pd.Series, flow_due: bool,
-               last: Anchors) -> Verdict:
+    def screen(self, account: Account, market: Market, target: pd.Series, flow_due: bool, last: Anchors,
+               closes: Mapping[str, Decimal]) -> Verdict:
+        """`closes`: the market's prices as exact decimals (`decimal_prices`)."""
         at = self.position(account, market, target)
         if self.mode == "off":
             return Verdict(False, ("off",), at.tracking_error, (), self.idle(account, at.value))
         failed = ["flow"] if flow_due else []
-        if not self.certified or verify(unchanged(account, market, at), self.strict):
+        if not self.certified or verify(unchanged(account, market, at, closes), self.strict):
             failed.append("rules")
         if self.mode == "proof":
             failed += self.certify(account, market, at)

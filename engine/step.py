@@ -11,6 +11,7 @@ withdrawals are owed to the next step).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -55,15 +56,15 @@ class Step:
     trouble: tuple[str, str, str] | None = None  # code, message, explanation
     target: pd.Series | None = None
     market: Market | None = None
+    prices: dict[str, Decimal] = field(default_factory=dict)  # the day's closes as exact decimals
 
     def add_realized(self, short_term: Decimal, long_term: Decimal) -> None:
         self.realized = (self.realized[0] + short_term, self.realized[1] + long_term)
 
 
-def value_of(ledger: Ledger, market: Market) -> Decimal:
-    held = ledger.shares()
-    prices = decimal_prices(market, held)
-    return sum((shares * prices[t] for t, shares in held.items()), ledger.cash)
+def value_of(ledger: Ledger, prices: Mapping[str, Decimal]) -> Decimal:
+    """At the day's closes (`Step.prices`: the market's prices as exact decimals)."""
+    return sum((shares * prices[t] for t, shares in ledger.shares().items()), ledger.cash)
 
 
 def _left_index(ctx: Context, ledger: Ledger, before: date, day: date) -> list[Event]:
@@ -150,14 +151,14 @@ def _solve(ctx: Context, ledger: Ledger, step: Step, market: Market, explained: 
         if not result.verified:
             break
         applied = apply_plan(ledger, result.trades, step.flow, step.day, costs, ctx.account.is_taxable)
-        shortfall = _reserve(ctx.policy, value_of(applied.ledger, market)) - applied.ledger.cash
+        shortfall = _reserve(ctx.policy, value_of(applied.ledger, step.prices)) - applied.ledger.cash
         if shortfall > 0:
             target = ctx.screener.position(account, market, step.target).target
             cut = cut_largest_buy(result, shortfall, policy, account, market, target, step.flow)
             if cut is not None:
                 step.result = result = cut
                 applied = apply_plan(ledger, cut.trades, step.flow, step.day, costs, ctx.account.is_taxable)
-                shortfall = _reserve(ctx.policy, value_of(applied.ledger, market)) - applied.ledger.cash
+                shortfall = _reserve(ctx.policy, value_of(applied.ledger, step.prices)) - applied.ledger.cash
         if shortfall <= 0:
             step.applied = applied
             return
@@ -185,10 +186,11 @@ def run_step(ctx: Context, ledger: Ledger, day: date, explained: int) -> Step:
     ledger = ledger.model_copy(update={"owed": ZERO})
     market = ctx.days.market(day, ctx.risk_days[day])
     account = account_of(ledger, ctx.account, ctx.rates, ctx.window)
-    step.market, step.value_before = market, value_of(ledger, market)
+    step.market, step.prices = market, decimal_prices(market, market.prices.index)
+    step.value_before = value_of(ledger, step.prices)
     target_rule = ctx.policy.one("target")
     step.target = RULE_KINDS["target"].weights(target_rule, market, account)  # type: ignore[attr-defined]
-    step.verdict = ctx.screener.screen(account, market, step.target, step.flow != 0, ledger)
+    step.verdict = ctx.screener.screen(account, market, step.target, step.flow != 0, ledger, step.prices)
     tax_before = ledger.tax(ctx.rates)
     if step.verdict.skip:
         step.ledger = ledger
@@ -201,7 +203,7 @@ def run_step(ctx: Context, ledger: Ledger, day: date, explained: int) -> Step:
     new = step.applied.ledger
     kept = set(step.verdict.qualifying) & {lot.lot_id for lot in new.lots}
     after = account_of(new, ctx.account, ctx.rates, ctx.window)
-    value = float(value_of(new, market))
+    value = float(value_of(new, step.prices))
     summary = step.result.summary if step.result is not None else None
     te = summary.tracking_error_after if summary is not None else step.verdict.tracking_error
     step.ledger = new.model_copy(update={

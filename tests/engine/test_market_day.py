@@ -36,17 +36,20 @@ def test_a_market_of_the_day_pickles_with_its_benchmarks() -> None:
     assert copy.benchmarks["sp500_equal"].equals(index_weights(date(2020, 6, 1), "equal"))
 
 
-def test_a_name_first_priced_after_the_periods_model_gets_the_days_model() -> None:
-    # FOXA is priced from 2019-03-12, DOW from 2019-03-20 (spun off, index members from their first day).
-    days = Days(load_prices(), frozenset())
-    assert days.market(date(2019, 3, 11), date(2019, 3, 1)).risk.as_of == date(2019, 3, 1)
-    market = days.market(date(2019, 3, 20), date(2019, 3, 1))
-    assert "DOW" in market.risk.tickers and market.risk.as_of == date(2019, 3, 20)
+def test_a_name_first_priced_in_a_period_starts_a_new_model() -> None:
+    # FOXA is priced from 2019-03-12, FOX from 03-13, DOW from 03-20 (index members from their first day).
+    steps = [d.date() for d in load_prices().dates if date(2019, 3, 1) <= d.date() <= date(2019, 4, 2)]
+    found = risk_days(steps, "monthly", load_prices())
+    assert [found[date(2019, 3, d)] for d in (11, 12, 19, 20, 29)] == [
+        date(2019, 3, 1), date(2019, 3, 12), date(2019, 3, 13), date(2019, 3, 20), date(2019, 3, 20)]
+    assert found[date(2019, 4, 2)] == date(2019, 4, 1)
+    market = Days(load_prices(), frozenset()).market(date(2019, 3, 20), found[date(2019, 3, 20)])
+    assert "DOW" in market.risk.tickers
 
 
 def test_risk_models_are_those_of_the_periods_first_step() -> None:
     steps = [date(2020, 3, 30), date(2020, 3, 31), date(2020, 4, 1), date(2020, 7, 1)]
-    assert risk_days(steps, "monthly") == {steps[0]: steps[0], steps[1]: steps[0], steps[2]: steps[2],
-                                           steps[3]: steps[3]}
-    assert risk_days(steps, "quarterly")[steps[2]] == steps[2]
-    assert risk_days(steps, "each_step")[steps[1]] == steps[1]
+    assert risk_days(steps, "monthly", load_prices()) == {steps[0]: steps[0], steps[1]: steps[0],
+                                                          steps[2]: steps[2], steps[3]: steps[3]}
+    assert risk_days(steps, "quarterly", load_prices())[steps[2]] == steps[2]
+    assert risk_days(steps, "each_step", load_prices())[steps[1]] == steps[1]
