@@ -136,13 +136,14 @@ class Summary(BaseModel):
 @dataclass(frozen=True)
 class SimulationResult:
     """Everything a run produced. `status`: complete, stopped (a day without a plan under
-    `on_infeasible: stop`, or an error: `troubles` says which and where) or paused (`max_steps`)."""
+    `on_infeasible: stop`, or an error: `troubles` says which and where), paused (`max_steps`), or
+    running (files written while the run goes on: a killed run leaves them so)."""
 
     spec_digest: str
     policy_name: str
     policy_hash: str
     account_id: str
-    status: Literal["complete", "stopped", "paused"]
+    status: Literal["complete", "stopped", "paused", "running"]
     steps_planned: int
     periods: tuple[PeriodRow, ...]
     trades: tuple[TradeRow, ...]

@@ -3,8 +3,8 @@
 The loop never loses what it computed: a step that raises (bad data on some day, or a bug) stops the
 run with the reason recorded, and the periods so far are returned and written. With `out`, a
 checkpoint (the exact ledger and every record so far) is written atomically every
-`checkpoint_seconds` and when the run ends early; `resume=True` continues from it, and the finished
-outputs are the same bytes as an uninterrupted run's.
+`checkpoint_seconds` (with the tables so far) and when the run ends early; `resume=True` continues from
+it, and the finished outputs are the same bytes as an uninterrupted run's.
 """
 
 from __future__ import annotations
@@ -195,11 +195,11 @@ def simulate(spec: SimulationSpec, *, out: str | Path | None = None, resume: boo
              checkpoint_seconds: float = 30.0) -> SimulationResult:
     """Run the simulation `spec` describes. With `out`, write its outputs there (engine.outputs);
     `resume` continues from `out`'s checkpoint; `max_steps` pauses after that many steps."""
-    from engine.outputs import load_checkpoint, save_checkpoint, write_outputs
+    from engine.outputs import load_checkpoint, write_outputs
 
     clock = time.perf_counter()
     ctx = prepare(spec)
-    timings = {"prepare": time.perf_counter() - clock, "steps": 0.0, "solves": 0.0}
+    timings = {"prepare": time.perf_counter() - clock, "steps": 0.0}
     run = Run(digest=ctx.digest, ledger=ctx.initial())
     if resume and out is not None:
         run = load_checkpoint(Path(out), ctx.digest) or run
@@ -223,15 +223,15 @@ def simulate(spec: SimulationSpec, *, out: str | Path | None = None, resume: boo
             status = "stopped"
             break
         timings["steps"] += time.perf_counter() - began
-        if step.result is not None:
-            timings["solves"] += 1
         if progress is not None:
             progress(Progress(k + 1, len(ctx.steps), day, run.periods[-1].status))
         if step.trouble is not None and spec.on_infeasible == "stop":
             status = "stopped"
             break
         if out is not None and time.perf_counter() - saved > checkpoint_seconds:
-            save_checkpoint(Path(out), run)
+            # What is computed so far, readable while the run goes on (status `running`), and the
+            # checkpoint to resume from if it is killed.
+            write_outputs(run.result(ctx, "running", dict(timings)), Path(out), run)
             saved = time.perf_counter()
     timings["total"] = time.perf_counter() - clock
     result = run.result(ctx, status, {k: round(v, 3) for k, v in timings.items()})
