@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/bench_simulate.py daily          # 10 years, daily steps, fast path `bands`
     .venv/bin/python benchmarks/bench_simulate.py growth         # time against years (monthly) and names
     .venv/bin/python benchmarks/bench_simulate.py screens        # proof against bands on 3 daily months
-    [--years N] [--profile]
+    [--years N] [--fast-path proof|bands|off] [--profile]
 
 The account: $1,000,000 of cash on 2011-04-21, invested on the first step in every S&P 500 member
 priced that day (about 420 names: the data has only April-2021 members, so earlier dates have fewer),
@@ -52,8 +52,8 @@ def top_names_policy(folder: Path, names: int, day: date) -> Path:
     from solver.data.index import index_weights
 
     weights = index_weights(day, "cap").nlargest(names)
-    (folder / "top.csv").write_text("ticker,weight\n" + "".join(f"{t},{w / weights.sum()!r}\n"
-                                                               for t, w in weights.items()))
+    weights = weights / weights.sum()
+    (folder / "top.csv").write_text("ticker,weight\n" + "".join(f"{t},{float(w)!r}\n" for t, w in weights.items()))
     firm = POLICY.parent.parent / "firm" / "default.tailor"
     text = POLICY.read_text().replace('extends "../firm/default.tailor"', f'extends "{firm}"')
     (folder / "policy.tailor").write_text(text + '\ntarget model "top.csv"\nrestrict buying outside target\n')
@@ -105,15 +105,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=("monthly", "daily", "growth", "screens"))
     parser.add_argument("--years", type=int, default=10)
+    parser.add_argument("--fast-path", choices=("proof", "bands", "off"), default="bands")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
     print(f"nproc {os.cpu_count()}, {cpu}, Python {platform.python_version()}; load average {load()}")
     if args.what == "monthly":
-        run(f"{args.years} years monthly", spec(args.years, "monthly"), args.profile)
+        run(f"{args.years} years monthly ({args.fast_path})", spec(args.years, "monthly", args.fast_path),
+            args.profile)
     elif args.what == "daily":
-        run(f"{args.years} years daily (bands)", spec(args.years, "daily"), args.profile)
+        run(f"{args.years} years daily ({args.fast_path})", spec(args.years, "daily", args.fast_path),
+            args.profile)
     elif args.what == "screens":
         window = SimulationSpec(start=date(2019, 1, 2), end=date(2019, 3, 29), cadence="daily",
                                 policy=str(POLICY), cash=Decimal(1_000_000))
