@@ -53,7 +53,8 @@ def top_names_policy(folder: Path, names: int, day: date) -> Path:
 
     weights = index_weights(day, "cap").nlargest(names)
     weights = weights / weights.sum()
-    (folder / "top.csv").write_text("ticker,weight\n" + "".join(f"{t},{float(w)!r}\n" for t, w in weights.items()))
+    rows = "".join(f"{t},{float(w)!r}\n" for t, w in weights.items())
+    (folder / "top.csv").write_text("ticker,weight\n" + rows)
     firm = POLICY.parent.parent / "firm" / "default.tailor"
     text = POLICY.read_text().replace('extends "../firm/default.tailor"', f'extends "{firm}"')
     (folder / "policy.tailor").write_text(text + '\ntarget model "top.csv"\nrestrict buying outside target\n')
