@@ -53,6 +53,8 @@ def _check(args: argparse.Namespace) -> Path:
 def _summary(result: SimulationResult, console: Console) -> None:
     from rich.table import Table
 
+    from solver.tax import money_text
+
     table = Table(title=f"{result.account_id} under {result.policy_name}: {result.status}", show_header=False)
     table.add_column(style="bold")
     table.add_column(justify="right")
@@ -61,16 +63,17 @@ def _summary(result: SimulationResult, console: Console) -> None:
     table.add_row("steps", done)
     if s is not None:
         table.add_row("solved / skipped / no plan", f"{s.solved:,} / {s.skipped:,} / {s.without_plan:,}")
-        table.add_row("value", f"${s.start_value:,} → ${s.end_value:,}")
-        table.add_row("deposits / withdrawals", f"${s.deposits:,} / ${s.withdrawals:,}")
+        table.add_row("value", f"{money_text(s.start_value)} → {money_text(s.end_value)}")
+        table.add_row("deposits / withdrawals", f"{money_text(s.deposits)} / {money_text(s.withdrawals)}")
         table.add_row("return (index)", f"{s.total_return:.2%} ({s.index_total_return:.2%})")
         table.add_row("annualised (index)", f"{s.annualised_return:.2%} ({s.annualised_index_return:.2%})")
         table.add_row("tracking difference / realized TE", f"{s.annualised_tracking_difference:+.2%} / "
                       f"{s.realized_tracking_error:.2%}")
-        table.add_row("realized short / long", f"${s.realized_short_term:,} / ${s.realized_long_term:,}")
-        table.add_row("losses harvested", f"${s.harvested:,}")
-        table.add_row("dividends / costs", f"${s.dividends:,} / ${s.costs:,}")
-        table.add_row("tax accrued / paid from cash", f"${s.tax:,} / ${s.tax_paid:,}")
+        table.add_row("realized short / long",
+                      f"{money_text(s.realized_short_term)} / {money_text(s.realized_long_term)}")
+        table.add_row("losses harvested", money_text(s.harvested))
+        table.add_row("dividends / costs", f"{money_text(s.dividends)} / {money_text(s.costs)}")
+        table.add_row("tax accrued / paid from cash", f"{money_text(s.tax)} / {money_text(s.tax_paid)}")
     skipped = ", ".join(f"{name} {count:,}" for name, count in result.screens.items())
     table.add_row("screens (steps each did not pass)", skipped or "-")
     table.add_row("seconds", f"{result.timings.get('total', 0):.1f}")
