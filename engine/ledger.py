@@ -125,7 +125,6 @@ class Applied:
     realized_long_term: Decimal
     harvested: Decimal  # losses realized, as a positive amount
     sold: Decimal
-    bought: Decimal
     costs: Decimal
     line_costs: tuple[Decimal, ...]  # each trade line's share of its order's cost
 
@@ -190,7 +189,7 @@ def apply_plan(ledger: Ledger, trades: tuple[TradeLine, ...], flow: Decimal, day
         "realized_short_term": ledger.realized_short_term + st,
         "realized_long_term": ledger.realized_long_term + lt, "transactions": tuple(recent)})
     return Applied(ledger=new, realized_short_term=st, realized_long_term=lt, harvested=harvested, sold=sold,
-                   bought=bought, costs=total_cost, line_costs=line_cost)
+                   costs=total_cost, line_costs=line_cost)
 
 
 def prune(ledger: Ledger, day: date, window: int) -> Ledger:

@@ -65,7 +65,6 @@ class Verdict:
     failed: tuple[str, ...]  # the screens that did not pass (empty when skipped)
     tracking_error: float  # ex-ante, of the account as it stands
     qualifying: tuple[str, ...] = ()  # lots past the harvest thresholds (bands mode remembers them)
-    idle: float = 0.0  # cash above the reserve, as a fraction of the account
 
 
 class Anchors(Protocol):
@@ -197,22 +196,21 @@ class Screener:
         """`closes`: the market's prices as exact decimals (`decimal_prices`)."""
         at = self.position(account, market, target)
         if self.mode == "off":
-            return Verdict(False, ("off",), at.tracking_error, (), self.idle(account, at.value))
+            return Verdict(False, ("off",), at.tracking_error)
         failed = ["flow"] if flow_due else []
         if not self.certified or verify(unchanged(account, market, at, closes), self.strict):
             failed.append("rules")
         if self.mode == "proof":
             failed += self.certify(account, market, at)
-            return Verdict(not failed, tuple(failed), at.tracking_error, (), self.idle(account, at.value))
+            return Verdict(not failed, tuple(failed), at.tracking_error)
         qualifying = self.qualifying(account, market)
         if set(qualifying) - set(last.declined):
             failed.append("harvest")
         if at.tracking_error - last.tracking_error > self.bands.tracking_error:
             failed.append("drift")
-        idle = self.idle(account, at.value)
-        if idle - last.idle > self.bands.cash:
+        if self.idle(account, at.value) - last.idle > self.bands.cash:
             failed.append("cash")
-        return Verdict(not failed, tuple(failed), at.tracking_error, qualifying, idle)
+        return Verdict(not failed, tuple(failed), at.tracking_error, qualifying)
 
     def idle(self, account: Account, value: float) -> float:
         """Cash above the policy's reserve, as a fraction of the account."""
