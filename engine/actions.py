@@ -17,7 +17,7 @@ A payout of at least 10% of the previous close must show in the price. One that 
 price fall by more than 10% of the previous close is not what holders received: value would appear
 from nothing (KSU 2000-07-13 records 181.00 against a 93.75 close that fell by 87.50; SO 2001-04-03
 and RTX 2020-04-03 book a spin-off twice, as a split factor and as a payout). Such an amount is
-replaced by the price fall (the day's value kept), and the event says so: 13 payouts in the
+replaced by the price fall (the day's value kept), and the event says so: 12 payouts in the
 history. Smaller payouts are credited as recorded, whatever the day's price did.
 """
 
