@@ -277,12 +277,15 @@ class AccountModel(AccountArrays):
         return block.component(name)
 
     def require_whole_shares(self) -> None:
-        """Trade whole shares only: integer share counts behind every buy and sale. A lot's fractional
-        remainder (reinvested dividends) is sold only when the whole position is closed: one
-        `close_out` indicator per name with fractional lots, which then sells every lot in full."""
-        if self.whole_shares:
-            return
+        """Trade whole shares only: integer share counts behind every buy and sale, built when the
+        model is finished (`_whole_share_rows`), once every rule has said which names it keeps out."""
         self.whole_shares = True
+
+    def _whole_share_rows(self) -> None:
+        """A lot's fractional remainder (reinvested dividends) is sold only when the whole position is
+        closed: one `close_out` indicator per name that may not be bought (an exclusion must be able
+        to sell every share). Other names keep their remainders: an indicator for each of 500 names
+        made HiGHS's whole-share MIP several times slower, for positions no rule needs closed."""
         m, n = self.m, len(self.tickers)
         per_share = self.price / self.value
         m.buy_shares = pyo.Var(range(n), domain=pyo.NonNegativeIntegers,
@@ -291,7 +294,8 @@ class AccountModel(AccountArrays):
             [1.0, -per_share[i]], [m.buy[i], m.buy_shares[i]]) == 0)
         lot_per_share = per_share[self.lot_ticker]
         whole = [int(lot.shares) for lot in self.lots]
-        remainder = [float(lot.shares - int(lot.shares)) for lot in self.lots]
+        remainder = [float(lot.shares - int(lot.shares)) if int(self.lot_ticker[x]) in self.buy_forbidden
+                     else 0.0 for x, lot in enumerate(self.lots)]
         closing = sorted({int(self.lot_ticker[x]) for x, f in enumerate(remainder) if f > 0})
         self.close_out_names = closing
         m.close_out = pyo.Var(closing, domain=pyo.Binary)
@@ -369,6 +373,8 @@ class AccountModel(AccountArrays):
         m = self.m
         post = pyo.value(self.post_value)
         self._base_rows(post)
+        if self.whole_shares:
+            self._whole_share_rows()
         for i in range(len(self.tickers)):
             m.buy[i].setub(min(float(m.buy[i].ub), post))
         for i in sorted((self._buy_indicators | set(self._min_buy)) - self.buy_forbidden):
