@@ -13,10 +13,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from solver.account import Account
 from solver.lots import Lot, Trade
-from solver.verify_law import in_wash_sale_period, match_share_for_share
+from solver.verify_law import added_tax, cents, in_wash_sale_period, match_share_for_share
+
+if TYPE_CHECKING:
+    from solver.verify import Outcome, Violation
 
 Replacement = tuple[str, date, Decimal, Decimal]  # (whose, acquired, shares, price per share)
 
@@ -79,3 +83,32 @@ def wash_matches(account: Account, as_of: date, losses: Iterable[tuple[Trade, Lo
                                    shares=shares, loss_disallowed=loss, adjusted_basis=shares * each + loss,
                                    holding_period_start=lot.acquired))
     return found
+
+
+def unaccounted(outcome: Outcome) -> list[Violation]:
+    """V234: the plan's realized gains and estimated tax leave out a loss its wash sales disallow.
+    The matches are derived afresh from the lots and trades, not read from the outcome."""
+    from solver.verify import Violation
+
+    account = outcome.account
+    if not account.is_taxable:
+        return []
+    lots = {lot.lot_id: lot for lot in account.lots}
+    losses = [(s.trade, lots[s.trade.lot_id or ""]) for s in outcome.sales if s.gain < 0]
+    matches = wash_matches(account, outcome.as_of, losses, outcome.lot_remaining, outcome.buys)
+    term = {s.trade.lot_id: s.long_term for s in outcome.sales}
+    st = sum((s.gain for s in outcome.sales if not s.long_term), Decimal(0))
+    lt = sum((s.gain for s in outcome.sales if s.long_term), Decimal(0))
+    for match in matches:
+        st, lt = (st, lt + match.loss_disallowed) if term[match.lot_id] else (st + match.loss_disallowed, lt)
+    tax = account.tax
+    estimated = added_tax(tax.realized_short_term_ytd, tax.realized_long_term_ytd, st, lt,
+                          tax.carryforward_short_term, tax.carryforward_long_term, tax.short_term_rate,
+                          tax.long_term_rate)
+    claimed = (outcome.realized_short_term, outcome.realized_long_term, outcome.estimated_tax)
+    if tuple(map(cents, claimed)) == (cents(st), cents(lt), cents(estimated)):
+        return []
+    disallowed = sum((match.loss_disallowed for match in matches), Decimal(0))
+    return [Violation(code="V234", message=f"wash sales disallow {cents(disallowed)} of loss: realized "
+                      f"short-term {cents(st)}, long-term {cents(lt)}, estimated tax {cents(estimated)}; "
+                      f"the plan reports {', '.join(str(cents(c)) for c in claimed)}")]
