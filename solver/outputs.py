@@ -17,7 +17,7 @@ from solver.result import RebalanceResult, SolveInfo
 from solver.tax import money_text
 
 TRADE_COLUMNS = ("action", "ticker", "lot_id", "acquired", "shares", "price", "amount", "cost_basis",
-                 "realized_gain", "term")
+                 "realized_gain", "term", "disallowed_loss")
 
 
 def write_atomic(path: Path, text: str) -> None:

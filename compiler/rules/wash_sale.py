@@ -14,6 +14,7 @@ ignore them (A133).
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from compiler.ir import RuleIR
@@ -316,9 +317,17 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
         return [] if here else recent
 
     def explain(self, rule: WashSaleIR, outcome: Outcome) -> list[str]:
+        from solver.tax import to_cents
+
         losses = [s for s in outcome.sales if s.gain < 0]
-        return [f"wash sales ({rule.window_days}-day window): {len(losses)} loss sales, none repurchased "
-                f"within the window"]
+        washed = [s for s in losses if s.disallowed]
+        if not washed:
+            return [f"wash sales ({rule.window_days}-day window): {len(losses)} loss sales, none repurchased "
+                    f"within the window"]
+        disallowed = sum((s.disallowed for s in washed), Decimal(0))
+        return [f"wash sales ({rule.window_days}-day window): {len(losses)} loss sales, {len(washed)} of "
+                "them matched share for share with shares bought within 30 days: "
+                f"${to_cents(disallowed):,} of loss disallowed and added to the replacement shares' basis"]
 
     def compare(self, old: WashSaleNode, new: WashSaleNode) -> Change:
         def days(n: WashSaleNode) -> float:
