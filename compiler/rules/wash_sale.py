@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from compiler.ir import RuleIR
 from compiler.rules.base import Change, RuleKind, combine, compare_bound
-from compiler.rules.wash_share import lower_share_for_share, replacement_shares
 from policy_lang.ast import Quantity, RuleNode, Subject, Unit
 from policy_lang.formatting import format_subject
 from policy_lang.quantities import format_quantity
@@ -174,6 +173,7 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
     def lower(self, rule: WashSaleIR, block: Block, model: AccountModel) -> None:
         import pyomo.environ as pyo
 
+        from compiler.rules.wash_share import lower_share_for_share, replacement_shares
         from solver.model import linear
 
         as_of, account = model.as_of, model.account

@@ -16,7 +16,7 @@ from solver.explain import explain
 from solver.lots import Lot
 from solver.market import Market
 from solver.outputs import trades_csv
-from solver.verify import verify
+from solver.verify import build_outcome, verify
 from solver.verify_law import added_tax, match_share_for_share
 from tests.solver.conftest import policy, run, span, with_lots
 
@@ -119,3 +119,32 @@ def test_the_models_charge_is_the_laws(lots: list[tuple[int, int]], replacement:
     law = match_share_for_share([(str(k), date(2000 + k, 1, 1), s) for k, s in enumerate(sold) if s > 0],
                                 [("R", date(2021, 4, 1), Decimal(replacement))])
     assert charged == sum((n * loss[int(lot)] for lot, _, n in law), Decimal(0))
+
+
+def test_a_window_past_30_days_still_forbids(legacy_account: Account, market: Market) -> None:
+    """Under a 45-day window, XOM bought 40 days ago is outside the statutory 30: no disallowance to
+    charge, but the policy's caution keeps forbidding the loss sale — and the verifier names it."""
+    old = XOM_NEW.model_copy(update={"acquired": date(2021, 3, 12)})
+    wide = RULE.model_copy(update={"window_days": 45})
+    plan = run(with_lots(legacy_account, XOM_2014, old), market, wide)
+    assert not [s for s in plan.outcome.sold(["XOM"]) if s.gain < 0]
+    harvest = run(with_lots(legacy_account, XOM_2014, XOM_NEW), market, RULE).outcome
+    sales = [s.trade for s in harvest.sales]
+    outcome = build_outcome(with_lots(legacy_account, XOM_2014, old), market, [*sales, *harvest.buys],
+                            harvest.target)
+    assert "V218" in {v.code for v in verify(outcome, [wide])}
+
+
+def test_a_recent_loss_sale_keeps_the_name_unsold_at_a_loss(legacy_account: Account, market: Market) -> None:
+    """XOM bought 20 days ago (shares since moved out) and sold at a loss 10 days ago: the bought
+    shares may already replace the earlier sale's, so the share-for-share matching does not settle a
+    new loss sale: it is forbidden. (Had the bought shares been a lot held here, selling the whole
+    position would be allowed: the liquidation exception.)"""
+    bought = Transaction(on=date(2021, 4, 1), ticker="XOM", action="buy", shares=Decimal(10),
+                         price=Decimal("57.97"))
+    sale = Transaction(on=date(2021, 4, 11), ticker="XOM", action="sell", shares=Decimal(5),
+                       price=Decimal("57"), realized_gain=Decimal(-50))
+    account = with_lots(legacy_account, XOM_2014)
+    account = account.model_copy(update={"transactions": (*account.transactions, bought, sale)})
+    plan = run(account, market, RULE)
+    assert not [s for s in plan.outcome.sold(["XOM"]) if s.gain < 0]
