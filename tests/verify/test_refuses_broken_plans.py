@@ -4,7 +4,8 @@ One verified plan of the legacy account (30 names, 27% in JPM) under a policy wi
 kind that forbids something, and a lot of XOM bought 20 days ago (the plan harvests XOM's losses all
 the same, share for share: V218's cases are in tests/solver/test_wash_sale_share_for_share.py). Each
 case perturbs the plan's trades (or what it claims) to break one rule, and the verifier must name
-that rule with the rule's code. Harvest and preferences shape the objective and forbid nothing, so there is nothing to break.
+that rule with the rule's code. Harvest and preferences shape the objective and forbid nothing, so
+there is nothing to break.
 """
 
 from __future__ import annotations
