@@ -11,7 +11,7 @@ disallowed loss is exactly the loss of the first-R shares sold:
 
     fully matched lot x:   its loss, −g_x·sell_x, is added back to the gain (no column)
     the lot R ends in:     sell = a + (sell − a), a ≤ its matched part; −g·a added back
-    w (binary, lazy):      sell − a ≤ (its unmatched part)·w,  later lots ≤ their value·w,
+    w (binary, lazy):      sell − a ≤ (its unmatched part)·w,  each later lot ≤ its value·w,
                            Σ fully matched sells + a ≥ R's value·w
 
 No binary when the loss lots hold R shares or fewer (every share sold is matched). The forced order
@@ -81,8 +81,9 @@ def lower_share_for_share(block: Block, model: AccountModel, k: int, i: int, los
     keep = [x for x in recent if x not in recent_losses]
     z = pyo.Var(domain=pyo.Binary)
     block.add_component(f"loss_sale_{k}", z)
-    rows = [model.add(block, f"loss_sold_{k}", linear([1.0] * len(losses), [sell[x] for x in losses])
-                      - float(model.lot_value[losses].sum()) * z, upper=0)]
+    # Per loss lot, not their sum: z must then be 1 for any lot sold in full (a tighter relaxation).
+    rows = [model.add(block, f"loss_sold_{k}_{x}", sell[x] - float(model.lot_value[x]) * z, upper=0)
+            for x in losses]
     if keep:
         rows.append(model.add(block, f"recent_kept_{k}", linear([1.0] * len(keep), [sell[x] for x in keep])
                               - float(model.lot_value[keep].sum()) * (1 - z), upper=0))
@@ -110,8 +111,7 @@ def lower_share_for_share(block: Block, model: AccountModel, k: int, i: int, los
         rows.append(model.add(block, f"unmatched_{k}", sell[x] - a
                               - float(lots[x].shares - part) * per_share * w, upper=0))
         filled = filled + a
-    if later:
-        rows.append(model.add(block, f"later_{k}", linear([1.0] * len(later), [sell[x] for x in later])
-                              - float(model.lot_value[later].sum()) * w, upper=0))
+    for x in later:  # a row per lot, not one for their sum: a far tighter relaxation (w ≥ each lot's share)
+        rows.append(model.add(block, f"later_{k}_{x}", sell[x] - float(model.lot_value[x]) * w, upper=0))
     rows.append(model.add(block, f"all_matched_{k}", filled - float(replacement) * per_share * w, lower=0))
     model.add_lazy([row for row in rows if row is not None], [w])
