@@ -90,6 +90,8 @@ def render_summary(result: RebalanceResult, console: Console,
         table.add_row("realized short-term", _money(summary.realized_short_term))
         table.add_row("realized long-term", _money(summary.realized_long_term))
         table.add_row("estimated tax (− saves)", _money(summary.estimated_tax))
+        if summary.disallowed_loss:
+            table.add_row("loss disallowed (wash sales)", _money(summary.disallowed_loss))
         carried = summary.carryforward_short_term + summary.carryforward_long_term
         if carried:
             table.add_row("loss carried forward (value)",
