@@ -61,6 +61,9 @@ def test_only_the_matched_shares_lose_their_loss(legacy_account: Account, market
     assert adjusted.holding_period_start == date(2006, 1, 3)
     assert "24.70" in trades_csv(result).splitlines()[1 + result.trades.index(line)]
     assert result.verified
+    reason = next(r for r in explain(plan, policy(RULE)).trades if r.lot_id == "LEG-00046")
+    assert "10 of 359.1585 shares matched with lot XOM-NEW bought 2021-04-01: $24.70 disallowed, added to " \
+        "its basis" in reason.text and reason.realized_gain == line.realized_gain
     # The model charged the same: its long-term gain is the verifier's, to the share snapping.
     model = plan.model
     charged = plan.solution.x[plan.solution.compiled.cols([model.m.lt_gain])[0]] * model.value
