@@ -1,0 +1,36 @@
+"""The published JSON Schemas: one file per versioned result, `docs/schemas/<name>.json`.
+
+`tailor schemas --write docs/schemas` regenerates them (`make docs`); a test fails when a model and its
+published schema differ, so a change to a result's shape is seen in review, with its version.
+"""
+
+from __future__ import annotations
+
+import json
+
+from pydantic import BaseModel
+
+from solver.explain.schema import SCHEMA as EXPLANATION_SCHEMA
+from solver.explain.schema import Explanation
+from solver.result import SCHEMA as RESULT_SCHEMA
+from solver.result import RebalanceResult
+from tailor.api.models import CHECK_SCHEMA, REBALANCE_SCHEMA, CheckReport, RebalanceReport
+
+SCHEMAS: dict[str, type[BaseModel]] = {
+    CHECK_SCHEMA: CheckReport,
+    REBALANCE_SCHEMA: RebalanceReport,
+    RESULT_SCHEMA: RebalanceResult,
+    EXPLANATION_SCHEMA: Explanation,
+}
+
+
+def file_name(schema: str) -> str:
+    """`tailor.result/1` → `tailor.result.v1.json`."""
+    name, version = schema.split("/")
+    return f"{name}.v{version}.json"
+
+
+def schema_text(schema: str) -> str:
+    body = SCHEMAS[schema].model_json_schema(mode="serialization", by_alias=True)
+    body = {"$id": schema, "title": schema, **{k: v for k, v in body.items() if k != "title"}}
+    return json.dumps(body, indent=2, sort_keys=True) + "\n"
