@@ -54,6 +54,12 @@ BOOK = Family("B1", "Books and batches", (
         "No Dask scheduler answered at the `--scheduler` address in time, or it has no workers.",
         "Start one (`dask scheduler`, then `dask worker tcp://HOST:PORT --nthreads 1` on each machine) "
         "and check the address and the firewall."),
+    ErrorCode(
+        "B110", "Internal error on this account",
+        "Rebalancing this account raised an unexpected error: a bug in tailor, not a problem in the "
+        "input. The other accounts of the batch are not affected.",
+        "Rebalance the account alone with `tailor rebalance` and TAILOR_DEBUG=1 to see the traceback, "
+        "and please report it."),
 ))
 
 DECISION_LOG = Family("L1", "Decision log", (
