@@ -10,6 +10,7 @@ committed by the caller as outcomes arrive, so a retried account is written once
 from __future__ import annotations
 
 import multiprocessing
+import os
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -54,6 +55,10 @@ class PoolBackend:
         self.retried: int | None = 0
 
     def run(self, tasks: list[Task]) -> Iterator[Outcome]:
+        # Pyomo's import leaves the spawned workers' copies of pebble's channel locks registered with
+        # the resource tracker, which then warns of "leaked semaphores" at exit: noise, nothing leaks
+        # (the parent owns and frees them). The tracker inherits this setting when the pool starts it.
+        os.environ.setdefault("PYTHONWARNINGS", "ignore::UserWarning:multiprocessing.resource_tracker")
         attempts: Counter[str] = Counter()
         with ProcessPool(max_workers=self.workers, context=multiprocessing.get_context("spawn")) as pool:
             pending = {pool.schedule(run_task, args=(task,)): task for task in tasks}
