@@ -80,8 +80,8 @@ def test_a_parquet_book_reads_like_csv(tmp_path: Path) -> None:
 def test_the_cli_renders_book_problems(tmp_path: Path) -> None:
     book = tmp_path / "book.csv"
     book.write_text("account,policy,asof\na/account.yaml,p.tailor,2021-04-21\n")
-    done = subprocess.run([sys.executable, "-m", "tailor.cli", "batch", str(book), "--out", str(tmp_path / "o")],
-                          cwd=ROOT, capture_output=True, text=True)
+    command = [sys.executable, "-m", "tailor.cli", "batch", str(book), "--out", str(tmp_path / "o")]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "error[B102]" in done.stderr and "book.csv:1:16" in done.stderr and "`as_of`" in done.stderr
     assert not (tmp_path / "o").exists()
