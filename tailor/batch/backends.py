@@ -112,7 +112,7 @@ class DaskBackend:
         futures = {self.client.submit(run_task, task, key=f"tailor-{task.options.batch}-{task.entry.id}",
                                       pure=False): task for task in tasks}
         try:
-            for future in as_completed(futures):
+            for future in as_completed(futures, loop=self.client.loop):
                 task = futures[future]
                 try:
                     yield future.result()
