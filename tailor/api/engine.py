@@ -15,8 +15,8 @@ from solver.explain.schema import Explanation
 from solver.rebalance import Plan, RebalanceOptions, plan
 from tailor.api.inputs import AccountInput, Inputs, MarketInput, PathLike, PolicyInput, resolve
 from tailor.api.models import CheckedFile, CheckReport, RebalanceReport, RebalanceStatus
-from tailor.commands.check import check_files
-from tailor.commands.rebalance import failure
+from tailor.api.outputs import failure
+from tailor.api.policies import check_files
 
 
 def check(paths: PathLike | Sequence[PathLike]) -> CheckReport:

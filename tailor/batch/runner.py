@@ -4,7 +4,7 @@ record each decision in the decision log, then write the book summary.
     report = run_batch("book.csv", "out/book", workers=2)
 
 Each account's outputs (OUT/<id>/trades.csv, result.json, decision.json) are replaced as one unit
-(`tailor.commands.rebalance.commit`), decision.json last: it holds the input key that a re-run
+(`tailor.api.outputs.commit`), decision.json last: it holds the input key that a re-run
 compares to skip an unchanged account, so it is never newer than the files it vouches for.
 """
 
@@ -32,11 +32,11 @@ from rich.text import Text
 from policy_lang.diagnostics import TailorError, error
 from solver.defaults import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT
 from tailor.api.decision import Decision
+from tailor.api.outputs import check_out_dir, commit
 from tailor.batch.backends import Backend, DaskBackend, PoolBackend
 from tailor.batch.book import BookEntry, read_book
 from tailor.batch.summary import BookReport, RunInfo, summary_csv, totals, write_parquet
 from tailor.batch.task import BatchOptions, Outcome, Task
-from tailor.commands.rebalance import check_out_dir, commit
 from tailor.decision_log.store import DecisionLog
 
 

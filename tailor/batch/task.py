@@ -33,8 +33,8 @@ from solver.snapshot_checks import resolve_snapshot_as_of
 from tailor.api.decision import Decision, decision_of, engine_version, failed_decision, input_key
 from tailor.api.engine import decide
 from tailor.api.inputs import Inputs, load_policy
+from tailor.api.outputs import failed_result_json
 from tailor.batch.book import BookEntry
-from tailor.commands.rebalance import failed_result_json
 
 T = TypeVar("T")
 MARKETS_KEPT = 8  # bundled markets of distinct dates a worker keeps (each a few MB)

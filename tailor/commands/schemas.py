@@ -23,8 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from tailor.api.outputs import check_out_dir, commit
     from tailor.api.schemas import SCHEMAS, file_name, schema_text
-    from tailor.commands.rebalance import check_out_dir, commit
 
     unknown = [name for name in args.names if name not in SCHEMAS]
     if unknown:
