@@ -17,6 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from policy_lang.diagnostics import Diagnostic
+from solver.outputs import TRADE_COLUMNS
 from solver.rebalance import RebalanceOptions
 from solver.result import RebalanceResult
 from tailor.api.models import RebalanceReport
@@ -90,6 +91,15 @@ def input_key(*, account_hash: str, policy_hash: str, as_of: date, market_digest
     body = {"engine": engine, "account": account_hash, "policy": policy_hash, "as_of": as_of.isoformat(),
             "market": market_digest, "time_limit": options.time_limit, "mip_gap": options.mip_gap}
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def trade_rows(result: RebalanceResult) -> tuple[dict[str, str], ...]:
+    """trades.csv's rows as text, for the decision log."""
+    rows = []
+    for line in result.trades:
+        data = line.model_dump(mode="json")
+        rows.append({c: "" if data[c] is None else str(data[c]) for c in TRADE_COLUMNS})
+    return tuple(rows)
 
 
 def figures_of(result: RebalanceResult) -> Figures | None:

@@ -26,11 +26,10 @@ from solver.account_files import load_account, resolve_as_of
 from solver.data.snapshot import Snapshot, load_snapshot
 from solver.explain import explain
 from solver.market import Market
-from solver.outputs import TRADE_COLUMNS, trades_csv
+from solver.outputs import trades_csv
 from solver.rebalance import RebalanceOptions
-from solver.result import RebalanceResult
 from solver.snapshot_checks import resolve_snapshot_as_of
-from tailor.api.decision import Decision, decision_of, engine_version, failed_decision, input_key
+from tailor.api.decision import Decision, decision_of, engine_version, failed_decision, input_key, trade_rows
 from tailor.api.engine import decide
 from tailor.api.inputs import Inputs, load_policy
 from tailor.api.outputs import failed_result_json
@@ -131,15 +130,6 @@ def _value(found: T | TailorError) -> T:
 
 
 _CACHE = _Cache()
-
-
-def trade_rows(result: RebalanceResult) -> tuple[dict[str, str], ...]:
-    """trades.csv's rows as text, for the decision log."""
-    rows = []
-    for line in result.trades:
-        data = line.model_dump(mode="json")
-        rows.append({c: "" if data[c] is None else str(data[c]) for c in TRADE_COLUMNS})
-    return tuple(rows)
 
 
 def _inputs(entry: BookEntry, timings: dict[str, float]) -> tuple[Inputs, bool, bool]:

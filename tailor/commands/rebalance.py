@@ -39,6 +39,9 @@ AS_OF_HELP = ("trade date, YYYY-MM-DD; default: the account's `as_of` (one of th
 MARKET_HELP = ("a market snapshot (folder with snapshot.yaml: prices on its as_of date, optional index "
                "weights and securities; docs/data.md) to price the account instead of the bundled "
                "1999-2021 history")
+DECISION_LOG_HELP = ("where the decision is recorded: a database URL (sqlite:///…, postgresql+psycopg://…) "
+                     "or a SQLite file; default $TAILOR_DECISION_LOG, else "
+                     "~/.local/share/tailor/decisions.db")
 TARGET_HELP = ("the account's target model, a ticker,weight CSV: replaces the policy's benchmark (tilts "
                "still apply; refused by a locked target rule); default: account.yaml's `target`")
 
@@ -59,6 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--gap", type=float, default=DEFAULT_MIP_GAP, metavar="G",
                         help=f"relative MIP gap to prove (default {DEFAULT_MIP_GAP:g} = 0.1%%)")
     parser.add_argument("--log", action="store_true", help="show the HiGHS log")
+    parser.add_argument("--decision-log", metavar="URL", help=DECISION_LOG_HELP)
     parser.set_defaults(run=run)
 
 
@@ -126,18 +130,22 @@ def run(args: argparse.Namespace) -> int:
 
     from solver.outputs import render_summary, trades_csv
     from solver.rebalance import RebalanceOptions, plan
+    from tailor.decision_log.record import record_command
+    from tailor.decision_log.store import DecisionLog
 
     check_options(args)
     out = check_out_dir(args.out) if args.out else None
+    log = DecisionLog(args.decision_log)  # a log that cannot be written stops the run before the solve
     timings: dict[str, float] = {}
     policy, account, market = load_inputs(args, timings)
-    outcome = plan(account, policy, market, RebalanceOptions(time_limit=args.time_limit, mip_gap=args.gap,
-                                                             log=args.log))
+    options = RebalanceOptions(time_limit=args.time_limit, mip_gap=args.gap, log=args.log)
+    outcome = plan(account, policy, market, options)
     timings.update(outcome.timings)
     result = with_timings(outcome.result, timings)
     console = Console()
     render_summary(result, console, timings)
     problems = failure(result, account, policy, args.time_limit)
+    record_command(log, "rebalance", vars(args), result, problems, options)
     if out is not None:
         files = ({"trades.csv": None, "result.json": failed_result_json(result, problems, timings)}
                  if problems else {"trades.csv": trades_csv(result), "result.json": result.to_json()})
