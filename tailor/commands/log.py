@@ -100,7 +100,8 @@ def _print_trades(rows: list[dict[str, Any]]) -> None:
         lot = f" lot {row['lot_id']}" if row["lot_id"] else ""
         market = row["market_digest"] or row["market_source"]
         print(f"{row['action']} {row['shares']} {row['ticker']}{lot} in {row['account_id']} "
-              f"as of {row['as_of']} (decision {row['decision_id']}, run {row['run_id']}, recorded {row['recorded_at']})\n"
+              f"as of {row['as_of']} (decision {row['decision_id']}, run {row['run_id']}, "
+              f"recorded {row['recorded_at']})\n"
               f"  policy {row['policy_name']!r} {row['policy_hash']}\n"
               f"    layers: {', '.join(row['policy_sources'])}\n"
               f"  account {row['account_file']} {row['account_hash']}\n"

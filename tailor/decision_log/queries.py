@@ -16,8 +16,9 @@ from tailor.decision_log.schema import decisions, runs, trades
 
 # What two decisions of an account are compared on, beyond their trades.
 COMPARED = ("as_of", "status", "policy_name", "policy_hash", "policy_sources", "account_hash",
-            "market_source", "market_digest", "engine_version", "time_limit", "mip_gap", "plan_hash", "trades", "value_before",
-            "estimated_tax", "realized_short_term", "realized_long_term", "turnover", "tracking_error_after")
+            "market_source", "market_digest", "engine_version", "time_limit", "mip_gap", "plan_hash",
+            "trades", "value_before", "estimated_tax", "realized_short_term", "realized_long_term",
+            "turnover", "tracking_error_after")
 TRADE_KEY = ("action", "ticker", "lot_id")
 
 
