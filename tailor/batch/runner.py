@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,8 +93,10 @@ def _commit(out: Path, outcome: Outcome) -> None:
 
 
 def run_batch(book: str | Path, out: str | Path, settings: BatchSettings = BatchSettings(), *,
-              log: DecisionLog | None = None, console: Console | None = None) -> BookReport:
-    """Rebalance every account of the book; their outputs in OUT/<id>/, the summary in OUT/book.*"""
+              log: DecisionLog | None = None, console: Console | None = None,
+              on_outcome: Callable[[], None] | None = None) -> BookReport:
+    """Rebalance every account of the book; their outputs in OUT/<id>/, the summary in OUT/book.*
+    `on_outcome` is called after each account is committed (the service's job progress)."""
     entries = read_book(book)
     out_dir = check_out_dir(str(out))
     options = BatchOptions(batch=uuid.uuid4().hex, time_limit=settings.time_limit, mip_gap=settings.mip_gap,
@@ -129,6 +132,8 @@ def run_batch(book: str | Path, out: str | Path, settings: BatchSettings = Batch
             if entry_id is not None:
                 found[entry_id] = decision
             bar.advance(progress)
+            if on_outcome is not None:
+                on_outcome()
     seconds = time.perf_counter() - started
     decisions = [d for e in entries if (d := found.get(e.id) or _kept(e, tasks)) is not None]
     report = BookReport(book=str(book), accounts=tuple(decisions), totals=totals(decisions), run=RunInfo(

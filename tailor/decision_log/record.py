@@ -28,3 +28,11 @@ def record_command(log: DecisionLog, command: str, arguments: dict[str, Any], re
                            policy_file=shown.get("policy"), trades=trade_rows(result))
     with log.run(command, shown) as run_id:
         return log.record(run_id, decision)
+
+
+def record_report(log: DecisionLog, command: str, arguments: dict[str, Any], report: RebalanceReport,
+                  options: RebalanceOptions) -> int:
+    """Append an API call's decision (the service's rebalances) as a run of one decision."""
+    decision = decision_of(report, options, trades=trade_rows(report.result))
+    with log.run(command, arguments) as run_id:
+        return log.record(run_id, decision)

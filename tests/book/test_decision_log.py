@@ -92,9 +92,10 @@ def test_an_append_is_all_or_nothing(tmp_path: Path) -> None:
 def test_a_batch_killed_mid_run_leaves_a_consistent_log(tmp_path: Path) -> None:
     book = make_book(tmp_path, 10, lots=60)
     path = tmp_path / "log.db"
-    batch = subprocess.Popen([sys.executable, "-m", "tailor.cli", "batch", str(book), "--out", str(tmp_path / "o"),
-                              "--workers", "1", "--decision-log", str(path)], cwd=ROOT,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    command = [sys.executable, "-m", "tailor.cli", "batch", str(book), "--out", str(tmp_path / "o"),
+               "--workers", "1", "--decision-log", str(path)]
+    batch = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             start_new_session=True)
     deadline = time.monotonic() + 60
     while len(list((tmp_path / "o").glob("*/decision.json"))) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
