@@ -14,13 +14,20 @@ from solver.explain.schema import SCHEMA as EXPLANATION_SCHEMA
 from solver.explain.schema import Explanation
 from solver.result import SCHEMA as RESULT_SCHEMA
 from solver.result import RebalanceResult
+from tailor.api.decision import DECISION_SCHEMA, Decision
 from tailor.api.models import CHECK_SCHEMA, REBALANCE_SCHEMA, CheckReport, RebalanceReport
+from tailor.batch.summary import BOOK_SCHEMA, BookReport
+from tailor.service.models import ERROR_SCHEMA, JOB_SCHEMA, ErrorBody, JobStatus
 
 SCHEMAS: dict[str, type[BaseModel]] = {
     CHECK_SCHEMA: CheckReport,
     REBALANCE_SCHEMA: RebalanceReport,
     RESULT_SCHEMA: RebalanceResult,
     EXPLANATION_SCHEMA: Explanation,
+    DECISION_SCHEMA: Decision,
+    BOOK_SCHEMA: BookReport,
+    JOB_SCHEMA: JobStatus,
+    ERROR_SCHEMA: ErrorBody,
 }
 
 
