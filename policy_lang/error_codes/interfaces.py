@@ -36,8 +36,8 @@ BOOK = Family("B1", "Books and batches", (
         "Give each row its own `id`, or remove the duplicate row."),
     ErrorCode(
         "B106", "Book without accounts",
-        "The book has a header but no rows, or `--changed` selects no row.",
-        "Add one row per account; with --changed, name a policy file that the book's policies extend."),
+        "The book has a header but no rows.",
+        "Add one row per account under the header."),
     ErrorCode(
         "B107", "The worker running this account died",
         "The process running this account stopped (killed, out of memory, crashed) every time it was "
@@ -60,6 +60,11 @@ BOOK = Family("B1", "Books and batches", (
         "input. The other accounts of the batch are not affected.",
         "Rebalance the account alone with `tailor rebalance` and TAILOR_DEBUG=1 to see the traceback, "
         "and please report it."),
+    ErrorCode(
+        "B111", "The policy does not extend the model",
+        "`tailor diff --policy P OLD NEW` compares what a model change means for the account policy P, "
+        "but neither OLD nor NEW is one of P's layers (P and every policy it extends).",
+        "Name the model file that P extends (directly or through other layers), as OLD or NEW."),
 ))
 
 DECISION_LOG = Family("L1", "Decision log", (
