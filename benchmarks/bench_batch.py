@@ -108,8 +108,8 @@ def make_book(accounts: int) -> Path:
         with (folder / "lots.csv").open("w", newline="") as out:
             writer = csv.writer(out, lineterminator="\n")
             writer.writerow(("lot_id", "ticker", "acquired", "shares", "basis_per_share"))
-            writer.writerows((lot.lot_id, lot.ticker, lot.acquired, lot.shares, lot.basis_per_share)
-                             for lot in lots)
+            writer.writerows((lot.lot_id, lot.ticker, lot.acquired, lot.shares.quantize(SHARE),
+                              lot.basis_per_share.quantize(SHARE, ROUND_HALF_EVEN)) for lot in lots)
         cash = int(rng.integers(0, 50_000))
         (folder / "account.yaml").write_text(f"account: {name}\nas_of: {AS_OF}\ncash: {cash}\n"
                                              "lots: lots.csv\n")
