@@ -162,7 +162,7 @@ def _selected(task: Task, inputs: Inputs) -> bool:
     return extends and (previous is None or previous.policy_hash != inputs.policy.policy_hash)
 
 
-def _solve(task: Task, inputs: Inputs, timings: dict[str, float], key: str) -> tuple[Decision, dict]:
+def _solve(task: Task, inputs: Inputs, timings: dict[str, float]) -> tuple[Decision, dict[str, str | None]]:
     options = task.options.rebalance
     solved, report = decide(inputs, options)
     timings.update(solved.timings)
@@ -176,7 +176,6 @@ def _solve(task: Task, inputs: Inputs, timings: dict[str, float], key: str) -> t
     entry = task.entry
     decision = decision_of(report, options, id=entry.id, account_file=entry.account, policy_file=entry.policy,
                            conflict=conflict, trades=trade_rows(report.result), timings=timings)
-    assert decision.key == key  # the key skipped on is the key recorded
     result = solved.result.model_copy(update={"timings": timings})
     if report.verified:
         files = {"trades.csv": trades_csv(result), "result.json": result.to_json()}
@@ -203,7 +202,7 @@ def run_task(task: Task) -> Outcome:
         if not task.options.force and task.previous is not None and task.previous.key == key:
             return Outcome(decision=task.previous, files={}, skipped=True, loaded_policy=loaded_policy,
                            loaded_market=loaded_market)
-        decision, files = _solve(task, inputs, timings, key)
+        decision, files = _solve(task, inputs, timings)
     except TailorError as exc:
         decision, files = _failed(entry, tuple(exc.diagnostics), timings)
     except Exception as exc:  # a bug: reported on this account, and the batch goes on
