@@ -131,9 +131,14 @@ def sample_book(book: Path, size: int) -> Path:
 
 
 def bare(book: Path) -> float:
-    """Seconds for the same accounts rebalanced one after another in this process, inputs shared as
-    a batch worker shares them: the work without the batch machinery."""
+    """Seconds for the same accounts rebalanced one after another in this process, inputs shared as a
+    batch worker shares them, and an infeasible account's conflicting rules found as a batch finds
+    them: the same work without the batch machinery."""
     import tailor
+    from solver.explain import explain
+    from solver.rebalance import RebalanceOptions
+    from tailor.api.engine import decide
+    from tailor.api.inputs import resolve
     from tailor.batch.book import read_book
 
     policies: dict[str, object] = {}
@@ -143,7 +148,10 @@ def bare(book: Path) -> float:
         account = tailor.load_account(entry.account)
         policy = policies.setdefault(entry.policy, tailor.load_policy(entry.policy))
         market = markets.setdefault(account.as_of, tailor.Market.load(account.as_of))
-        tailor.rebalance(account, policy, market)
+        inputs = resolve(account, policy, market)
+        solved, report = decide(inputs, RebalanceOptions())
+        if report.status == "infeasible":
+            explain(solved, inputs.policy)
     return time.perf_counter() - started
 
 
