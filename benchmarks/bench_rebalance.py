@@ -127,7 +127,11 @@ def _base_model(account: Account, market: Market) -> tuple[AccountModel, float]:
     model = AccountModel([account], market)
     declared = time.perf_counter() - started
     model.set_target(market.benchmarks["sp500"])
-    model.add_objective("tax", model.tax_cost())
+    # Gains priced at their rates, as the direct model prices them: the comparison is of the Pyomo
+    # layer on one LP, and the Schedule D netting (tax_cost: a Block with binaries) is not in it.
+    tax = account.tax
+    model.add_objective("tax", 1e4 * (float(tax.short_term_rate) * model.m.st_gain
+                                      + float(tax.long_term_rate) * model.m.lt_gain))
     model.add_objective("tracking", model.tracking_penalty())
     model.add_objective("cost", model.trading_cost())
     model.finish()

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from policy_lang.diagnostics import Diagnostic, Span, TailorError, error
 from policy_lang.suggest import did_you_mean
@@ -40,8 +40,16 @@ class Transaction(BaseModel):
         return self.action == "sell" and self.realized_gain < 0
 
 
+# A dollar of loss carried to next year is worth less than a dollar netted this year: by default it
+# is taken to offset a long-term gain some five years on, discounted at about 6% a year (1.06⁻⁵ ≈
+# 0.75). docs/solver.md, "Schedule D netting", states and justifies it.
+CARRYFORWARD_DISCOUNT = Decimal("0.75")
+
+
 class TaxProfile(BaseModel):
-    """Rates as fractions; year-to-date gains signed; carryforwards as positive loss amounts."""
+    """Rates as fractions; year-to-date gains signed; carryforwards as positive loss amounts;
+    `carryforward_value`: what a dollar of loss carried to next year is worth today (a fraction;
+    None: CARRYFORWARD_DISCOUNT × the long-term rate)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -51,6 +59,36 @@ class TaxProfile(BaseModel):
     realized_long_term_ytd: Decimal = Decimal(0)
     carryforward_short_term: Decimal = Decimal(0)
     carryforward_long_term: Decimal = Decimal(0)
+    carryforward_value: Decimal | None = None
+
+    @model_validator(mode="after")
+    def _nettable(self) -> TaxProfile:
+        # The optimiser's Schedule D netting (solver/schedule_d.py) is exact only under these; account
+        # files are checked first with located errors (A128), so this guards profiles built in code.
+        problem = tax_rate_problem(self.short_term_rate, self.long_term_rate, self.carryforward_value)
+        if problem is not None:
+            raise ValueError(problem)
+        return self
+
+    @property
+    def carryforward_rate(self) -> Decimal:
+        """The value today of a dollar of loss carried forward: as stated, or the default."""
+        if self.carryforward_value is not None:
+            return self.carryforward_value
+        return CARRYFORWARD_DISCOUNT * self.long_term_rate
+
+
+def tax_rate_problem(short_term: Decimal, long_term: Decimal, carryforward: Decimal | None) -> str | None:
+    """What makes rates unusable for netting (None: nothing). A long-term rate above the short-term
+    rate is almost always the two swapped; a carried dollar worth as much as the short-term rate
+    would tie with the $3,000 ordinary offset, which the law uses first."""
+    if long_term > short_term:
+        return (f"long_term_rate {long_term} is above short_term_rate {short_term}: long-term gains are "
+                "never taxed more than short-term ones")
+    if carryforward is not None and not (0 <= carryforward < short_term or carryforward == 0):
+        return (f"carryforward_value {carryforward} must be at least 0 and below short_term_rate "
+                f"{short_term}: a dollar carried to next year is worth less than one offset this year")
+    return None
 
 
 class AccountTarget(BaseModel):

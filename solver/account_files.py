@@ -34,11 +34,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from policy_lang.diagnostics import Diagnostic, Related, Severity, Span, TailorError, error
+from policy_lang.diagnostics import Diagnostic, Related, Span, TailorError, error
 from policy_lang.limits import (
     MAX_ACCOUNT_YAML_BYTES,
     MAX_DECIMALS,
-    MAX_FILE_PROBLEMS,
     MAX_MONEY,
     MAX_PRICE,
     MAX_SHARES,
@@ -47,6 +46,7 @@ from policy_lang.limits import (
     MAX_TABLE_ROWS,
     MAX_TICKER,
 )
+from policy_lang.problems import Problems
 from policy_lang.suggest import closest, did_you_mean
 from policy_lang.yaml_reader import YamlDialect, YMap, YNode, YScalar, read_yaml
 from solver.account import Account, AccountTarget, TaxProfile, Transaction
@@ -111,39 +111,6 @@ class DataFile:
     @property
     def name(self) -> str:
         return str(self.path)
-
-
-class Problems:
-    """Diagnostics of one file, at most MAX_FILE_PROBLEMS of them; the rest are counted in a note.
-    Each diagnostic quotes a line of its file when rendered, so an unbounded list would print a
-    broken 50 MB file back many times over."""
-
-    def __init__(self, file: str):
-        self.file, self.more = file, 0
-        self.found: list[Diagnostic] = []
-
-    def add(self, diagnostic: Diagnostic) -> None:
-        if len(self.found) < MAX_FILE_PROBLEMS:
-            self.found.append(diagnostic)
-        else:
-            self.more += 1
-
-    def __bool__(self) -> bool:
-        return bool(self.found)
-
-    @property
-    def full(self) -> bool:
-        return len(self.found) >= MAX_FILE_PROBLEMS
-
-    def check(self) -> None:
-        if not self.found:
-            return
-        if self.more:
-            self.found.append(Diagnostic(
-                severity=Severity.NOTE, code="A126", span=None,
-                message=f"{self.more:,} more problem(s) in {self.file} are not listed",
-                hint=f"fix the {MAX_FILE_PROBLEMS} above first; the rest are often the same mistake"))
-        raise TailorError(self.found)
 
 
 class Row:
@@ -323,7 +290,7 @@ def _map_header(file: DataFile, header: list[tuple[str, Span]], columns: dict[st
         raise TailorError(error(
             "A102", f"{file.name} is not a {file.kind} table: none of its column names is one tailor reads",
             file.named_at, f"the first line (or each record) names the columns: {expected}"))
-    problems = Problems(file.name)
+    problems = Problems(file.name, "A126")
     mapping: dict[str, int] = {}
     for i, canonical in known:
         name, span = header[i]
@@ -376,7 +343,7 @@ def _csv_rows(file: DataFile, text: str, columns: dict[str, tuple[str, ...]]) ->
     while header and not header[-1][0].strip():  # a trailing comma after the last name (Excel)
         header.pop()
     mapping = _map_header(file, header, columns, Span.point(file.name, 1, 1, len(lines[0])))
-    problems = Problems(file.name)
+    problems = Problems(file.name, "A126")
     for number, line in enumerate(lines[1:], start=2):
         if not line.strip():
             continue
@@ -417,7 +384,7 @@ def _record_rows(file: DataFile, records: list[tuple[Any, Span, str]], columns: 
                  names: list[str] | None = None) -> list[Row]:
     """Rows of a JSON or Parquet table: (record, where, label). The header is `names` (a Parquet
     schema) or every key any record uses, each located where it is first used."""
-    problems = Problems(file.name)
+    problems = Problems(file.name, "A126")
     keys: dict[str, Span] = dict.fromkeys(names or (), file.named_at)
     for record, where, label in records:
         if not isinstance(record, dict):
@@ -694,7 +661,7 @@ def _ticker(row: Row, problems: Problems) -> str:
 # ---- lots and transactions ----------------------------------------------------------------------------
 def read_lots(file: DataFile, data: bytes) -> tuple[list[Lot], dict[str, Span]]:
     """The lots and where each is written (for the market checks' diagnostics)."""
-    problems = Problems(file.name)
+    problems = Problems(file.name, "A126")
     lots, spans = [], {}
     for row in read_table(file, data, LOT_COLUMNS):
         lot_id = row.values["lot_id"]
@@ -722,7 +689,7 @@ def read_transactions(file: DataFile, data: bytes, *, household: bool = False) -
     was a loss, and so whether buying the name back now is a wash sale. tailor does not derive it:
     the lots a sale closed are no longer in the account, so their basis is unknown, and a guess of
     zero would turn wash-sale protection off for that name."""
-    problems = Problems(file.name)
+    problems = Problems(file.name, "A126")
     trades = []
     rows = list(read_table(file, data, HOUSEHOLD_COLUMNS if household else TRANSACTION_COLUMNS))
     sales = [row for row in rows if row.values["action"].lower() == "sell"]
@@ -765,7 +732,7 @@ def _check_household_trades(trades: tuple[Transaction, ...], account_id: str, ho
             "A130", "household_transactions are given, but the account names no household", named_at,
             "add `household: NAME` naming the household whose other accounts made these trades, or "
             "remove `household_transactions`"))
-    problems = Problems(named_at.file)
+    problems = Problems(named_at.file, "A126")
     for trade in trades:
         if trade.account == account_id:
             problems.add(error(
@@ -780,6 +747,7 @@ EXAMPLES = {"lots": "lots.csv", "transactions": "transactions.csv", "type": "tax
             "household_transactions": "household_transactions.csv",
             "as_of": "2021-04-21", "target": "model.csv", "account": "smith-taxable", "household": "smith"}
 # Bounds of the `tax:` numbers (rates are A109 outside [0, 1); carryforwards are positive amounts).
+FRACTIONS = {"short_term_rate", "long_term_rate", "carryforward_value"}
 TAX_BOUNDS = {"realized_short_term_ytd": -MAX_MONEY, "realized_long_term_ytd": -MAX_MONEY,
               "carryforward_short_term": Decimal(0), "carryforward_long_term": Decimal(0)}
 
@@ -819,12 +787,13 @@ def _tax(node: YNode, problems: Problems) -> dict[str, Decimal]:
         problems.add(error("A102", "`tax` is a mapping of rates and amounts", node.span,
                            "e.g. `tax:` and on the next line, indented, `short_term_rate: 0.37`"))
         return {}
-    tax = {}
+    tax, spans = {}, {}
     for name, value in _keys(node, TAX_KEYS, problems, " under `tax`").items():
         scalar = _scalar(name, value, problems)
         if scalar is None:
             continue
-        if name.endswith("_rate"):
+        spans[name] = scalar.span
+        if name in FRACTIONS:
             number, problem = check_number(scalar.value, name, scalar.span, low=None, high=None)
             if number is not None and not 0 <= number < 1:
                 problem = error("A109", f"{name} must be a fraction between 0 and 1, got "
@@ -836,7 +805,26 @@ def _tax(node: YNode, problems: Problems) -> dict[str, Decimal]:
             problems.add(problem)
         elif number is not None:
             tax[name] = number
+    _check_rates(tax, spans, node.span, problems)
     return tax
+
+
+def _check_rates(tax: dict[str, Decimal], spans: dict[str, Span], where: Span, problems: Problems) -> None:
+    """Rates the optimiser's Schedule D netting can use (solver/account.py: tax_rate_problem), A128 at
+    the line of the value at fault (the key left out takes its default)."""
+    from solver.account import CARRYFORWARD_DISCOUNT, tax_rate_problem
+
+    defaults = TaxProfile()
+    short, long = (tax.get(name, getattr(defaults, name)) for name in ("short_term_rate", "long_term_rate"))
+    problem = tax_rate_problem(short, long, tax.get("carryforward_value"))
+    if problem is None:
+        return
+    at = "carryforward_value" if problem.startswith("carryforward_value") else "long_term_rate"
+    problems.add(error("A128", problem, spans.get(at) or spans.get("short_term_rate") or where,
+                       "check which rate is which: e.g. `short_term_rate: 0.37`, `long_term_rate: 0.20`"
+                       if at == "long_term_rate" else
+                       f"state a value below the short-term rate, or leave it out for the default "
+                       f"({CARRYFORWARD_DISCOUNT} × the long-term rate)"))
 
 
 def _target(file: Path, given: str, origin: str, span: Span | None) -> AccountTarget:
@@ -922,7 +910,7 @@ def load_account(path: str | Path, *, target: str | Path | None = None) -> Accou
     if not isinstance(root, YMap):
         raise TailorError(error("A102", "expected a mapping of keys to values", root.span,
                                 "write one `key: value` per line, e.g. `lots: lots.csv`"))
-    problems = Problems(str(path))
+    problems = Problems(str(path), "A126")
     keys = _keys(root, ACCOUNT_KEYS, problems, "")
     values = {name: node for name, node in keys.items() if name != "tax" and _scalar(name, node, problems)}
     scalars: dict[str, YScalar] = {name: node for name, node in values.items() if isinstance(node, YScalar)}

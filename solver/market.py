@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
@@ -139,9 +140,14 @@ class Market:
             check_against_snapshot(account, self.snapshot)
         check_against_market(account, self.as_of, self.prices.index, self.known_tickers)
 
+    @cached_property
+    def decimal_prices(self) -> dict[str, Decimal]:
+        """Every close as an exact decimal (the shortest decimal that round-trips the float), built once:
+        a rebalance asks for them from several rules, the trades and the verifier."""
+        return {str(t): Decimal(repr(float(p))) for t, p in self.prices.items()}
+
     def price(self, ticker: str) -> Decimal:
-        """The closing price as an exact decimal (the shortest decimal that round-trips the float)."""
-        return Decimal(repr(float(self.prices[ticker])))
+        return self.decimal_prices[ticker]
 
     def target(self, benchmark: str, model_path: str | None = None) -> pd.Series:
         if benchmark == "model":  # its names may be any this market knows (a snapshot adds securities)

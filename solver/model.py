@@ -17,7 +17,8 @@ The objective is a sum of tagged terms in basis points; the Params `objective_we
 cost]` (set by the policy's preferences) scale every term priced in those units.
 
 Rules lower into their own Block using the ready-made expressions and hooks below; the core never
-names a rule kind. Binaries exist only where a rule asks for them (`buy_on`, `sell_on`).
+names a rule kind. Binaries exist only where a rule asks for them (`buy_on`, `sell_on`), and at most
+two per taxable account in the Schedule D netting Block that prices tax (`schedule_d`).
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpressio
 from solver.account import Account
 from solver.account_arrays import AccountArrays
 from solver.market import Market
-from solver.matrix_rows import matrix_rows, one_row
+from solver.matrix_rows import matrix_rows, one_row, summed_row
+from solver.schedule_d import ScheduleD
 
 TRACKING_BP_PER_PCT2 = 10.0
 # Room left in money limits for rounding shares down to 6 places after solving (a dollar on a
@@ -67,11 +69,13 @@ class AccountModel(AccountArrays):
         self.close_out_names: list[int] = []  # under whole shares: names whose lots have fractional shares
         self.buy_forbidden: set[int] = set()
         self.lazy_groups: list[tuple[list, list]] = []
+        self._gain_terms: dict[bool, list[tuple[float, pyo.Var]]] = {False: [], True: []}  # by long term
         self._buy_indicators: set[int] = set()
         self._sell_indicators: set[int] = set()
         # Minimum trades per ticker: the largest fraction asked for and the Block of the rule that asked.
         self._min_buy: dict[int, tuple[float, pyo.Block]] = {}
         self._min_sell: dict[int, tuple[float, pyo.Block]] = {}
+        self.netting: ScheduleD | None = None
         with PauseGC():  # building ~10⁵ expression objects: the cyclic GC would only add pauses
             self._build()
 
@@ -110,7 +114,8 @@ class AccountModel(AccountArrays):
         straight into HiGHS). Written in `finish`, once rules have set flows, transfers and target:
         * holding[i]: post·weight_i − buy_i + Σ sell + Σ transfer (lots of i) = held_i;
         * cash_balance: cash + Σ buy − Σ sell = cash before + flow;
-        * st_definition, lt_definition: gain − Σ (1 − basis/price)·sell over lots of that term = 0;
+        * st_definition, lt_definition: gain − Σ (1 − basis/price)·sell over lots of that term − the
+          rules' terms (`add_to_gain`) = 0;
         * traded_definition: traded − Σ buy − Σ sell = 0;
         * factor_definition[j]: factor_j − 100 Σᵢ L_ij·weight_i = −100 Σᵢ L_ij·target_i (in percent);
         * variance_definition: Σ q + Σ h − variance = 0;
@@ -130,10 +135,10 @@ class AccountModel(AccountArrays):
         cash = float(self.account.cash) / self.value + float(pyo.value(m.flow))
         m.cash_balance = one_row(np.r_[1.0, np.ones(n), -np.ones(lots)], [m.cash, *buy, *sell], cash, cash)
         short, long = np.flatnonzero(~self.lot_long_term), np.flatnonzero(self.lot_long_term)
-        m.st_definition = one_row(np.r_[1.0, -self.lot_gain[short]], [m.st_gain, *(sell[x] for x in short)],
-                                  0.0, 0.0)
-        m.lt_definition = one_row(np.r_[1.0, -self.lot_gain[long]], [m.lt_gain, *(sell[x] for x in long)],
-                                  0.0, 0.0)
+        for name, gain, of, term in (("st", m.st_gain, short, False), ("lt", m.lt_gain, long, True)):
+            sold = zip((-self.lot_gain[of]).tolist(), (sell[x] for x in of.tolist()), strict=True)
+            m.add_component(f"{name}_definition", summed_row(
+                [(1.0, gain), *sold, *((-coef, var) for coef, var in self._gain_terms[term])], 0.0, 0.0))
         m.traded_definition = one_row(np.r_[1.0, -np.ones(n + lots)], [m.traded, *buy, *sell], 0.0, 0.0)
         loadings = 100.0 * self.risk.loadings
         offsets = -loadings.T @ self.target_weights
@@ -233,6 +238,10 @@ class AccountModel(AccountArrays):
         m.transferred = pyo.value(m.transferred) + self.fraction(dollars)
         return m.transfer
 
+    def add_to_gain(self, long_term: bool, coefs: Iterable[float], variables: Iterable[pyo.Var]) -> None:
+        """Add Σ coef·var to the realized gains of one holding period (a wash sale's disallowed loss)."""
+        self._gain_terms[long_term].extend(zip(coefs, variables, strict=True))
+
     def add_lazy(self, constraints: list, binaries: list) -> None:
         """Declare a disjunction (rows tied by a few binaries) that the solver may leave out until a
         solution violates it (solver/lazy.py). Only for rows nothing else relies on."""
@@ -274,12 +283,15 @@ class AccountModel(AccountArrays):
         return block.component(name)
 
     def require_whole_shares(self) -> None:
-        """Trade whole shares only: integer share counts behind every buy and sale. A lot's fractional
-        remainder (reinvested dividends) is sold only when the whole position is closed: one
-        `close_out` indicator per name with fractional lots, which then sells every lot in full."""
-        if self.whole_shares:
-            return
+        """Trade whole shares only: integer share counts behind every buy and sale, built when the
+        model is finished (`_whole_share_rows`), once every rule has said which names it keeps out."""
         self.whole_shares = True
+
+    def _whole_share_rows(self) -> None:
+        """A lot's fractional remainder (reinvested dividends) is sold only when the whole position is
+        closed: one `close_out` indicator per name that may not be bought (an exclusion must be able
+        to sell every share). Other names keep their remainders: an indicator for each of 500 names
+        made HiGHS's whole-share MIP several times slower, for positions no rule needs closed."""
         m, n = self.m, len(self.tickers)
         per_share = self.price / self.value
         m.buy_shares = pyo.Var(range(n), domain=pyo.NonNegativeIntegers,
@@ -288,7 +300,8 @@ class AccountModel(AccountArrays):
             [1.0, -per_share[i]], [m.buy[i], m.buy_shares[i]]) == 0)
         lot_per_share = per_share[self.lot_ticker]
         whole = [int(lot.shares) for lot in self.lots]
-        remainder = [float(lot.shares - int(lot.shares)) for lot in self.lots]
+        remainder = [float(lot.shares - int(lot.shares)) if int(self.lot_ticker[x]) in self.buy_forbidden
+                     else 0.0 for x, lot in enumerate(self.lots)]
         closing = sorted({int(self.lot_ticker[x]) for x, f in enumerate(remainder) if f > 0})
         self.close_out_names = closing
         m.close_out = pyo.Var(closing, domain=pyo.Binary)
@@ -325,13 +338,28 @@ class AccountModel(AccountArrays):
         self.objective_terms[tag] = self.objective_terms.get(tag, 0) + expr
 
     # -- objective ingredients, in basis points of account value ---------------------------------
+    def schedule_d(self) -> ScheduleD | None:
+        """The account's Schedule D netting Block (solver/schedule_d.py), built on first use; None for
+        an account whose gains are not taxed."""
+        if self.netting is None and self.taxable:
+            self.netting = ScheduleD(self)
+        return self.netting
+
     def tax_cost(self) -> pyo.Expression:
-        """Tax on this rebalance's gains at the account's rates (a saving for losses), in bp."""
-        if not self.taxable:
-            return 0
-        tax = self.account.tax
-        short, long = float(tax.short_term_rate), float(tax.long_term_rate)
-        return 1e4 * (short * self.m.st_gain + long * self.m.lt_gain)
+        """This rebalance's tax for the year after Schedule D netting (a saving for losses), in bp: at
+        the solution, the `estimated_tax` the result reports."""
+        netting = self.schedule_d()
+        return netting.block.tax if netting is not None else 0
+
+    def carryforward_value(self) -> pyo.Expression:
+        """The losses this rebalance adds to next year's carryforward, at the account's stated value
+        per dollar, as a saving in bp (a cost when its gains use up a carryforward)."""
+        netting = self.schedule_d()
+        return netting.block.carryforward if netting is not None else 0
+
+    def netting_binaries(self) -> list[pyo.Var]:
+        """The Schedule D binaries (at most two): account-level choices the search decides first."""
+        return list(self.netting.binaries) if self.netting is not None else []
 
     def tracking_penalty(self) -> pyo.Expression:
         """Active variance priced at TRACKING_BP_PER_PCT2 bp of account value per %² (TE 1% costs
@@ -351,6 +379,8 @@ class AccountModel(AccountArrays):
         m = self.m
         post = pyo.value(self.post_value)
         self._base_rows(post)
+        if self.whole_shares:
+            self._whole_share_rows()
         for i in range(len(self.tickers)):
             m.buy[i].setub(min(float(m.buy[i].ub), post))
         for i in sorted((self._buy_indicators | set(self._min_buy)) - self.buy_forbidden):

@@ -16,6 +16,7 @@ from solver.defaults import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT
 from solver.handoff import Compiled, compile_to_highs
 from solver.lazy import activate_violated, relax, violated
 from solver.model import PRIMAL_TOLERANCE, AccountModel
+from solver.netting_choice import NettingChoice
 from solver.rounding import round_counts
 from solver.tracking import initial_tangents, refine, tracking_columns
 
@@ -76,6 +77,12 @@ def run_highs(highs: highspy.Highs, deadline: float) -> str:
     # HiGHS's clock runs across every run() of one instance: the limit is on its cumulative time.
     highs.setOptionValue("time_limit", highs.getRunTime() + max(deadline - time.perf_counter(), 0.01))
     highs.run()
+    if highs.getModelStatus() == highspy.HighsModelStatus.kUnknown and highs.getOptionValue(
+            "solve_relaxation")[1] and time.perf_counter() < deadline:
+        # The simplex sometimes gives up from a warm basis (numerical trouble: a branch-and-bound node
+        # once ended its search this way, leaving HiGHS's MIP 18 s of work); from scratch it solves.
+        highs.clearSolver()
+        highs.run()
     status = _STATUS.get(highs.getModelStatus(), "error")
     if status in ("time_limit", "error") and highs.getInfo().primal_solution_status == 2:
         return "feasible"  # stopped early (time, solution or node limit) with a feasible point
@@ -156,6 +163,7 @@ class Search:
         self.lazy_binaries = np.concatenate([g.binaries for g in self.lazy] or [np.zeros(0, np.int32)])
         self.lazy_sizes = np.array([len(g.binaries) for g in self.lazy], dtype=np.int64)
         self.counts = ShareCounts.of(model, self.compiled)
+        self.netting = NettingChoice(model, self.compiled)  # the Schedule D binaries
         lp = self.highs.getLp()
         self.lower0, self.upper0 = np.asarray(lp.col_lower_).copy(), np.asarray(lp.col_upper_).copy()
         self.cost = np.asarray(lp.col_cost_).copy()
@@ -199,14 +207,14 @@ class Search:
         return min(self.options.te_tolerance_pct, allowed_bp / (2 * weight * max(te, 0.05)))
 
     # -- LP rounds -----------------------------------------------------------------------------------
-    def lp_rounds(self, relaxation: bool) -> tuple[str, bool, bool]:
+    def lp_rounds(self, relaxation: bool, rounds: int = MAX_LP_ROUNDS) -> tuple[str, bool, bool]:
         """Re-solve the LP (from the previous basis) until the tangents are exact enough, switching on
         violated lazy groups. Returns (status, converged, switched any). With `relaxation`, each
         optimum is a relaxation's and raises the bound."""
         switched_any, status = False, "error"
         self.highs.setOptionValue("solve_relaxation", True)
         try:
-            for _ in range(MAX_LP_ROUNDS):
+            for _ in range(rounds):
                 if self.out_of_time():
                     return "time_limit", False, switched_any
                 self.rounds += 1

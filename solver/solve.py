@@ -3,7 +3,9 @@
 1. **Relaxation.** Hand the Pyomo model to HiGHS (`solver.handoff`) with tangent cuts near the
    current holdings; refine the tracking-error tangents and switch on violated lazy groups on the LP
    relaxation, which re-solves from the previous basis in milliseconds. Every LP optimum here is the
-   optimum of a relaxation of the full problem, so the best of them is a valid lower *bound*.
+   optimum of a relaxation of the full problem, so the best of them is a valid lower *bound*. The
+   account's Schedule D binaries (at most two) are then decided as the law signs its gains, and
+   their other choices bounded once the repair has a point (solver/netting_choice.py).
 2. **Repair** (`_repair`). The relaxation's point is turned into a feasible one: binaries are
    rounded (a trade below its minimum dropped or raised, a rebuy that would wash cancelled or the
    loss sale given up), then flipped where the fixed LP's reduced costs say the other side is
@@ -35,22 +37,21 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-import highspy
 import numpy as np
 
 from solver.branch import branch_and_bound
 from solver.handoff import Compiled
 from solver.lazy import activate
+from solver.mip_phases import binary_mip, whole_share_mip
 from solver.model import AccountModel
 from solver.search import (
     DEFAULT_OPTIONS,
     INTEGRAL,
+    MAX_LP_ROUNDS,
     Point,
     Search,
     SolveOptions,
     run_highs,
-    set_integrality,
-    sub_mip_heuristics,
 )
 
 MAX_DIVE_LPS = 240  # LP re-solves deciding binaries one by one during repairs
@@ -62,8 +63,7 @@ BRANCH_BINARIES = 24  # the branch and bound takes on at most this many binaries
 # Branch-and-bound nodes: SolveOptions.max_nodes, and at most NODE_WORK / columns (at least MIN_NODES)
 NODE_WORK = 2_000_000  # a node re-solves an LP whose cost grows with the model (~20 ms at 16,000 columns)
 MIN_NODES = 50
-MAX_MIP_NODES = 50  # HiGHS MIP nodes for whole shares that rounding could not settle, in each of
-MAX_MIP_RUNS = 3  # at most this many runs (another when a point fails its polish on new tangents)
+MIP_PROVE_MAX_COLUMNS = 4_000  # models up to ~2,000 lots (legacy and transition accounts)
 
 
 @dataclass
@@ -179,7 +179,9 @@ def _repair(search: Search, x: np.ndarray) -> Point | None:
             if rounded is None:
                 return None
             x = rounded
-        search.ambiguous = np.array(sorted(ambiguous_seen), dtype=np.int64)
+        # The Schedule D binaries first (dropped once settled): one flip changes every gain's price.
+        netting = search.netting.columns
+        search.ambiguous = np.r_[netting, sorted(ambiguous_seen - set(netting.tolist()))].astype(np.int64)
         model_before = search.model_size()
         point = search.polish(x)
         if point is not None or search.model_size() == model_before:
@@ -238,20 +240,28 @@ def _prove(search: Search) -> None:
     for _ in range(MAX_REPAIR_ROUNDS):
         if search.closed() or search.out_of_time():
             return
-        binaries = np.flatnonzero(search.integer_columns() & ~search.counts.mask)
-        if not len(binaries) or len(binaries) > BRANCH_BINARIES or \
-                not all(search.compiled.columns[c].is_binary() for c in binaries):
+        binaries = np.setdiff1d(np.flatnonzero(search.integer_columns() & ~search.counts.mask),
+                                search.netting.held())
+        budget = max(MIN_NODES, min(search.options.max_nodes, NODE_WORK // len(search.compiled.columns)))
+        if len(binaries) > BRANCH_BINARIES:
+            # Too many for the branch and bound over LP re-solves: on a small model, HiGHS's MIP within
+            # the same node budget (its cuts and heuristics close such gaps: a 94-lot transition went
+            # from 10.6% to 0.05%). On a direct index its root alone took 10–60 s: there the gap stays.
+            if len(search.compiled.columns) <= MIP_PROVE_MAX_COLUMNS and binary_mip(search, budget):
+                continue
+            break
+        if not len(binaries) or not all(search.compiled.columns[c].is_binary() for c in binaries):
             break
         incumbent = (search.best.objective, search.best.x) if search.best else None
-        budget = max(MIN_NODES, min(search.options.max_nodes, NODE_WORK // len(search.compiled.columns)))
-        found = branch_and_bound(search.highs, binaries, search.options.mip_gap / 2, search.deadline,
-                                 run_highs, max_nodes=budget, incumbent=incumbent)
+        with search.netting.holding(search) as held:
+            found = branch_and_bound(search.highs, binaries, search.options.mip_gap / 2, search.deadline,
+                                     run_highs, max_nodes=budget, incumbent=incumbent)
         search.nodes += found.nodes
         if found.x is None:
-            if found.status == "infeasible" and search.best is None:
+            if found.status == "infeasible" and search.best is None and not len(held):
                 search.stop = "infeasible"  # complete: no binary choice has a feasible relaxation
             return
-        search.bound = max(search.bound, found.bound)
+        search.netting.raise_bound(search, found.bound, held)
         if search.best is not None and found.objective >= search.best.objective - 1e-12:
             break  # nothing better than the incumbent
         x = found.x
@@ -267,73 +277,7 @@ def _prove(search: Search) -> None:
         if found.stop != "complete":
             break
     if search.counts.mask.any() and not search.closed() and not search.out_of_time():
-        _whole_share_mip(search)
-
-
-def _highs_mip(search: Search, max_nodes: int, first_point: bool) -> str:
-    """One run of HiGHS's MIP on the current model within `max_nodes` (and until its first point, with
-    `first_point`); its nodes are counted and its dual bound, a relaxation's, raises the bound."""
-    highs = search.highs
-    highs.setOptionValue("mip_max_nodes", max_nodes)
-    highs.setOptionValue("mip_max_improving_sols", 1 if first_point else highspy.kHighsIInf)
-    try:
-        status = run_highs(highs, search.deadline)
-    finally:
-        highs.setOptionValue("mip_max_nodes", highspy.kHighsIInf)
-        highs.setOptionValue("mip_max_improving_sols", highspy.kHighsIInf)
-    search.nodes += int(highs.getInfo().mip_node_count)
-    if status in ("optimal", "feasible"):
-        search.bound = max(search.bound, float(highs.getInfo().mip_dual_bound))
-    return status
-
-
-def _binary_mip(search: Search) -> None:
-    """Whole shares that rounding could not reach from the repaired point: HiGHS's MIP over the
-    binaries alone (counts continuous, a relaxation: its bound holds), within a node budget, and its
-    point rounded to whole shares; a vertex of the binaries' MIP often rounds where a dive's LP point
-    does not."""
-    binaries = np.flatnonzero(search.integer_columns() & ~search.counts.mask)
-    if not len(binaries):
-        return
-    if _highs_mip(search, MAX_MIP_NODES, first_point=False) not in ("optimal", "feasible"):
-        return
-    x = search.round_counts(binaries, search.x())
-    if x is not None:
-        search.offer(search.polish(x))
-
-
-def _whole_share_mip(search: Search) -> None:
-    """Whole shares whose rounding left more than the gap, or found no point: HiGHS's MIP over every
-    integer column, started from the best point when there is one, within a node budget. Its point
-    may break a lazy group still off (HiGHS sees only the groups switched on): polishing switches it
-    on and the MIP runs again, a bounded number of times."""
-    search.counts = search.counts.strict(search.compiled)
-    sub_mip_heuristics(search.highs, True)
-    # Without a point, every run adds the tangents or groups its point broke: give it more runs.
-    for _ in range(MAX_MIP_RUNS if search.best else MAX_REPAIR_ROUNDS):
-        if search.mip_done or search.closed() or search.out_of_time():
-            return
-        integer = search.integer_columns() | search.counts.mask
-        set_integrality(search.compiled, np.flatnonzero(integer), True)
-        if search.best is not None:
-            start = highspy.HighsSolution()
-            start.col_value = search.best.x.tolist()
-            start.value_valid = True
-            search.highs.setSolution(start)
-        # Without a point yet, HiGHS searches until its first whole-share point (or the clock): never
-        # nothing when a plan exists. With one, a node budget bounds the improvement.
-        status = _highs_mip(search, MAX_MIP_NODES if search.best else highspy.kHighsIInf,
-                            first_point=search.best is None)
-        if status not in ("optimal", "feasible"):
-            search.mip_done = True
-            if status == "infeasible" and search.best is None:
-                search.stop = "infeasible"  # the MIP with only some groups on is a relaxation
-            return
-        model_before = search.model_size()
-        point = search.polish(search.x())
-        search.offer(point)
-        # A point that failed its polish for new tangents or groups: the MIP decides again with them.
-        search.mip_done = point is not None or search.model_size() == model_before
+        whole_share_mip(search)
 
 
 def solve(model: AccountModel, options: SolveOptions = DEFAULT_OPTIONS) -> Solution:
@@ -342,7 +286,10 @@ def solve(model: AccountModel, options: SolveOptions = DEFAULT_OPTIONS) -> Solut
     search = Search(model, options, started + options.time_limit)
     timings = {"handoff": time.perf_counter() - started}
     solve_started = time.perf_counter()
-    status, converged, _ = search.lp_rounds(relaxation=True)
+    # With Schedule D binaries, one LP: its gains choose their combination, whose LP rounds refine the
+    # tangents instead (solver/netting_choice.py).
+    status, converged, _ = search.lp_rounds(relaxation=True,
+                                            rounds=1 if len(search.netting.columns) else MAX_LP_ROUNDS)
     if status in ("infeasible", "unbounded", "error", "time_limit"):
         search.stop = status
     elif status == "optimal":
@@ -350,10 +297,12 @@ def solve(model: AccountModel, options: SolveOptions = DEFAULT_OPTIONS) -> Solut
         if converged and not np.flatnonzero(search.integer_columns() | search.counts.mask).size:
             search.offer(Point(x, *search.exact_objective(x)))
         else:
-            search.offer(_repair(search, x))
+            decided = search.netting.decide(search, x)
+            search.offer(_repair(search, x if decided is None else decided))
+            search.netting.settle(search)
             _improve(search)
             if search.best is None and search.counts.mask.any() and not search.out_of_time():
-                _binary_mip(search)  # no whole-share point near the repaired one: HiGHS decides the binaries
+                binary_mip(search)  # no whole-share point near the repaired one: HiGHS decides the binaries
             _prove(search)
     # The HiGHS model left behind is the full one, bounds and integrality restored (explanations
     # reopen it).

@@ -124,3 +124,14 @@ def incremental_tax(before_st: Decimal, before_lt: Decimal, added_st: Decimal, a
     after = tax_on(net_gains(before_st + added_st, before_lt + added_lt, carry_st, carry_lt),
                    short_term_rate, long_term_rate)
     return after - before
+
+
+def carryforward_created(before_st: Decimal, before_lt: Decimal, added_st: Decimal, added_lt: Decimal,
+                         carry_st: Decimal, carry_lt: Decimal) -> tuple[Decimal, Decimal]:
+    """Losses carried to next year because of realizing `added_*` on top of year-to-date `before_*`,
+    short- and long-term: after − before, so negative when the plan's gains use up losses that would
+    otherwise have carried forward."""
+    before = net_gains(before_st, before_lt, carry_st, carry_lt)
+    after = net_gains(before_st + added_st, before_lt + added_lt, carry_st, carry_lt)
+    return (after.carryforward_short_term - before.carryforward_short_term,
+            after.carryforward_long_term - before.carryforward_long_term)

@@ -84,16 +84,19 @@ harvest_rule: "harvest" "losses" "over" quantity ("and" quantity)?
         return out
 
     # ---- optimizer side -----------------------------------------------------------------------
-    # The base objective already values every realized loss at the account's tax rate, so without
-    # this rule the optimiser harvests any loss whose tax saving beats the tracking error and trading
-    # cost of its replacement — down to losses of a fraction of a percent. The thresholds say which
-    # losses are worth harvesting: a lot below them keeps no tax credit in the objective (its loss is
-    # worth nothing to the optimiser), while a qualifying lot keeps its full credit and is harvested
-    # whenever its saving outweighs the risk of the replacement (risk-aware harvesting; wash-sale and
-    # every other rule still bind). Loss sales below the thresholds are not forbidden: trimming an
-    # overweight name, an exclusion or a cash need may sell such a lot, and a small loss is then still
-    # the cheapest lot to sell. So the rule shapes the objective and has no hard condition to verify;
-    # `explain` reports which qualifying lots were harvested.
+    # The base objective values every realized loss by Schedule D netting (solver/schedule_d.py): at
+    # the short-term rate, the long-term rate or the carryforward value, whichever the year's other
+    # gains give it. So without this rule the optimiser harvests any loss whose tax saving beats the
+    # tracking error and trading cost of its replacement — down to losses of a fraction of a percent.
+    # The thresholds say which losses are worth harvesting: a lot below them gives back a credit at
+    # the short-term rate, the most netting ever credits a dollar of loss, so its loss is worth
+    # nothing to the optimiser at best (a small loss on a long-term lot offsetting short-term gains
+    # would otherwise still be worth the difference of the rates); a qualifying lot keeps its full
+    # credit and is harvested whenever its saving outweighs the risk of the replacement (risk-aware
+    # harvesting; wash-sale and every other rule still bind). Loss sales below the thresholds are not
+    # forbidden: trimming an overweight name, an exclusion or a cash need may sell such a lot, which
+    # is then priced a little above its netted tax. So the rule shapes the objective and has no hard
+    # condition to verify; `explain` reports which qualifying lots were harvested.
 
     @staticmethod
     def qualifies(rule: HarvestIR, lot: Lot, price: Decimal) -> bool:
@@ -114,11 +117,11 @@ harvest_rule: "harvest" "losses" "over" quantity ("and" quantity)?
                  if model.lot_gain[x] < 0 and not self.qualifies(rule, lot, prices[lot.ticker])]
         if not small:
             return
-        rates = [float(tax.long_term_rate if model.lot_long_term[x] else tax.short_term_rate) for x in small]
-        # The tax saving the base objective credits for these losses, in bp, taken back.
+        # The most the base objective's netting can credit these losses, in bp, taken back: a small
+        # long-term loss that offsets short-term gains is credited at the short-term rate.
+        rate = float(tax.short_term_rate)
         block.withheld_credit = pyo.Expression(expr=linear(
-            [-1e4 * r * model.lot_gain[x] for r, x in zip(rates, small, strict=True)],
-            [model.m.sell[x] for x in small]))
+            [-1e4 * rate * model.lot_gain[x] for x in small], [model.m.sell[x] for x in small]))
         model.add_objective(rule.id, model.m.objective_weight["tax"] * block.withheld_credit)
 
     # ---- verifier side: the rule's meaning re-derived from the IR, sharing nothing with `lower` ----
@@ -138,7 +141,7 @@ harvest_rule: "harvest" "losses" "over" quantity ("and" quantity)?
         other = [s for s in losses if s.trade.lot_id not in candidates]
 
         def total(sales: list) -> Decimal:
-            return to_cents(-sum((s.gain for s in sales), Decimal(0)))
+            return to_cents(-sum((s.realized for s in sales), Decimal(0)))
         line = (f"harvest: {len({s.trade.lot_id for s in harvested})} of {len(candidates)} lots past the "
                 f"thresholds harvested, realizing ${total(harvested):,} of losses")
         if other:

@@ -110,17 +110,22 @@ preferences_weight: "tax" quantity       -> preferences_tax
     # ---- optimizer side -----------------------------------------------------------------------
     def lower(self, rule: PreferencesIR, block: Block, model: AccountModel) -> None:
         """The objective: tax + tracking + trading cost, each in basis points of account value and
-        scaled by its weight. The core prices each term (`AccountModel.tax_cost`, `tracking_penalty`,
-        `trading_cost`) but adds none of them: a checked policy always carries exactly one
-        preferences rule (the balanced default when it says nothing), so the trade-off has one home.
-        The weights go into the model's `objective_weight` Params, so that rules pricing a term in tax
-        units (harvest, gift) scale with the tax weight whichever order the rules are lowered in."""
+        scaled by its weight, and for a taxable account the value of losses carried to next year
+        (`carryforward_value`, at the tax weight). The core prices each term (`AccountModel.tax_cost`,
+        `carryforward_value`, `tracking_penalty`, `trading_cost`) but adds none of them: a checked
+        policy always carries exactly one preferences rule (the balanced default when it says
+        nothing), so the trade-off has one home. The weights go into the model's `objective_weight`
+        Params, so that rules pricing a term in tax units (harvest, gift) scale with the tax weight
+        whichever order the rules are lowered in."""
         weights = model.m.objective_weight
         for term, weight, cost in (("tax", rule.tax_weight, model.tax_cost),
                                    ("tracking", rule.tracking_weight, model.tracking_penalty),
                                    ("cost", rule.cost_weight, model.trading_cost)):
             weights[term] = weight
             model.add_objective(f"{rule.id}.{term}", weights[term] * cost())
+        if model.taxable:
+            # Its own term, priced in tax units: the tax term stays the reported estimated tax.
+            model.add_objective(f"{rule.id}.carryforward", weights["tax"] * model.carryforward_value())
 
     # ---- verifier side: the rule's meaning re-derived from the IR, sharing nothing with `lower` ----
     def verify(self, rule: PreferencesIR, outcome: Outcome) -> list[Violation]:

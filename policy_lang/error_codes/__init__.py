@@ -1,10 +1,10 @@
 """One registry of diagnostic codes: for each code, its title, what it means and how to fix it.
 
 A code is a letter for the stage that reports it and three digits: P policies, A accounts, D market
-data, S the solve, T policy tests, V the verifier; B books and batches, L the decision log, H the
-HTTP service. Each code has one meaning, so that an advisor can
-look it up and an integrator can act on it without reading the message. The table is product copy;
-the sources only use the codes (`error("P205", …)`) and say the particulars in the message.
+data, S the solve, T policy tests, V the verifier, M simulations; B books and batches, L the
+decision log, H the HTTP service. Each code has one meaning, so that an advisor can look it up
+and an integrator can act on it without reading the message. The table is product copy; the
+sources only use the codes (`error("P205", …)`) and say the particulars in the message.
 
 docs/errors.md is generated from this registry (`tailor codes --markdown`, `make docs`), and
 `tailor codes CODE` prints one entry. tests/policy_lang/test_error_codes.py checks that every code
@@ -25,6 +25,7 @@ from policy_lang.error_codes.policy_checks import LAYERS, NAMES, VALUES
 from policy_lang.error_codes.policy_fields import FIELDS
 from policy_lang.error_codes.policy_syntax import FILES, SYNTAX
 from policy_lang.error_codes.runs import POLICY_TESTS, SOLVE
+from policy_lang.error_codes.simulation import SIMULATION
 from policy_lang.error_codes.verification import ACCOUNTING, RULES
 
 __all__ = ["CODES", "CODE_PATTERN", "FAMILIES", "ErrorCode", "Family", "family_of"]
@@ -33,7 +34,7 @@ __all__ = ["CODES", "CODE_PATTERN", "FAMILIES", "ErrorCode", "Family", "family_o
 # model solved and its trades verified. Policy tests, which drive whole runs, come next, then the
 # interfaces that drive many: books and batches, the decision log, the HTTP service.
 FAMILIES: tuple[Family, ...] = (FILES, SYNTAX, FIELDS, NAMES, VALUES, LAYERS, ACCOUNT, MARKET_DATA, SOLVE,
-                                ACCOUNTING, RULES, POLICY_TESTS, BOOK, DECISION_LOG, SERVICE)
+                                ACCOUNTING, RULES, POLICY_TESTS, SIMULATION, BOOK, DECISION_LOG, SERVICE)
 
 CODES: dict[str, ErrorCode] = {entry.code: entry for family in FAMILIES for entry in family.codes}
 

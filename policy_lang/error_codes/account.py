@@ -57,8 +57,8 @@ ACCOUNT = Family("A1", "Account files and run options", (
         "Choose an as-of date with market data for every held ticker."),
     ErrorCode(
         "A109", "Tax rate not a fraction",
-        "`short_term_rate` and `long_term_rate` are fractions from 0 up to (not including) 1; 37 or 1.2 "
-        "is refused rather than read as a percentage.",
+        "`short_term_rate`, `long_term_rate` and `carryforward_value` are fractions from 0 up to (not "
+        "including) 1; 37 or 1.2 is refused rather than read as a percentage.",
         "Write 37% as `0.37`."),
     ErrorCode(
         "A110", "Transaction action not buy or sell",
@@ -155,6 +155,14 @@ ACCOUNT = Family("A1", "Account files and run options", (
         "A127", "Unknown account type",
         "`type` in account.yaml is not taxable, ira or roth.",
         "Use one of the three; the hint suggests the closest."),
+    ErrorCode(
+        "A128", "Tax rates the netting cannot use",
+        "The optimiser nets gains by Schedule D, which assumes the long-term rate is at most the "
+        "short-term rate and a dollar of loss carried forward is worth less than the short-term rate "
+        "(else carrying a loss would beat the $3,000 offset). The rates given break one of these: most "
+        "often the two rates are swapped.",
+        "Check which rate is which (`short_term_rate: 0.37`, `long_term_rate: 0.20`); state a "
+        "`carryforward_value` below the short-term rate, or leave it out for the default."),
     ErrorCode(
         "A130", "Household trades without a household",
         "account.yaml gives `household_transactions` but names no `household` whose other accounts "

@@ -27,6 +27,7 @@ import pandas as pd
 
 from policy_lang.diagnostics import Related, Span, error
 from policy_lang.limits import MAX_DECIMALS, MAX_PRICE, MAX_STRING, MAX_TICKER
+from policy_lang.problems import Problems
 from policy_lang.suggest import did_you_mean
 from policy_lang.yaml_reader import YMap, YNode, YScalar, YSeq
 from solver.data.etfs import SP500_ETFS
@@ -35,7 +36,6 @@ from solver.data.model_file import SUM_TOLERANCE
 from solver.data.paths import data_dir
 from solver.data.snapshot_files import (
     Cell,
-    Problems,
     Row,
     locate,
     node_text,
@@ -101,7 +101,7 @@ def load_snapshot(path: str | Path) -> Snapshot:
     """Read a snapshot folder (or its snapshot.yaml). Every problem is reported at once, located."""
     file = snapshot_file(path)
     root, raw = read_snapshot_yaml(file)
-    problems = Problems()
+    problems = Problems("the snapshot", "D110")
     keys: dict[str, YNode] = {}
     for key, value in root.items:
         if key.value in KEYS:
@@ -177,7 +177,7 @@ def make_snapshot(as_of: date | str, prices: Mapping[str, Decimal | str | float]
     """A snapshot from values (an API caller's own feed), checked exactly as the files are. Floats are
     taken at their shortest repr (254.49, not 254.490000000000009…). `securities` are (ticker, name,
     sub_industry); `sources` is required as in snapshot.yaml."""
-    problems = Problems()
+    problems = Problems("the snapshot", "D110")
     day = as_of if isinstance(as_of, date) else _date(str(as_of))
     if day is None:
         problems.add(error("D112", f"as_of: {quote(str(as_of))} is not a date", None,
@@ -212,7 +212,7 @@ def _value_text(value: object) -> str:
 def _build(as_of: date, tables: dict[str, list[Row]], headers: dict[str, Span | None],
            sources: tuple[str, ...], notes: str, *, origin: str, digest: str, as_of_span: Span | None = None,
            prices_span: Span | None = None) -> Snapshot:
-    problems = Problems()
+    problems = Problems("the snapshot", "D110")
     master = load_master()
     additions, added_at = _additions(tables.get("securities", []), master, problems)
     known = set(master.tickers) | set(added_at) | set(SP500_ETFS)

@@ -16,8 +16,9 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from policy_lang.diagnostics import Diagnostic, Related, Severity, Span, TailorError, error
-from policy_lang.limits import MAX_FILE_PROBLEMS, MAX_TABLE_LINE
+from policy_lang.diagnostics import Related, Span, TailorError, error
+from policy_lang.limits import MAX_TABLE_LINE
+from policy_lang.problems import Problems
 from policy_lang.suggest import closest, did_you_mean
 from policy_lang.yaml_reader import YamlDialect, YMap, YNode, YScalar, read_yaml
 from solver.data.csv_lines import split_csv
@@ -31,36 +32,6 @@ SNAPSHOT_YAML = YamlDialect(
     shape="snapshot.yaml is one level of keys; only `sources` holds a list (of text)")
 # C0 controls but tab and line ends, DEL and C1: echoed to a terminal they can rewrite what is shown.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-
-class Problems:
-    """Every problem of a snapshot, reported together, at most MAX_FILE_PROBLEMS of them (each quotes
-    a line when rendered; a file wrong on every line would otherwise be printed back in full)."""
-
-    def __init__(self) -> None:
-        self.found: list[Diagnostic] = []
-        self.more = 0
-
-    def add(self, diagnostic: Diagnostic) -> None:
-        if len(self.found) < MAX_FILE_PROBLEMS:
-            self.found.append(diagnostic)
-        else:
-            self.more += 1
-
-    @property
-    def full(self) -> bool:
-        """No more problems will be listed: skip building a costly one ("did you mean" over the master)."""
-        return len(self.found) >= MAX_FILE_PROBLEMS
-
-    def check(self) -> None:
-        if not self.found:
-            return
-        if self.more:
-            self.found.append(Diagnostic(
-                severity=Severity.NOTE, code="D110", span=None,
-                message=f"{self.more:,} more problem(s) in the snapshot are not listed",
-                hint="fix the ones above first; the rest are often the same mistake"))
-        raise TailorError(self.found)
 
 
 @dataclass(frozen=True)
@@ -222,7 +193,7 @@ def read_table(path: Path, named_at: Span, kind: str, columns: dict[str, tuple[s
                                 "check that the file is the right one"))
     header_span = Span.point(name, 1, 1, len(lines[0]))
     mapping = _map_header(name, split_csv(lines[0]), columns, header_span)
-    problems = Problems()
+    problems = Problems("the snapshot", "D110")
     rows = []
     for number, line in enumerate(lines[1:], start=2):
         if not line.strip():
@@ -250,7 +221,7 @@ def _map_header(name: str, header: list[tuple[str, int]], columns: dict[str, tup
         header.pop()
     spellings = {_normal(alias): canonical for canonical, aliases in columns.items() for alias in aliases}
     expected = ", ".join(columns)
-    problems = Problems()
+    problems = Problems("the snapshot", "D110")
     mapping: dict[str, int] = {}
     for index, (title, column) in enumerate(header):
         span = Span.point(name, 1, column, max(len(title), 1))

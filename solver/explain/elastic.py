@@ -65,6 +65,8 @@ class ElasticModel:
         self.cols = tracking_columns(model, compiled)
         self.highs.setOptionValue("time_limit", SOLVE_TIME_LIMIT)
         self.lazy: list[LazyGroup] = relax(compiled, model.lazy_groups)
+        # The Schedule D binaries never decide feasibility (any gains net): alone, they need no MIP.
+        self.netting = compiled.cols(model.netting_binaries())
         release_forbidden_buys(self.model, self.compiled)
         self.original_cost = np.asarray(self.highs.getLp().col_cost_).copy()
         self.x = np.zeros(0)  # the last solved point (kept: changing bounds clears HiGHS's solution)
@@ -133,7 +135,9 @@ class ElasticModel:
         """LP rounds (warm-started simplex) until tangents and lazy groups settle; then, if integer
         columns are in play, MIP rounds. An infeasible relaxation ends it at once."""
         status = self._rounds(relaxation=True)
-        if status != "optimal" or not self._integers().any():
+        deciding = self._integers()
+        deciding[self.netting[self.netting >= 0]] = False
+        if status != "optimal" or not deciding.any():
             return status
         return self._mip()
 

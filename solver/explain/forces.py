@@ -4,9 +4,10 @@ direction) — at the fixed-integer LP optimum.
 
 A trade's direction follows the base model's definitions: selling a unit of lot l of ticker i lowers
 weight[i] by 1/(1 + flow), raises cash by one, realizes the lot's gain per unit in st_gain or lt_gain
-and adds one to traded; the active variance moves by its exact gradient (not the tangent proxy). At an
-optimum the costs of the terms a trade raises are paid for by the rules that need it (the KKT balance
-of the LP), which is what the forces report.
+and adds one to traded; the active variance moves by its exact gradient (not the tangent proxy) and the
+Schedule D columns as the law nets the changed gains. At an optimum the costs of the terms a trade
+raises are paid for by the rules that need it (the KKT balance of the LP), which is what the forces
+report.
 """
 
 from __future__ import annotations
@@ -72,16 +73,31 @@ class Forces:
         model, c = self.bench.model, self.cols
         i = int(model.lot_ticker[lot])
         gain_col = c.lt_gain if model.lot_long_term[lot] else c.st_gain
+        gain = float(model.lot_gain[lot])
         return _direction(
             [
                 (c.sell[lot], 1.0),
                 (c.weight[i], -1.0 / self.post),
                 (c.cash, 1.0),
-                (gain_col, float(model.lot_gain[lot])),
+                (gain_col, gain),
                 (c.traded, 1.0),
                 (c.variance, -self.variance_gradient[i] / self.post),
+                *(self._netting(0.0, gain) if model.lot_long_term[lot] else self._netting(gain, 0.0)),
             ]
         )
+
+    def _netting(self, d_st: float, d_lt: float) -> list[tuple[int, float]]:
+        """The Schedule D columns' move with the gains (solver/schedule_d.py): the law's, on the side
+        the trade moves to, so the tax term's change is the tax the report would print for it."""
+        netting = self.bench.model.netting
+        if netting is None:
+            return []
+        c, x = self.cols, self.point.x
+        st = float(x[c.st_gain]) if c.st_gain >= 0 else 0.0
+        lt = float(x[c.lt_gain]) if c.lt_gain >= 0 else 0.0
+        column_of = self.bench.compiled.column_of
+        return [(column_of.get(id(var), -1), change)
+                for var, change in netting.direction(st, lt, d_st, d_lt)]
 
     def purchase(self, i: int) -> Direction:
         c = self.cols

@@ -1,5 +1,5 @@
 """The stable Python API: `import tailor`, then `tailor.check`, `tailor.rebalance`, `tailor.explain`,
-`tailor.batch`.
+`tailor.simulate`, `tailor.batch`.
 
     report = tailor.rebalance("examples/accounts/legacy_jpm/account.yaml",
                               "policies/clients/executive.tailor")
@@ -22,6 +22,9 @@ EXPORTS: dict[str, tuple[str, str]] = {
     "check": ("tailor.api.engine", "check"),
     "rebalance": ("tailor.api.engine", "rebalance"),
     "explain": ("tailor.api.engine", "explain"),
+    "simulate": ("tailor.api.simulation", "simulate"),
+    "SimulationSpec": ("engine.spec", "SimulationSpec"),
+    "SimulationResult": ("engine.records", "SimulationResult"),
     "batch": ("tailor.batch.runner", "run_batch"),
     "BatchSettings": ("tailor.batch.runner", "BatchSettings"),
     "BookReport": ("tailor.batch.summary", "BookReport"),

@@ -94,3 +94,11 @@ def test_published_schemas_match_the_models(name: str) -> None:
     published = ROOT / "docs/schemas" / file_name(name)
     assert published.exists(), f"run `tailor schemas --write docs/schemas` to publish {name}"
     assert published.read_text() == schema_text(name), f"{published} is stale: run `make docs`"
+
+
+def test_simulate_is_part_of_the_api(tmp_path: Path) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("colour: red\n")
+    with pytest.raises(tailor.TailorError) as found:
+        tailor.simulate(spec)
+    assert found.value.diagnostics[0].code.startswith("M") and found.value.diagnostics[0].span.line == 1

@@ -17,7 +17,7 @@ from policy_lang.error_codes.render import explanation, markdown
 from tailor.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("compiler", "policy_lang", "solver", "tailor")  # what pyproject.toml ships
+PACKAGES = ("compiler", "policy_lang", "solver", "engine", "tailor")  # what pyproject.toml ships
 REGISTRY = ROOT / "policy_lang" / "error_codes"
 DOCS = ROOT / "docs"
 # The start of a code built at run time: f"V2{n}" or "P" + digits would escape the scan below.

@@ -100,6 +100,37 @@ def test_rate_must_be_a_fraction(tmp_path: Path) -> None:
     assert codes(exc) == [("A109", 6, 20)]
 
 
+def test_carryforward_value_is_read_and_defaults_from_the_long_term_rate(tmp_path: Path) -> None:
+    path = write_account(tmp_path, "L1,AAPL,2020-01-02,5,75.09\n", "tax:\n  carryforward_value: 0.1\n")
+    assert load_account(path).tax.carryforward_rate == Decimal("0.1")
+    path = write_account(tmp_path, "L1,AAPL,2020-01-02,5,75.09\n", "tax:\n  long_term_rate: 0.15\n")
+    assert load_account(path).tax.carryforward_rate == Decimal("0.1125")  # 0.75 × 15%
+
+
+@pytest.mark.parametrize(("tax", "where", "message"), [
+    # A dollar carried to next year worth as much as the short-term rate would tie with the offset.
+    ("  short_term_rate: 0.30\n  carryforward_value: 0.30\n", (7, 23), "carryforward_value 0.30 must be"),
+    # Swapped rates: the netting (and the tax budget's bound) assume long-term ≤ short-term.
+    ("  short_term_rate: 0.20\n  long_term_rate: 0.37\n", (7, 19), "long_term_rate 0.37 is above"),
+    ("  long_term_rate: 0.40\n", (6, 19), "above short_term_rate 0.37"),  # the default short-term rate
+])
+def test_rates_the_netting_cannot_use_are_located(tmp_path: Path, tax: str, where: tuple[int, int],
+                                                  message: str) -> None:
+    path = write_account(tmp_path, "L1,AAPL,2020-01-02,5,75.09\n", "tax:\n" + tax)
+    with pytest.raises(TailorError) as exc:
+        load_account(path)
+    assert codes(exc) == [("A128", *where)]
+    assert message in exc.value.diagnostics[0].message
+
+
+def test_a_carryforward_value_must_be_a_fraction(tmp_path: Path) -> None:
+    path = write_account(tmp_path, "L1,AAPL,2020-01-02,5,75.09\n", "tax:\n  carryforward_value: 1.5\n")
+    with pytest.raises(TailorError) as exc:
+        load_account(path)
+    assert codes(exc) == [("A109", 6, 23)]
+    assert "carryforward_value must be a fraction" in exc.value.diagnostics[0].message
+
+
 def test_advisor_headers_are_accepted(tmp_path: Path) -> None:
     (tmp_path / "lots.csv").write_text("Symbol,Date Acquired,Quantity,Cost Basis Per Share,Lot ID\n"
                                        "aapl,2020-01-02,5,\"$75.09\",A-1\n")

@@ -57,7 +57,9 @@ def test_weights_reach_the_objective(legacy_account: Account, market: Market) ->
     KIND.lower(rule, pyo.Block(concrete=True), model)
     assert {k: pyo.value(w) for k, w in model.m.objective_weight.items()} == {"tax": 2.5, "tracking": 0.0,
                                                                               "cost": 3.0}
-    assert set(model.objective_terms) == {"preferences.tax", "preferences.tracking", "preferences.cost"}
+    # A taxable account's carried-forward losses are their own term, priced in tax units.
+    assert set(model.objective_terms) == {"preferences.tax", "preferences.carryforward",
+                                          "preferences.tracking", "preferences.cost"}
 
 
 def test_no_tracking_weight_means_no_trade_for_tracking(legacy_account: Account, market: Market) -> None:

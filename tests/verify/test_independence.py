@@ -45,7 +45,9 @@ def forbidden(module: str) -> bool:
 def source(module: str) -> ast.Module | None:
     """The parsed source of a module of this repository (None for third-party and standard ones)."""
     spec = importlib.util.find_spec(module)
-    if spec is None or spec.origin is None or not spec.origin.startswith(str(ROOT)):
+    # The virtual environment may sit inside the repository (make's .venv): its packages are not ours.
+    if spec is None or spec.origin is None or not spec.origin.startswith(str(ROOT)) \
+            or Path(spec.origin).relative_to(ROOT).parts[0].startswith("."):
         return None
     return ast.parse(Path(spec.origin).read_text())
 

@@ -1,0 +1,201 @@
+"""The simulated account between steps: lots, cash, this tax year's figures and recent trades.
+
+Exact decimals throughout: cash keeps the exact proceeds of each trade (shares × price, as the
+verifier computes them), dividends and costs arrive in cents, and figures are rounded to the cent
+(half-even) only when reported. A `Ledger` is a frozen value; each step makes a new one, so a
+checkpoint is its JSON and a resumed run continues from exactly the same state.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal, localcontext
+
+from pydantic import BaseModel, ConfigDict
+
+from engine.spec import Costs
+from solver.account import Account, TaxProfile, Transaction
+from solver.lots import Lot
+from solver.result import TradeLine
+from solver.tax import net_gains, tax_on, to_cents
+
+ZERO = Decimal(0)
+BASIS_DIGITS = 50  # a basis per share is a quotient: kept to 50 digits, as splits keep it
+
+
+class Rates(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    short_term: Decimal
+    long_term: Decimal
+    dividend: Decimal
+
+
+class Ledger(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    day: date | None  # the last step (None before the first)
+    year: int  # the tax year the figures below belong to
+    lots: tuple[Lot, ...]
+    cash: Decimal
+    realized_short_term: Decimal = ZERO  # this tax year, after trading costs
+    realized_long_term: Decimal = ZERO
+    dividends: Decimal = ZERO  # this tax year's cash dividends (taxed at the dividend rate)
+    carry_short_term: Decimal = ZERO  # loss carryforwards into this year, positive amounts
+    carry_long_term: Decimal = ZERO
+    transactions: tuple[Transaction, ...] = ()  # buys and loss sales of the last wash-sale window
+    owed: Decimal = ZERO  # withdrawals (and tax from cash) no plan could raise yet: tried again next step
+    # What the last solve left, for the `bands` fast path (engine.screens.Anchors): the lots past the
+    # harvest thresholds it kept, the ex-ante tracking error and the idle cash (fraction of the account).
+    declined: tuple[str, ...] = ()
+    tracking_error: float = 0.0
+    idle: float = 0.0
+    last_costs: Decimal = ZERO  # the last plan's trading costs: the next plan's first estimate of its own
+
+    def shares(self) -> dict[str, Decimal]:
+        held: dict[str, Decimal] = defaultdict(Decimal)
+        for lot in self.lots:
+            held[lot.ticker] += lot.shares
+        return dict(held)
+
+    def tax(self, rates: Rates) -> Decimal:
+        """This year's tax so far: netted gains (with the carryforwards) and dividends."""
+        netted = net_gains(self.realized_short_term, self.realized_long_term, self.carry_short_term,
+                           self.carry_long_term)
+        return tax_on(netted, rates.short_term, rates.long_term) + self.dividends * rates.dividend
+
+
+def account_of(ledger: Ledger, base: Account, rates: Rates, window: int) -> Account:
+    """The account the rebalance sees on the ledger's day: the starting account's identity (id, type,
+    household, target, input hash) with the simulated lots, cash, tax year and recent trades. Its own
+    `as_of` is dropped: the market passed with it states the day."""
+    cutoff = (ledger.day or date.min) - timedelta(days=window)
+    household = base.household_transactions
+    return base.model_copy(update={
+        "lots": ledger.lots, "cash": ledger.cash, "as_of": None, "as_of_span": None,
+        "transactions": tuple(t for t in ledger.transactions if t.on >= cutoff),
+        "household_transactions": None if household is None
+        else tuple(t for t in household if t.on >= cutoff),
+        "tax": TaxProfile(short_term_rate=rates.short_term, long_term_rate=rates.long_term,
+                          realized_short_term_ytd=ledger.realized_short_term,
+                          realized_long_term_ytd=ledger.realized_long_term,
+                          carryforward_short_term=ledger.carry_short_term,
+                          carryforward_long_term=ledger.carry_long_term)})
+
+
+@dataclass(frozen=True)
+class YearEnd:
+    """One closed tax year (`Ledger.tax` at its end) and what it carries into the next."""
+
+    year: int
+    realized_short_term: Decimal
+    realized_long_term: Decimal
+    dividends: Decimal
+    carry_in_short_term: Decimal
+    carry_in_long_term: Decimal
+    carry_out_short_term: Decimal
+    carry_out_long_term: Decimal
+    tax: Decimal  # cents
+
+
+def roll_year(ledger: Ledger, rates: Rates, year: int) -> tuple[Ledger, YearEnd]:
+    """Close the ledger's tax year: Schedule D netting (solver.tax.net_gains) gives the tax and the
+    losses carried forward by character; year-to-date figures start again at zero."""
+    netted = net_gains(ledger.realized_short_term, ledger.realized_long_term, ledger.carry_short_term,
+                       ledger.carry_long_term)
+    closed = YearEnd(year=ledger.year, realized_short_term=ledger.realized_short_term,
+                     realized_long_term=ledger.realized_long_term, dividends=ledger.dividends,
+                     carry_in_short_term=ledger.carry_short_term, carry_in_long_term=ledger.carry_long_term,
+                     carry_out_short_term=netted.carryforward_short_term,
+                     carry_out_long_term=netted.carryforward_long_term, tax=to_cents(ledger.tax(rates)))
+    return ledger.model_copy(update={
+        "year": year, "realized_short_term": ZERO, "realized_long_term": ZERO, "dividends": ZERO,
+        "carry_short_term": netted.carryforward_short_term,
+        "carry_long_term": netted.carryforward_long_term}), closed
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What a verified plan did to the ledger, net of trading costs."""
+
+    ledger: Ledger
+    realized_short_term: Decimal
+    realized_long_term: Decimal
+    harvested: Decimal  # losses realized, as a positive amount
+    sold: Decimal
+    costs: Decimal
+    line_costs: tuple[Decimal, ...]  # each trade line's share of its order's cost
+
+
+def order_costs(trades: tuple[TradeLine, ...], costs: Costs) -> tuple[Decimal, tuple[Decimal, ...]]:
+    """Cost of each order (ticker and side): spread on its amount plus the fee, in cents; each line
+    carries its share by amount (exact, so the lines add up to the order's cost)."""
+    orders: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for line in trades:
+        orders[line.action, line.ticker] += line.shares * line.price
+    cost = {key: to_cents(amount * costs.spread_bp / 10_000 + costs.fee) for key, amount in orders.items()}
+    with localcontext() as exact:
+        exact.prec = BASIS_DIGITS
+        shares = tuple(cost[key] * (line.shares * line.price) / orders[key] if orders[key] else ZERO
+                       for line in trades for key in [(line.action, line.ticker)])
+    return sum(cost.values(), ZERO), shares
+
+
+def apply_plan(ledger: Ledger, trades: tuple[TradeLine, ...], flow: Decimal, day: date, costs: Costs,
+               taxable: bool) -> Applied:
+    """Sold lots reduced (emptied lots removed), bought lots added (acquired today, basis = price plus
+    the order's cost), cash moved by the flow, the proceeds and the costs; realized gains by the term
+    the verifier gave each sale, net of its share of the sale's cost; buys and loss sales recorded
+    for the wash-sale window."""
+    total_cost, line_cost = order_costs(trades, costs)
+    lots = {lot.lot_id: lot for lot in ledger.lots}
+    added: list[Lot] = []
+    recent = list(ledger.transactions)
+    st = lt = harvested = sold = bought = ZERO
+    for line, cost in zip(trades, line_cost, strict=True):
+        amount = line.shares * line.price
+        if line.action == "buy":
+            bought += amount
+            with localcontext() as exact:
+                exact.prec = BASIS_DIGITS
+                basis = (amount + cost) / line.shares
+            added.append(Lot(lot_id=f"SIM-{day:%Y%m%d}-{line.ticker}", ticker=line.ticker, acquired=day,
+                             shares=line.shares, basis_per_share=basis))
+            recent.append(Transaction(on=day, ticker=line.ticker, action="buy", shares=line.shares,
+                                      price=line.price))
+            continue
+        lot = lots[line.lot_id or ""]
+        left = lot.shares - line.shares
+        if left > 0:
+            lots[lot.lot_id] = lot.model_copy(update={"shares": left})
+        else:
+            del lots[lot.lot_id]
+        sold += amount
+        gain = line.shares * (line.price - lot.basis_per_share) - cost
+        if not taxable:
+            continue
+        if line.term == "long":
+            lt += gain
+        else:
+            st += gain
+        if gain < 0:
+            harvested -= gain
+            recent.append(Transaction(on=day, ticker=line.ticker, action="sell", shares=line.shares,
+                                      price=line.price, realized_gain=gain))
+    new = ledger.model_copy(update={
+        "lots": (*lots.values(), *added), "cash": ledger.cash + flow + sold - bought - total_cost,
+        "realized_short_term": ledger.realized_short_term + st,
+        "realized_long_term": ledger.realized_long_term + lt, "transactions": tuple(recent)})
+    return Applied(ledger=new, realized_short_term=st, realized_long_term=lt, harvested=harvested, sold=sold,
+                   costs=total_cost, line_costs=line_cost)
+
+
+def prune(ledger: Ledger, day: date, window: int) -> Ledger:
+    """Forget trades older than the wash-sale window: they no longer matter to any rule."""
+    cutoff = day - timedelta(days=window)
+    kept = tuple(t for t in ledger.transactions if t.on >= cutoff)
+    if len(kept) == len(ledger.transactions):
+        return ledger
+    return ledger.model_copy(update={"transactions": kept})

@@ -1,0 +1,101 @@
+"""The anytime search's phases that hand the current model to HiGHS's own MIP (solver/solve.py).
+
+HiGHS sees the model as the search left it: the lazy groups switched on (their binaries integer), the
+others off, the tangents so far, the share counts continuous unless made strict. That is a relaxation
+of the full problem, so the MIP's dual bound is a bound of it (through the netting choice, which may
+hold the Schedule D binaries: `NettingChoice.raise_bound`). Its point may break a group still off or
+a tangent: every point is polished before it counts, and a run whose point failed for that reason
+runs again with the model it grew.
+"""
+
+from __future__ import annotations
+
+import highspy
+import numpy as np
+
+from solver.search import Search, run_highs, set_integrality, sub_mip_heuristics
+
+MAX_MIP_NODES = 50  # HiGHS MIP nodes for whole shares that rounding could not settle, in each of
+MAX_MIP_RUNS = 3  # at most this many runs (another when a point fails its polish on new tangents)
+MAX_RUNS_WITHOUT_POINT = 12  # runs while no point is known: each adds what its point broke
+
+
+def highs_mip(search: Search, max_nodes: int, first_point: bool) -> str:
+    """One run of HiGHS's MIP on the current model within `max_nodes` (and until its first point, with
+    `first_point`); its nodes are counted and its dual bound, a relaxation's, raises the bound."""
+    highs = search.highs
+    highs.setOptionValue("mip_max_nodes", max_nodes)
+    highs.setOptionValue("mip_max_improving_sols", 1 if first_point else highspy.kHighsIInf)
+    try:
+        with search.netting.holding(search) as held:
+            status = run_highs(highs, search.deadline)
+            info = highs.getInfo()  # (before the held columns are released: that clears it)
+    finally:
+        highs.setOptionValue("mip_max_nodes", highspy.kHighsIInf)
+        highs.setOptionValue("mip_max_improving_sols", highspy.kHighsIInf)
+    search.nodes += int(info.mip_node_count)
+    if status in ("optimal", "feasible"):
+        search.netting.raise_bound(search, float(info.mip_dual_bound), held)
+    return status
+
+
+def _start_from_best(search: Search) -> None:
+    if search.best is not None:
+        start = highspy.HighsSolution()
+        start.col_value = search.best.x.tolist()
+        start.value_valid = True
+        search.highs.setSolution(start)
+
+
+def binary_mip(search: Search, max_nodes: int = MAX_MIP_NODES) -> bool:
+    """HiGHS's MIP over the switched-on binaries (share counts continuous: a relaxation, its bound
+    holds), from the best point, within `max_nodes`; its point, counts rounded to whole shares, is
+    polished and offered. Used where the search's own branch and bound does not reach (too many
+    binaries), and for whole shares that rounding could not reach from the repaired point (a vertex of
+    the binaries' MIP often rounds where a dive's LP point does not). True when its point broke new
+    tangents or groups: run it again on the grown model."""
+    binaries = np.flatnonzero(search.integer_columns() & ~search.counts.mask)
+    if not len(binaries):
+        return False
+    _start_from_best(search)
+    if highs_mip(search, max_nodes, first_point=False) not in ("optimal", "feasible"):
+        return False
+    x = search.x()
+    if search.counts.mask.any():
+        x = search.round_counts(binaries, x)
+        if x is None:
+            return False
+    model_before = search.model_size()
+    point = search.polish(x)
+    search.offer(point)
+    return point is None and search.model_size() != model_before
+
+
+def whole_share_mip(search: Search) -> None:
+    """Whole shares whose rounding left more than the gap, or found no point: HiGHS's MIP over every
+    integer column, started from the best point when there is one, within a node budget. Its point
+    may break a lazy group still off (HiGHS sees only the groups switched on): polishing switches it
+    on and the MIP runs again, a bounded number of times."""
+    search.counts = search.counts.strict(search.compiled)
+    sub_mip_heuristics(search.highs, True)
+    # Without a point, every run adds the tangents or groups its point broke: give it more runs.
+    for _ in range(MAX_MIP_RUNS if search.best else MAX_RUNS_WITHOUT_POINT):
+        if search.mip_done or search.closed() or search.out_of_time():
+            return
+        integer = search.integer_columns() | search.counts.mask
+        set_integrality(search.compiled, np.flatnonzero(integer), True)
+        _start_from_best(search)
+        # Without a point yet, HiGHS searches until its first whole-share point (or the clock): never
+        # nothing when a plan exists. With one, a node budget bounds the improvement.
+        status = highs_mip(search, MAX_MIP_NODES if search.best else highspy.kHighsIInf,
+                           first_point=search.best is None)
+        if status not in ("optimal", "feasible"):
+            search.mip_done = True
+            if status == "infeasible" and search.best is None:
+                search.stop = "infeasible"  # the MIP with only some groups on is a relaxation
+            return
+        model_before = search.model_size()
+        point = search.polish(search.x())
+        search.offer(point)
+        # A point that failed its polish for new tangents or groups: the MIP decides again with them.
+        search.mip_done = point is not None or search.model_size() == model_before
