@@ -83,8 +83,11 @@ trades = Table(
     Column("cost_basis", String(32)),
     Column("realized_gain", String(32)),
     Column("term", String(8)),
+    Column("disallowed_loss", String(32)),  # a sale's loss a wash sale disallows
 )
 
+# Every column of trades.csv (solver.outputs.TRADE_COLUMNS) has its column here; a test keeps them in
+# step, since an insert would silently drop a key the table lacks.
 Index("tailor_decisions_account", decisions.c.account_id, decisions.c.decision_id)
 Index("tailor_decisions_policy", decisions.c.policy_hash)
 Index("tailor_decisions_run", decisions.c.run_id)

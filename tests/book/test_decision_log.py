@@ -110,3 +110,9 @@ def test_a_batch_killed_mid_run_leaves_a_consistent_log(tmp_path: Path) -> None:
         for decision_id, count in recorded:  # every recorded decision is whole
             assert conn.execute(select(func.count()).select_from(trades)
                                 .where(trades.c.decision_id == decision_id)).scalar() == count
+
+
+def test_the_log_keeps_every_column_of_trades_csv() -> None:
+    from solver.outputs import TRADE_COLUMNS
+
+    assert set(TRADE_COLUMNS) <= set(trades.columns.keys())
