@@ -284,8 +284,9 @@ class AccountModel(AccountArrays):
     def _whole_share_rows(self) -> None:
         """A lot's fractional remainder (reinvested dividends) is sold only when the whole position is
         closed: one `close_out` indicator per name that may not be bought (an exclusion must be able
-        to sell every share). Other names keep their remainders: an indicator for each of 500 names
-        made HiGHS's whole-share MIP several times slower, for positions no rule needs closed."""
+        to sell every share). Other names keep their remainders, which keeps the whole-share MIP's
+        integer columns to those a rule needs (docs/solver.md, Gaps: a voluntary exit keeps a
+        sub-share remainder)."""
         m, n = self.m, len(self.tickers)
         per_share = self.price / self.value
         m.buy_shares = pyo.Var(range(n), domain=pyo.NonNegativeIntegers,
