@@ -61,7 +61,8 @@ def _market_line(info: MarketInfo) -> str:
     """`snapshot examples/…/snapshot.yaml; risk model 2021-04-21 (2,039 days old, 38 names without an
     estimate)`: the staleness issue 10 asks every run to state."""
     source = f"snapshot {info.snapshot}" if info.source == "snapshot" else "bundled history"
-    outside = f", {len(info.not_in_risk_model)} names without an estimate" if info.not_in_risk_model else ""
+    count = len(info.not_in_risk_model)
+    outside = f", {count} name{'s' if count != 1 else ''} without an estimate" if count else ""
     return f"{source}; risk model {info.risk_model_as_of} ({info.risk_model_age_days:,} days old{outside})"
 
 
