@@ -15,6 +15,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from engine.ledger import YearEnd
+
 SCHEMA = "tailor.simulation/1"
 Status = Literal["solved", "skipped", "infeasible", "refused"]
 
@@ -80,16 +82,9 @@ class EventRow:
 
 
 @dataclass(frozen=True)
-class YearRow:
-    year: int
-    realized_short_term: Decimal
-    realized_long_term: Decimal
-    dividends: Decimal
-    carry_in_short_term: Decimal
-    carry_in_long_term: Decimal
-    carry_out_short_term: Decimal
-    carry_out_long_term: Decimal
-    tax: Decimal
+class YearRow(YearEnd):
+    """A closed tax year (its figures in cents) and how its tax was paid."""
+
     paid_from: str  # cash | outside | "" (the last, open year: accrued so far, not paid)
     paid_on: date | None
 

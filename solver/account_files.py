@@ -34,6 +34,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from policy_lang.dates import parse_date
 from policy_lang.diagnostics import Diagnostic, Related, Span, TailorError, error
 from policy_lang.limits import (
     MAX_ACCOUNT_YAML_BYTES,
@@ -75,7 +76,6 @@ OPTIONAL_COLUMNS = {"realized_gain"}  # needed only for sales: read_transactions
 ACCOUNT_KEYS = {"account", "household", "type", "cash", "lots", "transactions", "household_transactions",
                 "tax", "as_of", "target"}
 ACCOUNT_TYPES = ("taxable", "ira", "roth")
-ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # date.fromisoformat alone also takes 20210421, 2021-W16
 # A date in a lots or transactions file: YYYY-MM-DD, optionally with a time of day as other systems
 # export it (2021-04-05T00:00:00, 2021-04-05 14:30:00). A time zone is refused: it can move the day.
 TABLE_DATE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})"
@@ -619,17 +619,6 @@ def _number(row: Row, name: str, problems: Problems, *, low: Decimal | None, hig
     if problem is not None:
         problems.add(problem)
     return value if value is not None else Decimal(0)
-
-
-def parse_date(text: str) -> date | None:
-    """A calendar date written YYYY-MM-DD; None for anything else."""
-    text = text.strip()
-    if not ISO_DATE.fullmatch(text):
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
 
 
 def _date(row: Row, name: str, problems: Problems) -> date:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from policy_lang.dates import parse_date
 from policy_lang.diagnostics import Related, Span, error
 from policy_lang.limits import MAX_DECIMALS, MAX_PRICE, MAX_STRING, MAX_TICKER
 from policy_lang.problems import Problems
@@ -133,20 +134,11 @@ def load_snapshot(path: str | Path) -> Snapshot:
 
 def _as_of(node: YNode, problems: Problems) -> date | None:
     text = node.value.strip() if isinstance(node, YScalar) else ""
-    found = _date(text)
+    found = parse_date(text)
     if found is None:
         problems.add(error("D112", f"as_of: {quote(text) if text else 'an empty value'} is not a date",
                            node.span, "write the date of the closes as YYYY-MM-DD, e.g. `as_of: 2026-11-20`"))
     return found
-
-
-def _date(text: str) -> date | None:
-    if len(text) != 10 or text[4] != "-" or text[7] != "-":  # fromisoformat alone takes 20261120
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
 
 
 def _text(node: YNode, key: str, problems: Problems) -> str:
@@ -178,7 +170,7 @@ def make_snapshot(as_of: date | str, prices: Mapping[str, Decimal | str | float]
     taken at their shortest repr (254.49, not 254.490000000000009…). `securities` are (ticker, name,
     sub_industry); `sources` is required as in snapshot.yaml."""
     problems = Problems("the snapshot", "D110")
-    day = as_of if isinstance(as_of, date) else _date(str(as_of))
+    day = as_of if isinstance(as_of, date) else parse_date(str(as_of))
     if day is None:
         problems.add(error("D112", f"as_of: {quote(str(as_of))} is not a date", None,
                            "give a date or YYYY-MM-DD"))

@@ -68,7 +68,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 # ---- inputs shared by the commands that take an account (rebalance, explain) ------------------------
 def parse_as_of(text: str | None) -> date | None:
     """--as-of as a date (None when not given); anything but YYYY-MM-DD is A111."""
-    from solver.account_files import parse_date
+    from policy_lang.dates import parse_date
 
     if text is None:
         return None
