@@ -1,0 +1,329 @@
+"""The steps a taxes-saved report reads: from a simulation's output folder, or from a recorded period.
+
+* **simulated**: the spec and the folder `tailor simulate` wrote from it. The spec is prepared again
+  (`engine.inputs.prepare`: the starting account, the policy, the rates) and must be the one the
+  folder's `simulation.json` was written by (its digest covers the spec, the policy, the account and
+  the data), so the report never mixes a run with another spec's account.
+* **recorded**: an account file (the starting lots, as of the first date; its tax rates), a policy
+  (its `target`), and a folder with `periods.csv` (`date, value, cash`: one row per period, the
+  account's value and cash after that day's trades) and `trades.csv` (`date, action, ticker, lot_id,
+  shares, price`, optionally `cost`: every trade; a sale names the lot it sold from, a buy the id of
+  the lot it opens). The engine's own `periods.csv` and `trades.csv` have these columns, so a
+  simulation's folder is also a valid record. Dates must be trading days of the shipped history
+  (1999-11-01 … 2021-04-21), which prices the holdings and gives the target.
+
+Both are replayed the same way: from the starting lots, each period applies the corporate actions
+since the previous one exactly as a simulation does (`engine.actions.apply_actions`: splits,
+distributions), then that day's trades — a sale reduces the lot it names, a buy opens a lot acquired
+that day with basis = amount + cost. The lots before the trades, the day's closes and the target
+weights are the step's inputs. A buy's basis comes from the trade log's amounts in cents, so it can
+differ from the engine's exact basis by less than a cent per lot.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation, localcontext
+from pathlib import Path
+
+from compiler.ir import CompiledPolicy
+from compiler.rules import RULE_KINDS
+from engine.ledger import Ledger
+from engine.market_day import Days, risk_days
+from engine.screens import decimal_prices
+from engine.taxes_saved import DIGITS, ZERO, Rates, Sale, StepInput, sale_of
+from policy_lang.dates import parse_date
+from policy_lang.diagnostics import Span, TailorError, error
+from policy_lang.suggest import did_you_mean
+from solver.account import Account
+from solver.data.prices import PriceHistory
+from solver.lots import Lot
+
+PERIOD_COLUMNS = ("date", "value", "cash")
+TRADE_COLUMNS = ("date", "action", "ticker", "lot_id", "shares", "price")
+
+
+@dataclass(frozen=True)
+class Period:
+    """One account's steps, ready for `engine.taxes_saved.account_report`."""
+
+    name: str
+    rates: Rates
+    steps: tuple[StepInput, ...]
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int
+    cells: list[str]
+    values: dict[str, str]
+
+
+class Table:
+    """A CSV file's rows with their line numbers, for located errors."""
+
+    def __init__(self, path: Path, required: tuple[str, ...]):
+        self.path = path
+        if not path.is_file():
+            nearby = [p.name for p in path.parent.iterdir()] if path.parent.is_dir() else []
+            raise TailorError(
+                error(
+                    "M151",
+                    f"{path} not found",
+                    None,
+                    did_you_mean(path.name, nearby) or f"give a CSV with columns {', '.join(required)}",
+                )
+            )
+        with path.open(newline="", encoding="utf-8") as stream:
+            reader = csv.reader(stream)
+            header = next(reader, [])
+            missing = [c for c in required if c not in header]
+            if missing:
+                hints = [did_you_mean(c, header) for c in missing]
+                raise TailorError(
+                    [
+                        error(
+                            "M151",
+                            f"{path}: no column `{c}`",
+                            Span.point(str(path), 1, 1),
+                            hint or f"the header needs {', '.join(required)}",
+                        )
+                        for c, hint in zip(missing, hints, strict=True)
+                    ]
+                )
+            self.columns = header
+            self.rows = [
+                Row(n, cells, dict(zip(header, cells, strict=False)))
+                for n, cells in enumerate(reader, start=2)
+                if any(cells)
+            ]
+
+    def fail(self, row: Row, column: str, message: str, hint: str) -> TailorError:
+        col = sum(len(c) + 1 for c in row.cells[: self.columns.index(column)]) + 1  # where the cell starts
+        return TailorError(error("M151", message, Span.point(str(self.path), row.line, col), hint))
+
+    def decimal(self, row: Row, column: str, default: str | None = None) -> Decimal:
+        text = row.values.get(column) or default or ""
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            value = Decimal("NaN")
+        if not value.is_finite():
+            raise self.fail(
+                row, column, f"`{column}` is {text!r}, not a number", "write a plain decimal, e.g. 1250.50"
+            )
+        return value
+
+    def day(self, row: Row, column: str = "date") -> date:
+        text = row.values.get(column, "")
+        try:
+            return parse_date(text)
+        except (ValueError, TypeError):
+            raise self.fail(
+                row, column, f"`{column}` is {text!r}, not a date", "write YYYY-MM-DD"
+            ) from None
+
+
+def _trades_by_day(trades: Table) -> dict[date, list[Row]]:
+    found: dict[date, list[Row]] = defaultdict(list)
+    for row in trades.rows:
+        action = row.values.get("action", "")
+        if action not in ("buy", "sell"):
+            raise trades.fail(
+                row,
+                "action",
+                f"action {action!r} is neither buy nor sell",
+                did_you_mean(action, ("buy", "sell")) or "write buy or sell",
+            )
+        found[trades.day(row)].append(row)
+    return found
+
+
+def _apply_trades(
+    lots: list[Lot], rows: list[Row], trades: Table, day: date
+) -> tuple[list[Lot], tuple[Sale, ...]]:
+    """The day's trades applied to the lots; the sales, gross of costs, at the trade's price."""
+    held = {lot.lot_id: lot for lot in lots}
+    sales: list[Sale] = []
+    for row in rows:
+        lot_id, ticker = row.values["lot_id"], row.values["ticker"]
+        shares, price = trades.decimal(row, "shares"), trades.decimal(row, "price")
+        if row.values["action"] == "buy":
+            with localcontext() as exact:
+                exact.prec = DIGITS
+                basis = (shares * price + trades.decimal(row, "cost", "0")) / shares
+            held[lot_id or f"REC-{day:%Y%m%d}-{ticker}"] = Lot(
+                lot_id=lot_id or f"REC-{day:%Y%m%d}-{ticker}",
+                ticker=ticker,
+                acquired=day,
+                shares=shares,
+                basis_per_share=basis,
+            )
+            continue
+        lot = held.get(lot_id)
+        if lot is None or lot.shares < shares:
+            have = "not held" if lot is None else f"holds {lot.shares} shares"
+            raise trades.fail(
+                row,
+                "lot_id",
+                f"sale of {shares} {ticker} from lot {lot_id!r} on {day}: the lot "
+                f"is {have} after the trades and corporate actions before it",
+                "check that the starting account and the trade log belong together",
+            )
+        sales.append(sale_of(lot, shares, price, day))
+        if lot.shares == shares:
+            del held[lot_id]
+        else:
+            held[lot_id] = lot.model_copy(update={"shares": lot.shares - shares})
+    return list(held.values()), tuple(sales)
+
+
+def replay(
+    name: str,
+    account: Account,
+    policy: CompiledPolicy,
+    history: PriceHistory,
+    days: Days,
+    rates: Rates,
+    periods: Table,
+    trades: Table,
+) -> Period:
+    from engine.actions import apply_actions
+
+    target_rule = policy.one("target")
+    by_day = _trades_by_day(trades)
+    dates = [periods.day(row) for row in periods.rows]
+    if not dates:
+        raise TailorError(
+            error(
+                "M151",
+                f"{periods.path} has no periods",
+                Span.point(str(periods.path), 1, 1),
+                "give one row per period: date, value, cash",
+            )
+        )
+    for row, day in zip(periods.rows, dates, strict=True):
+        if not history.first <= day <= history.last or history.trading_day_on(day) != day:
+            raise periods.fail(
+                row,
+                "date",
+                f"{day} is not a trading day of the price history ({history.first} … {history.last})",
+                "give the trading days the periods end on",
+            )
+    stray = sorted(set(by_day) - set(dates))
+    if stray:
+        row = by_day[stray[0]][0]
+        raise trades.fail(
+            row,
+            "date",
+            f"a trade on {stray[0]}, which is not a period of {periods.path}",
+            "every trade's date must be a row of periods.csv",
+        )
+    risk_of = risk_days(dates, "monthly", history)
+    ledger = Ledger(day=None, year=dates[0].year, lots=account.lots, cash=ZERO)
+    steps: list[StepInput] = []
+    for row, day in zip(periods.rows, dates, strict=True):
+        if ledger.day is not None:
+            ledger = apply_actions(ledger, history, ledger.day, day, account.is_taxable).ledger
+        market = days.market(day, risk_of[day])
+        target = RULE_KINDS["target"].weights(target_rule, market, account)  # type: ignore[attr-defined]
+        lots, sales = _apply_trades(list(ledger.lots), by_day.get(day, []), trades, day)
+        held = {lot.ticker for lot in ledger.lots}
+        prices = decimal_prices(market, held)
+        value, cash = periods.decimal(row, "value"), periods.decimal(row, "cash")
+        steps.append(
+            StepInput(
+                day=day,
+                lots=ledger.lots,
+                prices=prices,
+                target={t: Decimal(repr(float(w))) for t, w in target.items() if w > 0},
+                held_after=frozenset(lot.ticker for lot in lots),
+                invested=value - cash,
+                value=value,
+                sales=sales,
+            )
+        )
+        ledger = ledger.model_copy(update={"lots": tuple(lots), "day": day})
+    return Period(name=name, rates=rates, steps=tuple(steps))
+
+
+def from_simulation(spec_path: str | Path, folder: str | Path) -> Period:
+    """A simulation's folder with the spec that wrote it (M150 when they do not belong together)."""
+    from engine.inputs import prepare
+    from engine.spec_yaml import load_spec
+
+    folder = Path(folder)
+    summary = folder / "simulation.json"
+    if not summary.is_file():
+        raise TailorError(
+            error(
+                "M150",
+                f"{folder} holds no simulation.json",
+                None,
+                "give the folder `tailor simulate SPEC --out DIR` wrote",
+            )
+        )
+    written = json.loads(summary.read_text())
+    if written.get("status") == "running":
+        raise TailorError(
+            error(
+                "M150",
+                f"the simulation in {folder} is still running (or was killed)",
+                None,
+                "finish it with `tailor simulate SPEC --out DIR --resume`",
+            )
+        )
+    ctx = prepare(load_spec(spec_path))
+    if written.get("spec_digest") != ctx.digest:
+        raise TailorError(
+            error(
+                "M150",
+                f"{folder} was not written by {spec_path} (the spec, its policy, its "
+                "account or the data differ)",
+                None,
+                "give the spec the simulation ran, with the same policy and account files",
+            )
+        )
+    rates = Rates(ctx.rates.short_term, ctx.rates.long_term)
+    return replay(
+        str(folder),
+        ctx.account,
+        ctx.policy,
+        ctx.history,
+        ctx.days,
+        rates,
+        Table(folder / "periods.csv", PERIOD_COLUMNS),
+        Table(folder / "trades.csv", TRADE_COLUMNS),
+    )
+
+
+def from_record(account_path: str | Path, policy_path: str | Path, folder: str | Path) -> Period:
+    """A recorded period (module docstring): the starting account, the policy, periods.csv, trades.csv."""
+    from compiler.check import compile_policy
+    from solver.account_files import load_account
+    from solver.data.master import load_master
+    from solver.data.prices import load_prices
+
+    folder = Path(folder)
+    account = load_account(account_path)
+    policy = compile_policy(str(policy_path))
+    history = load_prices()
+    rates = (
+        Rates(account.tax.short_term_rate, account.tax.long_term_rate)
+        if account.is_taxable
+        else Rates(ZERO, ZERO)
+    )
+    return replay(
+        str(folder),
+        account,
+        policy,
+        history,
+        Days(history, frozenset(load_master().tickers)),
+        rates,
+        Table(folder / "periods.csv", PERIOD_COLUMNS),
+        Table(folder / "trades.csv", TRADE_COLUMNS),
+    )
