@@ -76,26 +76,21 @@ def _charts(book: BookReport) -> list[tuple[str, str]]:
     ]
     figure, axes = plt.subplots(figsize=(8, 3.2))
     positions = list(range(len(years)))
-    axes.bar(
-        [p - 0.2 for p in positions],
-        saved,
-        width=0.4,
-        label="tax saved (losses beyond the plain rebalance)",
-    )
-    axes.bar(
-        [p - 0.2 for p in positions],
-        deferred,
-        width=0.4,
-        bottom=saved,
-        label="tax deferred (gains not realized)",
-    )
-    axes.bar([p + 0.2 for p in positions], fees, width=0.4, color="#999", label="fees")
+    for shift, heights, label, colour in (
+        (-0.27, saved, "tax saved (losses beyond the plain rebalance)", "#2b6cb0"),
+        (0.0, deferred, "tax deferred (gains the plain rebalance would realize)", "#dd8a2e"),
+        (0.27, fees, "fees", "#999999"),
+    ):
+        axes.bar([p + shift for p in positions], heights, width=0.27, label=label, color=colour)
+    net = [a + b for a, b in zip(saved, deferred, strict=True)]
+    axes.scatter(positions, net, color="black", s=12, zorder=3, label="tax value (saved + deferred)")
     axes.set_xticks(positions, [str(y) for y in years])
     axes.axhline(0, color="#888", linewidth=0.8)
     axes.set_ylabel("$ per year")
     axes.legend(fontsize=7, frameon=False)
     charts.append(
-        ("Each year, the book's tax value (saved and deferred, stacked) beside its fees.", _svg(figure))
+        ("Each year, the book's tax saved and deferred (either can be negative), their sum, and its fees.",
+         _svg(figure))
     )
     plt.close(figure)
 

@@ -54,6 +54,7 @@ class Period:
     name: str
     rates: Rates
     steps: tuple[StepInput, ...]
+    holdings: tuple[tuple[Lot, ...], ...]  # the lots after each step's trades
 
 
 @dataclass(frozen=True)
@@ -226,6 +227,7 @@ def replay(
     risk_of = risk_days(dates, "monthly", history)
     ledger = Ledger(day=None, year=dates[0].year, lots=account.lots, cash=ZERO)
     steps: list[StepInput] = []
+    holdings: list[tuple[Lot, ...]] = []
     for row, day in zip(periods.rows, dates, strict=True):
         if ledger.day is not None:
             ledger = apply_actions(ledger, history, ledger.day, day, account.is_taxable).ledger
@@ -248,7 +250,8 @@ def replay(
             )
         )
         ledger = ledger.model_copy(update={"lots": tuple(lots), "day": day})
-    return Period(name=name, rates=rates, steps=tuple(steps))
+        holdings.append(ledger.lots)
+    return Period(name=name, rates=rates, steps=tuple(steps), holdings=tuple(holdings))
 
 
 def from_simulation(spec_path: str | Path, folder: str | Path) -> Period:

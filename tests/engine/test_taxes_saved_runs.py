@@ -25,7 +25,9 @@ def test_the_replay_holds_the_lots_the_simulation_held_and_sells_what_it_sold(
     result, out = quarterly
     period = from_simulation(out.parent / "spec.yaml", out)
     assert [s.day for s in period.steps] == [p.date for p in result.periods]
-    # The lots before each step are those the simulation left at the step before (splits change none).
+    # The lots after each step are as many as the simulation held, and so are those before the next one
+    # (splits and distributions change none).
+    assert [len(lots) for lots in period.holdings] == [p.lots for p in result.periods]
     assert [len(s.lots) for s in period.steps[1:]] == [p.lots for p in result.periods[:-1]]
     for step, row in zip(period.steps, result.periods, strict=True):
         assert step.value == row.value and step.invested == row.value - row.cash
