@@ -37,8 +37,9 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.taxes_saved import account_report
-from engine.taxes_saved_inputs import Period, from_simulation
+from engine.taxes_saved import Rates
+from engine.taxes_saved_inputs import Replayed, simulation_lots
+from solver.lots import Lot
 from solver.tax import is_long_term, net_gains, tax_on, to_cents
 
 ZERO = Decimal(0)
@@ -68,7 +69,6 @@ class RunFigures:
     costs: Decimal
     tracking_error: float  # realized: stdev of daily return differences × √252
     ex_ante_tracking_error: float  # mean over the steps, after trading
-    tax_value: Decimal  # engine.taxes_saved: saved + deferred against a plain rebalance
 
     @property
     def tax_alpha(self) -> float:
@@ -117,13 +117,13 @@ def index_days(first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
     return returns, yields
 
 
-def account_days(period: Period, cash: list[Decimal], rows: list[int]) -> np.ndarray:
+def account_days(replayed: list[Replayed], cash: list[Decimal], rows: list[int]) -> np.ndarray:
     """The account's return on each row in (rows[0], rows[-1]], within the holdings of the last step."""
     _, adjusted, close, _, column = _market()
     out = np.zeros(rows[-1] - rows[0])
     for k in range(len(rows) - 1):
         shares: dict[str, float] = {}
-        for lot in period.holdings[k]:
+        for lot in replayed[k].after:
             shares[lot.ticker] = shares.get(lot.ticker, 0.0) + float(lot.shares)
         cols = np.array([column[t] for t in shares], dtype=int)
         first, last = rows[k], rows[k + 1]
@@ -161,15 +161,14 @@ def _fund(
 
 
 def _open_year(
-    period: Period, year_row: dict[str, str], prices: dict[str, Decimal], day: date
+    rates: Rates, lots: tuple[Lot, ...], year_row: dict[str, str], prices: dict[str, Decimal], day: date
 ) -> tuple[Decimal, Decimal, Decimal]:
     """What selling every lot at the last close adds to the open year's tax (Schedule D netting with its
     carryforwards), and the losses still carried forward at the end without and with that sale."""
-    rates = period.rates
     st, lt = Decimal(year_row["realized_short_term"]), Decimal(year_row["realized_long_term"])
     carry = Decimal(year_row["carry_in_short_term"]), Decimal(year_row["carry_in_long_term"])
     add_st = add_lt = ZERO
-    for lot in period.holdings[-1]:
+    for lot in lots:
         gain = lot.shares * (prices[lot.ticker] - lot.basis_per_share)
         if is_long_term(lot.acquired, day):
             add_lt += gain
@@ -191,42 +190,43 @@ def run_figures(folder: Path) -> RunFigures:
     from solver.data.prices import load_prices
 
     spec = load_spec(folder / "spec.yaml")
-    period = from_simulation(folder / "spec.yaml", folder)
+    rates, replayed = simulation_lots(folder / "spec.yaml", folder)
+    first, last = replayed[0].day, replayed[-1].day
+    held = replayed[-1].after
     with (folder / "periods.csv").open() as stream:
         periods = list(csv.DictReader(stream))
     with (folder / "years.csv").open() as stream:
         open_year = list(csv.DictReader(stream))[-1]
     history = load_prices()
-    rows = [history.row_on(step.day) for step in period.steps]
-    mine = account_days(period, [Decimal(p["cash"]) for p in periods], rows)
+    rows = [history.row_on(r.day) for r in replayed]
+    mine = account_days(replayed, [Decimal(p["cash"]) for p in periods], rows)
     index, yields = index_days(rows[0], rows[-1])
-    years = (period.steps[-1].day - period.steps[0].day).days / 365.25
+    years = (last - first).days / 365.25
     start = spec.cash or ZERO
     end_value = Decimal(periods[-1]["value"]) - Decimal(periods[-1]["owed"])
     owed_tax = Decimal(open_year["tax"])
-    last = period.steps[-1]
     prices = {
         t: Decimal(repr(float(history.close[t].iloc[: rows[-1] + 1].ffill().iloc[-1])))
-        for t in {lot.ticker for lot in period.holdings[-1]}
+        for t in {lot.ticker for lot in held}
     }
-    liquidation, carry_left, carry_left_liquidated = _open_year(period, open_year, prices, last.day)
+    liquidation, carry_left, carry_left_liquidated = _open_year(rates, held, open_year, prices, last)
     row_years = [d.year for d in history.dates[rows[0] : rows[-1] + 1]]
     fund, fund_liquidated = _fund(
-        index, yields, row_years, start, float(spec.tax.dividend_rate or 0), float(period.rates.long_term)
+        index, yields, row_years, start, float(spec.tax.dividend_rate or 0), float(rates.long_term)
     )
     summary = json.loads((folder / "simulation.json").read_text())["summary"]
     return RunFigures(
-        cohort=period.steps[0].day.year,
+        cohort=first.year,
         cadence=spec.cadence,
-        start=period.steps[0].day,
-        end=last.day,
+        start=first,
+        end=last,
         solved=summary["solved"],
         steps=summary["steps"],
         pretax_return=_annualised(float(np.prod(1 + mine)), years),
         index_return=_annualised(float(np.prod(1 + index)), years),
         after_tax=_annualised(float((end_value - owed_tax) / start), years),
         after_tax_credited=_annualised(
-            float((end_value - owed_tax + carry_left * period.rates.long_term) / start), years
+            float((end_value - owed_tax + carry_left * rates.long_term) / start), years
         ),
         after_tax_liquidated=_annualised(float((end_value - owed_tax - liquidation) / start), years),
         fund_after_tax=_annualised(fund / float(start), years),
@@ -239,7 +239,6 @@ def run_figures(folder: Path) -> RunFigures:
         costs=Decimal(summary["costs"]),
         tracking_error=float(np.std(mine - index, ddof=1)) * math.sqrt(TRADING_DAYS),
         ex_ante_tracking_error=float(np.mean([float(p["tracking_error"]) for p in periods])),
-        tax_value=account_report(period.name, period.steps, period.rates, ZERO).tax_value,
     )
 
 
@@ -269,7 +268,6 @@ HEADER = [
     "tax + liquidation",
     "carryforward left (liquidated)",
     "harvested",
-    "tax value (incr.)",
     "realized TE",
     "ex-ante TE",
 ]
@@ -290,7 +288,6 @@ def _line(label: str, cadence: str, solved: str, runs: list[RunFigures]) -> list
         f"{_mean([r.tax + r.liquidation_tax for r in runs]):,.0f}",
         f"{_mean([r.carry_left for r in runs]):,.0f} / {_mean([r.carry_left_liquidated for r in runs]):,.0f}",
         f"{_mean([r.harvested for r in runs]):,.0f}",
-        f"{_mean([r.tax_value for r in runs]):,.0f}",
         f"{_mean([r.tracking_error for r in runs]):.2%}",
         f"{_mean([r.ex_ante_tracking_error for r in runs]):.2%}",
     ]

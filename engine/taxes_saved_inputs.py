@@ -32,6 +32,7 @@ from pathlib import Path
 
 from compiler.ir import CompiledPolicy
 from compiler.rules import RULE_KINDS
+from engine.inputs import Context
 from engine.ledger import Ledger
 from engine.market_day import Days, risk_days
 from engine.screens import decimal_prices
@@ -54,7 +55,6 @@ class Period:
     name: str
     rates: Rates
     steps: tuple[StepInput, ...]
-    holdings: tuple[tuple[Lot, ...], ...]  # the lots after each step's trades
 
 
 @dataclass(frozen=True)
@@ -183,125 +183,107 @@ def _apply_trades(
     return list(held.values()), tuple(sales)
 
 
-def replay(
-    name: str,
-    account: Account,
-    policy: CompiledPolicy,
-    history: PriceHistory,
-    days: Days,
-    rates: Rates,
-    periods: Table,
-    trades: Table,
-) -> Period:
-    from engine.actions import apply_actions
+@dataclass(frozen=True)
+class Replayed:
+    """One period replayed: its row, the lots before and after the day's trades, and its sales."""
 
-    target_rule = policy.one("target")
-    by_day = _trades_by_day(trades)
+    day: date
+    row: Row
+    before: tuple[Lot, ...]
+    sales: tuple[Sale, ...]
+    after: tuple[Lot, ...]
+
+
+def _dates(history: PriceHistory, periods: Table, trades: Table, by_day: dict[date, list[Row]]) -> list[date]:
+    """The periods' dates, each a trading day of the history, every trade on one of them."""
     dates = [periods.day(row) for row in periods.rows]
     if not dates:
-        raise TailorError(
-            error(
-                "M151",
-                f"{periods.path} has no periods",
-                Span.point(str(periods.path), 1, 1),
-                "give one row per period: date, value, cash",
-            )
-        )
+        raise TailorError(error("M151", f"{periods.path} has no periods", Span.point(str(periods.path), 1, 1),
+                                "give one row per period: date, value, cash"))
     for row, day in zip(periods.rows, dates, strict=True):
         if not history.first <= day <= history.last or history.trading_day_on(day) != day:
-            raise periods.fail(
-                row,
-                "date",
-                f"{day} is not a trading day of the price history ({history.first} … {history.last})",
-                "give the trading days the periods end on",
-            )
+            raise periods.fail(row, "date", f"{day} is not a trading day of the price history "
+                               f"({history.first} … {history.last})", "give the periods' trading days")
     stray = sorted(set(by_day) - set(dates))
     if stray:
-        row = by_day[stray[0]][0]
-        raise trades.fail(
-            row,
-            "date",
-            f"a trade on {stray[0]}, which is not a period of {periods.path}",
-            "every trade's date must be a row of periods.csv",
-        )
-    risk_of = risk_days(dates, "monthly", history)
+        raise trades.fail(by_day[stray[0]][0], "date", f"a trade on {stray[0]}, which is not a period of "
+                          f"{periods.path}", "every trade's date must be a row of periods.csv")
+    return dates
+
+
+def replay_lots(account: Account, history: PriceHistory, periods: Table, trades: Table) -> list[Replayed]:
+    """Every period's lots and sales: the corporate actions since the last period, then its trades."""
+    from engine.actions import apply_actions
+
+    by_day = _trades_by_day(trades)
+    dates = _dates(history, periods, trades, by_day)
     ledger = Ledger(day=None, year=dates[0].year, lots=account.lots, cash=ZERO)
-    steps: list[StepInput] = []
-    holdings: list[tuple[Lot, ...]] = []
+    found = []
     for row, day in zip(periods.rows, dates, strict=True):
         if ledger.day is not None:
             ledger = apply_actions(ledger, history, ledger.day, day, account.is_taxable).ledger
-        market = days.market(day, risk_of[day])
-        target = RULE_KINDS["target"].weights(target_rule, market, account)  # type: ignore[attr-defined]
         lots, sales = _apply_trades(list(ledger.lots), by_day.get(day, []), trades, day)
-        held = {lot.ticker for lot in ledger.lots}
-        prices = decimal_prices(market, held)
-        value, cash = periods.decimal(row, "value"), periods.decimal(row, "cash")
-        steps.append(
-            StepInput(
-                day=day,
-                lots=ledger.lots,
-                prices=prices,
-                target={t: Decimal(repr(float(w))) for t, w in target.items() if w > 0},
-                held_after=frozenset(lot.ticker for lot in lots),
-                invested=value - cash,
-                value=value,
-                sales=sales,
-            )
-        )
+        found.append(Replayed(day, row, ledger.lots, sales, tuple(lots)))
         ledger = ledger.model_copy(update={"lots": tuple(lots), "day": day})
-        holdings.append(ledger.lots)
-    return Period(name=name, rates=rates, steps=tuple(steps), holdings=tuple(holdings))
+    return found
 
 
-def from_simulation(spec_path: str | Path, folder: str | Path) -> Period:
-    """A simulation's folder with the spec that wrote it (M150 when they do not belong together)."""
+def replay(name: str, account: Account, policy: CompiledPolicy, history: PriceHistory, days: Days,
+           rates: Rates, periods: Table, trades: Table) -> Period:
+    """The report's steps: each period's lots and sales with the day's closes and target weights."""
+    target_rule = policy.one("target")
+    replayed = replay_lots(account, history, periods, trades)
+    risk_of = risk_days([r.day for r in replayed], "monthly", history)
+    steps = []
+    for r in replayed:
+        market = days.market(r.day, risk_of[r.day])
+        target = RULE_KINDS["target"].weights(target_rule, market, account)  # type: ignore[attr-defined]
+        value, cash = periods.decimal(r.row, "value"), periods.decimal(r.row, "cash")
+        steps.append(StepInput(
+            day=r.day, lots=r.before, prices=decimal_prices(market, {lot.ticker for lot in r.before}),
+            target={t: Decimal(repr(float(w))) for t, w in target.items() if w > 0},
+            held_after=frozenset(lot.ticker for lot in r.after), invested=value - cash, value=value,
+            sales=r.sales))
+    return Period(name=name, rates=rates, steps=tuple(steps))
+
+
+def _simulation(spec_path: str | Path, folder: Path) -> Context:
+    """The run's context, when `folder` holds a finished simulation written by this spec (else M150)."""
     from engine.inputs import prepare
     from engine.spec_yaml import load_spec
 
-    folder = Path(folder)
     summary = folder / "simulation.json"
     if not summary.is_file():
-        raise TailorError(
-            error(
-                "M150",
-                f"{folder} holds no simulation.json",
-                None,
-                "give the folder `tailor simulate SPEC --out DIR` wrote",
-            )
-        )
+        raise TailorError(error("M150", f"{folder} holds no simulation.json", None,
+                                "give the folder `tailor simulate SPEC --out DIR` wrote"))
     written = json.loads(summary.read_text())
     if written.get("status") == "running":
-        raise TailorError(
-            error(
-                "M150",
-                f"the simulation in {folder} is still running (or was killed)",
-                None,
-                "finish it with `tailor simulate SPEC --out DIR --resume`",
-            )
-        )
+        raise TailorError(error("M150", f"the simulation in {folder} is still running (or was killed)", None,
+                                "finish it with `tailor simulate SPEC --out DIR --resume`"))
     ctx = prepare(load_spec(spec_path))
     if written.get("spec_digest") != ctx.digest:
-        raise TailorError(
-            error(
-                "M150",
-                f"{folder} was not written by {spec_path} (the spec, its policy, its "
-                "account or the data differ)",
-                None,
-                "give the spec the simulation ran, with the same policy and account files",
-            )
-        )
-    rates = Rates(ctx.rates.short_term, ctx.rates.long_term)
-    return replay(
-        str(folder),
-        ctx.account,
-        ctx.policy,
-        ctx.history,
-        ctx.days,
-        rates,
-        Table(folder / "periods.csv", PERIOD_COLUMNS),
-        Table(folder / "trades.csv", TRADE_COLUMNS),
-    )
+        raise TailorError(error("M150", f"{folder} was not written by {spec_path} (the spec, its policy, its "
+                                "account or the data differ)", None,
+                                "give the spec the simulation ran, with the same policy and account files"))
+    return ctx
+
+
+def from_simulation(spec_path: str | Path, folder: str | Path) -> Period:
+    """A simulation's folder with the spec that wrote it."""
+    folder = Path(folder)
+    ctx = _simulation(spec_path, folder)
+    return replay(str(folder), ctx.account, ctx.policy, ctx.history, ctx.days,
+                  Rates(ctx.rates.short_term, ctx.rates.long_term),
+                  Table(folder / "periods.csv", PERIOD_COLUMNS), Table(folder / "trades.csv", TRADE_COLUMNS))
+
+
+def simulation_lots(spec_path: str | Path, folder: str | Path) -> tuple[Rates, list[Replayed]]:
+    """A simulation's lots period by period, without the market of each day (engine.backtest)."""
+    folder = Path(folder)
+    ctx = _simulation(spec_path, folder)
+    return (Rates(ctx.rates.short_term, ctx.rates.long_term),
+            replay_lots(ctx.account, ctx.history, Table(folder / "periods.csv", PERIOD_COLUMNS),
+                        Table(folder / "trades.csv", TRADE_COLUMNS)))
 
 
 def from_record(account_path: str | Path, policy_path: str | Path, folder: str | Path) -> Period:
@@ -313,20 +295,9 @@ def from_record(account_path: str | Path, policy_path: str | Path, folder: str |
 
     folder = Path(folder)
     account = load_account(account_path)
-    policy = compile_policy(str(policy_path))
     history = load_prices()
-    rates = (
-        Rates(account.tax.short_term_rate, account.tax.long_term_rate)
-        if account.is_taxable
+    rates = Rates(account.tax.short_term_rate, account.tax.long_term_rate) if account.is_taxable \
         else Rates(ZERO, ZERO)
-    )
-    return replay(
-        str(folder),
-        account,
-        policy,
-        history,
-        Days(history, frozenset(load_master().tickers)),
-        rates,
-        Table(folder / "periods.csv", PERIOD_COLUMNS),
-        Table(folder / "trades.csv", TRADE_COLUMNS),
-    )
+    return replay(str(folder), account, compile_policy(str(policy_path)), history,
+                  Days(history, frozenset(load_master().tickers)), rates,
+                  Table(folder / "periods.csv", PERIOD_COLUMNS), Table(folder / "trades.csv", TRADE_COLUMNS))

@@ -13,7 +13,6 @@ import pytest
 from engine import load_spec, simulate
 from engine.backtest import _fund, _open_year, cohort_table, run_figures
 from engine.taxes_saved import Rates
-from engine.taxes_saved_inputs import Period
 from solver.lots import Lot
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,10 +32,11 @@ def test_losses_carried_forward_absorb_the_liquidation_gain() -> None:
     (−$1,110 of tax). Selling a lot with an $8,000 long-term gain nets it to $3,000 (tax $600): the sale
     adds $1,710 and leaves no carryforward, against $2,000 without it."""
     lot = Lot(lot_id="L1", ticker="AAPL", acquired=date(2015, 1, 2), shares=D(100), basis_per_share=D(20))
-    period = Period(name="p", rates=Rates(D("0.37"), D("0.20")), steps=(), holdings=((lot,),))
     year = {"realized_short_term": "0", "realized_long_term": "0", "carry_in_short_term": "5000",
             "carry_in_long_term": "0"}
-    assert _open_year(period, year, {"AAPL": D(100)}, date(2020, 6, 1)) == (D("1710.00"), D("2000.00"), D(0))
+    rates = Rates(D("0.37"), D("0.20"))
+    found = _open_year(rates, (lot,), year, {"AAPL": D(100)}, date(2020, 6, 1))
+    assert found == (D("1710.00"), D("2000.00"), D(0))
 
 
 SPEC = f"""start: 2020-02-03

@@ -13,7 +13,7 @@ import pytest
 
 from engine import SimulationResult
 from engine.taxes_saved import account_report, book_report
-from engine.taxes_saved_inputs import from_record, from_simulation
+from engine.taxes_saved_inputs import from_record, from_simulation, simulation_lots
 from engine.taxes_saved_outputs import report_files
 from policy_lang.diagnostics import TailorError
 from tailor.cli import main
@@ -27,7 +27,8 @@ def test_the_replay_holds_the_lots_the_simulation_held_and_sells_what_it_sold(
     assert [s.day for s in period.steps] == [p.date for p in result.periods]
     # The lots after each step are as many as the simulation held, and so are those before the next one
     # (splits and distributions change none).
-    assert [len(lots) for lots in period.holdings] == [p.lots for p in result.periods]
+    _, replayed = simulation_lots(out.parent / "spec.yaml", out)
+    assert [len(r.after) for r in replayed] == [p.lots for p in result.periods]
     assert [len(s.lots) for s in period.steps[1:]] == [p.lots for p in result.periods[:-1]]
     for step, row in zip(period.steps, result.periods, strict=True):
         assert step.value == row.value and step.invested == row.value - row.cash
