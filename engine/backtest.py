@@ -6,12 +6,13 @@ Every figure is computed on the trading days between the first and the last step
 cadence, so that daily, monthly and annual runs are measured alike:
 
 * **the account's daily value**: the lots after each step (replayed from the trade log,
-  engine.taxes_saved_inputs) valued at each day's close until the next step, each position grown by
-  its name's adjusted close (dividends reinvested in the name for the day's return; the simulation
-  itself credits them to cash, which changes the day-to-day return by the dividend's stay in cash), plus
-  the step's cash. Returns are taken within a step's holdings, so money leaving for tax is no return;
-* **the index**: the S&P 500 cap weights of the previous day (engine.market_day.CapWeights) times each
-  member's total return, and its dividend yield (each member's dividend over its previous close);
+  engine.taxes_saved_inputs) valued at each day's close until the next step — each position grown by
+  its name's total return, its dividends moved to cash as the simulation credits them — plus the
+  step's cash, less the step's trading costs. Returns are taken within a step's holdings, so money
+  leaving for tax is no return; chained, they give the simulation's own time-weighted return (tested);
+* **the index**: the S&P 500 cap weights (engine.market_day.CapWeights) of each month's first trading
+  day, drifting with the members' total returns, times each member's total return; its dividend
+  yield, each member's dividend over its previous close;
 * **the index fund**, the after-tax benchmark: $1,000,000 (the account's cash) in the index on the first
   step, its dividends taxed at the dividend rate each year and the tax paid from the fund on the first
   trading day of the next year (the rest reinvested, adding to its basis); at the end, the open year's
@@ -100,26 +101,35 @@ def _market() -> tuple[object, np.ndarray, np.ndarray, np.ndarray, dict[str, int
 
 @cache
 def index_days(first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
-    """The index's total return and dividend yield on each row in (first, last], weights of the day before."""
+    """The index's total return and dividend yield on each row in (first, last]. The cap weights are
+    taken on the first trading day of each month (and the first row) and drift with each member's total
+    return in between, as a cap-weighted index held from that day does (a member joining mid-month
+    enters at the next month)."""
     caps, adjusted, close, dividends, column = _market()
     from solver.data.prices import load_prices
 
     dates = load_prices().dates
     returns, yields = np.zeros(last - first), np.zeros(last - first)
+    weights, cols = np.zeros(0), np.zeros(0, dtype=int)
     for n, row in enumerate(range(first + 1, last + 1)):
-        weights = caps.on(dates[row - 1].date())  # type: ignore[attr-defined]
-        cols = np.array([column[t] for t in weights.index])
-        w = weights.to_numpy()
-        grown = adjusted[row, cols] / adjusted[row - 1, cols] - 1.0
-        paid = dividends[row, cols] / close[row - 1, cols]
-        returns[n] = float(np.nansum(w * np.nan_to_num(grown)))
-        yields[n] = float(np.nansum(w * np.nan_to_num(paid)))
+        before = dates[row - 1]
+        if n == 0 or before.month != dates[row - 2].month:
+            found = caps.on(before.date())  # type: ignore[attr-defined]
+            cols, weights = np.array([column[t] for t in found.index]), found.to_numpy()
+        grown = np.nan_to_num(adjusted[row, cols] / adjusted[row - 1, cols] - 1.0)
+        paid = np.nan_to_num(dividends[row, cols] / close[row - 1, cols])
+        returns[n] = float(weights @ grown)
+        yields[n] = float(weights @ paid)
+        weights = weights * (1.0 + grown) / (1.0 + returns[n])
     return returns, yields
 
 
-def account_days(replayed: list[Replayed], cash: list[Decimal], rows: list[int]) -> np.ndarray:
-    """The account's return on each row in (rows[0], rows[-1]], within the holdings of the last step."""
-    _, adjusted, close, _, column = _market()
+def account_days(replayed: list[Replayed], periods: list[dict[str, str]], rows: list[int]) -> np.ndarray:
+    """The account's return on each row in (rows[0], rows[-1]], within the holdings of the last step.
+    Each day a position grows by its name's total return (the repaired adjusted close) and its dividend
+    (at most that return) moves to cash, which earns nothing until the next step, as in the simulation.
+    A step's trading costs are a loss on its own day (the first step's on the first day after it)."""
+    _, adjusted, close, dividends, column = _market()
     out = np.zeros(rows[-1] - rows[0])
     for k in range(len(rows) - 1):
         shares: dict[str, float] = {}
@@ -127,11 +137,19 @@ def account_days(replayed: list[Replayed], cash: list[Decimal], rows: list[int])
             shares[lot.ticker] = shares.get(lot.ticker, 0.0) + float(lot.shares)
         cols = np.array([column[t] for t in shares], dtype=int)
         first, last = rows[k], rows[k + 1]
-        held = np.array(list(shares.values())) * close[first, cols]
-        values = (adjusted[first : last + 1, cols] / adjusted[first, cols] * held).sum(axis=1) + float(
-            cash[k]
-        )
-        out[first - rows[0] : last - rows[0]] = values[1:] / values[:-1] - 1.0
+        grown = np.nan_to_num(adjusted[first + 1: last + 1, cols] / adjusted[first: last, cols], nan=1.0)
+        yields = np.nan_to_num(dividends[first + 1: last + 1, cols] / close[first: last, cols])
+        paid = np.clip(yields, 0.0, grown)
+        positions = np.array(list(shares.values())) * close[first, cols] * np.vstack(
+            [np.ones(len(cols)), np.cumprod(grown - paid, axis=0)])
+        received = np.cumsum((positions[:-1] * paid).sum(axis=1))
+        cash = float(periods[k]["cash"]) + np.concatenate([[0.0], received])
+        values = positions.sum(axis=1) + cash
+        out[first - rows[0]: last - rows[0]] = values[1:] / values[:-1] - 1.0
+    for k, row in enumerate(periods):
+        costs, value, flow = (float(row[name]) for name in ("costs", "value", "flow"))
+        at = max(rows[k] - rows[0] - 1, 0) if k else 0
+        out[at] = (1 + out[at]) * (1 - costs / (value + costs - flow)) - 1 if costs else out[at]
     return out
 
 
@@ -199,7 +217,7 @@ def run_figures(folder: Path) -> RunFigures:
         open_year = list(csv.DictReader(stream))[-1]
     history = load_prices()
     rows = [history.row_on(r.day) for r in replayed]
-    mine = account_days(replayed, [Decimal(p["cash"]) for p in periods], rows)
+    mine = account_days(replayed, periods, rows)
     index, yields = index_days(rows[0], rows[-1])
     years = (last - first).days / 365.25
     start = spec.cash or ZERO
