@@ -84,77 +84,24 @@ def test_the_report_files_add_up_and_the_page_stands_alone(
 
 
 def test_the_command_writes_the_report_and_refuses_bad_input(
-    quarterly: tuple[SimulationResult, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+        quarterly: tuple[SimulationResult, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _, out = quarterly
-    spec = str(out.parent / "spec.yaml")
     report = tmp_path / "report"
-    assert (
-        main(
-            [
-                "report",
-                "taxes-saved",
-                "--fee-bps",
-                "20",
-                "--out",
-                str(report),
-                "--simulation",
-                spec,
-                str(out),
-            ]
-        )
-        == 0
-    )
-    assert sorted(p.name for p in report.iterdir()) == [
-        "accounts.csv",
-        "steps.csv",
-        "taxes_saved.html",
-        "taxes_saved.json",
-        "years.csv",
-    ]
+
+    def command(fee: str, spec: Path) -> int:
+        return main(["report", "taxes-saved", "--fee-bps", fee, "--out", str(report),
+                     "--simulation", str(spec), str(out)])
+    spec = out.parent / "spec.yaml"
+    assert command("20", spec) == 0
+    assert sorted(p.name for p in report.iterdir()) == ["accounts.csv", "steps.csv", "taxes_saved.html",
+                                                         "taxes_saved.json", "years.csv"]
     capsys.readouterr()
-    assert (
-        main(
-            [
-                "report",
-                "taxes-saved",
-                "--fee-bps",
-                "-3",
-                "--out",
-                str(report),
-                "--simulation",
-                spec,
-                str(out),
-            ]
-        )
-        == 1
-    )
-    assert "M152" in capsys.readouterr().err
+    assert command("-3", spec) == 1 and "M152" in capsys.readouterr().err
     other = tmp_path / "other.yaml"  # the same spec with other costs: not the run that wrote the folder
-    other.write_text(
-        Path(spec)
-        .read_text()
-        .replace("spread_bp: 5", "spread_bp: 6")
-        .replace("policy: policy.tailor", f"policy: {out.parent / 'policy.tailor'}")
-        .replace("account: account.yaml", f"account: {out.parent / 'account.yaml'}")
-    )
-    assert (
-        main(
-            [
-                "report",
-                "taxes-saved",
-                "--fee-bps",
-                "20",
-                "--out",
-                str(report),
-                "--simulation",
-                str(other),
-                str(out),
-            ]
-        )
-        == 1
-    )
-    assert "M150" in capsys.readouterr().err
+    other.write_text(spec.read_text().replace("spread_bp: 5", "spread_bp: 6")
+                     .replace("policy: policy.tailor", f"policy: {out.parent / 'policy.tailor'}")
+                     .replace("account: account.yaml", f"account: {out.parent / 'account.yaml'}"))
+    assert command("20", other) == 1 and "M150" in capsys.readouterr().err
 
 
 def test_a_sale_from_a_lot_not_held_is_located(
