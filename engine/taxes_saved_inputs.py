@@ -97,11 +97,14 @@ class Table:
                     ]
                 )
             self.columns = header
-            self.rows = [
-                Row(n, cells, dict(zip(header, cells, strict=False)))
-                for n, cells in enumerate(reader, start=2)
-                if any(cells)
-            ]
+            self.rows = [Row(n, cells, dict(zip(header, cells, strict=False)))
+                         for n, cells in enumerate(reader, start=2) if any(cells)]
+        for row in self.rows:
+            if len(row.cells) != len(header):  # a thousands separator or a stray comma shifts every cell
+                raise TailorError(error("M151", f"{path}: line {row.line} has {len(row.cells)} cells for "
+                                        f"{len(header)} columns ({', '.join(header)})",
+                                        Span.point(str(path), row.line, 1),
+                                        "write one value per column, numbers without thousands separators"))
 
     def fail(self, row: Row, column: str, message: str, hint: str) -> TailorError:
         col = sum(len(c) + 1 for c in row.cells[: self.columns.index(column)]) + 1  # where the cell starts

@@ -123,3 +123,25 @@ def test_a_sale_from_a_lot_not_held_is_located(
         sale + 1,
         len(",".join(lines[sale].split(",")[:4])) + 2,
     )
+
+
+def test_a_recorded_table_with_a_misspelt_column_or_a_bad_value_is_located(tmp_path: Path) -> None:
+    from engine.taxes_saved_inputs import PERIOD_COLUMNS, Table
+
+    (tmp_path / "periods.csv").write_text("dat,value,cash\n2020-03-16,1000,10\n")
+    with pytest.raises(TailorError) as caught:
+        Table(tmp_path / "periods.csv", PERIOD_COLUMNS)
+    [problem] = caught.value.diagnostics
+    assert problem.code == "M151" and "`date`" in problem.message and "dat" in (problem.hint or "")
+    (tmp_path / "periods.csv").write_text("date,value,cash\n2020-03-16,1,000.50,10\n")  # a separator
+    with pytest.raises(TailorError) as caught:
+        Table(tmp_path / "periods.csv", PERIOD_COLUMNS)
+    [problem] = caught.value.diagnostics
+    assert problem.code == "M151" and "4 cells for 3 columns" in problem.message and problem.span.line == 2
+    (tmp_path / "periods.csv").write_text("date,value,cash\n2020-03-16,1000.50,1O\n")  # a letter O
+    table = Table(tmp_path / "periods.csv", PERIOD_COLUMNS)
+    with pytest.raises(TailorError) as caught:
+        table.decimal(table.rows[0], "cash")
+    [problem] = caught.value.diagnostics
+    assert problem.code == "M151" and "'1O'" in problem.message
+    assert (problem.span.line, problem.span.column) == (2, 19)
