@@ -144,4 +144,4 @@ def test_a_recorded_table_with_a_misspelt_column_or_a_bad_value_is_located(tmp_p
         table.decimal(table.rows[0], "cash")
     [problem] = caught.value.diagnostics
     assert problem.code == "M151" and "'1O'" in problem.message
-    assert (problem.span.line, problem.span.column) == (2, 19)
+    assert (problem.span.line, problem.span.column) == (2, 20)  # where the cash cell starts
