@@ -1,7 +1,7 @@
 """Backtest (issue 12 §5): harvesting daily, monthly and annually on the real history, ten-year cohorts.
 
     .venv/bin/python benchmarks/backtest.py run   [--cohorts 2011,2005,...] [--years 10] [--out out/backtest]
-    .venv/bin/python benchmarks/backtest.py table [--out out/backtest] [--markdown]
+    .venv/bin/python benchmarks/backtest.py table [--cohorts …] [--out out/backtest] [--markdown]
 
 `run` simulates each cohort at each cadence (annual, monthly, daily; `--cadences` to choose) and writes
 each run's outputs to `OUT/<start>-<cadence>/` with the spec it ran (`spec.yaml`); a run whose folder
@@ -109,7 +109,7 @@ def main() -> None:
     else:
         from engine.backtest import cohort_table
 
-        print(cohort_table(args.out, markdown=args.markdown))
+        print(cohort_table(args.out, args.markdown, {int(y) for y in args.cohorts.split(",")}))
 
 
 if __name__ == "__main__":

@@ -63,9 +63,18 @@ class RunFigures:
     fund_after_tax: float
     fund_after_tax_liquidated: float
     tax: Decimal  # every year's tax, the open year's included (negative: saved on other income)
+    dividend_tax: Decimal  # the part of `tax` on dividends
     liquidation_tax: Decimal  # what selling everything at the end adds
     carry_left: Decimal  # losses carried forward past the end (valued at nothing in the returns)
     carry_left_liquidated: Decimal  # … after selling everything at the end
+    carry_value: Decimal  # carry_left at the long-term rate
+
+    @property
+    def gains_tax(self) -> Decimal:
+        """Tax on realized gains (net of the $3,000 offsets) less what the losses carried past the end
+        are worth at the long-term rate: the tax harvesting can change."""
+        return self.tax - self.dividend_tax - self.carry_value
+
     harvested: Decimal
     costs: Decimal
     tracking_error: float  # realized: stdev of daily return differences × √252
@@ -137,15 +146,18 @@ def account_days(replayed: list[Replayed], periods: list[dict[str, str]], rows: 
             shares[lot.ticker] = shares.get(lot.ticker, 0.0) + float(lot.shares)
         cols = np.array([column[t] for t in shares], dtype=int)
         first, last = rows[k], rows[k + 1]
-        grown = np.nan_to_num(adjusted[first + 1: last + 1, cols] / adjusted[first: last, cols], nan=1.0)
-        yields = np.nan_to_num(dividends[first + 1: last + 1, cols] / close[first: last, cols])
+        grown = np.nan_to_num(adjusted[first + 1 : last + 1, cols] / adjusted[first:last, cols], nan=1.0)
+        yields = np.nan_to_num(dividends[first + 1 : last + 1, cols] / close[first:last, cols])
         paid = np.clip(yields, 0.0, grown)
-        positions = np.array(list(shares.values())) * close[first, cols] * np.vstack(
-            [np.ones(len(cols)), np.cumprod(grown - paid, axis=0)])
+        positions = (
+            np.array(list(shares.values()))
+            * close[first, cols]
+            * np.vstack([np.ones(len(cols)), np.cumprod(grown - paid, axis=0)])
+        )
         received = np.cumsum((positions[:-1] * paid).sum(axis=1))
         cash = float(periods[k]["cash"]) + np.concatenate([[0.0], received])
         values = positions.sum(axis=1) + cash
-        out[first - rows[0]: last - rows[0]] = values[1:] / values[:-1] - 1.0
+        out[first - rows[0] : last - rows[0]] = values[1:] / values[:-1] - 1.0
     for k, row in enumerate(periods):
         costs, value, flow = (float(row[name]) for name in ("costs", "value", "flow"))
         at = max(rows[k] - rows[0] - 1, 0) if k else 0
@@ -214,7 +226,8 @@ def run_figures(folder: Path) -> RunFigures:
     with (folder / "periods.csv").open() as stream:
         periods = list(csv.DictReader(stream))
     with (folder / "years.csv").open() as stream:
-        open_year = list(csv.DictReader(stream))[-1]
+        tax_years = list(csv.DictReader(stream))
+    open_year = tax_years[-1]
     history = load_prices()
     rows = [history.row_on(r.day) for r in replayed]
     mine = account_days(replayed, periods, rows)
@@ -250,7 +263,11 @@ def run_figures(folder: Path) -> RunFigures:
         fund_after_tax=_annualised(fund / float(start), years),
         fund_after_tax_liquidated=_annualised(fund_liquidated / float(start), years),
         tax=Decimal(summary["tax"]),
+        dividend_tax=to_cents(
+            sum((Decimal(y["dividends"]) for y in tax_years), ZERO) * (spec.tax.dividend_rate or ZERO)
+        ),
         liquidation_tax=liquidation,
+        carry_value=to_cents(carry_left * rates.long_term),
         carry_left=carry_left,
         carry_left_liquidated=carry_left_liquidated,
         harvested=Decimal(summary["harvested"]),
@@ -268,9 +285,9 @@ def _mean(values: list[float] | list[Decimal]) -> float:
     return float(sum(values)) / len(values)
 
 
-def _reduction(before: float, after: float) -> str:
-    """How much lower `after` is than `before`, as a share of `before` (meaningless when before ≤ 0)."""
-    return f"{1 - after / before:.0%}" if before > 0 else "n/a"
+def _change(before: float, after: float) -> str:
+    """`after` against `before`, as a signed share of `before`."""
+    return f"{after / before - 1:+.0%}"
 
 
 HEADER = [
@@ -283,6 +300,7 @@ HEADER = [
     "tax alpha, carryforward credited",
     "tax alpha, liquidated",
     "tax",
+    "on gains, less carryforward value",
     "tax + liquidation",
     "carryforward left (liquidated)",
     "harvested",
@@ -303,6 +321,7 @@ def _line(label: str, cadence: str, solved: str, runs: list[RunFigures]) -> list
         _pct(_mean([r.tax_alpha_credited for r in runs])),
         _pct(_mean([r.tax_alpha_liquidated for r in runs])),
         f"{_mean([r.tax for r in runs]):,.0f}",
+        f"{_mean([r.gains_tax for r in runs]):,.0f}",
         f"{_mean([r.tax + r.liquidation_tax for r in runs]):,.0f}",
         f"{_mean([r.carry_left for r in runs]):,.0f} / {_mean([r.carry_left_liquidated for r in runs]):,.0f}",
         f"{_mean([r.harvested for r in runs]):,.0f}",
@@ -311,25 +330,35 @@ def _line(label: str, cadence: str, solved: str, runs: list[RunFigures]) -> list
     ]
 
 
-def _total_tax(runs: list[RunFigures], liquidated: bool = False) -> float:
-    return float(sum(r.tax + (r.liquidation_tax if liquidated else ZERO) for r in runs))
+def _total_tax(runs: list[RunFigures], part: str) -> float:
+    """All of the runs' tax, its part on gains (less the carryforward's value), or with liquidation."""
+    return float(
+        sum(
+            r.gains_tax
+            if part == "gains"
+            else r.tax + (r.liquidation_tax if part == "liquidated" else ZERO)
+            for r in runs
+        )
+    )
 
 
-def cohort_table(out: Path, markdown: bool = False) -> str:
-    """One line per complete run, then the means over the cohorts complete at every cadence and the
-    daily-against-annual reductions (of the sums over those cohorts)."""
+def cohort_table(out: Path, markdown: bool = False, cohorts: set[int] | None = None) -> str:
+    """One line per complete run (of `cohorts`, or all), then the means over the cohorts complete at
+    every cadence and the daily-against-annual reductions (of the sums over those cohorts)."""
     runs = []
     for folder in sorted(out.iterdir()):
         summary = folder / "simulation.json"
+        if cohorts is not None and int(folder.name.split("-")[0]) not in cohorts:
+            continue
         if summary.is_file() and json.loads(summary.read_text()).get("status") == "complete":
             runs.append(run_figures(folder))
     lines = [_line(str(r.cohort), r.cadence, f"{r.solved}/{r.steps}", [r]) for r in runs]
     cadences = {r.cadence for r in runs}
-    cohorts = sorted(
+    complete = sorted(
         c for c in {r.cohort for r in runs} if {r.cadence for r in runs if r.cohort == c} == cadences
     )
     chosen = {
-        cadence: [r for r in runs if r.cadence == cadence and r.cohort in cohorts] for cadence in cadences
+        cadence: [r for r in runs if r.cadence == cadence and r.cohort in complete] for cadence in cadences
     }
     lines += [
         _line(f"mean of {len(found)}", cadence, "", found)
@@ -339,12 +368,15 @@ def cohort_table(out: Path, markdown: bool = False) -> str:
     text = _render(HEADER, lines, markdown)
     daily, annual = chosen.get("daily", []), chosen.get("annual", [])
     if daily and annual:
-        tax = _reduction(_total_tax(annual), _total_tax(daily))
-        liquidated = _reduction(_total_tax(annual, True), _total_tax(daily, True))
-        te = _reduction(_mean([r.tracking_error for r in annual]), _mean([r.tracking_error for r in daily]))
+        tax, liquidated = (
+            _change(_total_tax(annual, part), _total_tax(daily, part)) for part in ("all", "liquidated")
+        )
+        gains = _total_tax(daily, "gains") - _total_tax(annual, "gains")
+        te = _change(_mean([r.tracking_error for r in annual]), _mean([r.tracking_error for r in daily]))
         text += (
-            f"\n\ndaily against annual, cohorts {', '.join(map(str, cohorts))}: tax {tax} lower "
-            f"({liquidated} with liquidation), realized tracking error {te} lower\n"
+            f"\n\ndaily against annual, cohorts {', '.join(map(str, complete))}: tax {tax}, with liquidation "
+            f"{liquidated}; on gains less the carryforward's value {gains:+,.0f} dollars in all; realized "
+            f"tracking error {te}\n"
         )
     return text
 

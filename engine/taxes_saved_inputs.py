@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -264,10 +265,16 @@ def _simulation(spec_path: str | Path, folder: Path) -> Context:
         raise TailorError(error("M150", f"the simulation in {folder} is still running (or was killed)", None,
                                 "finish it with `tailor simulate SPEC --out DIR --resume`"))
     ctx = prepare(load_spec(spec_path))
-    if written.get("spec_digest") != ctx.digest:
+    # The digest covers the spec's paths as written after resolving them against the spec's folder, so
+    # it depends on whether `tailor simulate` was given the spec's path relative or absolute.
+    inputs = (ctx.policy.policy_hash, ctx.account.input_hash, ctx.history.data_version)
+    digests = {ctx.digest} | {load_spec(path).digest(*inputs)
+                              for path in (os.path.abspath(spec_path), os.path.relpath(spec_path))}
+    if written.get("spec_digest") not in digests:
         raise TailorError(error("M150", f"{folder} was not written by {spec_path} (the spec, its policy, its "
                                 "account or the data differ)", None,
-                                "give the spec the simulation ran, with the same policy and account files"))
+                                "give the spec the simulation ran, with the same policy and account files, "
+                                "by the path given to `tailor simulate` (from the same folder, or absolute)"))
     return ctx
 
 
