@@ -145,3 +145,12 @@ def test_a_recorded_table_with_a_misspelt_column_or_a_bad_value_is_located(tmp_p
     [problem] = caught.value.diagnostics
     assert problem.code == "M151" and "'1O'" in problem.message
     assert (problem.span.line, problem.span.column) == (2, 20)  # where the cash cell starts
+
+
+def test_the_spec_may_be_named_relative_or_absolute(quarterly: tuple[SimulationResult, Path],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The simulation was given the spec's absolute path; the report accepts it relative too."""
+    _, out = quarterly
+    whole = from_simulation(out.parent / "spec.yaml", out)
+    monkeypatch.chdir(out.parent)
+    assert from_simulation("spec.yaml", "out").steps == whole.steps
