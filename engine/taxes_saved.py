@@ -84,36 +84,64 @@ class StepInput:
     lots: tuple[Lot, ...]
     prices: Mapping[str, Decimal]
     target: Mapping[str, Decimal]  # weights of the policy's target (summing to 1)
-    held_after: frozenset[str]  # the names held after the step's trades
+    held_after: Mapping[str, Decimal]  # shares of each name held after the step's trades
     invested: Decimal  # value in securities after the step (the account's value less its cash)
     value: Decimal  # the account's value after the step
     sales: tuple[Sale, ...]
 
 
-def plain_rebalance(step: StepInput) -> tuple[Sale, ...]:
-    """The sales of the plain rebalance (module docstring): each name's excess over its target value,
-    first in, first out."""
+Counted = dict[str, Decimal]  # per name: the share of the position whose excess was counted already
+
+
+def _goals(step: StepInput) -> dict[str, Decimal]:
+    """Each name's target in shares: its target weight renormalised over the names held before or
+    after the step, times the value invested after it, at the day's close."""
+    names = {lot.ticker for lot in step.lots} | set(step.held_after)
+    covered = sum((step.target.get(t, ZERO) for t in names), ZERO)
+    with localcontext() as exact:
+        exact.prec = DIGITS
+        return {t: step.target.get(t, ZERO) / covered * step.invested / step.prices[t] if covered else ZERO
+                for t in names if t in step.prices}
+
+
+def plain_rebalance(step: StepInput, counted: Counted | None = None) -> tuple[Sale, ...]:
+    """The sales of the plain rebalance (module docstring): each name's excess over its target, first in,
+    first out, less the part of the position `counted` at an earlier step (those shares, the first in,
+    are passed over: the plain rebalance sold them then)."""
+    counted = counted or {}
+    goals = _goals(step)
     by_name: dict[str, list[Lot]] = defaultdict(list)
     for lot in step.lots:
         by_name[lot.ticker].append(lot)
-    universe = set(by_name) | step.held_after
-    covered = sum((step.target.get(t, ZERO) for t in universe), ZERO)
     sales: list[Sale] = []
     with localcontext() as exact:
         exact.prec = DIGITS
         for ticker in sorted(by_name):
-            price = step.prices[ticker]
             lots = sorted(by_name[ticker], key=lambda lot: (lot.acquired, lot.lot_id))
             held = sum((lot.shares for lot in lots), ZERO)
-            goal = step.target.get(ticker, ZERO) / covered * step.invested / price if covered else ZERO
-            to_sell = held - goal
+            skip = counted.get(ticker, ZERO) * held
+            to_sell = held - goals.get(ticker, ZERO) - skip
             for lot in lots:
                 if to_sell <= 0:
                     break
-                shares = min(lot.shares, to_sell)
-                sales.append(sale_of(lot, shares, price, step.day))
-                to_sell -= shares
+                passed = min(lot.shares, skip)
+                skip -= passed
+                shares = min(lot.shares - passed, to_sell)
+                if shares > 0:
+                    sales.append(sale_of(lot, shares, step.prices[ticker], step.day))
+                    to_sell -= shares
     return tuple(sales)
+
+
+def counted_after(step: StepInput) -> Counted:
+    """What the next step's plain rebalance passes over: the excess the account still holds after this
+    step, as a share of each position. The plain rebalance has sold it (now or earlier) — or never held
+    it, when the account bought above the target — so it is not counted again."""
+    goals = _goals(step)
+    with localcontext() as exact:
+        exact.prec = DIGITS
+        return {t: (shares - goals.get(t, ZERO)) / shares for t, shares in step.held_after.items()
+                if shares > goals.get(t, ZERO)}
 
 
 def realized(sales: Sequence[Sale]) -> dict[str, tuple[Decimal, Decimal]]:
@@ -157,9 +185,9 @@ class StepFigures:
     fee_total: Decimal
 
 
-def step_figures(step: StepInput, rates: Rates) -> dict[str, Decimal]:
+def step_figures(step: StepInput, rates: Rates, counted: Counted | None = None) -> dict[str, Decimal]:
     """The step's figures before rounding (exact), by the incremental method."""
-    mine, plain = realized(step.sales), realized(plain_rebalance(step))
+    mine, plain = realized(step.sales), realized(plain_rebalance(step, counted))
     beyond = {term: mine[term][1] - plain[term][1] for term in TERMS}
     deferred = {term: plain[term][0] - mine[term][0] for term in TERMS}
     return {
@@ -185,10 +213,12 @@ def account_figures(steps: Sequence[StepInput], rates: Rates, fee_bps: Decimal) 
     rows: list[StepFigures] = []
     ytd_value = ytd_fee = total_value = total_fee = ZERO
     previous: StepInput | None = None
+    counted: Counted = {}
     for step in steps:
         if previous is not None and step.day.year != previous.day.year:
             ytd_value = ytd_fee = ZERO
-        exact = {name: to_cents(amount) for name, amount in step_figures(step, rates).items()}
+        exact = {name: to_cents(amount) for name, amount in step_figures(step, rates, counted).items()}
+        counted = counted_after(step)
         tax_value = exact["tax_saved"] + exact["tax_deferred"]
         fee = accrued_fee(previous.value, fee_bps, previous.day, step.day) if previous is not None else ZERO
         ytd_value, ytd_fee = ytd_value + tax_value, ytd_fee + fee

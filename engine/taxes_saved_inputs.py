@@ -232,6 +232,13 @@ def replay_lots(account: Account, history: PriceHistory, periods: Table, trades:
     return found
 
 
+def _shares(lots: tuple[Lot, ...]) -> dict[str, Decimal]:
+    held: dict[str, Decimal] = defaultdict(Decimal)
+    for lot in lots:
+        held[lot.ticker] += lot.shares
+    return dict(held)
+
+
 def replay(name: str, account: Account, policy: CompiledPolicy, history: PriceHistory, days: Days,
            rates: Rates, periods: Table, trades: Table) -> Period:
     """The report's steps: each period's lots and sales with the day's closes and target weights."""
@@ -246,7 +253,7 @@ def replay(name: str, account: Account, policy: CompiledPolicy, history: PriceHi
         steps.append(StepInput(
             day=r.day, lots=r.before, prices=decimal_prices(market, {lot.ticker for lot in r.before}),
             target={t: Decimal(repr(float(w))) for t, w in target.items() if w > 0},
-            held_after=frozenset(lot.ticker for lot in r.after), invested=value - cash, value=value,
+            held_after=_shares(r.after), invested=value - cash, value=value,
             sales=r.sales))
     return Period(name=name, rates=rates, steps=tuple(steps))
 

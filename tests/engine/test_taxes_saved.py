@@ -39,7 +39,7 @@ def ibm_step(acquired: date = date(2020, 1, 2), sold: str = "300", day: date = D
         lots=(ibm, other),
         prices={"IBM": D(100), "OTHER": D(100)},
         target={"IBM": D("0.03"), "OTHER": D("0.97")},
-        held_after=frozenset({"IBM", "OTHER"}),
+        held_after={"IBM": D(400) - D(sold), "OTHER": D(9600)},
         invested=D(1_000_000),
         value=D(1_000_000),
         sales=(sale_of(ibm, D(sold), D(100), day),) if sold != "0" else (),
@@ -78,7 +78,7 @@ def test_a_gain_the_plain_rebalance_would_realize_first_in_first_out_is_deferred
         lots=(new, old, rest),
         prices={"AAA": D(100), "BBB": D(100)},
         target={"AAA": D("0.10"), "BBB": D("0.90")},
-        held_after=frozenset({"AAA", "BBB"}),
+        held_after={"AAA": D(150), "BBB": D(850)},
         invested=D(100_000),
         value=D(100_000),
         sales=(),
@@ -102,7 +102,7 @@ def test_the_plain_rebalance_keeps_the_accounts_names_and_sells_a_name_outside_t
         lots=held,
         prices={"AAA": D(100), "GONE": D(50)},
         target={"AAA": D("0.5"), "ZZZ": D("0.5")},
-        held_after=frozenset({"AAA"}),
+        held_after={"AAA": D(500)},
         invested=D(55_000),
         value=D(55_000),
         sales=(),
@@ -125,16 +125,18 @@ def test_fees_accrue_by_calendar_days_and_running_totals_restart_each_year() -> 
     )
     rows = account_figures([first, second, third], RATES, D(20))
     assert [r.fee for r in rows] == [0, D("1589.04"), D("21.92")]  # 290 days, then 4 days of $1M at 20 bp
-    assert [r.tax_value for r in rows] == [D("-925.00"), D("1850.00"), D("1000.00")]
-    assert [r.tax_value_ytd for r in rows] == [D("-925.00"), D("925.00"), D("1000.00")]
+    # The first step keeps the loss the plain rebalance sells (100 shares: −$925). The second sells 300
+    # shares; the plain rebalance sold its 100 at the first step already, so all $7,500 counts ($2,775).
+    assert [r.tax_value for r in rows] == [D("-925.00"), D("2775.00"), D("1000.00")]
+    assert [r.tax_value_ytd for r in rows] == [D("-925.00"), D("1850.00"), D("1000.00")]
     assert [r.fee_ytd for r in rows] == [0, D("1589.04"), D("21.92")]
-    assert rows[-1].tax_value_total == D("1925.00") and rows[-1].fee_total == D("1610.96")
+    assert rows[-1].tax_value_total == D("2850.00") and rows[-1].fee_total == D("1610.96")
     report = account_report("ibm", [first, second, third], RATES, D(20))
     assert [(y.year, y.tax_value, y.fee, y.exceeds_fee) for y in report.years] == [
-        (2020, D("925.00"), D("1589.04"), False),
+        (2020, D("1850.00"), D("1589.04"), True),
         (2021, D("1000.00"), D("21.92"), True),
     ]
-    assert report.exceeds_fee and report.tax_value == D("1925.00")
+    assert report.exceeds_fee and report.tax_value == D("2850.00")
 
 
 def test_the_book_counts_accounts_and_dollars_whose_tax_value_exceeds_fees() -> None:
@@ -145,7 +147,7 @@ def test_the_book_counts_accounts_and_dollars_whose_tax_value_exceeds_fees() -> 
         ]
         return account_report(name, steps, RATES, D(100))
 
-    # 290 days at 100 bp: $7,945.21 of fees on $1M; selling 300 shares is worth −925 + 1,850 = 925.
+    # 290 days at 100 bp: $7,945.21 of fees on $1M; keeping, then selling 300 shares is worth −925 + 2,775.
     small, large, none = (
         one("small", "300", 100_000),
         one("large", "300", 1_000_000),
@@ -157,3 +159,16 @@ def test_the_book_counts_accounts_and_dollars_whose_tax_value_exceeds_fees() -> 
     book = book_report([small, large, none])
     assert book.share_of_accounts == round(1 / 3, 6) and book.share_of_dollars == round(100 / 1400, 6)
     assert book.exceeding == ("small",)
+
+
+def test_an_excess_the_account_keeps_is_counted_once_not_at_every_step() -> None:
+    """AAA stays at 15% against a 10% target for three steps: the plain rebalance's sale of the excess
+    (a $2,000 gain deferred) counts at the first step only."""
+    old, new = lot("A-2015", "AAA", "30", "40", date(2015, 5, 1)), lot("A-2020", "AAA", "120", "90")
+    rest = lot("B-1", "BBB", "850", "100")
+    steps = [StepInput(day=day, lots=(new, old, rest), prices={"AAA": D(100), "BBB": D(100)},
+                       target={"AAA": D("0.10"), "BBB": D("0.90")}, held_after={"AAA": D(150), "BBB": D(850)},
+                       invested=D(100_000), value=D(100_000), sales=())
+             for day in (date(2020, 3, 16), date(2020, 3, 17), date(2020, 3, 18))]
+    rows = account_figures(steps, RATES, D(0))
+    assert [r.gains_deferred for r in rows] == [D(2000), 0, 0] and rows[-1].tax_value_total == D("434.00")
