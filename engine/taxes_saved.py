@@ -21,6 +21,10 @@ the names the account holds before or after the step, times the value the accoun
 securities after the step: the plain rebalance keeps the same cash and the same breadth of holdings
 (which the account's size and minimum trade decide, not tax awareness) and differs only in what it
 sells. A name outside the target (one that left the index) is sold whole.
+An excess counts once: the excess the account still holds after a step (kept, or bought above the
+target) is, for the plain rebalance, sold already or never held, so at the next step it passes over
+that share of the position (its first-in shares) and sells only the new excess. Otherwise a position
+the account keeps overweight would count as deferred again at every step.
 Its buys realize nothing and are not computed. It pays no trading costs and keeps no wash-sale rule;
 the account's sales count gross of their trading costs too, so costs are no part of either side.
 

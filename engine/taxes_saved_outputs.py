@@ -26,8 +26,9 @@ from policy_lang.diagnostics import TailorError, error
 SCHEMA = "tailor.taxes_saved/1"
 METHOD = (
     "incremental: losses beyond a plain rebalance's (each name back to its target weight renormalised over "
-    "the names held before or after the step, lots first in first out, same holdings and prices) and gains "
-    "it would have realized that the account deferred, valued at the account's rate for their term"
+    "the names held before or after the step, lots first in first out, same holdings and prices, an excess "
+    "the account kept counted once) and gains it would have realized that the account deferred, valued at "
+    "the account's rate for their term"
 )
 ROUNDING = "exact decimals per step, rounded to the cent half-even; totals add the rounded step figures"
 
