@@ -74,7 +74,7 @@ class Table:
             nearby = [p.name for p in path.parent.iterdir()] if path.parent.is_dir() else []
             raise TailorError(
                 error(
-                    "M151",
+                    "M161",
                     f"{path} not found",
                     None,
                     did_you_mean(path.name, nearby) or f"give a CSV with columns {', '.join(required)}",
@@ -89,7 +89,7 @@ class Table:
                 raise TailorError(
                     [
                         error(
-                            "M151",
+                            "M161",
                             f"{path}: no column `{c}`",
                             Span.point(str(path), 1, 1),
                             hint or f"the header needs {', '.join(required)}",
@@ -102,14 +102,14 @@ class Table:
                          for n, cells in enumerate(reader, start=2) if any(cells)]
         for row in self.rows:
             if len(row.cells) != len(header):  # a thousands separator or a stray comma shifts every cell
-                raise TailorError(error("M151", f"{path}: line {row.line} has {len(row.cells)} cells for "
+                raise TailorError(error("M161", f"{path}: line {row.line} has {len(row.cells)} cells for "
                                         f"{len(header)} columns ({', '.join(header)})",
                                         Span.point(str(path), row.line, 1),
                                         "write one value per column, numbers without thousands separators"))
 
     def fail(self, row: Row, column: str, message: str, hint: str) -> TailorError:
         col = sum(len(c) + 1 for c in row.cells[: self.columns.index(column)]) + 1  # where the cell starts
-        return TailorError(error("M151", message, Span.point(str(self.path), row.line, col), hint))
+        return TailorError(error("M161", message, Span.point(str(self.path), row.line, col), hint))
 
     def decimal(self, row: Row, column: str, default: str | None = None) -> Decimal:
         text = row.values.get(column) or default or ""
@@ -202,7 +202,7 @@ def _dates(history: PriceHistory, periods: Table, trades: Table, by_day: dict[da
     """The periods' dates, each a trading day of the history, every trade on one of them."""
     dates = [periods.day(row) for row in periods.rows]
     if not dates:
-        raise TailorError(error("M151", f"{periods.path} has no periods", Span.point(str(periods.path), 1, 1),
+        raise TailorError(error("M161", f"{periods.path} has no periods", Span.point(str(periods.path), 1, 1),
                                 "give one row per period: date, value, cash"))
     for row, day in zip(periods.rows, dates, strict=True):
         if not history.first <= day <= history.last or history.trading_day_on(day) != day:
@@ -259,17 +259,17 @@ def replay(name: str, account: Account, policy: CompiledPolicy, history: PriceHi
 
 
 def _simulation(spec_path: str | Path, folder: Path) -> Context:
-    """The run's context, when `folder` holds a finished simulation written by this spec (else M150)."""
+    """The run's context, when `folder` holds a finished simulation written by this spec (else M160)."""
     from engine.inputs import prepare
     from engine.spec_yaml import load_spec
 
     summary = folder / "simulation.json"
     if not summary.is_file():
-        raise TailorError(error("M150", f"{folder} holds no simulation.json", None,
+        raise TailorError(error("M160", f"{folder} holds no simulation.json", None,
                                 "give the folder `tailor simulate SPEC --out DIR` wrote"))
     written = json.loads(summary.read_text())
     if written.get("status") == "running":
-        raise TailorError(error("M150", f"the simulation in {folder} is still running (or was killed)", None,
+        raise TailorError(error("M160", f"the simulation in {folder} is still running (or was killed)", None,
                                 "finish it with `tailor simulate SPEC --out DIR --resume`"))
     ctx = prepare(load_spec(spec_path))
     # The digest covers the spec's paths as written after resolving them against the spec's folder, so
@@ -278,7 +278,7 @@ def _simulation(spec_path: str | Path, folder: Path) -> Context:
     digests = {ctx.digest} | {load_spec(path).digest(*inputs)
                               for path in (os.path.abspath(spec_path), os.path.relpath(spec_path))}
     if written.get("spec_digest") not in digests:
-        raise TailorError(error("M150", f"{folder} was not written by {spec_path} (the spec, its policy, its "
+        raise TailorError(error("M160", f"{folder} was not written by {spec_path} (the spec, its policy, its "
                                 "account or the data differ)", None,
                                 "give the spec the simulation ran, with the same policy and account files, "
                                 "by the path given to `tailor simulate` (from the same folder, or absolute)"))

@@ -6,7 +6,7 @@ SIMULATION = Family("M1", "Simulation", (
     "A simulation spec is read and checked before its first step (M100–M107); a run that stops or is "
     "resumed (M120, M121); days that produce no plan are recorded and the run goes on or stops as the "
     "spec says (M130–M132); an internal error stops it with what it computed written (M140). Reports over a "
-    "simulated or recorded period check their inputs first (M150–M152)."), (
+    "simulated or recorded period check their inputs first (M160–M162)."), (
     ErrorCode(
         "M100", "Spec is not plain YAML data",
         "The simulation spec has a YAML syntax error, an alias, a tag, nesting too deep, or a key given "
@@ -78,18 +78,18 @@ SIMULATION = Family("M1", "Simulation", (
         "checkpoint kept.",
         "Please report it with the spec; `--resume` continues once it is fixed."),
     ErrorCode(
-        "M150", "Simulation folder not usable for a report",
+        "M160", "Simulation folder not usable for a report",
         "The folder holds no simulation.json, holds a run still going (or killed), or was written by "
         "another spec than the one given with it (the spec, its policy, its account or the data differ).",
         "Give the spec a simulation ran and the folder `tailor simulate SPEC --out DIR` wrote from it."),
     ErrorCode(
-        "M151", "Recorded period not valid",
+        "M161", "Recorded period not valid",
         "periods.csv or trades.csv is missing, lacks a column, holds a value that is not a date or a "
         "number, a date that is not a trading day of the history, a trade on a day that is not a period, "
         "or a sale from a lot the account does not hold then.",
         "Correct the file at the line and column shown; docs/taxes_saved.md gives the columns."),
     ErrorCode(
-        "M152", "Report option not valid",
+        "M162", "Report option not valid",
         "A report's option is out of range (a fee that is not 0–10,000 basis points), no period was "
         "given, or one folder was given twice.",
         "Correct the option; `tailor report taxes-saved --help` lists them."),

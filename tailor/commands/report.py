@@ -62,7 +62,7 @@ def fee_bps(text: str) -> Decimal:
     if not value.is_finite() or not 0 <= value <= MAX_FEE_BPS:
         raise TailorError(
             error(
-                "M152",
+                "M162",
                 f"--fee-bps {text}: give the annual fee in basis points, a number from 0 to {MAX_FEE_BPS}",
                 None,
                 "e.g. --fee-bps 20 for 0.20% a year",
@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.simulation and not args.recorded:
         raise TailorError(
             error(
-                "M152",
+                "M162",
                 "no period to report on",
                 None,
                 "give --simulation SPEC FOLDER or --recorded ACCOUNT POLICY FOLDER (repeat for a book)",
@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     twice = sorted({f for f in folders if folders.count(f) > 1})
     if twice:
         raise TailorError(
-            error("M152", f"{twice[0]} is given twice", None, "give each account's folder once")
+            error("M162", f"{twice[0]} is given twice", None, "give each account's folder once")
         )
     periods = [from_simulation(spec, folder) for spec, folder in args.simulation]
     periods += [from_record(account, policy, folder) for account, policy, folder in args.recorded]

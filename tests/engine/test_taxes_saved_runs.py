@@ -96,12 +96,12 @@ def test_the_command_writes_the_report_and_refuses_bad_input(
     assert sorted(p.name for p in report.iterdir()) == ["accounts.csv", "steps.csv", "taxes_saved.html",
                                                          "taxes_saved.json", "years.csv"]
     capsys.readouterr()
-    assert command("-3", spec) == 1 and "M152" in capsys.readouterr().err
+    assert command("-3", spec) == 1 and "M162" in capsys.readouterr().err
     other = tmp_path / "other.yaml"  # the same spec with other costs: not the run that wrote the folder
     other.write_text(spec.read_text().replace("spread_bp: 5", "spread_bp: 6")
                      .replace("policy: policy.tailor", f"policy: {out.parent / 'policy.tailor'}")
                      .replace("account: account.yaml", f"account: {out.parent / 'account.yaml'}"))
-    assert command("20", other) == 1 and "M150" in capsys.readouterr().err
+    assert command("20", other) == 1 and "M160" in capsys.readouterr().err
 
 
 def test_a_sale_from_a_lot_not_held_is_located(
@@ -118,7 +118,7 @@ def test_a_sale_from_a_lot_not_held_is_located(
     with pytest.raises(TailorError) as caught:
         from_record(out.parent / "account.yaml", out.parent / "policy.tailor", folder)
     [problem] = caught.value.diagnostics
-    assert problem.code == "M151" and "NOSUCHLOT" in problem.message
+    assert problem.code == "M161" and "NOSUCHLOT" in problem.message
     assert (problem.span.line, problem.span.column) == (
         sale + 1,
         len(",".join(lines[sale].split(",")[:4])) + 2,
@@ -132,18 +132,18 @@ def test_a_recorded_table_with_a_misspelt_column_or_a_bad_value_is_located(tmp_p
     with pytest.raises(TailorError) as caught:
         Table(tmp_path / "periods.csv", PERIOD_COLUMNS)
     [problem] = caught.value.diagnostics
-    assert problem.code == "M151" and "`date`" in problem.message and "dat" in (problem.hint or "")
+    assert problem.code == "M161" and "`date`" in problem.message and "dat" in (problem.hint or "")
     (tmp_path / "periods.csv").write_text("date,value,cash\n2020-03-16,1,000.50,10\n")  # a separator
     with pytest.raises(TailorError) as caught:
         Table(tmp_path / "periods.csv", PERIOD_COLUMNS)
     [problem] = caught.value.diagnostics
-    assert problem.code == "M151" and "4 cells for 3 columns" in problem.message and problem.span.line == 2
+    assert problem.code == "M161" and "4 cells for 3 columns" in problem.message and problem.span.line == 2
     (tmp_path / "periods.csv").write_text("date,value,cash\n2020-03-16,1000.50,1O\n")  # a letter O
     table = Table(tmp_path / "periods.csv", PERIOD_COLUMNS)
     with pytest.raises(TailorError) as caught:
         table.decimal(table.rows[0], "cash")
     [problem] = caught.value.diagnostics
-    assert problem.code == "M151" and "'1O'" in problem.message
+    assert problem.code == "M161" and "'1O'" in problem.message
     assert (problem.span.line, problem.span.column) == (2, 20)  # where the cash cell starts
 
 
