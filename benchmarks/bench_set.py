@@ -43,6 +43,7 @@ from typing import Any
 
 import highspy
 import numpy as np
+from accounts import source_hash
 
 from compiler.check import compile_policy
 from policy_lang.diagnostics import TailorError
@@ -75,7 +76,7 @@ class Case:
 def cases(pattern: str) -> list[Case]:
     """Every case of the manifest whose name contains `pattern`, grouped by as-of date so that one
     market load serves the cases of a date, as in a real batch."""
-    stamp = hashlib.sha256(GENERATOR.read_bytes()).hexdigest()
+    stamp = source_hash()
     if not MANIFEST.exists() or json.loads(MANIFEST.read_text())["generator"] != stamp:
         subprocess.run([sys.executable, str(GENERATOR)], check=True)
     accounts = json.loads(MANIFEST.read_text())["accounts"]
