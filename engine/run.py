@@ -39,6 +39,7 @@ class Progress:
     total: int
     day: date
     status: str
+    positions: dict[str, Decimal]  # market value of each name held after the step, at the day's closes
 
 
 @dataclass
@@ -224,7 +225,8 @@ def simulate(spec: SimulationSpec, *, out: str | Path | None = None, resume: boo
             break
         timings["steps"] += time.perf_counter() - began
         if progress is not None:
-            progress(Progress(k + 1, len(ctx.steps), day, run.periods[-1].status))
+            positions = {t: shares * step.prices[t] for t, shares in run.ledger.shares().items()}
+            progress(Progress(k + 1, len(ctx.steps), day, run.periods[-1].status, positions))
         if step.trouble is not None and spec.on_infeasible == "stop":
             status = "stopped"
             break
