@@ -123,7 +123,7 @@ def start_rules(policy: CompiledPolicy, account: Account, day: date, closes: pd.
     return policy.model_copy(update={"rules": rules})
 
 
-def prepare(spec: SimulationSpec) -> Context:
+def prepare(spec: SimulationSpec, compiled: CompiledPolicy | None = None) -> Context:
     from compiler.check import compile_policy
     from compiler.inputs import check_account
     from solver.data.master import load_master
@@ -136,10 +136,10 @@ def prepare(spec: SimulationSpec) -> Context:
         raise TailorError(error("M104", f"no trading day between {spec.start} and {spec.end}",
                                 spec.span("start"), "widen the range to include a trading day"))
     flows = flows_by_step(spec, steps)
-    if not Path(spec.policy).is_file():
+    if compiled is None and not Path(spec.policy).is_file():
         raise TailorError(error("M101", f"policy file {spec.policy} not found", spec.span("policy"),
                                 "give the policy's path relative to the spec's folder"))
-    policy = compile_policy(spec.policy)
+    policy = compiled or compile_policy(spec.policy)
     check_policy(policy, spec)
     account = _account(spec)
     check_account(policy, account)
