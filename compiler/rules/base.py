@@ -133,6 +133,15 @@ class RuleKind(ABC, Generic[N, I]):
         return []
 
 
+def years_after(day: date, years: int) -> date:
+    """The same calendar day `years` later (28 February for 29 February): where a glide path that
+    starts on `day` ends (the lowering's reading; each verifier computes its own)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 def day_or_none(quantity: Quantity | None) -> float | None:
     """A date quantity as a number that orders like the date (for `compare_bound`)."""
     from datetime import date

@@ -30,7 +30,15 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from compiler.ir import RuleIR
-from compiler.rules.base import Change, RuleKind, combine, compare_bound, day_or_none, fraction_or_none
+from compiler.rules.base import (
+    Change,
+    RuleKind,
+    combine,
+    compare_bound,
+    day_or_none,
+    fraction_or_none,
+    years_after,
+)
 from policy_lang.ast import Quantity, RuleNode, Subject, Unit
 from policy_lang.formatting import format_subject, subject_to_yaml
 from policy_lang.quantities import WEIGHT_UNITS, format_quantity
@@ -169,15 +177,6 @@ cap_option: "over" quantity                   -> cap_over
         return out
 
     # ---- optimizer side -----------------------------------------------------------------------
-    @staticmethod
-    def path_end(rule: CapIR) -> date:
-        """Start + N years: the same day of the month (28 February for a start on 29 February)."""
-        assert rule.start is not None and rule.years is not None
-        try:
-            return rule.start.replace(year=rule.start.year + rule.years)
-        except ValueError:
-            return rule.start.replace(year=rule.start.year + rule.years, day=28)
-
     def refuse_unknown_start(self, rule: CapIR, today: date) -> None:
         """A path that starts after `today`, or started before it from a weight nobody recorded, has
         no limit for today: refused, pointing at the rule."""
@@ -206,7 +205,7 @@ cap_option: "over" quantity                   -> cap_over
         if rule.start is not None:
             self.refuse_unknown_start(rule, today)
             origin = weight_now if rule.start_weight is None else rule.start_weight
-            end = self.path_end(rule)
+            end = years_after(rule.start, rule.years)
             still = min(max((end - today).days / (end - rule.start).days, 0.0), 1.0)
         if upper is not None and origin > upper:
             upper += (origin - upper) * still
@@ -330,8 +329,8 @@ cap_option: "over" quantity                   -> cap_over
         """The path's yearly points, and which stretch of it bound this rebalance."""
         if rule.start_weight is None:  # rebalancing on the start date: today's weight is the start's
             rule = rule.model_copy(update={"start_weight": weight_now})
-        ends = [rule.start if years == 0 else self.path_end(rule.model_copy(update={"years": years}))
-                for years in range(rule.years + 1)]  # type: ignore[operator]
+        assert rule.start is not None and rule.years is not None
+        ends = [years_after(rule.start, years) for years in range(rule.years + 1)]
         points = []
         for day in ends:
             upper, lower = self.limits(rule, weight_now, day)

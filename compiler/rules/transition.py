@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from compiler.ir import RuleIR
-from compiler.rules.base import Change, RuleKind, combine, compare_bound, day_or_none
+from compiler.rules.base import Change, RuleKind, combine, compare_bound, day_or_none, years_after
 from policy_lang.ast import Quantity, RuleNode, Unit
 from policy_lang.quantities import format_quantity
 from policy_lang.yaml_fields import fail
@@ -139,12 +139,8 @@ transition_mode: "immediate"                                    -> transition_im
 
     @staticmethod
     def path_end(rule: TransitionIR) -> date:
-        """Start + N years: the same day of the month (28 February for a start on 29 February)."""
         assert rule.start is not None and rule.years is not None
-        try:
-            return rule.start.replace(year=rule.start.year + rule.years)
-        except ValueError:
-            return rule.start.replace(year=rule.start.year + rule.years, day=28)
+        return years_after(rule.start, rule.years)
 
     def share_this_year(self, rule: TransitionIR, today: date) -> Decimal | None:
         """Of the gain carried into today's tax year, the share a path with a start allows this year
