@@ -16,6 +16,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from compiler.rules.base import years_after
 from engine.records import SimulationResult
 from engine.run import Progress, simulate
 from engine.spec import Cadence, SimulationSpec
@@ -91,13 +92,6 @@ class TransitionReport:
     notes: tuple[str, ...] = field(default=())
 
 
-def _end(start: date, years: int) -> date:
-    try:
-        return start.replace(year=start.year + years)
-    except ValueError:  # 29 February
-        return start.replace(year=start.year + years, day=28)
-
-
 def scenarios(request: TransitionRequest, start: date) -> list[Scenario]:
     from compiler.check import compile_policy
     from policy_lang.load import parse_text
@@ -165,12 +159,12 @@ def _replayed(request: TransitionRequest, account: Account) -> tuple[Account, da
         raise TailorError(error("M150", "the account states no date (`as_of`) and no --start was given", None,
                                 "give the day the report starts: --start 2015-01-02"))
     replayed = replay_account(account, start)
-    end, last = _end(start, request.years), load_prices().last
+    end, last = years_after(start, request.years), load_prices().last
     if end > last:
         raise TailorError(error("M150", f"{request.years} years from {start} end on {end}, after the price "
                                 f"history ({last})", account.as_of_span if request.start is None else None,
-                                f"start on or before {_end(last, -request.years)} (--start), or shorten "
-                                "the horizon (--years)"))
+                                f"start on or before {years_after(last, -request.years)} (--start), or "
+                                "shorten the horizon (--years)"))
     return replayed, end
 
 

@@ -83,15 +83,25 @@ def _tax_and_tracking(report: TransitionReport) -> str:
 
 
 def _legacy_weights(report: TransitionReport) -> str:
+    from matplotlib.dates import DateFormatter, YearLocator
+
     count = len(report.scenarios)
     columns = min(count, 3)
     rows = -(-count // columns)
     fig = figure(3.6 * columns, 2.9 * rows)
+    grid = fig.subplots(rows, columns, sharey=True, squeeze=False).flatten()
+    for axes in grid[count:]:
+        axes.set_visible(False)
     for k, r in enumerate(report.scenarios):
-        axes = fig.add_subplot(rows, columns, k + 1)
+        axes = grid[k]
+        axes.xaxis.set_major_locator(YearLocator(base=max(1, (r.steps[-1].year - r.steps[0].year) // 6 + 1)))
+        axes.xaxis.set_major_formatter(DateFormatter("%Y"))
+        days = [report.start, *r.steps]  # the account before the first trade, then after each step
         for name in report.chart_names:
-            axes.plot(r.steps, [w * 100 for w in r.weights[name]], label=name, linewidth=1.2)
-        axes.plot(r.steps, [s * 100 for s in r.legacy_share], color="black", linestyle="--",
+            weights = [report.starting_weights[name], *r.weights[name]]
+            axes.plot(days, [w * 100 for w in weights], label=name, linewidth=1.2)
+        before = sum(report.starting_weights.values())
+        axes.plot(days, [s * 100 for s in (before, *r.legacy_share)], color="black", linestyle="--",
                   label="all legacy lots")
         axes.set_title(r.scenario.name, fontsize=9)
         axes.set_ylabel("% of the account", fontsize=8)
@@ -99,8 +109,9 @@ def _legacy_weights(report: TransitionReport) -> str:
         axes.grid(alpha=0.3)
         if k == 0:
             axes.legend(fontsize=6, ncols=2)
-    return chart(fig, "The legacy names' weights after each step (all lots of the name, the new ones "
-                 "included), and the share of the account still in the lots held at the start (dashed).")
+    return chart(fig, "The legacy names' weights before the first trade and after each step (all lots of "
+                 "the name, the new ones included), and the share of the account still in the lots held "
+                 "at the start (dashed).")
 
 
 def _year_table(result: ScenarioResult) -> str:

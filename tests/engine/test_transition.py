@@ -13,7 +13,7 @@ import pytest
 
 from engine.transition import TransitionReport, TransitionRequest, transition_report
 from engine.transition_inputs import generated, replay_account
-from engine.transition_output import write_report
+from engine.transition_output import html_report, write_report
 from policy_lang.diagnostics import TailorError
 from solver.account_files import load_account
 from tailor.cli import main
@@ -68,6 +68,7 @@ def test_the_files_hold_the_same_figures(report: tuple[TransitionReport, Path]) 
     assert len(steps) == sum(len(s.steps) for s in found.scenarios) and "JPM" in steps[0]
     page = (out / "transition.html").read_text()
     assert page.count("<svg") == 2 and "<script" not in page and "over 2 years" in page
+    assert html_report(found) == page  # deterministic: no date or random ids in the charts
     assert (out / "start" / "account.yaml").is_file() and not list(out.glob(".*.tmp"))
     assert load_account(out / "start" / "account.yaml").as_of == START
 
@@ -112,3 +113,18 @@ def test_no_scenario_left_is_refused(tmp_path: Path, capsys: pytest.CaptureFixtu
     status = main(["transition", "--account", LEGACY, "--out", str(tmp_path), "--no-immediate", "--over", "3",
                    "--start", "2014-12-31", "--scenario", "a=" + str(tmp_path / "none.tailor")])
     assert status == 1 and "[M101]" in capsys.readouterr().err
+
+
+def test_every_scenario_asked_for_is_built() -> None:
+    from engine.transition import scenarios
+
+    client = str(ROOT / "policies" / "clients" / "legacy_three_year.tailor")
+    built = scenarios(TransitionRequest(account=LEGACY, over=(3,), tax_budgets=(Decimal(25_000),),
+                                        policies=(("advisor", client),), tracking_weight=5.0), START)
+    assert [s.name for s in built] == ["immediate", "over 3 years", "tax $25,000/yr", "advisor"]
+    paced, budget, advisor = (s.policy.one("transition") for s in built[1:])
+    assert paced.start == START and paced.years == 3  # type: ignore[union-attr]
+    assert budget.budget_usd == Decimal(25_000)  # type: ignore[union-attr]
+    assert advisor.start is None and advisor.years == 3  # as written  # type: ignore[union-attr]
+    assert all(s.policy.one("preferences").tracking_weight == 5.0 for s in built[:3])  # type: ignore[union-attr]
+    assert len({s.policy.policy_hash for s in built}) == 4
