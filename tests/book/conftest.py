@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import csv
 import os
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -13,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LOTS = ROOT / "examples/accounts/legacy_jpm/lots.csv"
 FIRM = ROOT / "policies/firm/default.tailor"
 CONFLICT = ROOT / "policies/examples/cap_versus_budget.tailor"
+T = TypeVar("T")
 
 
 def make_account(folder: Path, name: str, lots: int, offset: int = 0, cash: str = "25000.00") -> Path:
@@ -50,3 +54,24 @@ def decision_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "decisions.db"
     monkeypatch.setenv("TAILOR_DECISION_LOG", str(path))
     return path
+
+
+def finish_within(seconds: float, work: Callable[[], T]) -> T:
+    """work(), failing the test if it has not finished after `seconds` instead of hanging the suite (it
+    runs on a daemon thread, which the interpreter does not wait for at exit)."""
+    done: list[T] = []
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            done.append(work())
+        except BaseException as exc:  # re-raised in the test's own thread
+            failed.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"not finished within {seconds} s"
+    if failed:
+        raise failed[0]
+    return done[0]

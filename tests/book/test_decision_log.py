@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from tailor.cli import main
 from tailor.decision_log.schema import decisions, meta, runs, trades
 from tailor.decision_log.store import DecisionLog
 from tests.book.conftest import FIRM, ROOT, make_account, make_book
+from tests.book.dying_tasks import WAIT_SECONDS, mark
 
 
 def _log_json(capsys: pytest.CaptureFixture[str], *args: str) -> object:
@@ -89,25 +89,36 @@ def test_an_append_is_all_or_nothing(tmp_path: Path) -> None:
         assert conn.execute(select(func.count()).select_from(decisions)).scalar() == 0
 
 
+# `tailor batch` whose tasks are run_task_then_kill_the_batch (tests/book/dying_tasks.py)
+BATCH_KILLED_AT_THE_MARK = ("import sys; from tailor.batch import backends; "
+                            "from tests.book import dying_tasks; "
+                            "backends.run_task = dying_tasks.run_task_then_kill_the_batch; "
+                            "from tailor.cli import main; sys.exit(main(sys.argv[1:]))")
+
+
 def test_a_batch_killed_mid_run_leaves_a_consistent_log(tmp_path: Path) -> None:
-    book = make_book(tmp_path, 10, lots=60)
+    """One worker decides the accounts in the book's order; at acct-05, once two decisions are in the
+    log, the batch and its workers are killed (SIGKILL) while the parent may be mid-append."""
+    book = make_book(tmp_path, 10)
     path = tmp_path / "log.db"
-    command = [sys.executable, "-m", "tailor.cli", "batch", str(book), "--out", str(tmp_path / "o"),
-               "--workers", "1", "--decision-log", str(path)]
-    batch = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                             start_new_session=True)
-    deadline = time.monotonic() + 60
-    while len(list((tmp_path / "o").glob("*/decision.json"))) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    os.killpg(batch.pid, signal.SIGKILL)  # the batch and its workers, mid-run
-    batch.wait()
+    mark(tmp_path / "accounts/acct-05/account.yaml", f"{path} 2")
+    command = [sys.executable, "-c", BATCH_KILLED_AT_THE_MARK, "batch", str(book),
+               "--out", str(tmp_path / "o"), "--workers", "1", "--decision-log", str(path)]
+    batch = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)  # its own process group, which the task kills
+    try:
+        _, stderr = batch.communicate(timeout=WAIT_SECONDS + 300)
+    finally:
+        if batch.poll() is None:  # it did not reach the mark: end it rather than leave it running
+            os.killpg(batch.pid, signal.SIGKILL)
+    assert batch.returncode == -signal.SIGKILL, stderr
     log = DecisionLog(str(path))
     with log.engine.connect() as conn:
         (run,) = conn.execute(select(runs)).all()
         assert run.finished_at is None and run.status is None  # the run says it did not finish
-        recorded = conn.execute(select(decisions.c.decision_id, decisions.c.trades)).all()
-        assert 2 <= len(recorded) < 10
-        for decision_id, count in recorded:  # every recorded decision is whole
+        recorded = conn.execute(select(decisions.c.id, decisions.c.decision_id, decisions.c.trades)).all()
+        assert 2 <= len(recorded) <= 5 and "acct-05" not in {row.id for row in recorded}
+        for _, decision_id, count in recorded:  # every recorded decision is whole
             assert conn.execute(select(func.count()).select_from(trades)
                                 .where(trades.c.decision_id == decision_id)).scalar() == count
 

@@ -116,9 +116,9 @@ def test_a_batch_job_runs_in_the_background(client: TestClient) -> None:
     started = client.post("/v1/jobs", json={"accounts": accounts}, headers=AUTH)
     assert started.status_code == 202 and started.json()["accounts"] == 2
     job = started.json()["id"]
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 600  # two accounts; generous for a loaded machine, but bounded
     while (status := client.get(f"/v1/jobs/{job}", headers=AUTH).json())["state"] in ("queued", "running"):
-        assert time.monotonic() < deadline
+        assert time.monotonic() < deadline, status
         time.sleep(0.2)
     assert status["state"] == "finished" and status["done"] == 2
     assert status["summary"]["totals"]["verified"] == 1 and status["summary"]["totals"]["errors"] == 1
