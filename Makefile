@@ -25,10 +25,11 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
-# docs/errors.md is generated from the registry of codes (policy_lang/error_codes/); a test fails
-# when the page and the registry differ.
+# docs/errors.md is generated from the registry of codes (policy_lang/error_codes/), docs/schemas/
+# from the API's result models; tests fail when the pages and their sources differ.
 docs: install
 	$(BIN)/tailor codes --markdown > docs/errors.md
+	$(BIN)/tailor schemas --write docs/schemas
 
 bench: install
 	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done

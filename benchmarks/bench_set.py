@@ -43,6 +43,7 @@ from typing import Any
 
 import highspy
 import numpy as np
+from accounts import source_hash
 
 from compiler.check import compile_policy
 from policy_lang.diagnostics import TailorError
@@ -75,7 +76,7 @@ class Case:
 def cases(pattern: str) -> list[Case]:
     """Every case of the manifest whose name contains `pattern`, grouped by as-of date so that one
     market load serves the cases of a date, as in a real batch."""
-    stamp = hashlib.sha256(GENERATOR.read_bytes()).hexdigest()
+    stamp = source_hash()
     if not MANIFEST.exists() or json.loads(MANIFEST.read_text())["generator"] != stamp:
         subprocess.run([sys.executable, str(GENERATOR)], check=True)
     accounts = json.loads(MANIFEST.read_text())["accounts"]
@@ -121,7 +122,7 @@ def solve_figures(outcome: Plan) -> Row:
 def run_case(case: Case, time_limit: float) -> Row:
     row: Row = {"case": case.name, "account": case.account, "kind": case.kind,
                 "as_of": case.as_of.isoformat(), "policy": case.policy, "status": "error", "verified": False}
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     try:
         account = load_account(ACCOUNTS / case.account / "account.yaml")
         row["lots"] = len(account.lots)
@@ -142,6 +143,7 @@ def run_case(case: Case, time_limit: float) -> Row:
     except Exception as exc:  # an engine bug: recorded for this case, the other cases still run
         row.update(status="crash", error=f"{type(exc).__name__}: {exc}")
     row["time"] = time.perf_counter() - started
+    row["cpu"] = time.process_time() - cpu_started
     return row
 
 
@@ -156,8 +158,9 @@ def line(row: Row) -> str:
         note += "  CHANGED between repeats"
     verified = "yes" if row["verified"] else "no"
     return (f"{row['case']:<44} {shown('lots'):>6} {row['status']:<10} {verified:<3} {row['time']:>7.2f} "
-            f"{shown('market', '.2f'):>6} {shown('plan', '.2f'):>7} {shown('gap', '.4%'):>8} "
-            f"{shown('binaries_on'):>5} {shown('rounds'):>4} {shown('trades'):>6}  {note}")
+            f"{row['cpu']:>7.2f} {shown('market', '.2f'):>6} {shown('plan', '.2f'):>7} "
+            f"{shown('gap', '.4%'):>8} {shown('binaries_on'):>5} {shown('rounds'):>4} "
+            f"{shown('trades'):>6}  {note}")
 
 
 def run_set(selected: list[Case], args: argparse.Namespace, label: str) -> list[Row]:
@@ -165,8 +168,8 @@ def run_set(selected: list[Case], args: argparse.Namespace, label: str) -> list[
     shows its median end-to-end time and the parts of its last run."""
     print(f"\n{label}: {len(selected)} cases, time limit {args.time_limit:g}s, gap {MIP_GAP:.1%}, "
           f"{args.workers} worker(s), repeat {args.repeat}")
-    print(f"{'case':<44} {'lots':>6} {'status':<10} {'ok':<3} {'time':>7} {'market':>6} {'plan':>7} "
-          f"{'gap':>8} {'bin':>5} {'rnd':>4} {'trades':>6}  plan id / error")
+    print(f"{'case':<44} {'lots':>6} {'status':<10} {'ok':<3} {'time':>7} {'cpu':>7} {'market':>6} "
+          f"{'plan':>7} {'gap':>8} {'bin':>5} {'rnd':>4} {'trades':>6}  plan id / error")
     work = partial(run_case, time_limit=args.time_limit)
     repeated = [case for case in selected for _ in range(args.repeat)]
     rows: list[Row] = []
@@ -179,6 +182,7 @@ def run_set(selected: list[Case], args: argparse.Namespace, label: str) -> list[
             row = dict(batch[-1])
             row["time"] = statistics.median(r["time"] for r in batch)
             row["times"] = [r["time"] for r in batch]
+            row["cpu"] = statistics.median(r["cpu"] for r in batch)
             row["stable"] = len({(r["status"], r.get("plan_id")) for r in batch}) == 1
             rows.append(row)
             batch = []
@@ -204,6 +208,7 @@ def summary(rows: list[Row]) -> None:
         print(f"  {kind:<13} {len(mine):>3} cases, verified {sum(r['verified'] for r in mine):>3}, "
               f"time {spread([r['time'] for r in mine], unit='s')}")
     print(f"end-to-end time:     {spread([r['time'] for r in rows], unit='s')}")
+    print(f"  its CPU time:      {spread([r['cpu'] for r in rows], unit='s')}")
     print(f"  of which plan:     {spread([r['plan'] for r in rows if 'plan' in r], unit='s')}")
     print(f"  of which market:   {spread([r['market'] for r in rows if 'market' in r], unit='s')}")
     print(f"proven gap (found):  {spread([r['gap'] for r in found if r['gap'] is not None], '.4%')}")

@@ -9,6 +9,8 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
+
 from compiler.ir import CompiledPolicy, RuleIR
 from engine.ledger import Ledger, Rates
 from engine.market_day import Days, risk_days
@@ -100,7 +102,28 @@ def _rates(spec: SimulationSpec, account: Account) -> Rates:
     return Rates(short_term=short, long_term=long, dividend=dividend)
 
 
-def prepare(spec: SimulationSpec) -> Context:
+def start_rules(policy: CompiledPolicy, account: Account, day: date, closes: pd.Series) -> CompiledPolicy:
+    """The policy with the state its rules carry from the first step on (a glide path starting that day
+    keeps the weight it had before that day's rebalance); a rule that cannot hold from that day (a
+    path starting later) is refused before the first step."""
+    from compiler.rules import RULE_KINDS
+
+    def price(ticker: str) -> Decimal:
+        close = closes.get(ticker)
+        return Decimal(repr(float(close))) if close is not None and close == close else Decimal(0)
+
+    value = account.cash + sum((lot.shares * price(lot.ticker) for lot in account.lots), Decimal(0))
+
+    def weight_of(tickers: tuple[str, ...]) -> Decimal:
+        held = sum((lot.shares * price(lot.ticker) for lot in account.lots if lot.ticker in tickers),
+                   Decimal(0))
+        return held / value if value > 0 else Decimal(0)
+
+    rules = tuple(RULE_KINDS[rule.kind].started(rule, day, weight_of) for rule in policy.rules)
+    return policy.model_copy(update={"rules": rules})
+
+
+def prepare(spec: SimulationSpec, compiled: CompiledPolicy | None = None) -> Context:
     from compiler.check import compile_policy
     from compiler.inputs import check_account
     from solver.data.master import load_master
@@ -113,19 +136,21 @@ def prepare(spec: SimulationSpec) -> Context:
         raise TailorError(error("M104", f"no trading day between {spec.start} and {spec.end}",
                                 spec.span("start"), "widen the range to include a trading day"))
     flows = flows_by_step(spec, steps)
-    if not Path(spec.policy).is_file():
+    if compiled is None and not Path(spec.policy).is_file():
         raise TailorError(error("M101", f"policy file {spec.policy} not found", spec.span("policy"),
                                 "give the policy's path relative to the spec's folder"))
-    policy = compile_policy(spec.policy)
+    policy = compiled or compile_policy(spec.policy)
     check_policy(policy, spec)
     account = _account(spec)
     check_account(policy, account)
+    days = Days(history, frozenset(load_master().tickers))
+    policy = start_rules(policy, account, steps[0], days.closes(steps[0]))
     wash = policy.one("wash_sale")
     inputs = (policy.policy_hash, account.input_hash, history.data_version)
     return Context(spec=spec, digest=spec.digest(*inputs), policy=policy, account=account,
                    rates=_rates(spec, account), steps=steps, flows=flows,
                    risk_days=risk_days(steps, spec.risk_model, history), history=history,
-                   days=Days(history, frozenset(load_master().tickers)),
+                   days=days,
                    screener=Screener(policy, spec.fast_path, spec.band_settings),
                    window=int(getattr(wash, "window_days", 30)),
                    options=RebalanceOptions(time_limit=spec.time_limit, mip_gap=spec.gap))

@@ -19,12 +19,14 @@ from pathlib import Path
 
 import numpy as np
 
+from compiler.ir import CompiledPolicy
 from engine.inputs import Context, prepare
 from engine.ledger import ZERO, Ledger, YearEnd
 from engine.records import EventRow, PeriodRow, SimulationResult, Summary, TradeRow, Trouble, YearRow
 from engine.spec import SimulationSpec
 from engine.step import Step, run_step, value_of
 from policy_lang.diagnostics import TailorError
+from solver.lots import Lot
 from solver.tax import to_cents
 
 
@@ -39,6 +41,9 @@ class Progress:
     total: int
     day: date
     status: str
+    lots: tuple[Lot, ...]  # held after the step
+    cash: Decimal  # after the step
+    prices: dict[str, Decimal]  # the day's closes
 
 
 @dataclass
@@ -192,13 +197,14 @@ class Run:
 
 def simulate(spec: SimulationSpec, *, out: str | Path | None = None, resume: bool = False,
              max_steps: int | None = None, progress: Callable[[Progress], None] | None = None,
-             checkpoint_seconds: float = 30.0) -> SimulationResult:
+             checkpoint_seconds: float = 30.0, policy: CompiledPolicy | None = None) -> SimulationResult:
     """Run the simulation `spec` describes. With `out`, write its outputs there (engine.outputs);
-    `resume` continues from `out`'s checkpoint; `max_steps` pauses after that many steps."""
+    `resume` continues from `out`'s checkpoint; `max_steps` pauses after that many steps. `policy`, a
+    policy compiled by the caller (a report's scenario), replaces the spec's policy file."""
     from engine.outputs import load_checkpoint, write_outputs
 
     clock = time.perf_counter()
-    ctx = prepare(spec)
+    ctx = prepare(spec, policy)
     timings = {"prepare": time.perf_counter() - clock, "steps": 0.0}
     run = Run(digest=ctx.digest, ledger=ctx.initial())
     if resume and out is not None:
@@ -224,7 +230,8 @@ def simulate(spec: SimulationSpec, *, out: str | Path | None = None, resume: boo
             break
         timings["steps"] += time.perf_counter() - began
         if progress is not None:
-            progress(Progress(k + 1, len(ctx.steps), day, run.periods[-1].status))
+            progress(Progress(k + 1, len(ctx.steps), day, run.periods[-1].status, run.ledger.lots,
+                              run.ledger.cash, step.prices))
         if step.trouble is not None and spec.on_infeasible == "stop":
             status = "stopped"
             break

@@ -20,6 +20,10 @@ from compiler.ir import RuleIR
 from policy_lang.ast import Quantity, RuleNode
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import date
+    from decimal import Decimal
+
     import pyomo.environ
     from lark import Tree
 
@@ -99,6 +103,13 @@ class RuleKind(ABC, Generic[N, I]):
         """Refuse (TailorError) an account whose inputs this rule cannot honour as written — e.g. an
         account's own target under a locked target rule — before any market data is loaded."""
 
+    def started(self, rule: I, first_day: date, weight_of: Callable[[tuple[str, ...]], Decimal]) -> I:
+        """The rule as a run of rebalances from `first_day` (a simulation) carries it from step to step:
+        state the rule reads on its first day is fixed in the IR (a glide path's starting weight,
+        `weight_of(tickers)` before that day's rebalance), and a rule that cannot hold from that day is
+        refused (TailorError) before the first step. Most rules carry nothing."""
+        return rule
+
     # ---- optimizer side (implemented in each rule module by the solver work) ---------------------
     def lower(self, rule: I, block: pyomo.environ.Block, model: solver.model.AccountModel) -> None:
         """Add this rule's variables and constraints to `block` on the account model."""
@@ -120,6 +131,24 @@ class RuleKind(ABC, Generic[N, I]):
         rule's citation. When rules conflict, explanations re-solve with each and offer the first
         under which the whole policy holds."""
         return []
+
+
+def years_after(day: date, years: int) -> date:
+    """The same calendar day `years` later (28 February for 29 February): where a glide path that
+    starts on `day` ends (the lowering's reading; each verifier computes its own)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def day_or_none(quantity: Quantity | None) -> float | None:
+    """A date quantity as a number that orders like the date (for `compare_bound`)."""
+    from datetime import date
+
+    if quantity is None or not quantity.text:
+        return None
+    return float(date.fromisoformat(quantity.text).toordinal())
 
 
 def fraction_or_none(quantity: Quantity | None) -> float | None:

@@ -1,10 +1,10 @@
 """One registry of diagnostic codes: for each code, its title, what it means and how to fix it.
 
 A code is a letter for the stage that reports it and three digits: P policies, A accounts, D market
-data, S the solve, T policy tests, V the verifier, M simulations. Each code has one meaning, so that
-an advisor can look it up and an integrator can act on it without reading the message. The table is
-product copy; the sources only use the codes (`error("P205", …)`) and say the particulars in the
-message.
+data, S the solve, T policy tests, V the verifier, M simulations; B books and batches, L the
+decision log, H the HTTP service. Each code has one meaning, so that an advisor can look it up
+and an integrator can act on it without reading the message. The table is product copy; the
+sources only use the codes (`error("P205", …)`) and say the particulars in the message.
 
 docs/errors.md is generated from this registry (`tailor codes --markdown`, `make docs`), and
 `tailor codes CODE` prints one entry. tests/policy_lang/test_error_codes.py checks that every code
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from policy_lang.error_codes.account import ACCOUNT
 from policy_lang.error_codes.entry import CODE_PATTERN, ErrorCode, Family
+from policy_lang.error_codes.interfaces import BOOK, DECISION_LOG, SERVICE
 from policy_lang.error_codes.market_data import MARKET_DATA
 from policy_lang.error_codes.policy_checks import LAYERS, NAMES, VALUES
 from policy_lang.error_codes.policy_fields import FIELDS
@@ -30,9 +31,10 @@ from policy_lang.error_codes.verification import ACCOUNTING, RULES
 __all__ = ["CODES", "CODE_PATTERN", "FAMILIES", "ErrorCode", "Family", "family_of"]
 
 # In the order of a run: the policy is read, checked and layered, the account and market loaded, the
-# model solved and its trades verified. Policy tests, which drive whole runs, come last.
+# model solved and its trades verified. Policy tests, which drive whole runs, come next, then the
+# interfaces that drive many: books and batches, the decision log, the HTTP service.
 FAMILIES: tuple[Family, ...] = (FILES, SYNTAX, FIELDS, NAMES, VALUES, LAYERS, ACCOUNT, MARKET_DATA, SOLVE,
-                                ACCOUNTING, RULES, POLICY_TESTS, SIMULATION)
+                                ACCOUNTING, RULES, POLICY_TESTS, SIMULATION, BOOK, DECISION_LOG, SERVICE)
 
 CODES: dict[str, ErrorCode] = {entry.code: entry for family in FAMILIES for entry in family.codes}
 

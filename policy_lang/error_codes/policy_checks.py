@@ -74,7 +74,8 @@ NAMES = Family("P3", "Names in a policy", (
 VALUES = Family("P4", "Values and contradictions", (
     "Each value of a rule is checked against what it can mean (a weight between 0% and 100%, a "
     "window of at least 30 days, …), and the merged policy for rules that can never hold together "
-    "(P410–P413, naming both rules). P451–P455 are warnings: legal, but probably a mistake."), (
+    "(P410–P413, naming both rules). P415 and P416 are found when the policy meets a rebalance date "
+    "(a glide path's start). P451–P455 are warnings: legal, but probably a mistake."), (
     ErrorCode(
         "P401", "Value out of range",
         "A weight outside 0%–100% (−100% to +100% for an active weight or a band), a dollar amount "
@@ -139,6 +140,24 @@ VALUES = Family("P4", "Values and contradictions", (
         "immediately; a warning when it sells as budget allows, since the name may stay held for a "
         "while.",
         "Drop one of the two rules."),
+    ErrorCode(
+        "P414", "Glide path start without a glide path",
+        "`starting DATE` dates a glide path (`over N years`), and the rule has none: a cap without "
+        "`over` holds at once, so it has nothing to start.",
+        "Add the path's length (`cap AAPL at 10% over 3 years starting 2024-01-15`) or drop `starting`."),
+    ErrorCode(
+        "P415", "Glide path starts after the rebalance date",
+        "A glide path (`cap … over N years starting DATE`, `transition over N years starting DATE`) "
+        "starts after the day being rebalanced or the first step of a simulation: before its start the "
+        "path has no limit to hold.",
+        "Start the path on or before that day, or rebalance (start the simulation) on or after the "
+        "path's start."),
+    ErrorCode(
+        "P416", "Glide path's starting weight unknown",
+        "A cap's glide path started before the day being rebalanced, and the policy does not say what "
+        "the capped weight was on its start date, so the limit of the day cannot be computed. The weight "
+        "is measured only when the first rebalance (or simulation step) falls on the start date itself.",
+        "Write the weight on the start date: `cap AAPL at 10% over 3 years starting 2024-01-15 from 27%`."),
     ErrorCode(
         "P451", "Very loose tracking error (warning)",
         "A tracking error limit above 10% is unusual for an account that tracks an index; typical "

@@ -54,8 +54,8 @@ FIELDS = Family("P2", "Policy fields and structure", (
         "P209", "Fields that do not go together",
         "A rule gives fields that exclude each other, or a field that applies only with another: two "
         "subjects in one rule, `tier` without a `category`, more than one form of `restrict_buying`, "
-        "`level` without `competitors_of`, `years` without `mode: over_years`, `budget` without "
-        "`mode: tax_budget`.",
+        "`level` without `competitors_of`, `years` or `starting` without `mode: over_years`, `budget` "
+        "without `mode: tax_budget`, a cap's `from` without `starting`.",
         "Write one rule per subject, and keep only the fields of the form you mean."),
     ErrorCode(
         "P210", "Not a ticker symbol or category name",

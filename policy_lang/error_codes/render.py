@@ -16,7 +16,8 @@ _HEADER = """\
 
 Every problem tailor reports carries a code, as in `` error[P301]: unknown ticker `APPL` ``. The
 letter says which stage found it: **P** reading and checking a policy, **A** loading an account,
-**D** the market data, **S** the solve, **V** the independent verifier, **T** policy tests. A code
+**D** the market data, **S** the solve, **V** the independent verifier, **T** policy tests, **M**
+simulations, **B** books and batches, **L** the decision log, **H** the HTTP service. A code
 has one meaning; the message gives the particulars (which file, line and value) and its `help:`
 line the nearest fix. `tailor codes CODE` prints a code's entry in the terminal.
 """

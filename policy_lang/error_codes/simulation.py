@@ -5,8 +5,9 @@ from policy_lang.error_codes.entry import ErrorCode, Family
 SIMULATION = Family("M1", "Simulation", (
     "A simulation spec is read and checked before its first step (M100–M107); a run that stops or is "
     "resumed (M120, M121); days that produce no plan are recorded and the run goes on or stops as the "
-    "spec says (M130–M132); an internal error stops it with what it computed written (M140). Reports over a "
-    "simulated or recorded period check their inputs first (M160–M162)."), (
+    "spec says (M130–M132); an internal error stops it with what it computed written (M140). "
+    "`tailor transition`, built on simulations, checks its options and start first (M150–M152); reports "
+    "over a simulated or recorded period check their inputs first (M160–M162)."), (
     ErrorCode(
         "M100", "Spec is not plain YAML data",
         "The simulation spec has a YAML syntax error, an alias, a tag, nesting too deep, or a key given "
@@ -77,6 +78,26 @@ SIMULATION = Family("M1", "Simulation", (
         "An unexpected error on some day stopped the run; the steps before it are written and a "
         "checkpoint kept.",
         "Please report it with the spec; `--resume` continues once it is fixed."),
+    ErrorCode(
+        "M150", "Transition report cannot start there",
+        "`tailor transition` replays the account from its start date for the years asked: the start is "
+        "after the account's date, the account held none of its lots that day, it states no date and no "
+        "--start is given, or the years asked run past the end of the price history (2021-04-21).",
+        "Give a --start on or before the account's date that leaves the years asked inside the history "
+        "(e.g. --start 2015-01-02 --years 5), or shorten --years."),
+    ErrorCode(
+        "M151", "Scenario changes a locked rule",
+        "A generated scenario replaces the base policy's transition rule (and its tracking weight), and "
+        "the base policy locks that rule: a scenario may not change it, as a lower layer may not.",
+        "Give a base policy that does not lock the rule (--policy), keep the base's tracking weight "
+        "(--tracking-weight base), or compare policies as written with --scenario NAME=FILE."),
+    ErrorCode(
+        "M152", "Transition option not valid",
+        "An option of `tailor transition` has a value it cannot use: a cadence that does not exist, years "
+        "or a name count that is not a whole number in range, a tax budget that is not a positive dollar "
+        "amount, a tracking weight outside (0, 10000], a --scenario not written NAME=POLICY or named "
+        "twice, or no scenario left to compare.",
+        "Correct the option as the message says (`tailor transition --help` lists them)."),
     ErrorCode(
         "M160", "Simulation folder not usable for a report",
         "The folder holds no simulation.json, holds a run still going (or killed), or was written by "

@@ -157,4 +157,10 @@ RULES = Family("V2", "Verification: rules", _ABOUT, (
         "V233", "Gift amount differs",
         "The shares given are worth more or less than the gift asks for, beyond a share's rounding.",
         _relaxed("gives a different amount")),
+    ErrorCode(
+        "V234", "Glide path without a limit on the day",
+        "A cap's glide path starts after the plan's date, or started before it from a weight the rule "
+        "does not record, so the verifier cannot compute the limit of the day and refuses the plan "
+        "(the optimizer refuses such a rule before solving: P415, P416).",
+        "Give the path a start on or before the plan's date and its starting weight (`from 27%`)."),
 ))

@@ -22,50 +22,79 @@ from solver.data.price_checks import Repair
 from solver.data.price_store import load_arrays, repairs_from
 
 
-def _frame(values: np.ndarray, index: pd.DatetimeIndex, columns: pd.Index) -> pd.DataFrame:
+def _read_only(values: np.ndarray) -> np.ndarray:
     if values.flags.writeable:
         values.flags.writeable = False  # the cached history is shared: nobody may edit it in place
-    return pd.DataFrame(values, index=index, columns=columns, copy=False)
+    return values
 
 
 class PriceHistory:
-    """Read-only price history; every frame has a DatetimeIndex named `date` and ticker columns."""
+    """Read-only price history; every frame has a DatetimeIndex named `date` and ticker columns.
+
+    The arrays are shared by every caller in the process (`load_prices` is cached) and cannot be written.
+    Each frame is built anew at every access, over those arrays (a few microseconds, no copy): under
+    pandas' copy-on-write, writing into a frame that another view shares copies the data into that
+    frame first, so a frame kept here would carry one caller's write to every other caller.
+    """
 
     def __init__(self, arrays: dict[str, np.ndarray]):
-        index = pd.DatetimeIndex(arrays["dates"].astype("datetime64[ns]"), name="date")
-        columns = pd.Index(arrays["tickers"].astype(str).tolist(), name="ticker")
-        self.close = _frame(arrays["close"], index, columns)
-        self.adjusted_close = _frame(arrays["adjusted_close"], index, columns)
-        self.dividends = _frame(arrays["dividend_amount"], index, columns)
-        self.split_factors = _frame(arrays["split_coefficient"], index, columns)
+        self.dates = pd.DatetimeIndex(arrays["dates"].astype("datetime64[ns]"), name="date")
+        self._columns = pd.Index(arrays["tickers"].astype(str).tolist(), name="ticker")
+        self._close = _read_only(arrays["close"])
+        self._adjusted_close = _read_only(arrays["adjusted_close"])
+        self._dividends = _read_only(arrays["dividend_amount"])
+        self._split_factors = _read_only(arrays["split_coefficient"])
         etf_count = int(arrays["etf_count"])
-        self.etfs: tuple[str, ...] = tuple(columns[len(columns) - etf_count:])
-        self.stocks: tuple[str, ...] = tuple(columns[: len(columns) - etf_count])
+        self.etfs: tuple[str, ...] = tuple(self._columns[len(self._columns) - etf_count:])
+        self.stocks: tuple[str, ...] = tuple(self._columns[: len(self._columns) - etf_count])
         self.repairs: tuple[Repair, ...] = repairs_from(arrays)
         self.data_version = str(arrays["data_version"])
-        self.first: date = index[0].date()
-        self.last: date = index[-1].date()
+        self.first: date = self.dates[0].date()
+        self.last: date = self.dates[-1].date()
+
+    def _frame(self, values: np.ndarray) -> pd.DataFrame:
+        return pd.DataFrame(values, index=self.dates, columns=self._columns, copy=False)
+
+    @property
+    def close(self) -> pd.DataFrame:
+        return self._frame(self._close)
+
+    @property
+    def adjusted_close(self) -> pd.DataFrame:
+        return self._frame(self._adjusted_close)
+
+    @property
+    def dividends(self) -> pd.DataFrame:
+        return self._frame(self._dividends)
+
+    @property
+    def split_factors(self) -> pd.DataFrame:
+        return self._frame(self._split_factors)
 
     @property
     def tickers(self) -> tuple[str, ...]:
-        return tuple(self.close.columns)
-
-    @property
-    def dates(self) -> pd.DatetimeIndex:
-        return self.close.index
+        return tuple(self._columns)
 
     @cached_property
-    def returns(self) -> pd.DataFrame:
-        """Daily total returns from the repaired adjusted closes (NaN before listing and after delisting)."""
-        values = self.adjusted_close.to_numpy()
+    def _returns(self) -> np.ndarray:
+        values = self._adjusted_close
         out = np.full_like(values, np.nan)
         out[1:] = values[1:] / values[:-1] - 1.0
-        return _frame(out, self.dates, self.close.columns)
+        return _read_only(out)
+
+    @property
+    def returns(self) -> pd.DataFrame:
+        """Daily total returns from the repaired adjusted closes (NaN before listing and after delisting)."""
+        return self._frame(self._returns)
 
     @cached_property
+    def _last_dates(self) -> np.ndarray:
+        return _read_only(self.close.apply(lambda column: column.last_valid_index()).to_numpy())
+
+    @property
     def last_dates(self) -> pd.Series:
         """Each ticker's last date with a price (VAR ends 2021-04-16)."""
-        return self.close.apply(lambda column: column.last_valid_index())
+        return pd.Series(self._last_dates, index=self._columns, copy=False)
 
     def row_on(self, as_of: date) -> int:
         """Position of the last trading day on or before `as_of` (D101 outside the history)."""
@@ -75,7 +104,7 @@ class PriceHistory:
 
     def check_tickers(self, tickers: Iterable[str]) -> list[str]:
         tickers = list(tickers)
-        unknown = [t for t in tickers if t not in self.close.columns]
+        unknown = [t for t in tickers if t not in self._columns]
         if unknown:
             raise TailorError([_no_history(t, self.tickers) for t in unknown])
         return tickers

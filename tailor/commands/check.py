@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import Any
 
 from policy_lang.diagnostics import Diagnostic, TailorError, error, render_all
+from tailor.api.policies import check_files
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,18 +26,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def policy_files(names: list[str]) -> list[str]:
-    from policy_lang.load import is_policy_file
-    found: list[str] = []
-    for name in names:
-        path = Path(name)
-        if path.is_dir():
-            found.extend(sorted(str(p) for p in path.rglob("*") if is_policy_file(p)))
-        else:
-            found.append(name)
-    return found
-
-
 def _diagnostic_json(d: Diagnostic) -> dict[str, Any]:
     span = d.span
     return {"severity": d.severity.value, "code": d.code, "message": d.message,
@@ -46,23 +34,6 @@ def _diagnostic_json(d: Diagnostic) -> dict[str, Any]:
             "end_column": span.end_column if span else None, "hint": d.hint,
             "related": [{"message": r.message, "file": r.span.file, "line": r.span.line,
                          "column": r.span.column} for r in d.related]}
-
-
-def check_files(names: list[str]) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
-    from compiler.check import compile_policy
-    files, diagnostics = [], []
-    for name in policy_files(names):
-        try:
-            compiled = compile_policy(name)
-        except TailorError as exc:  # messages without a span name their file themselves
-            diagnostics.extend(exc.diagnostics)
-            files.append({"file": name, "ok": not any(d.is_error for d in exc.diagnostics),
-                          "name": None, "policy_hash": None, "rules": None})
-            continue
-        diagnostics.extend(compiled.warnings)
-        files.append({"file": name, "ok": True, "name": compiled.name, "policy_hash": compiled.policy_hash,
-                      "rules": len(compiled.rules)})
-    return files, diagnostics
 
 
 def run(args: argparse.Namespace) -> int:

@@ -21,7 +21,7 @@ import sys
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     from solver.defaults import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT
-    from tailor.commands.rebalance import AS_OF_HELP, MARKET_HELP, TARGET_HELP
+    from tailor.commands.rebalance import AS_OF_HELP, DECISION_LOG_HELP, MARKET_HELP, TARGET_HELP
 
     parser = subparsers.add_parser(
         "explain",
@@ -63,6 +63,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="G",
         help=f"relative MIP gap (default {DEFAULT_MIP_GAP:g})",
     )
+    parser.add_argument("--decision-log", metavar="URL", help=DECISION_LOG_HELP)
     parser.set_defaults(run=run)
 
 
@@ -73,12 +74,18 @@ def run(args: argparse.Namespace) -> int:
     from solver.explain.render import print_rich
     from solver.outputs import render_summary, trades_csv, write_atomic
     from solver.rebalance import RebalanceOptions, plan
-    from tailor.commands.rebalance import check_options, check_out_dir, commit, load_inputs
+    from tailor.commands.rebalance import check_options, check_out_dir, commit, failure, load_inputs
+    from tailor.decision_log.record import record_command
+    from tailor.decision_log.store import DecisionLog
 
     check_options(args)
     out = check_out_dir(args.out) if args.out else None  # before the solve: a typo costs nothing
+    log = DecisionLog(args.decision_log)
     policy, account, market = load_inputs(args, {})
-    solved = plan(account, policy, market, RebalanceOptions(time_limit=args.time_limit, mip_gap=args.gap))
+    options = RebalanceOptions(time_limit=args.time_limit, mip_gap=args.gap)
+    solved = plan(account, policy, market, options)
+    record_command(log, "explain", vars(args), solved.result,
+                   failure(solved.result, account, policy, args.time_limit), options)
     explanation = explain(solved, policy)
     console = Console(file=sys.stdout)
     if args.format == "json":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 
 import numpy as np
@@ -91,16 +92,25 @@ def test_splits_between(prices):
 
 
 def test_the_shared_history_cannot_be_edited(prices):
-    """Writing into a frame either fails (the arrays are read-only) or, under pandas copy-on-write when
-    another view exists, changes a private copy: the cached history every caller shares stays intact."""
-    last = prices.close.index[-1]
-    original = prices.close.loc[last, "AAPL"]
+    """Writing into a frame of the history fails while nothing else views it (its arrays are read-only)
+    and, once another view exists, copy-on-write gives the writer a private copy: either way the
+    history every caller shares stays intact, whatever earlier tests left viewing it."""
+    last = prices.dates[-1]
     frame = prices.close
-    try:
-        frame.loc[last, "AAPL"] = original + 1.0
-    except ValueError as exc:
-        assert "read-only" in str(exc)
-    assert load_prices().close.loc[last, "AAPL"] == original == 133.5  # AAPL's real close on 2021-04-21
+    with pytest.raises(ValueError, match="read-only"):
+        frame.loc[last, "AAPL"] = 0.0
+    view = frame["AAPL"]
+    frame.loc[last, "AAPL"] = 0.0
+    assert frame.loc[last, "AAPL"] == 0.0 and view.loc[last] == 133.5
+    returns = prices.returns
+    with pytest.raises(ValueError, match="read-only"):
+        returns.iloc[-1, 0] = 0.0
+    ends = prices.last_dates
+    with contextlib.suppress(ValueError):
+        ends["VAR"] = ends["AAPL"]
+    assert load_prices().close.loc[last, "AAPL"] == 133.5  # AAPL's real close on 2021-04-21
+    assert load_prices().returns.iloc[-1, 0] == prices.returns.iloc[-1, 0] != 0.0
+    assert load_prices().last_dates["VAR"].date() == date(2021, 4, 16)
 
 
 def test_etf_prices_follow_the_index_level(prices):

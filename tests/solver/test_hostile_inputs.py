@@ -308,9 +308,9 @@ def test_the_alias_bomb_is_refused_quickly_through_the_cli(tmp_path: Path,
 
 def test_tables_are_bounded_in_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """200,000 rows (15 times the largest account benchmarked) in CSV or JSON; here the bound is 3."""
-    import solver.account_files
+    import solver.account_tables
 
-    monkeypatch.setattr(solver.account_files, "MAX_TABLE_ROWS", 3)
+    monkeypatch.setattr(solver.account_tables, "MAX_TABLE_ROWS", 3)
     with pytest.raises(TailorError) as caught:
         load_account(changed(tmp_path / "csv"))
     (problem,) = caught.value.diagnostics

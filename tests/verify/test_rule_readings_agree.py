@@ -33,17 +33,41 @@ WEIGHT = st.floats(0.0, 1.0)
 PRICE = st.decimals(D("1.00"), D("900.00"), places=2)
 
 
+DAYS = st.dates(date(1999, 11, 1), date(2030, 12, 31))
+
+
 @given(st.one_of(st.none(), st.floats(0.001, 0.6)), st.one_of(st.none(), st.floats(0.0, 0.3)),
-       st.one_of(st.none(), st.integers(1, 30)), WEIGHT)
-@example(0.10, None, 3, 0.2722)  # the legacy account's JPM: a third of the way from 27.2% to 10%
-def test_cap_glide_path(cap: float | None, floor: float | None, years: int | None, before: float) -> None:
+       st.one_of(st.none(), st.integers(1, 30)), WEIGHT, st.one_of(st.none(), DAYS),
+       st.one_of(st.none(), WEIGHT), st.integers(0, 12_000))
+@example(0.10, None, 3, 0.2722, None, None, 0)  # the legacy account's JPM: a third of 27.2% → 10%
+@example(0.10, None, 3, 0.2722, date(2020, 2, 29), 0.27, 366)  # a path from a leap day
+@example(0.10, None, 3, 0.15, date(2011, 12, 30), 0.27, 1096)  # the last day: the cap itself
+def test_cap_glide_path(cap: float | None, floor: float | None, years: int | None, before: float,
+                        start: date | None, start_weight: float | None, days_in: int) -> None:
+    """Both readings of the limit of the day agree: without a start (1/N of the gap), and along a
+    dated path on any day from its start to long after its end."""
     rule = CapIR(id="cap", span=span(), subject="X", tickers=("X",), max_weight=cap, min_weight=floor,
-                 years=years if cap is not None else None, long_term_only=False)
-    optimiser = Cap.limits(rule, before)
-    verifier = Cap.bounds_this_rebalance(rule, D(repr(before)))
+                 years=years if cap is not None else None, long_term_only=False, start=start,
+                 start_weight=start_weight if start is not None and days_in else None)
+    today = start + timedelta(days=days_in) if start is not None and start.year < 2030 else date(2021, 4, 21)
+    if rule.start is not None and today != rule.start and rule.start_weight is None:
+        today = rule.start  # a path measured on its start day (P416 otherwise)
+    optimiser = Cap().limits(rule, before, today)
+    verifier = Cap.bounds_this_rebalance(rule, D(repr(before)), today)
     for mine, theirs in zip(optimiser, verifier, strict=True):
         assert (mine is None) == (theirs is None)
         assert mine is None or abs(mine - float(theirs)) <= 1e-12
+
+
+def test_cap_glide_path_ends_on_its_date() -> None:
+    """27% to 10% over three years from 2011-12-30: a third of the way each year, the cap from
+    2014-12-30 on, whatever day the rebalance falls on."""
+    rule = CapIR(id="cap", span=span(), subject="X", tickers=("X",), max_weight=0.10, min_weight=None,
+                 years=3, long_term_only=False, start=date(2011, 12, 30), start_weight=0.27)
+    for day, limit in ((date(2011, 12, 30), 0.27), (date(2012, 12, 30), 0.27 - 0.17 * 366 / 1096),
+                       (date(2014, 12, 30), 0.10), (date(2016, 6, 30), 0.10)):
+        assert abs(Cap().limits(rule, 0.5, day)[0] - limit) < 1e-12  # type: ignore[operator]
+        assert abs(float(Cap.bounds_this_rebalance(rule, D("0.5"), day)[0]) - limit) < 1e-12  # type: ignore[arg-type]
 
 
 def profile(short_term: Decimal, long_term: Decimal, carry: tuple[Decimal, Decimal]) -> TaxProfile:
@@ -130,16 +154,21 @@ def accounts(draw: st.DrawFn) -> Account:
 
 
 @given(accounts(), st.sampled_from(["immediate", "over_years", "tax_budget"]), st.integers(1, 10),
-       st.decimals(0, 100_000, places=2), MONEY)
+       st.decimals(0, 100_000, places=2), MONEY, st.one_of(st.none(), DAYS.filter(lambda d: d <= AS_OF)))
+@example(Account(account_id="x", lots=(Lot(lot_id="L", ticker="JPM", acquired=date(2015, 1, 2), shares=D(100),
+                                           basis_per_share=D(20)),)),
+         "over_years", 3, D(0), D(0), date(2020, 2, 29))
 def test_transition_allowance(market: Market, account: Account, mode: str, years: int, budget: Decimal,
-                              realized: Decimal) -> None:
+                              realized: Decimal, start: date | None) -> None:
     rule = TransitionIR(id="transition", span=span(), mode=mode,
                         years=years if mode == "over_years" else None,
-                        budget_usd=budget if mode == "tax_budget" else None)
+                        budget_usd=budget if mode == "tax_budget" else None,
+                        start=start if mode == "over_years" else None)
     prices = {t: market.price(t) for t in NAMES}
-    allowance = Transition().allowance(rule, account, prices)
-    allowed = Transition.allowed_net_gains(rule, account, prices)
-    assert allowance == allowed
+    allowance = Transition().allowance(rule, account, prices, AS_OF)
+    allowed = Transition.allowed_net_gains(rule, account, prices, AS_OF)
+    assert (allowance is None) == (allowed is None)
+    assert allowance is None or abs(allowance - allowed) < D("1e-20")  # type: ignore[operator]
     if allowance is not None:
         earlier = account.tax.realized_short_term_ytd + account.tax.realized_long_term_ytd
         optimiser = realized <= Transition.room(allowance, account)
