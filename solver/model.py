@@ -35,7 +35,7 @@ from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpressio
 from solver.account import Account
 from solver.account_arrays import AccountArrays
 from solver.market import Market
-from solver.matrix_rows import matrix_rows, one_row
+from solver.matrix_rows import matrix_rows, one_row, summed_row
 from solver.schedule_d import ScheduleD
 
 TRACKING_BP_PER_PCT2 = 10.0
@@ -69,6 +69,7 @@ class AccountModel(AccountArrays):
         self.close_out_names: list[int] = []  # under whole shares: names whose lots have fractional shares
         self.buy_forbidden: set[int] = set()
         self.lazy_groups: list[tuple[list, list]] = []
+        self._gain_terms: dict[bool, list[tuple[float, pyo.Var]]] = {False: [], True: []}  # by long term
         self._buy_indicators: set[int] = set()
         self._sell_indicators: set[int] = set()
         # Minimum trades per ticker: the largest fraction asked for and the Block of the rule that asked.
@@ -113,7 +114,8 @@ class AccountModel(AccountArrays):
         straight into HiGHS). Written in `finish`, once rules have set flows, transfers and target:
         * holding[i]: post·weight_i − buy_i + Σ sell + Σ transfer (lots of i) = held_i;
         * cash_balance: cash + Σ buy − Σ sell = cash before + flow;
-        * st_definition, lt_definition: gain − Σ (1 − basis/price)·sell over lots of that term = 0;
+        * st_definition, lt_definition: gain − Σ (1 − basis/price)·sell over lots of that term − the
+          rules' terms (`add_to_gain`) = 0;
         * traded_definition: traded − Σ buy − Σ sell = 0;
         * factor_definition[j]: factor_j − 100 Σᵢ L_ij·weight_i = −100 Σᵢ L_ij·target_i (in percent);
         * variance_definition: Σ q + Σ h − variance = 0;
@@ -133,10 +135,10 @@ class AccountModel(AccountArrays):
         cash = float(self.account.cash) / self.value + float(pyo.value(m.flow))
         m.cash_balance = one_row(np.r_[1.0, np.ones(n), -np.ones(lots)], [m.cash, *buy, *sell], cash, cash)
         short, long = np.flatnonzero(~self.lot_long_term), np.flatnonzero(self.lot_long_term)
-        m.st_definition = one_row(np.r_[1.0, -self.lot_gain[short]], [m.st_gain, *(sell[x] for x in short)],
-                                  0.0, 0.0)
-        m.lt_definition = one_row(np.r_[1.0, -self.lot_gain[long]], [m.lt_gain, *(sell[x] for x in long)],
-                                  0.0, 0.0)
+        for name, gain, of, term in (("st", m.st_gain, short, False), ("lt", m.lt_gain, long, True)):
+            sold = zip((-self.lot_gain[of]).tolist(), (sell[x] for x in of.tolist()), strict=True)
+            m.add_component(f"{name}_definition", summed_row(
+                [(1.0, gain), *sold, *((-coef, var) for coef, var in self._gain_terms[term])], 0.0, 0.0))
         m.traded_definition = one_row(np.r_[1.0, -np.ones(n + lots)], [m.traded, *buy, *sell], 0.0, 0.0)
         loadings = 100.0 * self.risk.loadings
         offsets = -loadings.T @ self.target_weights
@@ -235,6 +237,10 @@ class AccountModel(AccountArrays):
         self.transferable.update(added)  # the holding and transfer-limit rows (in `finish`) count them
         m.transferred = pyo.value(m.transferred) + self.fraction(dollars)
         return m.transfer
+
+    def add_to_gain(self, long_term: bool, coefs: Iterable[float], variables: Iterable[pyo.Var]) -> None:
+        """Add Σ coef·var to the realized gains of one holding period (a wash sale's disallowed loss)."""
+        self._gain_terms[long_term].extend(zip(coefs, variables, strict=True))
 
     def add_lazy(self, constraints: list, binaries: list) -> None:
         """Declare a disjunction (rows tied by a few binaries) that the solver may leave out until a
