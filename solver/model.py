@@ -69,6 +69,9 @@ class AccountModel(AccountArrays):
         self.close_out_names: list[int] = []  # under whole shares: names whose lots have fractional shares
         self.buy_forbidden: set[int] = set()
         self.lazy_groups: list[tuple[list, list]] = []
+        # Binaries whose one side never makes the rest infeasible (forgoing a trade): the search falls
+        # back to it when its choices conflict (solver/solve.py).
+        self.safe_sides: list[tuple[pyo.Var, float]] = []
         self._gain_terms: dict[bool, list[tuple[float, pyo.Var]]] = {False: [], True: []}  # by long term
         self._buy_indicators: set[int] = set()
         self._sell_indicators: set[int] = set()
@@ -242,10 +245,13 @@ class AccountModel(AccountArrays):
         """Add Σ coef·var to the realized gains of one holding period (a wash sale's disallowed loss)."""
         self._gain_terms[long_term].extend(zip(coefs, variables, strict=True))
 
-    def add_lazy(self, constraints: list, binaries: list) -> None:
+    def add_lazy(self, constraints: list, binaries: list, safe: list[float] | None = None) -> None:
         """Declare a disjunction (rows tied by a few binaries) that the solver may leave out until a
-        solution violates it (solver/lazy.py). Only for rows nothing else relies on."""
+        solution violates it (solver/lazy.py). Only for rows nothing else relies on. `safe`: each
+        binary's side that only forgoes trades (see `safe_sides`)."""
         self.lazy_groups.append((constraints, binaries))
+        if safe is not None:
+            self.safe_sides.extend(zip(binaries, safe, strict=True))
 
     @staticmethod
     def _link(component: pyo.Constraint, index: object, expr: object) -> object:
@@ -274,6 +280,15 @@ class AccountModel(AccountArrays):
         unless the whole position is sold (a lazy disjunction); the row goes into `block`."""
         if fraction > self._min_sell.get(i, (0.0, None))[0]:
             self._min_sell[i] = (fraction, block)
+
+    def trade_forcing(self, i: int) -> tuple[pyo.Var | None, pyo.Var | None, float]:
+        """Ticker i's binaries, as rules lowered so far link them: its minimum buy's (1: at least that
+        much is bought) and its sale indicator (0: nothing sold), None where there is none; and its
+        minimum sale (a fraction of the account; 0 for none). For rules lowered later to state valid
+        inequalities over them (they add no binary)."""
+        buy = self.m.buy_on[i] if i in self._min_buy and i not in self.buy_forbidden else None
+        sold = self.m.sell_on[i] if i in self._min_sell or i in self._sell_indicators else None
+        return buy, sold, self._min_sell.get(i, (0.0, None))[0]
 
     @staticmethod
     def _rows_on(block: pyo.Block, name: str) -> pyo.Constraint:

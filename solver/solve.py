@@ -56,6 +56,7 @@ from solver.search import (
 
 MAX_DIVE_LPS = 240  # LP re-solves deciding binaries one by one during repairs
 DIVE_TOLERANCE_BP = 1e-6
+MAX_CLASH_LPS = 60  # LP re-solves finding and flipping the choices that clash, per repair round
 MAX_REPAIR_ROUNDS = 12  # rounds of deciding newly violated groups during a repair; after
 SWITCH_ALL_AFTER = 6  # this many rounds that each broke new groups, every group is switched on
 MAX_IMPROVE_MOVES = 40  # single flips tried after the repair
@@ -116,6 +117,40 @@ def _strong_dive(search: Search, columns: np.ndarray, values: np.ndarray,
     return values
 
 
+def _flip_clashes(search: Search, columns: np.ndarray, values: np.ndarray, order: np.ndarray,
+                  feasible: int) -> bool:
+    """`values` fixed together leave no feasible LP, while each was chosen on a feasible LP with the
+    ones before it in `order` fixed — except those past the strong branching's budget, rounded one by
+    one (a loss sale that must sell its matched shares against a sale rounded away). Find by
+    bisection the first choice that makes the LP infeasible, flip it (in `values`), and go on: a few
+    LPs per clash rather than one per binary. `feasible`: a prefix of `order` known to have a feasible
+    LP when fixed. False when a flip does not help either, or the budget runs out; then every column
+    is fixed at `values` again."""
+    spent = search.dive_lps
+    while search.dive_lps - spent < MAX_CLASH_LPS and not search.out_of_time():
+        low, high = feasible, len(order)  # the prefix of length `high` is infeasible
+        while high - low > 1:
+            middle = (low + high) // 2
+            search.release(columns)
+            search.fix(columns[order[:middle]], values[order[:middle]])
+            search.dive_lps += 1
+            low, high = (middle, high) if search.lp() == "optimal" else (low, middle)
+        culprit = order[high - 1]
+        values[culprit] = 1.0 - values[culprit]
+        search.release(columns)
+        search.fix(columns[order[:high]], values[order[:high]])
+        search.dive_lps += 1
+        if search.lp() != "optimal":
+            break  # neither side fits the choices before it
+        feasible = high
+        search.fix(columns, values)
+        search.dive_lps += 1
+        if search.lp() == "optimal":
+            return True
+    search.fix(columns, values)
+    return False
+
+
 def _dive(search: Search, columns: np.ndarray, values: np.ndarray, x: np.ndarray) -> np.ndarray | None:
     """Fix one column at a time (the most decided first), taking the other value when the LP says
     the first is infeasible. For repairs whose all-at-once rounding breaks a row."""
@@ -149,17 +184,41 @@ def _repair(search: Search, x: np.ndarray) -> Point | None:
         fractional = np.abs(x[columns] - np.round(x[columns])) > INTEGRAL
         ambiguous_seen.update(columns[fractional].tolist())
         binary = (search.lower0[columns] == 0.0) & (search.upper0[columns] == 1.0)
+        # Binaries with a safe side (a wash sale's harvest, AccountModel.safe_sides) keep the rounded
+        # side, clashes flipped below: strong branching on each of a crash's hundred harvests cost
+        # ten times the rest of the search; the flips of `_improve` revisit them.
+        ambiguous_now = fractional & binary & np.isnan(search.safe_value[columns])
+        # The order they are decided in: the relaxation's own choices (which its point meets), the
+        # rounded safe sides, the strong branching's.
+        order = np.r_[np.flatnonzero(~fractional), np.flatnonzero(fractional & ~ambiguous_now),
+                      np.flatnonzero(ambiguous_now)]
         if len(columns):
-            values = _strong_dive(search, columns, values, fractional & binary)
+            values = _strong_dive(search, columns, values, ambiguous_now)
             search.fix(columns, values)
             # (This LP also leaves the basis the tangent rounds below start from.)
-            # Fixing everything at once may leave no feasible LP: then one binary at a time instead.
-            if search.lp() != "optimal" and binary.all() and _dive(search, columns, values.copy(), x) is None:
+            # Fixing everything at once may leave no feasible LP: the few choices that clash found by
+            # bisection and flipped, else one binary at a time.
+            if search.lp() != "optimal" and binary.all() and \
+                    not _flip_clashes(search, columns, values, order, int((~fractional).sum())) and \
+                    _dive(search, columns, values.copy(), x) is None:
                 search.release(columns)
                 return None
         status, _, switched = search.lp_rounds(relaxation=False)
+        if status == "infeasible" and switched and len(columns) and binary.all() and \
+                _flip_clashes(search, columns, values, order, 0):
+            # A group switched on here clashed with a few of the choices just fixed (a minimum sale that
+            # must take a small position whole, against a loss sale that keeps its replacement lots).
+            status, _, _ = search.lp_rounds(relaxation=False)
         x = search.x()
         search.release(columns)
+        if status == "infeasible" and switched:
+            # ... with many of them: decide again from the relaxation with those groups on (still a
+            # relaxation: a bound).
+            status, _, _ = search.lp_rounds(relaxation=True)
+            if status != "optimal":
+                return None
+            x = search.x()
+            continue
         if status != "optimal":
             return None
         if switched and round_ + 1 >= SWITCH_ALL_AFTER:

@@ -173,15 +173,22 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
     def lower(self, rule: WashSaleIR, block: Block, model: AccountModel) -> None:
         import pyomo.environ as pyo
 
-        from compiler.rules.wash_share import lower_share_for_share, replacement_shares
+        from compiler.rules.wash_share import ShareForShare, replacement_shares
         from solver.model import linear
 
         as_of, account = model.as_of, model.account
         groups = set(self.identical(rule, model.tickers).values())
         trades = self.trades_in_scope(rule, account)
-        recent = [(t.ticker, t.on) for t in trades if t.action == "buy"]
-        recent += [(lot.ticker, lot.acquired) for lot in account.lots]
-        bought = {t for t, on in recent if 0 <= (as_of - on).days <= rule.window_days}
+        recent: dict[str, list[int]] = {}  # days since each buy within the window, by ticker
+        for ticker, on in [*((t.ticker, t.on) for t in trades if t.action == "buy"),
+                           *((lot.ticker, lot.acquired) for lot in account.lots)]:
+            if 0 <= (as_of - on).days <= rule.window_days:
+                recent.setdefault(ticker, []).append((as_of - on).days)
+        bought = set(recent)
+        lots_of: dict[str, list] = {}
+        for lot in account.lots:
+            lots_of.setdefault(lot.ticker, []).append(lot)
+        share_for_share_rows = ShareForShare(model)
         loss_sold = {t.ticker for t in trades
                      if t.is_loss_sale and 0 <= (as_of - t.on).days <= rule.window_days}
         block.conflict = pyo.ConstraintList()
@@ -198,12 +205,13 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
                 if set(ids) <= model.buy_forbidden and \
                         self.window_buys_all_held(rule, account, group, as_of, rule.window_days):
                     liquidations.append((ids, losses, model.lots_in(group)))
-                elif self.share_for_share(rule, group, loss_sold, recent, as_of):
+                elif self.share_for_share(group, loss_sold, recent):
                     # ... of only the shares matched with the replacement shares (wash_share.py)
-                    replacing = replacement_shares(group[0], account.lots, trades, as_of, LEGAL_WINDOW_DAYS)
+                    replacing = replacement_shares(group[0], lots_of.get(group[0], ()), trades, as_of,
+                                                   LEGAL_WINDOW_DAYS)
                     recent_lots = [x for x in model.lots_in(group)
                                    if (as_of - model.lots[x].acquired).days <= LEGAL_WINDOW_DAYS]
-                    lower_share_for_share(block, model, k, ids[0], losses, recent_lots, replacing)
+                    share_for_share_rows.add(ids[0], losses, recent_lots, replacing)
                 else:
                     model.add(block, f"no_loss_sale_{k}",
                               linear([1.0] * len(losses), [model.m.sell[x] for x in losses]), upper=0)
@@ -215,6 +223,7 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
         # only for names another rule keeps out (never bought again): for names the account keeps,
         # sell-everything-and-stay-out is seldom worth its tracking error, and a disjunction per
         # recently bought name made a 500-name account's solve 150 times slower.
+        share_for_share_rows.write(block)
         block.liquidate = pyo.Var(range(len(liquidations)), domain=pyo.Binary)
         for k, (ids, losses, held) in enumerate(liquidations):
             z = block.liquidate[k]
@@ -239,14 +248,13 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
             model.add_lazy(rows, [z])
 
     @staticmethod
-    def share_for_share(rule: WashSaleIR, group: tuple[str, ...], loss_sold: set[str],
-                        recent: list[tuple[str, date]], as_of: date) -> bool:
+    def share_for_share(group: tuple[str, ...], loss_sold: set[str], recent: dict[str, list[int]]) -> bool:
         """Can a loss sale of `group` be made, only its matched shares' loss disallowed? For one ticker
-        whose recent buys all fall in the statutory 30 days (a longer window is the policy's caution)
-        and which had no recent loss sale (its replacement shares may already replace that one's)."""
+        whose recent buys (`recent`: days since each, within the rule's window) all fall in the
+        statutory 30 days (a longer window is the policy's caution) and which had no recent loss sale
+        (its replacement shares may already replace that one's)."""
         return len(group) == 1 and not loss_sold & set(group) and all(
-            (as_of - on).days <= LEGAL_WINDOW_DAYS for t, on in recent
-            if t in group and 0 <= (as_of - on).days <= rule.window_days)
+            days <= LEGAL_WINDOW_DAYS for days in recent.get(group[0], ()))
 
     # ---- verifier side: the rule's meaning re-derived from the IR, sharing nothing with `lower` ----
     def verify(self, rule: WashSaleIR, outcome: Outcome) -> list[Violation]:

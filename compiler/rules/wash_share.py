@@ -26,6 +26,10 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+import numpy as np
+
+INF = float("inf")
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
@@ -36,14 +40,15 @@ if TYPE_CHECKING:
     from solver.model import AccountModel
 
 
-def replacement_shares(ticker: str, lots: Iterable[Lot], trades: Iterable[Transaction], as_of: date,
+def replacement_shares(ticker: str, held: Iterable[Lot], trades: Iterable[Transaction], as_of: date,
                        days: int) -> Decimal:
-    """R: `ticker`'s shares acquired within `days` before `as_of` — its recent lots, and recorded buys
-    that opened no lot of this account (bought in another account of the household, or since sold)."""
+    """R: `ticker`'s shares acquired within `days` before `as_of` — its recent lots (`held`: the
+    ticker's lots), and recorded buys that opened no lot of this account (bought in another account
+    of the household, or since sold)."""
     def recent(on: date) -> bool:
         return 0 <= (as_of - on).days <= days
 
-    held = [lot for lot in lots if lot.ticker == ticker]
+    held = list(held)
     opened = {lot.acquired for lot in held}
     return (sum((lot.shares for lot in held if recent(lot.acquired)), Decimal(0))
             + sum((t.shares for t in trades if t.action == "buy" and t.ticker == ticker and recent(t.on)
@@ -60,58 +65,124 @@ def matched_shares(shares: Iterable[Decimal], replacement: Decimal) -> list[Deci
     return matched
 
 
-def lower_share_for_share(block: Block, model: AccountModel, k: int, i: int, losses: list[int],
-                          recent: list[int], replacement: Decimal) -> None:
-    """Allow selling the loss lots `losses` of name i (model indices) against R = `replacement`
-    replacement shares, the disallowed loss charged exactly (module docstring). `recent` are the
-    name's lots acquired within the window."""
-    import pyomo.environ as pyo
+class ShareForShare:
+    """Every share-for-share name's rows of one rule, collected (`add`) and written as arrays on its
+    Block (`write`): a crash's direct index has hundreds of such names and thousands of loss lots,
+    which as Pyomo expressions cost more to build and hand off than the rest of the model. A row is a
+    list of (coefficient, column) with bounds; a column is a model Var or, for the Vars written here,
+    (kind, index): "z" a name's loss-sale binary, "w" its matched-first binary, "a" the matched part of
+    the lot the R-th share falls in."""
 
-    from solver.model import linear
+    def __init__(self, model: AccountModel):
+        self.model = model
+        self.rows: list[tuple[list[tuple[float, object]], float, float]] = []
+        self.groups: list[tuple[list[int], tuple[str, int]]] = []  # lazy: its rows, its binary
+        self.counts = {"z": 0, "w": 0, "a": 0}
+        self.a_bounds: list[float] = []
+        self.gain_terms: list[tuple[bool, float, tuple[str, int]]] = []  # (long term, coef, column)
 
-    m, lots = model.m, model.lots
-    sell = m.sell
-    recent_losses = [x for x in recent if model.lot_gain[x] < 0]
-    if recent_losses:  # a recent loss lot is itself a loss sale, matched with the other recent shares
-        model.add(block, f"no_recent_loss_sale_{k}", linear([1.0] * len(recent_losses),
-                                                            [sell[x] for x in recent_losses]), upper=0)
-    losses = sorted((x for x in losses if x not in recent), key=lambda x: (lots[x].acquired, lots[x].lot_id))
-    if not losses:
-        return
-    keep = [x for x in recent if x not in recent_losses]
-    z = pyo.Var(domain=pyo.Binary)
-    block.add_component(f"loss_sale_{k}", z)
-    # Per loss lot, not their sum: z must then be 1 for any lot sold in full (a tighter relaxation).
-    rows = [model.add(block, f"loss_sold_{k}_{x}", sell[x] - float(model.lot_value[x]) * z, upper=0)
-            for x in losses]
-    if keep:
-        rows.append(model.add(block, f"recent_kept_{k}", linear([1.0] * len(keep), [sell[x] for x in keep])
-                              - float(model.lot_value[keep].sum()) * (1 - z), upper=0))
-    if i not in model.buy_forbidden:
-        rows.append(model.add(block, f"not_bought_{k}", m.buy[i] - float(m.buy[i].ub) * (1 - z), upper=0))
-    model.add_lazy([row for row in rows if row is not None], [z])
-    per_share = float(model.price[i]) / model.value  # a share's value, in the model's unit
-    matched = matched_shares([lots[x].shares for x in losses], replacement)
-    full = [x for x, part in zip(losses, matched, strict=True) if part == lots[x].shares]
-    for x in full:
-        model.add_to_gain(bool(model.lot_long_term[x]), [-float(model.lot_gain[x])], [sell[x]])
-    later = [x for x, part in zip(losses, matched, strict=True) if part == 0]
-    ends = [(x, part) for x, part in zip(losses, matched, strict=True) if 0 < part < lots[x].shares]
-    if not ends and not later:
-        return
-    w = pyo.Var(domain=pyo.Binary)
-    block.add_component(f"matched_first_{k}", w)
-    filled = linear([1.0] * len(full), [sell[x] for x in full])
-    rows = []
-    for x, part in ends:
-        a = pyo.Var(bounds=(0.0, float(part) * per_share))
-        block.add_component(f"matched_{k}", a)
-        model.add(block, f"matched_within_{k}", sell[x] - a, lower=0)
-        model.add_to_gain(bool(model.lot_long_term[x]), [-float(model.lot_gain[x])], [a])
-        rows.append(model.add(block, f"unmatched_{k}", sell[x] - a
-                              - float(lots[x].shares - part) * per_share * w, upper=0))
-        filled = filled + a
-    for x in later:  # a row per lot, not one for their sum: a far tighter relaxation (w ≥ each lot's share)
-        rows.append(model.add(block, f"later_{k}_{x}", sell[x] - float(model.lot_value[x]) * w, upper=0))
-    rows.append(model.add(block, f"all_matched_{k}", filled - float(replacement) * per_share * w, lower=0))
-    model.add_lazy([row for row in rows if row is not None], [w])
+    def _new(self, kind: str) -> tuple[str, int]:
+        self.counts[kind] += 1
+        return kind, self.counts[kind] - 1
+
+    def _row(self, terms: list[tuple[float, object]], lower: float, upper: float) -> int:
+        self.rows.append((terms, lower, upper))
+        return len(self.rows) - 1
+
+    def add(self, i: int, losses: list[int], recent: list[int], replacement: Decimal) -> None:
+        """Allow selling the loss lots `losses` of name i (model indices) against R = `replacement`
+        replacement shares, the disallowed loss charged exactly (module docstring). `recent` are the
+        name's lots acquired within the window."""
+        model = self.model
+        m, lots, value = model.m, model.lots, model.lot_value
+        sell = m.sell
+        recent_losses = [x for x in recent if model.lot_gain[x] < 0]
+        if recent_losses:  # a recent loss lot is itself a loss sale, matched with the other recent shares
+            self._row([(1.0, sell[x]) for x in recent_losses], -INF, 0.0)
+        losses = sorted((x for x in losses if x not in recent),
+                        key=lambda x: (lots[x].acquired, lots[x].lot_id))
+        if not losses:
+            return
+        keep = [x for x in recent if x not in recent_losses]
+        min_buy, sold, min_sale = model.trade_forcing(i)
+        # A sale must reach the minimum unless it takes the whole position; a loss sale keeps the recent
+        # lots: when the rest cannot reach the minimum, no loss sale can be made (no binary for it).
+        if float(model.held[i] - value[recent].sum()) < min(min_sale, float(model.held[i])):
+            self._row([(1.0, sell[x]) for x in losses], -INF, 0.0)
+            return
+        z = self._new("z")
+        # Per loss lot, not their sum: z must then be 1 for any lot sold in full (a tighter relaxation).
+        rows = [self._row([(1.0, sell[x]), (-float(value[x]), z)], -INF, 0.0) for x in losses]
+        if keep:
+            kept = float(value[keep].sum())
+            rows.append(self._row([*((1.0, sell[x]) for x in keep), (kept, z)], -INF, kept))
+        if i not in model.buy_forbidden:
+            bound = float(m.buy[i].ub)
+            rows.append(self._row([(1.0, m.buy[i]), (bound, z)], -INF, bound))
+        # The binaries that force a trade, tied to z where the law ties them (valid inequalities: the
+        # relaxation then rounds them together, instead of a loss sale against a minimum buy).
+        if min_buy is not None:
+            rows.append(self._row([(1.0, z), (1.0, min_buy)], -INF, 1.0))
+        self.groups.append((rows, z))
+        per_share = float(model.price[i]) / model.value  # a share's value, in the model's unit
+        matched = matched_shares([lots[x].shares for x in losses], replacement)
+        full = [x for x, part in zip(losses, matched, strict=True) if part == lots[x].shares]
+        self.gain_terms += [(bool(model.lot_long_term[x]), -float(model.lot_gain[x]), sell[x]) for x in full]
+        later = [x for x, part in zip(losses, matched, strict=True) if part == 0]
+        ends = [(x, part) for x, part in zip(losses, matched, strict=True) if 0 < part < lots[x].shares]
+        if not ends and not later:
+            return
+        w = self._new("w")
+        filled: list[tuple[float, object]] = [(1.0, sell[x]) for x in full]
+        rows = []
+        for x, part in ends:
+            a = self._new("a")
+            self.a_bounds.append(float(part) * per_share)
+            self._row([(1.0, sell[x]), (-1.0, a)], 0.0, INF)  # the matched part is sold (always on)
+            self.gain_terms.append((bool(model.lot_long_term[x]), -float(model.lot_gain[x]), a))
+            rows.append(self._row([(1.0, sell[x]), (-1.0, a), (-float(lots[x].shares - part) * per_share, w)],
+                                  -INF, 0.0))
+            filled.append((1.0, a))
+        # A row per later lot, not one for their sum: a far tighter relaxation (w ≥ each lot's share).
+        rows += [self._row([(1.0, sell[x]), (-float(value[x]), w)], -INF, 0.0) for x in later]
+        rows.append(self._row([*filled, (-float(replacement) * per_share, w)], 0.0, INF))
+        rows.append(self._row([(1.0, w), (-1.0, z)], -INF, 0.0))  # w = 1 sells loss lots
+        if sold is not None:  # ... and so the name's sale indicator is on
+            rows.append(self._row([(1.0, w), (-1.0, sold)], -INF, 0.0))
+        self.groups.append((rows, w))
+
+    def write(self, block: Block) -> None:
+        """The collected Vars and rows on `block` (`share_for_share`), the lazy groups declared with
+        their safe side (0: no loss sale, no later lot sold) and the matched losses added back."""
+        import pyomo.environ as pyo
+
+        from solver.matrix_rows import matrix_rows
+
+        if not self.rows:
+            return
+        block.loss_sale_share = pyo.Var(range(self.counts["z"]), domain=pyo.Binary)
+        block.matched_first = pyo.Var(range(self.counts["w"]), domain=pyo.Binary)
+        block.matched = pyo.Var(range(self.counts["a"]), bounds=lambda _, k: (0.0, self.a_bounds[k]))
+        own = {"z": block.loss_sale_share, "w": block.matched_first, "a": block.matched}
+        columns: dict[int, int] = {}
+        variables: list[pyo.Var] = []
+
+        def resolved(var: object) -> pyo.Var:
+            return own[var[0]][var[1]] if isinstance(var, tuple) else var
+
+        def column(var: object) -> int:
+            var = resolved(var)
+            if id(var) not in columns:
+                columns[id(var)] = len(variables)
+                variables.append(var)
+            return columns[id(var)]
+
+        entries = [(r, column(var), coef) for r, (terms, _, _) in enumerate(self.rows) for coef, var in terms]
+        row, col, coef = (np.array(part) for part in zip(*entries, strict=True))
+        block.share_for_share = matrix_rows((len(self.rows), len(variables)), row, col, coef,
+                                            np.array([low for _, low, _ in self.rows]),
+                                            np.array([high for _, _, high in self.rows]), variables)
+        for rows, binary in self.groups:
+            self.model.add_lazy([block.share_for_share[r] for r in rows], [resolved(binary)], safe=[0.0])
+        for long_term, coef, var in self.gain_terms:
+            self.model.add_to_gain(long_term, [coef], [resolved(var)])
