@@ -172,12 +172,24 @@ class Search:
         self.cost = np.asarray(lp.col_cost_).copy()
         self.variance_col = self.compiled.col(model.m.variance)
         self.rounds = self.nodes = self.dive_lps = 0
+        self.restricted = False  # safe sides fixed for good (`fix_safe_sides`): bounds no longer rise
         self.bound = -float("inf")
         self.best: Point | None = None
         self.te_tolerance = options.te_tolerance_pct
         self.ambiguous = np.zeros(0, dtype=np.int64)  # binaries the relaxation left fractional
         self.mip_done = False  # HiGHS's whole-share MIP has run to an end that another run won't change
         self.stop = "work_limit"
+
+    @property
+    def bound(self) -> float:
+        return self._bound
+
+    @bound.setter
+    def bound(self, value: float) -> None:
+        # Once safe sides are fixed for good, the model is a restriction: its LPs and proofs bound it,
+        # not the problem, so the bound stays the one found before.
+        if not self.restricted:
+            self._bound = value
 
     # -- limits -------------------------------------------------------------------------------------
     def out_of_time(self) -> bool:
@@ -316,6 +328,7 @@ class Search:
         activate(self.compiled, [g for g in self.lazy if np.isin(g.binaries, columns).any()])
         self.lower0[columns] = self.upper0[columns] = self.safe_value[columns]
         self.release(columns)
+        self.restricted = True
 
     def model_size(self) -> tuple[int, int]:
         """Tangent cuts and lazy groups switched on: what a failed polish may have added."""

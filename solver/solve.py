@@ -252,6 +252,19 @@ def _repair(search: Search, x: np.ndarray) -> Point | None:
     return None
 
 
+def _repair_safely(search: Search) -> Point | None:
+    """The repair once more, every binary that has a safe side fixed there for good
+    (`AccountModel.safe_sides`: a wash sale's harvest given up, as before sales share for share were
+    offered). What is left is a restriction of the problem whose choices each forgo a trade, so its
+    repair finds a point wherever the search without those choices did; the bound stays the one of
+    the whole problem."""
+    if np.isnan(search.safe_value).all() or search.out_of_time():
+        return None
+    search.fix_safe_sides()
+    status, _, _ = search.lp_rounds(relaxation=True)  # (raises no bound now: `Search.restricted`)
+    return _repair(search, search.x()) if status == "optimal" else None
+
+
 def _improve(search: Search) -> None:
     """Step 3: flip one ambiguous binary at a time (fixed LP, the tangents as they are) and polish
     the flips that lower the objective. A bounded number of moves, in column order."""
@@ -317,7 +330,8 @@ def _prove(search: Search) -> None:
                                      run_highs, max_nodes=budget, incumbent=incumbent)
         search.nodes += found.nodes
         if found.x is None:
-            if found.status == "infeasible" and search.best is None and not len(held):
+            complete = not len(held) and not search.restricted  # (a restriction's proof proves nothing)
+            if found.status == "infeasible" and search.best is None and complete:
                 search.stop = "infeasible"  # complete: no binary choice has a feasible relaxation
             return
         search.netting.raise_bound(search, found.bound, held)
@@ -357,7 +371,7 @@ def solve(model: AccountModel, options: SolveOptions = DEFAULT_OPTIONS) -> Solut
             search.offer(Point(x, *search.exact_objective(x)))
         else:
             decided = search.netting.decide(search, x)
-            search.offer(_repair(search, x if decided is None else decided))
+            search.offer(_repair(search, x if decided is None else decided) or _repair_safely(search))
             search.netting.settle(search)
             _improve(search)
             if search.best is None and search.counts.mask.any() and not search.out_of_time():
