@@ -178,7 +178,7 @@ def _repair(search: Search, x: np.ndarray) -> Point | None:
     for round_ in range(MAX_REPAIR_ROUNDS):
         if search.out_of_time():
             return None
-        integer = search.integer_columns()
+        integer = search.integer_columns() & (search.lower0 < search.upper0)  # (not fixed for good)
         columns = np.flatnonzero(integer)
         values = np.clip(np.round(x[columns]), search.lower0[columns], search.upper0[columns])
         fractional = np.abs(x[columns] - np.round(x[columns])) > INTEGRAL
@@ -312,7 +312,8 @@ def _prove(search: Search) -> None:
     for _ in range(MAX_REPAIR_ROUNDS):
         if search.closed() or search.out_of_time():
             return
-        binaries = np.setdiff1d(np.flatnonzero(search.integer_columns() & ~search.counts.mask),
+        binaries = np.setdiff1d(np.flatnonzero(search.integer_columns() & ~search.counts.mask
+                                                & (search.lower0 < search.upper0)),
                                 search.netting.held())
         budget = max(MIN_NODES, min(search.options.max_nodes, NODE_WORK // len(search.compiled.columns)))
         if len(binaries) > BRANCH_BINARIES:
