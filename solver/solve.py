@@ -119,13 +119,13 @@ def _strong_dive(search: Search, columns: np.ndarray, values: np.ndarray,
 
 def _flip_clashes(search: Search, columns: np.ndarray, values: np.ndarray, order: np.ndarray,
                   feasible: int) -> bool:
-    """`values` fixed together leave no feasible LP, while each was chosen on a feasible LP with the
-    ones before it in `order` fixed — except those past the strong branching's budget, rounded one by
-    one (a loss sale that must sell its matched shares against a sale rounded away). Find by
-    bisection the first choice that makes the LP infeasible, flip it (in `values`), and go on: a few
-    LPs per clash rather than one per binary. `feasible`: a prefix of `order` known to have a feasible
-    LP when fixed. False when a flip does not help either, or the budget runs out; then every column
-    is fixed at `values` again."""
+    """`values` fixed together leave no feasible LP: some were rounded one by one (safe-side binaries,
+    and those past the strong branching's budget), and two roundings may clash (a loss sale that must
+    sell its matched shares against a sale rounded away). Find by bisection on `order` (the order of
+    the decisions) the first choice that makes the LP infeasible, flip it (in `values`), and go on: a
+    few LPs per clash rather than one per binary. `feasible`: a prefix of `order` known to have a
+    feasible LP when fixed. False when a flip does not help either, or the budget runs out; then
+    every column is fixed at `values` again."""
     spent = search.dive_lps
     while search.dive_lps - spent < MAX_CLASH_LPS and not search.out_of_time():
         low, high = feasible, len(order)  # the prefix of length `high` is infeasible
@@ -186,7 +186,7 @@ def _repair(search: Search, x: np.ndarray) -> Point | None:
         binary = (search.lower0[columns] == 0.0) & (search.upper0[columns] == 1.0)
         # Binaries with a safe side (a wash sale's harvest, AccountModel.safe_sides) keep the rounded
         # side, clashes flipped below: strong branching on each of a crash's hundred harvests cost
-        # ten times the rest of the search; the flips of `_improve` revisit them.
+        # ten times the rest of the search.
         ambiguous_now = fractional & binary & np.isnan(search.safe_value[columns])
         # The order they are decided in: the relaxation's own choices (which its point meets), the
         # rounded safe sides, the strong branching's.
@@ -240,7 +240,11 @@ def _repair(search: Search, x: np.ndarray) -> Point | None:
             x = rounded
         # The Schedule D binaries first (dropped once settled): one flip changes every gain's price.
         netting = search.netting.columns
-        search.ambiguous = np.r_[netting, sorted(ambiguous_seen - set(netting.tolist()))].astype(np.int64)
+        # (Not the harvest choices share for share: flipping one alone mostly breaks its pair — a loss
+        # sale given up under a forced order kept — and on a crash's direct index their 40 LPs were half
+        # the search's work for no better plan.)
+        seen = [c for c in sorted(ambiguous_seen - set(netting.tolist())) if np.isnan(search.safe_value[c])]
+        search.ambiguous = np.r_[netting, seen].astype(np.int64)
         model_before = search.model_size()
         point = search.polish(x)
         if point is not None or search.model_size() == model_before:

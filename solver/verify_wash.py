@@ -39,16 +39,15 @@ class WashMatch:
     holding_period_start: date  # the matched loss shares' acquisition: tacked onto the replacement
 
 
-def _replacements(account: Account, as_of: date, ticker: str, remaining: dict[str, Decimal],
+def _replacements(account: Account, as_of: date, ticker: str, lots: list[Lot], remaining: dict[str, Decimal],
                   loss_lots: set[str], bought_now: Iterable[Trade]) -> list[Replacement]:
-    """(who, acquired, shares, price per share) of `ticker` acquired within 30 days of a sale today:
-    recent lots' shares this plan keeps (shares sold in the sale itself replace nothing, nor do a loss
-    lot's own shares, Rev. Rul. 56-602), recorded buys that are no lot of this account (another
-    account of the household, or shares since sold), and this plan's buys."""
+    """(who, acquired, shares, price per share) of `ticker` (whose lots are `lots`) acquired within 30
+    days of a sale today: recent lots' shares this plan keeps (shares sold in the sale itself replace
+    nothing, nor do a loss lot's own shares, Rev. Rul. 56-602), recorded buys that are no lot of this
+    account (another account of the household, or shares since sold), and this plan's buys."""
     def recent(on: date) -> bool:
         return on <= as_of and in_wash_sale_period(as_of, on)
 
-    lots = [lot for lot in account.lots if lot.ticker == ticker]
     held = {lot.acquired for lot in lots}
     found = [(lot.lot_id, lot.acquired, remaining[lot.lot_id], lot.basis_per_share) for lot in lots
              if recent(lot.acquired) and remaining[lot.lot_id] > 0 and lot.lot_id not in loss_lots]
@@ -68,10 +67,14 @@ def wash_matches(account: Account, as_of: date, losses: Iterable[tuple[Trade, Lo
     by_ticker: dict[str, list[tuple[Trade, Lot]]] = {}
     for trade, lot in losses:
         by_ticker.setdefault(lot.ticker, []).append((trade, lot))
+    held: dict[str, list[Lot]] = {}
+    for lot in account.lots:
+        if lot.ticker in by_ticker:
+            held.setdefault(lot.ticker, []).append(lot)
     found = []
     for ticker, sold in sorted(by_ticker.items()):
         lots = {lot.lot_id: (trade, lot) for trade, lot in sold}
-        replacing = _replacements(account, as_of, ticker, remaining, set(lots), buys)
+        replacing = _replacements(account, as_of, ticker, held[ticker], remaining, set(lots), buys)
         price = {who: (on, each) for who, on, _, each in replacing}
         for lot_id, who, shares in match_share_for_share(
                 [(lot.lot_id, lot.acquired, trade.shares) for trade, lot in sold],

@@ -290,6 +290,7 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
                            f"{_where(ticker, account)} on {on}")
                  for ticker, on, account in loss_sales for t in outcome.buys if t.ticker in same(ticker)]
         bought_now = {t.ticker for t in outcome.buys}
+        sold_at_a_loss = {ticker for ticker, _, _ in loss_sales}
         replacing: dict[frozenset[str], list[tuple[str, date, str | None]]] = {}  # once per identical set
         for sale in outcome.sales:
             if sale.gain >= 0:
@@ -299,7 +300,7 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
                 replacing[group] = self.replacements(group, purchases, bought_now, outcome)
             # Share for share (solver.verify_wash) settles one ticker's replacements bought within the
             # statutory 30 days when no recent loss sale may have used them up; others forbid the sale.
-            settled = len(group) == 1 and not any(t in group for t, _, _ in loss_sales)
+            settled = len(group) == 1 and not group & sold_at_a_loss
             found += [Violation(code="V218", message=f"loss sale of lot {sale.trade.lot_id} "
                                 f"({sale.trade.ticker}) within {days} days of buying "
                                 f"{_where(t, account)} on {on}")

@@ -58,6 +58,8 @@ def test_no_choice_for_a_loss_sale_below_the_minimum_trade(legacy_account: Accou
     plan = run(with_lots(legacy_account, old, new), market, RULE, minimum)
     assert not [s for s in plan.outcome.sold(["TGT"]) if s.gain < 0]
     assert not len(plan.model.m.rule_wash_sale.loss_sale_share)
-    # XOM's loss lots, worth far more than the minimum, keep their choice.
+    # XOM's loss lots, worth far more than the minimum, keep their choice, tied to XOM's minimum-trade
+    # binaries by valid inequalities that leave the harvest in place.
     plan = run(with_lots(legacy_account, old, new, XOM_2014, XOM_NEW), market, RULE, minimum)
     assert len(plan.model.m.rule_wash_sale.loss_sale_share) == 1
+    assert sum(s.disallowed for s in plan.outcome.sold(["XOM"])) == Decimal("24.70")
