@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from solver.branch import branch_and_bound
+from solver.clashes import flip_clashes
 from solver.handoff import Compiled
 from solver.lazy import activate
 from solver.mip_phases import binary_mip, whole_share_mip
@@ -56,7 +57,6 @@ from solver.search import (
 
 MAX_DIVE_LPS = 240  # LP re-solves deciding binaries one by one during repairs
 DIVE_TOLERANCE_BP = 1e-6
-MAX_CLASH_LPS = 60  # LP re-solves finding and flipping the choices that clash, per repair round
 MAX_REPAIR_ROUNDS = 12  # rounds of deciding newly violated groups during a repair; after
 SWITCH_ALL_AFTER = 6  # this many rounds that each broke new groups, every group is switched on
 MAX_IMPROVE_MOVES = 40  # single flips tried after the repair
@@ -117,40 +117,6 @@ def _strong_dive(search: Search, columns: np.ndarray, values: np.ndarray,
     return values
 
 
-def _flip_clashes(search: Search, columns: np.ndarray, values: np.ndarray, order: np.ndarray,
-                  feasible: int) -> bool:
-    """`values` fixed together leave no feasible LP: some were rounded one by one (safe-side binaries,
-    and those past the strong branching's budget), and two roundings may clash (a loss sale that must
-    sell its matched shares against a sale rounded away). Find by bisection on `order` (the order of
-    the decisions) the first choice that makes the LP infeasible, flip it (in `values`), and go on: a
-    few LPs per clash rather than one per binary. `feasible`: a prefix of `order` known to have a
-    feasible LP when fixed. False when a flip does not help either, or the budget runs out; then
-    every column is fixed at `values` again."""
-    spent = search.dive_lps
-    while search.dive_lps - spent < MAX_CLASH_LPS and not search.out_of_time():
-        low, high = feasible, len(order)  # the prefix of length `high` is infeasible
-        while high - low > 1:
-            middle = (low + high) // 2
-            search.release(columns)
-            search.fix(columns[order[:middle]], values[order[:middle]])
-            search.dive_lps += 1
-            low, high = (middle, high) if search.lp() == "optimal" else (low, middle)
-        culprit = order[high - 1]
-        values[culprit] = 1.0 - values[culprit]
-        search.release(columns)
-        search.fix(columns[order[:high]], values[order[:high]])
-        search.dive_lps += 1
-        if search.lp() != "optimal":
-            break  # neither side fits the choices before it
-        feasible = high
-        search.fix(columns, values)
-        search.dive_lps += 1
-        if search.lp() == "optimal":
-            return True
-    search.fix(columns, values)
-    return False
-
-
 def _dive(search: Search, columns: np.ndarray, values: np.ndarray, x: np.ndarray) -> np.ndarray | None:
     """Fix one column at a time (the most decided first), taking the other value when the LP says
     the first is infeasible. For repairs whose all-at-once rounding breaks a row."""
@@ -199,13 +165,13 @@ def _repair(search: Search, x: np.ndarray) -> Point | None:
             # Fixing everything at once may leave no feasible LP: the few choices that clash found by
             # bisection and flipped, else one binary at a time.
             if search.lp() != "optimal" and binary.all() and \
-                    not _flip_clashes(search, columns, values, order, int((~fractional).sum())) and \
+                    not flip_clashes(search, columns, values, order, int((~fractional).sum())) and \
                     _dive(search, columns, values.copy(), x) is None:
                 search.release(columns)
                 return None
         status, _, switched = search.lp_rounds(relaxation=False)
         if status == "infeasible" and switched and len(columns) and binary.all() and \
-                _flip_clashes(search, columns, values, order, 0):
+                flip_clashes(search, columns, values, order, 0):
             # A group switched on here clashed with a few of the choices just fixed (a minimum sale that
             # must take a small position whole, against a loss sale that keeps its replacement lots).
             status, _, _ = search.lp_rounds(relaxation=False)

@@ -17,7 +17,11 @@ disallowed loss is exactly the loss of the first-R shares sold:
 No binary when the loss lots hold R shares or fewer (every share sold is matched). The forced order
 can cost a sale the optimiser would rather make out of order; it never charges a wrong amount.
 Replacement shares must stay put for R to hold: the name's recent lots are not sold, nor is it
-bought, in a rebalance that sells its loss lots (a lazy disjunction, as the switch it replaces).
+bought, in a rebalance that sells its loss lots (z, a lazy disjunction, as the switch it replaces).
+No z either when the name's other lots cannot reach its minimum sale. Valid inequalities tie w ≤ z,
+w ≤ the name's sale indicator and z + its minimum-buy binary ≤ 1, so the relaxation rounds them
+together; both binaries declare 0 as their safe side (docs/solver.md, "Share for share in the
+search").
 """
 
 from __future__ import annotations
