@@ -89,7 +89,7 @@ def wash_matches(account: Account, as_of: date, losses: Iterable[tuple[Trade, Lo
 
 
 def unaccounted(outcome: Outcome) -> list[Violation]:
-    """V234: the plan's realized gains and estimated tax leave out a loss its wash sales disallow.
+    """V235: the plan's realized gains and estimated tax leave out a loss its wash sales disallow.
     The matches are derived afresh from the lots and trades, not read from the outcome."""
     from solver.verify import Violation
 
@@ -112,6 +112,6 @@ def unaccounted(outcome: Outcome) -> list[Violation]:
     if tuple(map(cents, claimed)) == (cents(st), cents(lt), cents(estimated)):
         return []
     disallowed = sum((match.loss_disallowed for match in matches), Decimal(0))
-    return [Violation(code="V234", message=f"wash sales disallow {cents(disallowed)} of loss: realized "
+    return [Violation(code="V235", message=f"wash sales disallow {cents(disallowed)} of loss: realized "
                       f"short-term {cents(st)}, long-term {cents(lt)}, estimated tax {cents(estimated)}; "
                       f"the plan reports {', '.join(str(cents(c)) for c in claimed)}")]

@@ -263,7 +263,7 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
         """§1091 with the rule's window, groups and scope (solver.verify_law): no buy of stock
         substantially identical to a loss sale made within the window (V217); no loss sale with
         identical stock bought within the window before it (V218) or in the same rebalance (V219) —
-        except the share-for-share case, whose disallowed loss the plan must account for (V234).
+        except the share-for-share case, whose disallowed loss the plan must account for (V235).
         §1091 reaches every account of the taxpayer, so under scope household the recent trades of
         the household's other accounts count as this account's own."""
         from solver.verify import Violation

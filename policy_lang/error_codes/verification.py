@@ -160,7 +160,7 @@ RULES = Family("V2", "Verification: rules", _ABOUT, (
         "The shares given are worth more or less than the gift asks for, beyond a share's rounding.",
         _relaxed("gives a different amount")),
     ErrorCode(
-        "V234", "Wash sale's disallowed loss not accounted for",
+        "V235", "Wash sale's disallowed loss not accounted for",
         "A lot is sold at a loss with fewer replacement shares bought within 30 days than shares "
         "sold, and the plan's realized gains or estimated tax count the loss the matched shares may "
         "not claim (Treas. Reg. §1.1091-1(c)).",

@@ -74,7 +74,7 @@ def test_a_plan_claiming_the_full_loss_is_refused(legacy_account: Account, marke
     plan = run(with_lots(legacy_account, XOM_2014, XOM_NEW), market, RULE)
     outcome = plan.outcome
     full = replace(outcome, realized_long_term=outcome.realized_long_term - Decimal("24.70"))
-    assert [v.code for v in verify(full, [RULE])] == ["V234"]
+    assert [v.code for v in verify(full, [RULE])] == ["V235"]
     assert not verify(outcome, [RULE])
 
 
