@@ -30,13 +30,15 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
-from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
+from pyomo.core.expr.numeric_expr import LinearExpression
 
 from solver.account import Account
 from solver.account_arrays import AccountArrays
+from solver.linear import linear
 from solver.market import Market
 from solver.matrix_rows import matrix_rows, one_row, summed_row
 from solver.schedule_d import ScheduleD
+from solver.whole_shares import share_counts, whole_share_rows
 
 TRACKING_BP_PER_PCT2 = 10.0
 # Room left in money limits for rounding shares down to 6 places after solving (a dollar on a
@@ -48,15 +50,6 @@ TRADING_COST_BP = 5.0
 # HiGHS's primal feasibility tolerance, in the model's unit (fractions of the account): rows hold to
 # within this, so a limit that must hold exactly after solving keeps at least twice this much room.
 PRIMAL_TOLERANCE = 1e-9
-
-
-def linear(coefs: Iterable[float], variables: Iterable[pyo.Var], constant: float = 0.0) -> LinearExpression:
-    """A linear expression built in one step (no operator overloading in hot loops). Coefficients are
-    made plain Python floats first: numpy scalars cost Pyomo a type check per term."""
-    values = coefs.tolist() if isinstance(coefs, np.ndarray) else [float(c) if isinstance(c, np.floating)
-                                                                     else c for c in coefs]
-    terms = [MonomialTermExpression((c, v)) for c, v in zip(values, variables, strict=True)]
-    return LinearExpression(args=[constant, *terms] if constant else terms)
 
 
 class AccountModel(AccountArrays):
@@ -299,55 +292,12 @@ class AccountModel(AccountArrays):
 
     def require_whole_shares(self) -> None:
         """Trade whole shares only: integer share counts behind every buy and sale, built when the
-        model is finished (`_whole_share_rows`), once every rule has said which names it keeps out."""
+        model is finished (solver/whole_shares.py), once every rule has said which names it keeps out."""
         self.whole_shares = True
 
-    def _whole_share_rows(self) -> None:
-        """A lot's fractional remainder (reinvested dividends) is sold only when the whole position is
-        closed: one `close_out` indicator per name that may not be bought (an exclusion must be able
-        to sell every share). Other names keep their remainders, which keeps the whole-share MIP's
-        integer columns to those a rule needs (docs/solver.md, Gaps: a voluntary exit keeps a
-        sub-share remainder)."""
-        m, n = self.m, len(self.tickers)
-        per_share = self.price / self.value
-        m.buy_shares = pyo.Var(range(n), domain=pyo.NonNegativeIntegers,
-                               bounds=lambda _, i: (0, int(np.floor(1.0 / per_share[i]))))
-        m.buy_whole = pyo.Constraint(range(n), rule=lambda _, i: linear(
-            [1.0, -per_share[i]], [m.buy[i], m.buy_shares[i]]) == 0)
-        lot_per_share = per_share[self.lot_ticker]
-        whole = [int(lot.shares) for lot in self.lots]
-        remainder = [float(lot.shares - int(lot.shares)) if int(self.lot_ticker[x]) in self.buy_forbidden
-                     else 0.0 for x, lot in enumerate(self.lots)]
-        closing = sorted({int(self.lot_ticker[x]) for x, f in enumerate(remainder) if f > 0})
-        self.close_out_names = closing
-        m.close_out = pyo.Var(closing, domain=pyo.Binary)
-        m.sell_shares = pyo.Var(range(len(self.lots)), domain=pyo.NonNegativeIntegers,
-                                bounds=lambda _, x: (0, whole[x]))
-
-        def sold_whole(_: pyo.ConcreteModel, x: int) -> pyo.Expression:
-            if not remainder[x]:
-                return linear([1.0, -lot_per_share[x]], [m.sell[x], m.sell_shares[x]]) == 0
-            close = m.close_out[int(self.lot_ticker[x])]
-            return linear([1.0, -lot_per_share[x], -lot_per_share[x] * remainder[x]],
-                          [m.sell[x], m.sell_shares[x], close]) == 0
-
-        m.sell_whole = pyo.Constraint(range(len(self.lots)), rule=sold_whole)
-        # Closing a position sells every whole share of each of its lots too.
-        fractional = [x for x, f in enumerate(remainder) if f > 0]
-        m.close_whole = pyo.Constraint(fractional, rule=lambda _, x: linear(
-            [1.0, -float(whole[x])], [m.sell_shares[x], m.close_out[int(self.lot_ticker[x])]]) >= 0)
-
     def share_counts(self) -> tuple[list[pyo.Var], list[bool]]:
-        """The whole-share count variables (none unless `require_whole_shares`) and, for each, whether
-        rounding *up* is the safe direction when the solver turns fractional counts into whole ones
-        (solver/rounding.py): a sale rounded up and a buy rounded down both leave more cash. A
-        close-out indicator counts as a count, rounded down by default (keep the remainders): as a
-        binary decided by the search it would add one decision per name."""
-        if not self.whole_shares:
-            return [], []
-        buys, sells = list(self.m.buy_shares.values()), list(self.m.sell_shares.values())
-        closes = list(self.m.close_out.values())
-        return buys + sells + closes, [False] * len(buys) + [True] * len(sells) + [False] * len(closes)
+        """The whole-share count variables and their safe rounding directions (solver/whole_shares.py)."""
+        return share_counts(self)
 
     def add_objective(self, tag: str, expr: pyo.Expression) -> None:
         """Add a term (in basis points of account value) to the objective, tagged by rule id."""
@@ -396,7 +346,7 @@ class AccountModel(AccountArrays):
         post = pyo.value(self.post_value)
         self._base_rows(post)
         if self.whole_shares:
-            self._whole_share_rows()
+            self.close_out_names = whole_share_rows(self)
         for i in range(len(self.tickers)):
             m.buy[i].setub(min(float(m.buy[i].ub), post))
         for i in sorted((self._buy_indicators | set(self._min_buy)) - self.buy_forbidden):
