@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, insert, select, update
+from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
@@ -58,6 +58,19 @@ def _problem(url: str, exc: Exception) -> TailorError:
                              "postgresql+psycopg://user@host/db) or a file path, with its driver installed"))
 
 
+def _add_missing_columns(conn: Connection) -> None:
+    """A log written by an earlier tailor of the same schema lacks the nullable columns added since
+    (trades' `disallowed_loss`): they are added, empty for the decisions recorded before. Columns are
+    only ever added to `tailor.log/1`, never changed or removed (that would be a new schema)."""
+    found = inspect(conn)
+    for table in metadata.sorted_tables:
+        have = {column["name"] for column in found.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in have and column.nullable:
+                kind = column.type.compile(dialect=conn.dialect)
+                conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
+
+
 class DecisionLog:
     def __init__(self, url: str | None = None):
         given = url or default_url()
@@ -68,6 +81,7 @@ class DecisionLog:
                 event.listen(self.engine, "connect", _sqlite_pragmas)
             metadata.create_all(self.engine)
             with self.engine.begin() as conn:
+                _add_missing_columns(conn)
                 found = conn.execute(select(meta.c.value).where(meta.c.key == "schema")).scalar()
                 if found is None:
                     conn.execute(insert(meta).values(key="schema", value=LOG_SCHEMA))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -121,6 +122,20 @@ def test_a_batch_killed_mid_run_leaves_a_consistent_log(tmp_path: Path) -> None:
         for _, decision_id, count in recorded:  # every recorded decision is whole
             assert conn.execute(select(func.count()).select_from(trades)
                                 .where(trades.c.decision_id == decision_id)).scalar() == count
+
+
+def test_a_log_from_before_a_column_was_added_gains_it(tmp_path: Path) -> None:
+    """A tailor.log/1 file written before trades had `disallowed_loss`: opening it adds the column
+    (empty for the old rows) and decisions with the new column are recorded."""
+    path = tmp_path / "old.db"
+    DecisionLog(f"sqlite:///{path}").close()
+    with sqlite3.connect(path) as old:
+        old.execute("ALTER TABLE tailor_trades DROP COLUMN disallowed_loss")
+    log = DecisionLog(f"sqlite:///{path}")
+    log.close()
+    with sqlite3.connect(path) as upgraded:
+        columns = {row[1] for row in upgraded.execute("PRAGMA table_info(tailor_trades)")}
+    assert "disallowed_loss" in columns
 
 
 def test_the_log_keeps_every_column_of_trades_csv() -> None:
