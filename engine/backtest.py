@@ -38,8 +38,11 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.market_day import CapWeights
+from engine.spec_yaml import load_spec
 from engine.taxes_saved import Rates
 from engine.taxes_saved_inputs import Replayed, simulation_lots
+from solver.data.prices import load_prices
 from solver.lots import Lot
 from solver.tax import is_long_term, net_gains, tax_on, to_cents
 
@@ -97,9 +100,6 @@ class RunFigures:
 
 @cache
 def _market() -> tuple[object, np.ndarray, np.ndarray, np.ndarray, dict[str, int]]:
-    from engine.market_day import CapWeights
-    from solver.data.prices import load_prices
-
     history = load_prices()
     adjusted = history.adjusted_close.ffill().to_numpy()
     close = history.close.ffill().to_numpy()
@@ -115,8 +115,6 @@ def index_days(first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
     return in between, as a cap-weighted index held from that day does (a member joining mid-month
     enters at the next month)."""
     caps, adjusted, close, dividends, column = _market()
-    from solver.data.prices import load_prices
-
     dates = load_prices().dates
     returns, yields = np.zeros(last - first), np.zeros(last - first)
     weights, cols = np.zeros(0), np.zeros(0, dtype=int)
@@ -216,9 +214,6 @@ def _open_year(
 
 
 def run_figures(folder: Path) -> RunFigures:
-    from engine.spec_yaml import load_spec
-    from solver.data.prices import load_prices
-
     spec = load_spec(folder / "spec.yaml")
     rates, replayed = simulation_lots(folder / "spec.yaml", folder)
     first, last = replayed[0].day, replayed[-1].day

@@ -31,18 +31,23 @@ from datetime import date
 from decimal import Decimal, InvalidOperation, localcontext
 from pathlib import Path
 
+from compiler.check import compile_policy
 from compiler.ir import CompiledPolicy
 from compiler.rules import RULE_KINDS
-from engine.inputs import Context
+from engine.actions import apply_actions
+from engine.inputs import Context, prepare
 from engine.ledger import Ledger
 from engine.market_day import Days, risk_days
 from engine.screens import decimal_prices
+from engine.spec_yaml import load_spec
 from engine.taxes_saved import DIGITS, ZERO, Rates, Sale, StepInput, sale_of
 from policy_lang.dates import parse_date
 from policy_lang.diagnostics import Span, TailorError, error
 from policy_lang.suggest import did_you_mean
 from solver.account import Account
-from solver.data.prices import PriceHistory
+from solver.account_files import load_account
+from solver.data.master import load_master
+from solver.data.prices import PriceHistory, load_prices
 from solver.lots import Lot
 
 PERIOD_COLUMNS = ("date", "value", "cash")
@@ -217,8 +222,6 @@ def _dates(history: PriceHistory, periods: Table, trades: Table, by_day: dict[da
 
 def replay_lots(account: Account, history: PriceHistory, periods: Table, trades: Table) -> list[Replayed]:
     """Every period's lots and sales: the corporate actions since the last period, then its trades."""
-    from engine.actions import apply_actions
-
     by_day = _trades_by_day(trades)
     dates = _dates(history, periods, trades, by_day)
     ledger = Ledger(day=None, year=dates[0].year, lots=account.lots, cash=ZERO)
@@ -260,9 +263,6 @@ def replay(name: str, account: Account, policy: CompiledPolicy, history: PriceHi
 
 def _simulation(spec_path: str | Path, folder: Path) -> Context:
     """The run's context, when `folder` holds a finished simulation written by this spec (else M160)."""
-    from engine.inputs import prepare
-    from engine.spec_yaml import load_spec
-
     summary = folder / "simulation.json"
     if not summary.is_file():
         raise TailorError(error("M160", f"{folder} holds no simulation.json", None,
@@ -305,11 +305,6 @@ def simulation_lots(spec_path: str | Path, folder: str | Path) -> tuple[Rates, l
 
 def from_record(account_path: str | Path, policy_path: str | Path, folder: str | Path) -> Period:
     """A recorded period (module docstring): the starting account, the policy, periods.csv, trades.csv."""
-    from compiler.check import compile_policy
-    from solver.account_files import load_account
-    from solver.data.master import load_master
-    from solver.data.prices import load_prices
-
     folder = Path(folder)
     account = load_account(account_path)
     history = load_prices()

@@ -16,13 +16,19 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from compiler.check import compile_policy
 from compiler.rules.base import years_after
+from engine.market_day import Days
 from engine.records import SimulationResult
 from engine.run import Progress, simulate
 from engine.spec import Cadence, SimulationSpec
 from engine.transition_inputs import DEFAULT_POLICY, Scenario, generated, replay_account, write_account
 from policy_lang.diagnostics import TailorError, error
+from policy_lang.load import parse_text
 from solver.account import Account
+from solver.account_files import load_account
+from solver.data.master import load_master
+from solver.data.prices import load_prices
 from solver.tax import is_long_term, net_gains, realized_gain, tax_on, to_cents
 
 ZERO = Decimal(0)
@@ -93,9 +99,6 @@ class TransitionReport:
 
 
 def scenarios(request: TransitionRequest, start: date) -> list[Scenario]:
-    from compiler.check import compile_policy
-    from policy_lang.load import parse_text
-
     base = compile_policy(request.policy) if request.policy else compile_policy(
         parse_text(DEFAULT_POLICY, "<tailor transition default>", "tailor"))
     weight = request.tracking_weight
@@ -152,8 +155,6 @@ def _years(simulation: SimulationResult, watch: _Watch) -> tuple[YearFigures, ..
 def _replayed(request: TransitionRequest, account: Account) -> tuple[Account, date]:
     """The account replayed from the start, and the day the simulations end; M150 when the start or
     the horizon does not fit the account or the history."""
-    from solver.data.prices import load_prices
-
     start = request.start or account.as_of
     if start is None:
         raise TailorError(error("M150", "the account states no date (`as_of`) and no --start was given", None,
@@ -171,10 +172,6 @@ def _replayed(request: TransitionRequest, account: Account) -> tuple[Account, da
 def _starting_weights(account: Account, start: date) -> tuple[Decimal, Decimal, dict[str, float]]:
     """The account's value on `start`, the tax of selling all of it that day, and each name's weight
     in it, heaviest first."""
-    from engine.market_day import Days
-    from solver.data.master import load_master
-    from solver.data.prices import load_prices
-
     closes = Days(load_prices(), frozenset(load_master().tickers)).closes(start)
     worth: dict[str, Decimal] = {}
     gains = {True: ZERO, False: ZERO}  # by long-term
@@ -194,8 +191,6 @@ def transition_report(request: TransitionRequest, *, folder: Path | None = None,
     """Simulate every scenario from the same starting account. The replayed starting account is
     written to `folder`/start (a temporary folder without one), and the simulations read it there."""
     import tempfile
-
-    from solver.account_files import load_account
 
     clock = time.perf_counter()
     account = load_account(request.account)

@@ -22,9 +22,14 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from pathlib import Path
 
+from compiler.check import compile_policy
 from compiler.ir import CompiledPolicy, RuleIR
 from policy_lang.diagnostics import TailorError, error
-from solver.account import Account
+from policy_lang.load import parse_text
+from solver.account import Account, TaxProfile
+from solver.data.prices import load_prices
+from solver.data.splits import apply_split, split_ratio
+from solver.outputs import write_atomic
 
 # The base of the generated scenarios when none is given: tailor's defaults (target sp500, ...) with no
 # credit for harvested losses, so that the scenarios compare the cost of the move itself. A harvest
@@ -43,10 +48,6 @@ class Scenario:
 def replay_account(account: Account, start: date) -> Account:
     """The account as it stood on `start`: its lots acquired on or before that day, in that day's
     shares (splits after it undone), its cash, and a tax year without gains yet."""
-    from solver.account import TaxProfile
-    from solver.data.prices import load_prices
-    from solver.data.splits import apply_split, split_ratio
-
     as_of = account.as_of or start
     if start > as_of:
         raise TailorError(error("M150", f"the report starts on {start}, after the account's date {as_of}",
@@ -71,8 +72,6 @@ def replay_account(account: Account, start: date) -> Account:
 
 def write_account(account: Account, folder: Path) -> Path:
     """account.yaml and lots.csv of the replayed account in `folder` (each written whole, then renamed)."""
-    from solver.outputs import write_atomic
-
     folder.mkdir(parents=True, exist_ok=True)
     rows = ["lot_id,ticker,acquired,shares,basis_per_share"]
     rows += [f"{lot.lot_id},{lot.ticker},{lot.acquired},{lot.shares},"
@@ -88,9 +87,6 @@ def write_account(account: Account, folder: Path) -> Path:
 
 
 def _rule(text: str, label: str) -> RuleIR:
-    from compiler.check import compile_policy
-    from policy_lang.load import parse_text
-
     rule = compile_policy(parse_text(text + "\n", f"<scenario {label}>", "tailor")).one("transition")
     assert rule is not None  # every compiled policy has one
     return rule

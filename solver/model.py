@@ -38,7 +38,7 @@ from solver.linear import linear
 from solver.market import Market
 from solver.matrix_rows import matrix_rows, one_row
 from solver.schedule_d import ScheduleD
-from solver.whole_shares import share_counts, whole_share_rows
+from solver.whole_shares import whole_share_rows
 
 TRACKING_BP_PER_PCT2 = 10.0
 # Room left in money limits for rounding shares down to 6 places after solving (a dollar on a
@@ -273,10 +273,6 @@ class AccountModel(AccountArrays):
         """Trade whole shares only: integer share counts behind every buy and sale, built when the
         model is finished (solver/whole_shares.py), once every rule has said which names it keeps out."""
         self.whole_shares = True
-
-    def share_counts(self) -> tuple[list[pyo.Var], list[bool]]:
-        """The whole-share count variables and their safe rounding directions (solver/whole_shares.py)."""
-        return share_counts(self)
 
     def add_objective(self, tag: str, expr: pyo.Expression) -> None:
         """Add a term (in basis points of account value) to the objective, tagged by rule id."""

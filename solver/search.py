@@ -19,6 +19,7 @@ from solver.model import PRIMAL_TOLERANCE, AccountModel
 from solver.netting_choice import NettingChoice
 from solver.rounding import round_counts
 from solver.tracking import initial_tangents, refine, tracking_columns
+from solver.whole_shares import share_counts
 
 TE_TOLERANCE_PCT = 0.005  # half a basis point of tracking error, tightened by the gap (_te_tolerance)
 MAX_LP_ROUNDS = 30  # LP re-solves for tangents and lazy groups, in one call of `lp_rounds`
@@ -98,7 +99,7 @@ def relative_gap(objective: float, bound: float) -> float:
 
 @dataclass(frozen=True)
 class ShareCounts:
-    """Whole-share counts (`AccountModel.share_counts`): HiGHS columns, safe rounding direction, and
+    """Whole-share counts (`solver.whole_shares.share_counts`): HiGHS columns, safe rounding direction, and
     whether they are still relaxed (continuous in HiGHS, rounded after the binaries are decided)."""
 
     columns: np.ndarray
@@ -108,7 +109,7 @@ class ShareCounts:
 
     @classmethod
     def of(cls, model: AccountModel, compiled: Compiled) -> ShareCounts:
-        variables, up = model.share_counts()
+        variables, up = share_counts(model)
         columns = compiled.cols(variables)
         keep = columns >= 0
         columns, round_up = columns[keep], np.array(up, dtype=bool)[keep]

@@ -30,6 +30,7 @@ from solver.rebalance import Plan, RebalanceOptions, plan
 from solver.rounding import round_counts
 from solver.search import run_highs
 from solver.tracking import initial_tangents, tracking_columns
+from solver.whole_shares import share_counts
 from tests.solver.conftest import ROOT, policy, span
 from tests.solver.test_properties import accounts, check_contract, random_account, rules
 
@@ -100,7 +101,7 @@ def test_rounding_keeps_every_row(legacy_account: Account, market: Market) -> No
     cols = tracking_columns(model, compiled)
     initial_tangents(compiled, cols, model.held - cols.target)  # something to buy for
     relax(compiled, model.lazy_groups)  # minimum trades off: only the counts are integer
-    variables, up = model.share_counts()
+    variables, up = share_counts(model)
     counts = compiled.cols(variables)
     highs.setOptionValue("solve_relaxation", True)
     highs.run()
