@@ -25,7 +25,7 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
-# docs/errors.md is generated from the registry of codes (policy_lang/error_codes/), docs/schemas/
+# docs/errors.md is generated from the registry of codes (core/error_codes/), docs/schemas/
 # from the API's result models; tests fail when the pages and their sources differ.
 docs: install
 	$(BIN)/tailor codes --markdown > docs/errors.md

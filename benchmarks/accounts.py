@@ -5,7 +5,7 @@ price history, the measuring stick for the solve.
 
 `benchmarks/bench_set.py` runs it when the folder is missing or was written by another version of
 this file. Every lot is a purchase at the real close of its date, split-adjusted to the as-of date
-(solver.data.splits), so basis, gains and holding periods are what a client would have. Kinds:
+(solver.splits), so basis, gains and holding periods are what a client would have. Kinds:
 
 * direct_index — an initial amount, then monthly or quarterly contributions into the S&P 500 members
   of the day, spread over every member cap-weighted or over the N most underweight names. Some
@@ -41,11 +41,11 @@ import numpy as np
 import pandas as pd
 from account_specs import LEGACY_THREE_YEAR, SPECS, STEP_UP_LOTS, DirectIndex, Legacy, Spec, Transition
 
-from solver.data.index import index_weights
-from solver.data.master import load_master
-from solver.data.prices import load_prices
-from solver.data.splits import apply_splits
+from market.index import index_weights
+from market.master import load_master
+from market.prices import load_prices
 from solver.lots import Lot
+from solver.splits import apply_splits
 from solver.tax import WASH_SALE_DAYS, is_long_term
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,6 +1,7 @@
 """Backtest (issue 12 §5): harvesting daily, monthly and annually on the real history, ten-year cohorts.
 
     .venv/bin/python benchmarks/backtest.py run   [--cohorts 2011,2005,...] [--years 10] [--out out/backtest]
+                                                  [--policy benchmarks/policies/index_members_only.tailor]
     .venv/bin/python benchmarks/backtest.py table [--cohorts …] [--out out/backtest] [--markdown]
 
 `run` simulates each cohort at each cadence (annual, monthly, daily; `--cadences` to choose) and writes
@@ -11,7 +12,9 @@ against an index fund, tax alpha with and without liquidation, tax paid, realize
 
 The account of every cohort: $1,000,000 of cash on the first trading day of February of the cohort's
 year, invested on the first step in the S&P 500 members priced that day, run for `--years` years under
-`policies/models/direct_index.tailor` (harvest losses over 5% and $500, tracking error at most 3%),
+`policies/models/direct_index.tailor` (harvest losses over 5% and $500, tracking error at most 3%;
+`--policy` names another, e.g. `benchmarks/policies/index_members_only.tailor`, which buys only the
+day's index members and so cannot buy a future member ahead of its inclusion),
 2 bp of spread on every trade, tax at 37% short-term, 20% long-term and on dividends, paid from the
 account's cash each January (a net loss beyond the $3,000 offset is carried forward, not refunded),
 fast path `bands` at every cadence. One core: HiGHS runs single-threaded and the BLAS threads are
@@ -64,7 +67,7 @@ def complete(folder: Path) -> bool:
     return summary.is_file() and json.loads(summary.read_text()).get("status") == "complete"
 
 
-def run(out: Path, cohorts: list[int], cadences: list[str], years: int) -> None:
+def run(out: Path, cohorts: list[int], cadences: list[str], years: int, policy: Path) -> None:
     from engine import load_spec, simulate
 
     for year in cohorts:
@@ -80,7 +83,7 @@ def run(out: Path, cohorts: list[int], cadences: list[str], years: int) -> None:
                     cadence=cadence,
                     start=date(year, 2, 1),
                     end=date(year + years, 1, 31),
-                    policy=os.path.relpath(POLICY, folder),
+                    policy=os.path.relpath(policy, folder),
                 )
             )
             began = time.perf_counter()
@@ -103,9 +106,11 @@ def main() -> None:
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--out", type=Path, default=ROOT / "out" / "backtest")
     parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--policy", type=Path, default=POLICY, help="the policy every run holds")
     args = parser.parse_args()
     if args.what == "run":
-        run(args.out, [int(y) for y in args.cohorts.split(",")], args.cadences.split(","), args.years)
+        run(args.out, [int(y) for y in args.cohorts.split(",")], args.cadences.split(","), args.years,
+            args.policy.resolve())
     else:
         from engine.backtest import cohort_table
 

@@ -33,10 +33,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from solver.data.index import index_weights  # noqa: E402
-from solver.data.prices import load_prices  # noqa: E402
-from solver.data.splits import apply_splits  # noqa: E402
+from market.index import index_weights  # noqa: E402
+from market.prices import load_prices  # noqa: E402
 from solver.lots import Lot  # noqa: E402
+from solver.splits import apply_splits  # noqa: E402
 
 BOOK = ROOT / "benchmarks" / "book"
 AS_OF = date(2021, 4, 21)
@@ -135,8 +135,8 @@ def bare(book: Path) -> float:
     batch worker shares them, and an infeasible account's conflicting rules found as a batch finds
     them: the same work without the batch machinery."""
     import tailor
-    from solver.explain import explain
-    from solver.rebalance import RebalanceOptions
+    from engine.explain import explain
+    from engine.rebalance import RebalanceOptions
     from tailor.api.engine import decide
     from tailor.api.inputs import resolve
     from tailor.batch.book import read_book

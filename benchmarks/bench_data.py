@@ -20,11 +20,11 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from solver.data import master as master_module  # noqa: E402
-from solver.data import prices as prices_module  # noqa: E402
-from solver.data.index import index_weights  # noqa: E402
-from solver.data.price_store import build_arrays, source_paths  # noqa: E402
-from solver.data.risk_build import build_risk_model  # noqa: E402
+from market import master as master_module  # noqa: E402
+from market import prices as prices_module  # noqa: E402
+from market.index import index_weights  # noqa: E402
+from market.price_store import build_arrays, source_paths  # noqa: E402
+from market.risk_build import build_risk_model  # noqa: E402
 
 AS_OF = date(2020, 12, 31)
 
@@ -61,7 +61,7 @@ def main() -> None:
     report("build fast format from parquet (validate, pivot, repair)", timed(build_arrays, 2))
     report("load_prices() from the fast format (whole history)", timed(fresh_prices, 7))
     prices = prices_module.load_prices()
-    in_new_process = [sys.executable, "-c", "from solver.data import load_prices; load_prices()"]
+    in_new_process = [sys.executable, "-c", "from market import load_prices; load_prices()"]
     report("new process: start Python, import pandas, load_prices()",
            timed(lambda: subprocess.run(in_new_process, check=True, cwd=ROOT), 3))
     report("  … then touch every close (page in the memory map)",

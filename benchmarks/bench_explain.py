@@ -20,14 +20,14 @@ from datetime import date
 from pathlib import Path
 
 from compiler.check import compile_policy
+from engine.explain import conflict
+from engine.explain.costs import rule_costs
+from engine.explain.forces import Forces
+from engine.explain.reasons import ReasonBuilder
+from engine.explain.workbench import Workbench
+from engine.rebalance import plan
 from solver.account_files import load_account
-from solver.explain import conflict
-from solver.explain.costs import rule_costs
-from solver.explain.forces import Forces
-from solver.explain.reasons import ReasonBuilder
-from solver.explain.workbench import Workbench
 from solver.market import Market
-from solver.rebalance import plan
 
 ROOT = Path(__file__).resolve().parents[1]
 FEASIBLE = [

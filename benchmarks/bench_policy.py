@@ -18,9 +18,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.policy_lang (strategies, fuzzing)
 
 from compiler.check import compile_policy
-from policy_lang.formatter import format_dsl, format_yaml
-from policy_lang.load import parse_text
-from solver.data.master import load_master
+from compiler.language import format_dsl, format_yaml, parse_text
+from market.master import load_master
 
 
 def policy_with_200_rules() -> str:

@@ -29,13 +29,13 @@ import numpy as np
 from scipy import sparse
 
 from compiler.check import compile_policy
+from engine.rebalance import plan
 from solver.account import Account
 from solver.account_arrays import AccountArrays
 from solver.account_files import load_account
 from solver.handoff import INF, compile_to_highs
 from solver.market import Market
 from solver.model import TRACKING_BP_PER_PCT2, TRADING_COST_BP, AccountModel
-from solver.rebalance import plan
 from solver.tracking import TrackingColumns, initial_tangents, refine, tracking_columns
 
 ROOT = Path(__file__).resolve().parents[1]

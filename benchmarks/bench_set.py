@@ -46,10 +46,10 @@ import numpy as np
 from accounts import source_hash
 
 from compiler.check import compile_policy
-from policy_lang.diagnostics import TailorError
+from core.diagnostics import TailorError
+from engine.rebalance import Plan, RebalanceOptions, plan
 from solver.account_files import load_account
 from solver.market import Market
-from solver.rebalance import Plan, RebalanceOptions, plan
 
 ROOT = Path(__file__).resolve().parents[1]
 GENERATOR = ROOT / "benchmarks" / "accounts.py"

@@ -49,7 +49,7 @@ def spec(years: int, cadence: str, fast_path: str = "bands", policy: Path = POLI
 
 def top_names_policy(folder: Path, names: int, day: date) -> Path:
     """The direct-index policy tracking the `names` largest members on `day` (cap weights)."""
-    from solver.data.index import index_weights
+    from market.index import index_weights
 
     weights = index_weights(day, "cap").nlargest(names)
     weights = weights / weights.sum()

@@ -22,10 +22,10 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from solver.data.index import index_weights, renormalise
-from solver.data.master import load_master
-from solver.data.prices import load_prices
-from solver.data.risk_build import HALF_LIFE, LOOKBACK, build_risk_model
+from market.index import index_weights, renormalise
+from market.master import load_master
+from market.prices import load_prices
+from market.risk_build import HALF_LIFE, LOOKBACK, build_risk_model
 
 
 def active_portfolios(benchmark: pd.Series, rng: np.random.Generator) -> list[tuple[str, pd.Series]]:

@@ -12,26 +12,22 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from compiler.ir import IR, CompiledPolicy, RuleIR
+from compiler.contradictions import find_contradictions
+from compiler.ir import CompiledPolicy, RuleIR
+from compiler.language import format_dsl, merge_policy
 from compiler.rules import RULE_KINDS
-from compiler.rules.cap import CapIR
-from compiler.rules.exclude import ExcludeIR
-from compiler.rules.restrict_buying import RestrictBuyingIR
-from compiler.rules.restrict_selling import RestrictSellingIR
-from compiler.rules.target import TargetIR
+from compiler.rules.base import DEFAULT_SPAN
+from core.diagnostics import Diagnostic, Related, Span, TailorError, error, warning
+from core.limits import MAX_FILE_BYTES, MAX_LIST_ITEMS
+from core.suggest import did_you_mean
+from market.etfs import is_index_etf
 from policy_lang.ast import PolicyFile, Quantity, RuleNode, Subject, Text, Unit
-from policy_lang.diagnostics import Diagnostic, Related, Span, TailorError, error, warning
-from policy_lang.formatter import content_hash, format_dsl
-from policy_lang.layers import merge_policy
-from policy_lang.limits import MAX_FILE_BYTES, MAX_LIST_ITEMS
+from policy_lang.formatter import content_hash
 from policy_lang.quantities import format_quantity
-from policy_lang.suggest import did_you_mean
-from solver.data.etfs import is_index_etf
 
 if TYPE_CHECKING:
-    from solver.data.master import SecurityMaster
+    from market.master import SecurityMaster
 
-DEFAULT_SPAN = Span(file="<default>", line=1, column=1, end_line=1, end_column=1)
 MAX_DOLLARS = Decimal(10) ** 12  # no account holds a trillion dollars; larger is a typo
 
 
@@ -159,8 +155,8 @@ class CheckContext:
             self.error("P308", f"model file `{text.value}` not found (looked in {folder})", text.span,
                        "paths are relative to the policy file")
             return None
-        from solver.data.etfs import SP500_ETFS
-        from solver.data.model_file import read_model_file
+        from market.etfs import SP500_ETFS
+        from market.model_file import read_model_file
         try:
             weights = read_model_file(str(path), set(self.master.tickers) | set(SP500_ETFS), MAX_FILE_BYTES)
         except TailorError as exc:
@@ -215,7 +211,7 @@ def compile_policy(paths_or_policy: str | Path | list[str | Path] | PolicyFile,
     TailorError with every error and warning found; on success warnings ride on `.warnings`.
     """
     if master is None:
-        from solver.data.master import load_master
+        from market.master import load_master
         master = load_master()
     merged = merge_policy(paths_or_policy)
     present = {rule.kind for rule in merged.rules}
@@ -223,7 +219,8 @@ def compile_policy(paths_or_policy: str | Path | list[str | Path] | PolicyFile,
                               if kind.name not in present and (d := kind.default()) is not None))
     ctx = CheckContext(master, merged.base_dir)
     compiled = _check_rules(rules, ctx)
-    find_contradictions(compiled, ctx)
+    find_contradictions((claim for _, ir in compiled for claim in RULE_KINDS[ir.kind].claims(ir)),
+                        ctx.error, ctx.warning)
     if any(d.is_error for d in ctx.diagnostics):
         raise TailorError(sorted(merged.warnings + ctx.diagnostics, key=_order))
     canonical = format_dsl(PolicyFile(file="<merged>", name=merged.declared_name, rules=rules,
@@ -234,8 +231,9 @@ def compile_policy(paths_or_policy: str | Path | list[str | Path] | PolicyFile,
 
 
 def _check_rules(rules: tuple[RuleNode, ...], ctx: CheckContext) -> list[tuple[RuleNode, RuleIR]]:
-    """Check every rule, the target first (its model's universe informs later warnings)."""
-    order = sorted(range(len(rules)), key=lambda i: (rules[i].kind != "target", i))
+    """Check every rule, kinds `checked_first` first (the target: its model's universe informs later
+    warnings)."""
+    order = sorted(range(len(rules)), key=lambda i: (not RULE_KINDS[rules[i].kind].checked_first, i))
     checked: dict[int, tuple[RuleNode, RuleIR]] = {}
     for index in order:
         ir = RULE_KINDS[rules[index].kind].check(rules[index], ctx)
@@ -246,64 +244,3 @@ def _check_rules(rules: tuple[RuleNode, ...], ctx: CheckContext) -> list[tuple[R
 
 def _order(d: Diagnostic) -> tuple[str, int, int, str]:
     return (d.span.file, d.span.line, d.span.column, d.code) if d.span else ("", 0, 0, d.code)
-
-
-# ---- contradictions: pairs of rules that can never both hold ------------------------------------
-
-def _pct(fraction: float | None) -> str:
-    return f"{(fraction or 0.0) * 100:.4f}".rstrip("0").rstrip(".") + "%"
-
-
-def _related(node: RuleNode, what: str) -> tuple[Related, ...]:
-    return (Related(message=what, span=node.span),)
-
-
-def _of(compiled: list[tuple[RuleNode, RuleIR]], ir_type: type[IR]) -> list[tuple[RuleNode, IR]]:
-    return [(node, ir) for node, ir in compiled if isinstance(ir, ir_type)]
-
-
-def find_contradictions(compiled: list[tuple[RuleNode, RuleIR]], ctx: CheckContext) -> None:
-    caps = [(n, r) for n, r in _of(compiled, CapIR) if r.max_weight is not None]
-    floors = [(n, r) for n, r in _of(compiled, CapIR) if r.min_weight and r.tickers]
-    excludes = _of(compiled, ExcludeIR)
-    never_buy = _of(compiled, RestrictBuyingIR)
-    never_sell = _of(compiled, RestrictSellingIR)
-    for floor_node, floor in floors:
-        names = set(floor.tickers)
-        for cap_node, cap in caps:
-            above = (floor.min_weight or 0.0) > (cap.max_weight or 0.0)
-            if cap is not floor and names <= set(cap.tickers) and above:
-                ctx.error("P410", f"minimum {_pct(floor.min_weight)} of {floor.subject} can never hold "
-                          f"under the cap of {_pct(cap.max_weight)} on {cap.subject}", floor_node.span,
-                          "lower the minimum or raise the cap", _related(cap_node, "the cap is here"))
-        for ex_node, ex in excludes:
-            if names <= set(ex.tickers):
-                report = ctx.error if ex.sell == "immediately" else ctx.warning
-                report("P413", f"minimum weight on {floor.subject} contradicts excluding it",
-                       floor_node.span, "drop one of the two rules",
-                       _related(ex_node, "the exclusion is here"))
-        for rb_node, rb in never_buy:
-            if names <= set(rb.tickers):
-                ctx.warning("P454", f"minimum weight on {floor.subject} can only be met by shares already "
-                            "held: buying it is restricted", floor_node.span, None,
-                            _related(rb_node, "buying is restricted here"))
-    singles = [(n, r) for n, r in floors if len(r.tickers) == 1]
-    total = sum(r.min_weight or 0.0 for _, r in singles)
-    if total > 1.0 + 1e-12:
-        ctx.error("P412", f"minimum weights add up to {_pct(total)}, more than the whole account",
-                  singles[0][0].span, "lower the minimums")
-    for ex_node, ex in excludes:
-        for rs_node, rs in never_sell:
-            common = sorted(set(ex.tickers) & set(rs.tickers))
-            if common and ex.sell == "immediately":
-                ctx.error("P411", f"{', '.join(common[:5])} must be sold immediately (exclusion) but may "
-                          "never be sold (restriction)", ex_node.span,
-                          "use `sell as budget allows`, or drop one rule",
-                          _related(rs_node, "selling is restricted here"))
-    for node, target in _of(compiled, TargetIR):
-        for tilt in target.tilts:
-            for ex_node, ex in excludes:
-                if tilt.active > 0 and set(tilt.tickers) <= set(ex.tickers):
-                    ctx.warning("P455", f"overweighting {tilt.subject}, which is excluded", node.span,
-                                "the tilt cannot be reached; remove it",
-                                _related(ex_node, "the exclusion is here"))

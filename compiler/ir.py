@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from policy_lang.diagnostics import Diagnostic, Span
+from core.diagnostics import Diagnostic, Span
 
 if TYPE_CHECKING:
     pass

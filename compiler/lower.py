@@ -17,7 +17,7 @@ from pyomo.common.gc_manager import PauseGC
 
 from compiler.ir import CompiledPolicy
 from compiler.rules import RULE_KINDS
-from policy_lang.diagnostics import Span
+from core.diagnostics import Span
 
 if TYPE_CHECKING:
     from solver.model import AccountModel

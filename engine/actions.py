@@ -3,7 +3,7 @@
 For each trading day after the last step up to this one, in date order:
 
 * **splits** (the repaired `split_factors`, so the glitches `tailor data info` lists are already
-  fixed): every lot's shares × ratio, basis per share ÷ ratio (`solver.data.splits.apply_split`);
+  fixed): every lot's shares × ratio, basis per share ÷ ratio (`solver.splits.apply_split`);
 * **cash dividends** (`dividend_amount`, per share held at that day's open, i.e. after the last
   step's trades): shares × amount, credited to the cent;
 * **distributions** — a recorded amount of at least half the previous close (a spin-off or a
@@ -30,12 +30,12 @@ from decimal import Decimal, localcontext
 import numpy as np
 
 from engine.ledger import BASIS_DIGITS, ZERO, Ledger
-from solver.data.prices import PriceHistory
-from solver.data.splits import apply_split, split_ratio
+from market.prices import PriceHistory
 from solver.lots import Lot
+from solver.splits import apply_split, split_ratio
 from solver.tax import is_long_term, to_cents
 
-DISTRIBUTION_SHARE = 0.5  # of the previous close: solver.data.price_checks's bound on a credible dividend
+DISTRIBUTION_SHARE = 0.5  # of the previous close: market.price_checks's bound on a credible dividend
 LARGE = 0.10  # of the previous close: a payout this large must show in the price, within this much
 
 

@@ -42,7 +42,7 @@ from engine.market_day import CapWeights
 from engine.spec_yaml import load_spec
 from engine.taxes_saved import Rates
 from engine.taxes_saved_inputs import Replayed, simulation_lots
-from solver.data.prices import load_prices
+from market.prices import load_prices
 from solver.lots import Lot
 from solver.tax import is_long_term, net_gains, tax_on, to_cents
 

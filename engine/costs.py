@@ -12,12 +12,13 @@ from __future__ import annotations
 from decimal import ROUND_UP, Decimal
 
 from compiler.ir import CompiledPolicy
+from compiler.verify_rules import verify
 from solver.account import Account
 from solver.lots import SHARE_STEP, Trade
 from solver.market import Market
 from solver.result import RebalanceResult, TradeLine
 from solver.tax import to_cents
-from solver.verify import build_outcome, verify
+from solver.verify import build_outcome
 
 
 def _trade(line: TradeLine, account: Account) -> Trade:

@@ -12,15 +12,15 @@ from pathlib import Path
 import pandas as pd
 
 from compiler.ir import CompiledPolicy, RuleIR
+from core.diagnostics import Related, TailorError, error
 from engine.ledger import Ledger, Rates
 from engine.market_day import Days, risk_days
+from engine.rebalance import RebalanceOptions
 from engine.schedule import RISK_HISTORY_DAYS, check_dates, flows_by_step, step_days
 from engine.screens import Screener
 from engine.spec import SimulationSpec
-from policy_lang.diagnostics import Related, TailorError, error
+from market.prices import PriceHistory, load_prices
 from solver.account import Account
-from solver.data.prices import PriceHistory, load_prices
-from solver.rebalance import RebalanceOptions
 
 
 @dataclass
@@ -126,7 +126,7 @@ def start_rules(policy: CompiledPolicy, account: Account, day: date, closes: pd.
 def prepare(spec: SimulationSpec, compiled: CompiledPolicy | None = None) -> Context:
     from compiler.check import compile_policy
     from compiler.inputs import check_account
-    from solver.data.master import load_master
+    from market.master import load_master
 
     history = load_prices()
     usable = history.dates[min(RISK_HISTORY_DAYS, len(history.dates) - 1)].date()

@@ -7,7 +7,7 @@ a 2,500-day simulation before anything is solved. `Days` gives the same market f
 * prices: the last close on or before the day (delisted names keep theirs), kept up to date as the
   simulation walks forward, not re-filled from 1999 on every step;
 * benchmarks: computed only when a rule asks for one (`LazyBenchmarks`); the cap weights are
-  `solver.data.index.index_weights(day, "cap")` with the later-split products precomputed once
+  `market.index.index_weights(day, "cap")` with the later-split products precomputed once
   (`CapWeights`; equal within 1e-12, tested);
 * the risk model of the period's first step (`risk_model: monthly` or `quarterly`), or of every step
   (`each_step`): a factor model estimated on two years of returns changes little within a month, and
@@ -24,10 +24,10 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from solver.data.index import MAX_GROWTH, index_members, index_weights
-from solver.data.prices import PriceHistory
-from solver.data.risk import RiskModel
-from solver.data.risk_build import risk_model
+from market.index import MAX_GROWTH, index_members, index_weights
+from market.prices import PriceHistory
+from market.risk import RiskModel
+from market.risk_build import risk_model
 from solver.market import Market
 
 
@@ -38,7 +38,7 @@ class CapWeights:
 
     def __init__(self, history: PriceHistory, members: Callable[[date], tuple[str, ...]] = index_members):
         # The data layer's own cached inputs: the current caps and the splits after the history ends.
-        from solver.data.index import _current_caps, _splits_after_history
+        from market.index import _current_caps, _splits_after_history
 
         self.history, self.members = history, members
         tickers = list(history.close.columns)

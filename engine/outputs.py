@@ -33,8 +33,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import TypeAdapter
 
+from core.diagnostics import TailorError, error
 from engine.records import SCHEMA, EventRow, PeriodRow, SimulationResult, TradeRow, YearRow
-from policy_lang.diagnostics import TailorError, error
 
 if typing.TYPE_CHECKING:
     from engine.run import Run

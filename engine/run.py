@@ -20,12 +20,12 @@ from pathlib import Path
 import numpy as np
 
 from compiler.ir import CompiledPolicy
+from core.diagnostics import TailorError
 from engine.inputs import Context, prepare
 from engine.ledger import ZERO, Ledger, YearEnd
 from engine.records import EventRow, PeriodRow, SimulationResult, Summary, TradeRow, Trouble, YearRow
 from engine.spec import SimulationSpec
 from engine.step import Step, run_step, value_of
-from policy_lang.diagnostics import TailorError
 from solver.lots import Lot
 from solver.tax import to_cents
 

@@ -16,10 +16,10 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+from core.diagnostics import TailorError, error
 from engine.spec import CashFlow, SimulationSpec
-from policy_lang.diagnostics import TailorError, error
 
-# The risk model needs this many trading days of returns before its date (solver/data/risk_build.py).
+# The risk model needs this many trading days of returns before its date (market/risk_build.py).
 RISK_HISTORY_DAYS = 60
 
 

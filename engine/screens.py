@@ -41,13 +41,14 @@ import pandas as pd
 
 from compiler.ir import CompiledPolicy, RuleIR
 from compiler.rules.harvest import Harvest
+from compiler.verify_rules import verify
 from engine.spec import Bands
 from solver.account import Account
 from solver.lots import Lot
 from solver.market import Market, risk_arrays
 from solver.model import CASH_MARGIN_USD, TRACKING_BP_PER_PCT2, TRADING_COST_BP
 from solver.tax import is_long_term
-from solver.verify import Outcome, verify
+from solver.verify import Outcome
 
 SCREENS = ("flow", "rules", "harvest", "drift", "cash")
 # Kinds whose objective terms the certificate accounts for; the others only restrict what a plan may do

@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from policy_lang.diagnostics import Span
+from core.diagnostics import Span
 
 Cadence = Literal["daily", "weekly", "monthly", "quarterly", "annual"]
 CADENCES: tuple[str, ...] = ("daily", "weekly", "monthly", "quarterly", "annual")

@@ -14,11 +14,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from core.dates import parse_date
+from core.diagnostics import Diagnostic, Span, TailorError, error
+from core.suggest import did_you_mean
+from core.yaml_reader import YamlDialect, YMap, YNode, YScalar, YSeq, read_yaml
 from engine.spec import CADENCES, EVERY, FAST_PATHS, RISK_REFRESH, SimulationSpec
-from policy_lang.dates import parse_date
-from policy_lang.diagnostics import Diagnostic, Span, TailorError, error
-from policy_lang.suggest import did_you_mean
-from policy_lang.yaml_reader import YamlDialect, YMap, YNode, YScalar, YSeq, read_yaml
 from solver.account_files import check_number
 
 SPEC_YAML = YamlDialect(

@@ -20,14 +20,15 @@ import pandas as pd
 
 from compiler.ir import CompiledPolicy
 from compiler.rules import RULE_KINDS
+from core.diagnostics import TailorError
 from engine.actions import Event, apply_actions
 from engine.costs import cut_largest_buy
+from engine.explain import conflict
 from engine.inputs import Context
 from engine.ledger import ZERO, Applied, Ledger, YearEnd, account_of, apply_plan, prune, roll_year
+from engine.rebalance import Plan, plan
 from engine.screens import Verdict, decimal_prices
-from policy_lang.diagnostics import TailorError
 from solver.market import Market
-from solver.rebalance import Plan, plan
 from solver.result import RebalanceResult
 from solver.tax import money_text, to_cents
 
@@ -121,8 +122,6 @@ def _step_policy(policy: CompiledPolicy, flow: Decimal, cost_reserve: Decimal,
 
 
 def _explain(found: Plan, policy: CompiledPolicy) -> str:
-    from solver.explain import conflict
-
     try:
         return conflict(found, policy).text
     except TailorError as exc:  # the explanation is a courtesy: its own failure must not stop the run

@@ -34,6 +34,9 @@ from pathlib import Path
 from compiler.check import compile_policy
 from compiler.ir import CompiledPolicy
 from compiler.rules import RULE_KINDS
+from core.dates import parse_date
+from core.diagnostics import Span, TailorError, error
+from core.suggest import did_you_mean
 from engine.actions import apply_actions
 from engine.inputs import Context, prepare
 from engine.ledger import Ledger
@@ -41,13 +44,10 @@ from engine.market_day import Days, risk_days
 from engine.screens import decimal_prices
 from engine.spec_yaml import load_spec
 from engine.taxes_saved import DIGITS, ZERO, Rates, Sale, StepInput, sale_of
-from policy_lang.dates import parse_date
-from policy_lang.diagnostics import Span, TailorError, error
-from policy_lang.suggest import did_you_mean
+from market.master import load_master
+from market.prices import PriceHistory, load_prices
 from solver.account import Account
 from solver.account_files import load_account
-from solver.data.master import load_master
-from solver.data.prices import PriceHistory, load_prices
 from solver.lots import Lot
 
 PERIOD_COLUMNS = ("date", "value", "cash")

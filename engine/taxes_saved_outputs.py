@@ -18,10 +18,10 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+from core.diagnostics import TailorError, error
 from engine.outputs import _write
 from engine.taxes_saved import AccountReport, BookReport, StepFigures, YearFigures
 from engine.taxes_saved_html import report_html
-from policy_lang.diagnostics import TailorError, error
 
 SCHEMA = "tailor.taxes_saved/1"
 METHOD = (

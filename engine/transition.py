@@ -17,18 +17,18 @@ from decimal import Decimal
 from pathlib import Path
 
 from compiler.check import compile_policy
+from compiler.language import parse_text
 from compiler.rules.base import years_after
+from core.diagnostics import TailorError, error
 from engine.market_day import Days
 from engine.records import SimulationResult
 from engine.run import Progress, simulate
 from engine.spec import Cadence, SimulationSpec
 from engine.transition_inputs import DEFAULT_POLICY, Scenario, generated, replay_account, write_account
-from policy_lang.diagnostics import TailorError, error
-from policy_lang.load import parse_text
+from market.master import load_master
+from market.prices import load_prices
 from solver.account import Account
 from solver.account_files import load_account
-from solver.data.master import load_master
-from solver.data.prices import load_prices
 from solver.tax import is_long_term, net_gains, realized_gain, tax_on, to_cents
 
 ZERO = Decimal(0)

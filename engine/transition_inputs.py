@@ -24,12 +24,12 @@ from pathlib import Path
 
 from compiler.check import compile_policy
 from compiler.ir import CompiledPolicy, RuleIR
-from policy_lang.diagnostics import TailorError, error
-from policy_lang.load import parse_text
+from compiler.language import parse_text
+from core.diagnostics import TailorError, error
+from market.prices import load_prices
 from solver.account import Account, TaxProfile
-from solver.data.prices import load_prices
-from solver.data.splits import apply_split, split_ratio
 from solver.outputs import write_atomic
+from solver.splits import apply_split, split_ratio
 
 # The base of the generated scenarios when none is given: tailor's defaults (target sp500, ...) with no
 # credit for harvested losses, so that the scenarios compare the cost of the move itself. A harvest

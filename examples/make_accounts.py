@@ -1,7 +1,7 @@
 """Generate the example accounts under examples/accounts/ from the real price history.
 
 Every lot is a purchase at the real closing price of its date, adjusted for the splits since then
-(solver.data.splits), so basis and holding periods are what a real client would have. Run:
+(solver.splits), so basis and holding periods are what a real client would have. Run:
 
     .venv/bin/python examples/make_accounts.py
 
@@ -26,10 +26,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from solver.data.index import index_weights
-from solver.data.prices import load_prices
-from solver.data.splits import apply_splits
+from market.index import index_weights
+from market.prices import load_prices
 from solver.lots import Lot
+from solver.splits import apply_splits
 
 AS_OF = date(2021, 4, 21)
 HERE = Path(__file__).parent / "accounts"

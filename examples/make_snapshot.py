@@ -12,7 +12,7 @@ The snapshot (what a caller would send on 2026-11-20):
   scaled to sum to 1: the index the account tracks.
 
 The account (a client since January 2016, as of 2026-11-20, on today's share basis):
-* 2016-01-04: $300,000 in the 120 largest names of the day (cap weights, solver.data.index), at the
+* 2016-01-04: $300,000 in the 120 largest names of the day (cap weights, market.index), at the
   real closes of that day;
 * the first weekday of every quarter 2016-04 … 2026-10, and 2026-11-02: $12,000 over the 8 names most
   underweight against the index of that day (the estimated cap weights up to 2021-04-21; the target
@@ -20,7 +20,7 @@ The account (a client since January 2016, as of 2026-11-20, on today's share bas
   so a purchase is at a price on a seeded Brownian bridge (25% a year) in log price from the last
   real close (2021-04-21) to the snapshot's close: plausible bases, not real ones.
 * Lots are given on today's share basis, as a custodian reports them: splits in the price history
-  (solver.data.splits) and after it (data/reference/splits_after_2021.csv: NVDA 4:1 and 10:1, …)
+  (solver.splits) and after it (data/reference/splits_after_2021.csv: NVDA 4:1 and 10:1, …)
   are applied to the lots bought before them. Only names that are members today and were members
   with a price on 2021-04-21 (under their old ticker, e.g. FB for META) are bought.
 Rerunning the script writes the same files.
@@ -37,12 +37,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from solver.data.index import index_weights
-from solver.data.master import normalise_ticker
-from solver.data.paths import data_dir
-from solver.data.prices import load_prices
-from solver.data.splits import apply_split, apply_splits
+from core.paths import data_dir
+from market.index import index_weights
+from market.master import normalise_ticker
+from market.prices import load_prices
 from solver.lots import Lot
+from solver.splits import apply_split, apply_splits
 
 AS_OF = date(2026, 11, 20)
 HERE = Path(__file__).parent

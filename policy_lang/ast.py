@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from policy_lang.diagnostics import Span
+from core.diagnostics import Span
 
 LAYERS: tuple[str, ...] = ("firm", "model", "household", "account")
 _NON_ALNUM = re.compile(r"[^\w]|_", re.UNICODE)

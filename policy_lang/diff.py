@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from policy_lang.ast import PolicyFile, RuleNode
 from policy_lang.formatter import format_rule
 from policy_lang.layers import rule_key
-from policy_lang.parser import rule_kinds
+from policy_lang.syntax import RuleKinds
 
 
 @dataclass(frozen=True)
@@ -25,8 +25,8 @@ class RuleChange:
                 "old_line": self.old_line, "new_line": self.new_line}
 
 
-def _compare(old: RuleNode, new: RuleNode) -> str | None:
-    change = rule_kinds()[old.kind].compare(old, new).value
+def _compare(old: RuleNode, new: RuleNode, kinds: RuleKinds) -> str | None:
+    change = kinds[old.kind].compare(old, new).value
     lock = "same" if old.locked == new.locked else ("tightened" if new.locked else "loosened")
     found = {c for c in (change, lock) if c not in ("unchanged", "same")}
     if not found:
@@ -36,24 +36,27 @@ def _compare(old: RuleNode, new: RuleNode) -> str | None:
     return "changed"
 
 
-def diff_policies(old: PolicyFile, new: PolicyFile) -> list[RuleChange]:
+def diff_policies(old: PolicyFile, new: PolicyFile, *, kinds: RuleKinds) -> list[RuleChange]:
     changes: list[RuleChange] = []
     for label, a, b in (("policy", old.name, new.name), ("layer", old.layer, new.layer),
                         ("extends", ", ".join(t.value for t in old.extends),
                          ", ".join(t.value for t in new.extends))):
         if a != b:
             changes.append(RuleChange("header", label, a or None, b or None))
-    old_rules = {rule_key(r): r for r in old.rules}
-    new_rules = {rule_key(r): r for r in new.rules}
+    old_rules = {rule_key(r, kinds=kinds): r for r in old.rules}
+    new_rules = {rule_key(r, kinds=kinds): r for r in new.rules}
+    def text(rule: RuleNode) -> str:
+        return format_rule(rule, kinds=kinds)
+
     for key, rule in old_rules.items():
         if key not in new_rules:
-            changes.append(RuleChange("removed", key, format_rule(rule), None, old_line=rule.span.line))
+            changes.append(RuleChange("removed", key, text(rule), None, old_line=rule.span.line))
     for key, rule in new_rules.items():
         before = old_rules.get(key)
         if before is None:
-            changes.append(RuleChange("added", key, None, format_rule(rule), new_line=rule.span.line))
-        elif (kind := _compare(before, rule)) is not None:
-            changes.append(RuleChange(kind, key, format_rule(before), format_rule(rule),
+            changes.append(RuleChange("added", key, None, text(rule), new_line=rule.span.line))
+        elif (kind := _compare(before, rule, kinds)) is not None:
+            changes.append(RuleChange(kind, key, text(before), text(rule),
                                       new_line=rule.span.line, old_line=before.span.line))
     return changes
 

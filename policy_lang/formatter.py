@@ -11,14 +11,14 @@ import yaml
 from policy_lang.ast import PolicyFile, RuleNode
 from policy_lang.comments import Comments
 from policy_lang.formatting import quote
-from policy_lang.parser import rule_kinds
+from policy_lang.syntax import RuleKinds
 
 WIDTH = 100  # canonical DSL lines longer than this put `because "…"` on a continuation line
 
 
-def format_rule(rule: RuleNode) -> str:
+def format_rule(rule: RuleNode, *, kinds: RuleKinds) -> str:
     """One DSL statement: `[rule ID:] [locked] BODY [because "REASON"]`."""
-    body = rule_kinds()[rule.kind].format(rule)
+    body = kinds[rule.kind].format(rule)
     prefix = (f"rule {rule.id}: " if rule.id else "") + ("locked " if rule.locked else "")
     suffix = f" because {quote(rule.reason)}" if rule.reason is not None else ""
     if suffix and len((prefix + body + suffix).rsplit("\n", 1)[-1]) > WIDTH:
@@ -38,7 +38,7 @@ def _wrap(head: str, items: list[str]) -> str:
     return "\n".join(lines)
 
 
-def format_dsl(policy: PolicyFile, comments: Comments | None = None) -> str:
+def format_dsl(policy: PolicyFile, comments: Comments | None = None, *, kinds: RuleKinds) -> str:
     comments = comments or Comments()
     lines = list(comments.head)
     if policy.name is not None:
@@ -54,15 +54,15 @@ def format_dsl(policy: PolicyFile, comments: Comments | None = None) -> str:
             if index and lines[-1] != "":
                 lines.append("")
             lines.extend(comments.leading[index])
-        text = format_rule(rule)
+        text = format_rule(rule, kinds=kinds)
         lines.append(text + "".join(f"  {c}" for c in comments.trailing.get(index, [])))
     if comments.tail:
         lines.extend(["", *comments.tail] if lines else comments.tail)
     return "\n".join(lines) + "\n"
 
 
-def rule_to_yaml(rule: RuleNode) -> dict[str, Any]:
-    entry: dict[str, Any] = {rule.kind: rule_kinds()[rule.kind].to_yaml(rule)}
+def rule_to_yaml(rule: RuleNode, *, kinds: RuleKinds) -> dict[str, Any]:
+    entry: dict[str, Any] = {rule.kind: kinds[rule.kind].to_yaml(rule)}
     if rule.id is not None:
         entry["id"] = rule.id
     if rule.locked:
@@ -77,7 +77,7 @@ def _dump(data: Any, flow: bool | None = None) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=flow, width=100)
 
 
-def format_yaml(policy: PolicyFile, comments: Comments | None = None) -> str:
+def format_yaml(policy: PolicyFile, comments: Comments | None = None, *, kinds: RuleKinds) -> str:
     comments = comments or Comments()
     header: dict[str, Any] = {}
     if policy.name is not None:
@@ -92,7 +92,7 @@ def format_yaml(policy: PolicyFile, comments: Comments | None = None) -> str:
     parts.append("rules:\n")
     for index, rule in enumerate(policy.rules):
         parts.extend(c + "\n" for c in comments.leading.get(index, []))
-        entry = _dump([rule_to_yaml(rule)])
+        entry = _dump([rule_to_yaml(rule, kinds=kinds)])
         trailing = "".join(f"  {c}" for c in comments.trailing.get(index, []))
         if trailing:
             first, _, rest = entry.partition("\n")

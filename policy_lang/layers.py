@@ -12,12 +12,12 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.diagnostics import Diagnostic, Related, Span, TailorError, error
+from core.limits import MAX_EXTENDS_DEPTH
+from core.suggest import did_you_mean
 from policy_lang.ast import LAYERS, PolicyFile, RuleNode
-from policy_lang.diagnostics import Diagnostic, Related, Span, TailorError, error
-from policy_lang.limits import MAX_EXTENDS_DEPTH
 from policy_lang.load import POLICY_SUFFIXES, parse_file
-from policy_lang.parser import rule_kinds
-from policy_lang.suggest import did_you_mean
+from policy_lang.syntax import RuleKinds
 
 
 @dataclass
@@ -30,14 +30,14 @@ class MergedPolicy:
     warnings: list[Diagnostic] = field(default_factory=list)
 
 
-def rule_key(rule: RuleNode) -> str:
+def rule_key(rule: RuleNode, *, kinds: RuleKinds) -> str:
     """What identifies a rule across layers: a kind without a subject (trading, wash sale, …) has one
     rule per policy whatever its label; other rules match by explicit id, else kind + subject."""
-    generated = rule_kinds()[rule.kind].generated_id(rule)
+    generated = kinds[rule.kind].generated_id(rule)
     return generated if generated == rule.kind else (rule.id or generated)
 
 
-def load_layers(path: str | Path, root: PolicyFile | None = None) -> list[PolicyFile]:
+def load_layers(path: str | Path, root: PolicyFile | None = None, *, kinds: RuleKinds) -> list[PolicyFile]:
     """The file (or the already parsed `root`) and everything it extends, top layer first, each once."""
     ordered: list[PolicyFile] = []
     seen: dict[Path, PolicyFile] = {}
@@ -64,14 +64,14 @@ def load_layers(path: str | Path, root: PolicyFile | None = None) -> list[Policy
                 continue
             parent = seen.get(parent_path.resolve())
             if parent is None:
-                parent = parse_file(str(parent_path))
+                parent = parse_file(str(parent_path), kinds=kinds)
                 visit(parent, (*chain, resolved))
             _check_layer_order(parent, policy, parent_ref.span, diagnostics)
         if resolved not in seen:
             seen[resolved] = policy
             ordered.append(policy)
 
-    visit(root if root is not None else parse_file(str(path)), ())
+    visit(root if root is not None else parse_file(str(path), kinds=kinds), ())
     if diagnostics:
         raise TailorError(diagnostics)
     return ordered
@@ -89,15 +89,14 @@ def _check_layer_order(parent: PolicyFile, child: PolicyFile, span: Span,
                      span=parent.span),)))
 
 
-def merge(layers: list[PolicyFile]) -> MergedPolicy:
+def merge(layers: list[PolicyFile], *, kinds: RuleKinds) -> MergedPolicy:
     """Merge layers (top first) into one rule list, enforcing `locked` and narrowing."""
-    kinds = rule_kinds()
     merged: dict[str, RuleNode] = {}
     diagnostics: list[Diagnostic] = []
     for policy in layers:
         in_file: dict[str, RuleNode] = {}
         for rule in policy.rules:
-            key = rule_key(rule)
+            key = rule_key(rule, kinds=kinds)
             if key in in_file:
                 diagnostics.append(error(
                     "P502", f"two rules with the same id `{key}` in one file", rule.span,
@@ -127,14 +126,14 @@ def merge(layers: list[PolicyFile]) -> MergedPolicy:
                         base_dir=Path(leaf.file).parent, declared_name=leaf.name)
 
 
-def merge_policy(source: str | Path | list[str | Path] | PolicyFile) -> MergedPolicy:
+def merge_policy(source: str | Path | list[str | Path] | PolicyFile, *, kinds: RuleKinds) -> MergedPolicy:
     """One file with its `extends`, an explicit stack of files (top first), or a parsed policy."""
     if isinstance(source, PolicyFile):
-        return merge(load_layers(source.file, root=source))
+        return merge(load_layers(source.file, root=source, kinds=kinds), kinds=kinds)
     paths = source if isinstance(source, list) else [source]
     layers: list[PolicyFile] = []
     for path in paths:
-        for policy in load_layers(path):
+        for policy in load_layers(path, kinds=kinds):
             if all(Path(p.file).resolve() != Path(policy.file).resolve() for p in layers):
                 layers.append(policy)
-    return merge(layers)
+    return merge(layers, kinds=kinds)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from core.diagnostics import TailorError, error
+from core.limits import MAX_FILE_BYTES
 from policy_lang.ast import PolicyFile
-from policy_lang.diagnostics import TailorError, error
-from policy_lang.limits import MAX_FILE_BYTES
 from policy_lang.parser import parse_dsl
+from policy_lang.syntax import RuleKinds
 from policy_lang.yaml_policy import parse_yaml
 
 DSL_SUFFIXES = (".tailor",)
@@ -33,7 +34,7 @@ def syntax_of(name: str) -> str:
                             "policy files end in .tailor (text DSL) or .yaml"))
 
 
-def parse_text(text: str, file: str, syntax: str | None = None) -> PolicyFile:
+def parse_text(text: str, file: str, syntax: str | None = None, *, kinds: RuleKinds) -> PolicyFile:
     """Parse policy text of the given syntax ("tailor" or "yaml"; by default from the file name)."""
     if len(text.encode("utf-8", errors="replace")) > MAX_FILE_BYTES:
         raise TailorError(error("P121", f"`{file}` is larger than {MAX_FILE_BYTES:,} bytes", None,
@@ -41,7 +42,7 @@ def parse_text(text: str, file: str, syntax: str | None = None) -> PolicyFile:
     if "\x00" in text:
         raise TailorError(error("P002", f"`{file}` is not a text file (it contains NUL bytes)"))
     syntax = syntax or syntax_of(file)
-    return parse_dsl(text, file) if syntax == "tailor" else parse_yaml(text, file)
+    return parse_dsl(text, file, kinds=kinds) if syntax == "tailor" else parse_yaml(text, file, kinds=kinds)
 
 
 def read_source(name: str) -> str:
@@ -74,6 +75,6 @@ def read_source(name: str) -> str:
         raise TailorError(error("P002", f"`{name}` is not UTF-8 text (byte {exc.start})")) from None
 
 
-def parse_file(name: str) -> PolicyFile:
+def parse_file(name: str, *, kinds: RuleKinds) -> PolicyFile:
     """Parse a policy file (or `git:REV:path`) of either syntax."""
-    return parse_text(read_source(name), name, syntax_of(name.rsplit(":", 1)[-1]))
+    return parse_text(read_source(name), name, syntax_of(name.rsplit(":", 1)[-1]), kinds=kinds)

@@ -17,51 +17,46 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedInput
 
+from core.diagnostics import Diagnostic, Span, TailorError, error
+from core.limits import MAX_LINE, MAX_RULES, MAX_STRING
+from core.paths import cache_dir
+from core.suggest import did_you_mean
 from policy_lang.ast import LAYERS, PolicyFile, RuleNode, Text
-from policy_lang.diagnostics import Diagnostic, Span, TailorError, error
-from policy_lang.limits import MAX_LINE, MAX_RULES, MAX_STRING
-from policy_lang.suggest import did_you_mean
+from policy_lang.syntax import RuleKinds
 from policy_lang.syntax_errors import describe_syntax_error
 from policy_lang.tree_reader import TreeReader
-
-if TYPE_CHECKING:
-    from compiler.rules.base import RuleKind
 
 MAX_SYNTAX_ERRORS = 10
 
 
 @lru_cache(maxsize=1)
-def rule_kinds() -> dict[str, RuleKind]:
-    """The registered rule kinds (imported late: rule modules import policy_lang)."""
-    from compiler.rules import RULE_KINDS
-    return RULE_KINDS
+def _base_grammar() -> str:
+    return resources.files("policy_lang").joinpath("grammar.lark").read_text(encoding="utf-8")
 
 
-def grammar_text(kinds: dict[str, RuleKind] | None = None) -> str:
-    kinds = kinds if kinds is not None else rule_kinds()
-    base = resources.files("policy_lang").joinpath("grammar.lark").read_text(encoding="utf-8")
+def grammar_text(kinds: RuleKinds) -> str:
+    """The shared grammar (headers, quantities, subjects) with each kind's `<name>_rule`."""
+    base = _base_grammar()
     body = "?rule_body: " + "\n         | ".join(f"{name}_rule" for name in kinds)
     return "\n".join([base, body, *(kind.grammar for kind in kinds.values())])
 
 
-@lru_cache(maxsize=1)
-def _parser() -> Lark:
+@lru_cache(maxsize=4)
+def _parser(grammar: str) -> Lark:
     # Building the LALR tables (with strict collision checks) takes ~0.5 s, most of a one-account run's
     # start-up; lark keeps them in the project's own cache (not the shared temp dir: the file is a
     # pickle) and loads them only when the grammar, the options and lark's version hash the same.
-    from solver.data.paths import cache_dir
-
-    return Lark(grammar_text(), parser="lalr", lexer="contextual", strict=True,
+    return Lark(grammar, parser="lalr", lexer="contextual", strict=True,
                 propagate_positions=False, maybe_placeholders=True,
                 cache=str(cache_dir() / "policy-grammar.lark-cache"))
 
 
-def parse_dsl(text: str, file: str) -> PolicyFile:
+def parse_dsl(text: str, file: str, *, kinds: RuleKinds) -> PolicyFile:
     """Parse DSL text into a PolicyFile; raises TailorError with every diagnostic found."""
     _check_lines(text, file)
     source = text if text.endswith("\n") else text + "\n"
@@ -70,16 +65,17 @@ def parse_dsl(text: str, file: str) -> PolicyFile:
                                 'a policy has at least a `policy "name"` line, `extends` or rules'))
     diagnostics: list[Diagnostic] = []
     tree = None
+    parser = _parser(grammar_text(kinds))
     for _ in range(MAX_SYNTAX_ERRORS):
         try:
-            tree = _parser().parse(source)
+            tree = parser.parse(source)
             break
         except UnexpectedInput as exc:
-            diagnostics.append(describe_syntax_error(exc, source, file, _parser()))
+            diagnostics.append(describe_syntax_error(exc, source, file, parser, kinds))
             source = _blank_line(source, exc.line if exc.line and exc.line > 0 else source.count("\n"))
     if diagnostics or tree is None:
         raise TailorError(diagnostics)
-    return _Builder(file, statement_spans(source, file)).policy(tree)
+    return _Builder(file, statement_spans(source, file), kinds).policy(tree)
 
 
 _CODE = re.compile(r'(?:[^"#\n]|"(?:[^"\\\n]|\\.)*"?)*')  # a line up to its comment
@@ -124,11 +120,11 @@ def _blank_line(source: str, line: int) -> str:
 class _Builder:
     """Parse tree → PolicyFile; collects every statement's diagnostics before raising."""
 
-    def __init__(self, file: str, spans: list[Span]):
+    def __init__(self, file: str, spans: list[Span], kinds: RuleKinds):
         self.file = file
         self.spans = spans
         self.reader = TreeReader(file)
-        self.kinds = rule_kinds()
+        self.kinds = kinds
 
     def policy(self, tree: Tree) -> PolicyFile:
         fields: dict[str, Any] = {}

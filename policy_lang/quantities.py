@@ -10,8 +10,8 @@ import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from core.diagnostics import Span, TailorError, error
 from policy_lang.ast import Quantity, Unit
-from policy_lang.diagnostics import Span, TailorError, error
 
 _NUM = r"[+-]?(?:\d+(?:\.\d+)?|\.\d+)"
 _PATTERNS: tuple[tuple[Unit, re.Pattern[str]], ...] = (

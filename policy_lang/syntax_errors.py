@@ -10,14 +10,16 @@ from typing import TYPE_CHECKING
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.lexer import PatternStr
 
-from policy_lang.diagnostics import Diagnostic, Span, error
-from policy_lang.suggest import did_you_mean
+from core.diagnostics import Diagnostic, Span, error
+from core.suggest import did_you_mean
+from policy_lang.syntax import RuleKinds, SyntaxErrorExample
 
 if TYPE_CHECKING:
     from lark import Lark
 
-# label: (code, message, hint, examples that fail the same way)
-CATALOGUE: dict[str, tuple[str, str, str, list[str]]] = {
+# label: (code, message, hint, examples that fail the same way). Errors of one rule kind's own syntax
+# are the kind's (`syntax_errors` on its class); `catalogue` joins them to these.
+CATALOGUE: dict[str, SyntaxErrorExample] = {
     "subject": ("P103", "expected what the rule is about",
                 "name upper-case tickers (MO, PM), `category tobacco`, `sector \"Energy\"`, "
                 "`industry \"…\"` or `sub-industry \"…\"`",
@@ -27,28 +29,6 @@ CATALOGUE: dict[str, tuple[str, str, str, list[str]]] = {
                       "write e.g. `sector \"Energy\"` or `sub-industry \"Tobacco\"`",
                       ["exclude sector Energy\n", "cap sector Energy at 10%\n",
                        "exclude sub-industry Tobacco\n", "exclude industry Banks\n"]),
-    "cap_at": ("P105", "a cap needs `at`, `at least` or `between`",
-               "write `cap AAPL at 10%`, `cap AAPL at least 2%` or `cap AAPL between 2% and 10%`",
-               ["cap AAPL 10%\n", "cap sector \"Energy\" 30%\n", "cap AAPL max 10%\n"]),
-    "tracking": ("P106", "tracking error takes `at most X%` and/or `band …` clauses",
-                 "write `tracking error at most 1.5%` or `tracking error band AAPL -2% to +2%`",
-                 ["tracking error 2%\n", "tracking error\n", "tracking error max 2%\n"]),
-    "budget": ("P107", "say which gains the budget counts",
-               "write `budget long-term gains $20k per year` (or short-term gains, net gains, tax)",
-               ["budget $20k\n", "budget $20k per year\n", "budget gains $5k\n"]),
-    "harvest": ("P108", "write the harvest threshold after `losses over`",
-                "e.g. `harvest losses over 5% and $1,000`",
-                ["harvest losses 5%\n", "harvest 5%\n", "harvest losses\n"]),
-    "wash_sale": ("P109", "a wash sale rule takes clauses",
-                  "e.g. `wash sale window 30 days scope household group GOOG, GOOGL`",
-                  ["wash sale\n", "wash sale 30 days\n", "wash sale household\n"]),
-    "transition": ("P114", "unknown transition",
-                   "write `transition immediate`, `transition over 3 years` or "
-                   "`transition within tax budget $20k per year`",
-                   ["transition 3 years\n", "transition gradual\n", "transition\n"]),
-    "restrict": ("P115", "say whether buying or selling is restricted",
-                 "write `restrict buying …` or `restrict selling …`",
-                 ["restrict AAPL\n", "restrict buy AAPL\n", "restrict\n"]),
     "locked_position": ("P116", "`locked` goes before the rule, not after it",
                         "write e.g. `locked exclude category tobacco`",
                         ["exclude MO locked\n", "cap AAPL at 10% locked\n"]),
@@ -68,8 +48,6 @@ CATALOGUE: dict[str, tuple[str, str, str, list[str]]] = {
                      "exclude MO\nlayer account\n"]),
     "label_colon": ("P125", "a rule label needs a colon", "write `rule no-tobacco: exclude category tobacco`",
                     ["rule no-tobacco exclude MO\n", "rule exclude MO\n"]),
-    "tilt_weight": ("P126", "a tilt needs an active weight", "write e.g. `tilt sector \"Energy\" -2%`",
-                    ["target sp500 tilt AAPL\n", "target sp500 tilt sector \"Energy\"\n"]),
     "indented": ("P127", "unexpected rule: an indented line continues the statement above",
                  "start each rule at the beginning of a line",
                  ["exclude MO\n  exclude PM\n", "cap AAPL at 10%\n  cap MSFT at 5%\n"]),
@@ -94,9 +72,8 @@ def _describe_terminal(name: str, parser: Lark) -> str:
     return f"`{pattern.value}`" if isinstance(pattern, PatternStr) else name.lower()
 
 
-def _statement_keywords() -> list[str]:
-    from policy_lang.parser import rule_kinds
-    return [kind.keyword.split()[0] for kind in rule_kinds().values()] + ["rule", "locked"]
+def _statement_keywords(kinds: RuleKinds) -> list[str]:
+    return [kind.keyword.split()[0] for kind in kinds.values()] + ["rule", "locked"]
 
 
 def _plain_state(exc: UnexpectedInput) -> UnexpectedInput:
@@ -108,7 +85,8 @@ def _plain_state(exc: UnexpectedInput) -> UnexpectedInput:
     return exc
 
 
-def describe_syntax_error(exc: UnexpectedInput, source: str, file: str, parser: Lark) -> Diagnostic:
+def describe_syntax_error(exc: UnexpectedInput, source: str, file: str, parser: Lark,
+                          kinds: RuleKinds) -> Diagnostic:
     line = exc.line if exc.line and exc.line > 0 else max(source.count("\n"), 1)
     column = exc.column if exc.column and exc.column > 0 else 1
     width = 1
@@ -132,20 +110,22 @@ def describe_syntax_error(exc: UnexpectedInput, source: str, file: str, parser: 
         except UnexpectedInput as failed:
             raise _plain_state(failed) from None
 
-    label = _plain_state(exc).match_examples(parse_example, {k: v[3] for k, v in CATALOGUE.items()},
+    catalogue = {**CATALOGUE, **{label: entry for kind in kinds.values()
+                                 for label, entry in kind.syntax_errors.items()}}
+    label = _plain_state(exc).match_examples(parse_example, {k: v[3] for k, v in catalogue.items()},
                                              token_type_match_fallback=True, use_accepts=True)
     if label is not None:
-        code, message, hint, _ = CATALOGUE[label]
+        code, message, hint, _ = catalogue[label]
         return error(code, f"{message} (found {found})", span, hint)
 
     if isinstance(exc, UnexpectedToken) and exc.token.type == "WORD" and column == 1:
-        hint = did_you_mean(str(exc.token), _statement_keywords()) or (
-            "a statement starts with: " + ", ".join(dict.fromkeys(_statement_keywords())))
+        hint = did_you_mean(str(exc.token), _statement_keywords(kinds)) or (
+            "a statement starts with: " + ", ".join(dict.fromkeys(_statement_keywords(kinds))))
         return error("P101", f"unknown statement `{exc.token}`", span, hint)
 
     if isinstance(exc, UnexpectedCharacters) and column == 1:
         return error("P101", f"a statement cannot start with {found}", span,
-                     "a statement starts with: " + ", ".join(dict.fromkeys(_statement_keywords())))
+                     "a statement starts with: " + ", ".join(dict.fromkeys(_statement_keywords(kinds))))
     expected = sorted(getattr(exc, "accepts", None) or getattr(exc, "expected", None) or ())
     names = sorted({_describe_terminal(name, parser) for name in expected})
     hint = ("expected " + (", ".join(names[:10]) + (", …" if len(names) > 10 else ""))) if names else None

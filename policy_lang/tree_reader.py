@@ -6,8 +6,8 @@ from typing import NoReturn
 
 from lark import Token, Tree
 
+from core.diagnostics import Span, TailorError, error
 from policy_lang.ast import Quantity, Subject, Text, Unit
-from policy_lang.diagnostics import Span, TailorError, error
 from policy_lang.quantities import expect_units, parse_quantity
 
 _SUBJECT_KINDS = {

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any, NoReturn
 
+from core.diagnostics import Span, TailorError, error
+from core.limits import MAX_STRING
+from core.suggest import did_you_mean
+from core.yaml_reader import YMap, YScalar, YSeq
 from policy_lang.ast import TIERS, Quantity, Subject, Text, Unit
-from policy_lang.diagnostics import Span, TailorError, error
-from policy_lang.limits import MAX_STRING
 from policy_lang.quantities import expect_units, parse_quantity
-from policy_lang.suggest import did_you_mean
-from policy_lang.yaml_reader import YMap, YScalar, YSeq
 
 _EXAMPLES = {"ticker": "AAPL", "tickers": "[MO, PM]", "sector": "Energy", "industry": "Banks",
              "sub_industry": "Tobacco", "category": "tobacco"}

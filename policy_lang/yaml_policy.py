@@ -15,19 +15,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.diagnostics import Diagnostic, Span, TailorError, error
+from core.limits import MAX_RULES
+from core.suggest import did_you_mean
+from core.yaml_reader import YMap, YScalar, YSeq, read_yaml
 from policy_lang.ast import LAYERS, PolicyFile, RuleNode, Text
-from policy_lang.diagnostics import Diagnostic, Span, TailorError, error
-from policy_lang.limits import MAX_RULES
-from policy_lang.parser import rule_kinds
-from policy_lang.suggest import did_you_mean
+from policy_lang.syntax import RuleKinds
 from policy_lang.yaml_fields import WORD_PATTERN, Fields, fail
-from policy_lang.yaml_reader import YMap, YScalar, YSeq, read_yaml
 
 TOP_KEYS = ("policy", "layer", "extends", "rules")
 RULE_META = ("id", "reason", "locked")
 
 
-def parse_yaml(text: str, file: str) -> PolicyFile:
+def parse_yaml(text: str, file: str, *, kinds: RuleKinds) -> PolicyFile:
     root = read_yaml(text, file)
     if root is None:
         raise TailorError(error("P006", "the policy file is empty", Span.point(file, 1, 1),
@@ -51,7 +51,7 @@ def parse_yaml(text: str, file: str) -> PolicyFile:
     diagnostics: list[Diagnostic] = []
     for item in items:
         try:
-            rules.append(_rule(item))
+            rules.append(_rule(item, kinds))
         except TailorError as exc:
             diagnostics.extend(exc.diagnostics)
     if diagnostics:
@@ -60,8 +60,7 @@ def parse_yaml(text: str, file: str) -> PolicyFile:
                       rules=tuple(rules), span=root.span)
 
 
-def _rule(item: Any) -> RuleNode:
-    kinds = rule_kinds()
+def _rule(item: Any, kinds: RuleKinds) -> RuleNode:
     if not isinstance(item, YMap):
         fail("P222", "each rule is a mapping whose key names its kind, e.g. `- exclude: {ticker: MO}`",
              item.span, "kinds: " + ", ".join(kinds))

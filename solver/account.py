@@ -14,8 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from policy_lang.diagnostics import Diagnostic, Span, TailorError, error
-from policy_lang.suggest import did_you_mean
+from core.diagnostics import Diagnostic, Span, TailorError, error
+from core.suggest import did_you_mean
 from solver.lots import Lot
 
 AccountType = Literal["taxable", "ira", "roth"]

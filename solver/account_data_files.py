@@ -12,10 +12,10 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from policy_lang.diagnostics import Span, TailorError, error
-from policy_lang.limits import MAX_TABLE_BYTES, MAX_TABLE_LINE
-from policy_lang.suggest import did_you_mean
-from policy_lang.yaml_reader import YScalar
+from core.diagnostics import Span, TailorError, error
+from core.limits import MAX_TABLE_BYTES, MAX_TABLE_LINE
+from core.suggest import did_you_mean
+from core.yaml_reader import YScalar
 
 # C0 controls but tab and line ends, DEL and C1: no account file has them, and echoed to a terminal
 # (in a message or the quoted line) they can rewrite what the reader sees.

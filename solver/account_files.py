@@ -11,7 +11,7 @@ target=...)`); its bytes are part of the account's input hash either way.
 
 Account files come from other systems, so nothing in them is trusted (issue 10): account.yaml is
 read as plain YAML data (no aliases, no tags, no key given twice); every number is finite and bounded
-(`policy_lang/limits.py`); text is UTF-8; a column or key tailor does not read is an error, never
+(`core/limits.py`); text is UTF-8; a column or key tailor does not read is an error, never
 silently dropped; the files account.yaml names stay inside its folder; and a problem with a whole
 file points at the key that names it rather than quoting the file, so a file that is not an account
 file is never echoed back.
@@ -26,12 +26,12 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from policy_lang.dates import parse_date
-from policy_lang.diagnostics import Span, TailorError, error
-from policy_lang.limits import MAX_ACCOUNT_YAML_BYTES, MAX_MONEY
-from policy_lang.problems import Problems
-from policy_lang.suggest import did_you_mean
-from policy_lang.yaml_reader import YamlDialect, YMap, YNode, YScalar, read_yaml
+from core.dates import parse_date
+from core.diagnostics import Span, TailorError, error
+from core.limits import MAX_ACCOUNT_YAML_BYTES, MAX_MONEY
+from core.problems import Problems
+from core.suggest import did_you_mean
+from core.yaml_reader import YamlDialect, YMap, YNode, YScalar, read_yaml
 from solver.account import Account, AccountTarget, TaxProfile
 from solver.account_data_files import EXAMPLES, decode, locate, quote, read_bytes, read_text
 from solver.account_tables import read_table_file
@@ -133,10 +133,10 @@ def _target(file: Path, given: str, origin: str, span: Span | None) -> AccountTa
     """Read a target model file (ticker,weight CSV, as `target model "file.csv"` in a policy); its
     own problems point into the CSV, and one A115 says which target they belong to. Its tickers are
     normalised by the model-file reader (BRK-B → BRK.B), as a lots file's are."""
-    from solver.data.etfs import SP500_ETFS
-    from solver.data.index import MAX_MODEL_BYTES
-    from solver.data.master import load_master
-    from solver.data.model_file import read_model_file
+    from market.etfs import SP500_ETFS
+    from market.index import MAX_MODEL_BYTES
+    from market.master import load_master
+    from market.model_file import read_model_file
 
     try:
         too_large = file.stat().st_size > MAX_MODEL_BYTES  # checked before the reader loads it whole
@@ -192,7 +192,7 @@ def resolve_as_of(account: Account, given: date | None, flag: str = "--as-of") -
 
 
 def _data_range() -> str:
-    from solver.data.prices import load_prices
+    from market.prices import load_prices
 
     dates = load_prices().dates
     return f"price data covers {dates[0].date()} to {dates[-1].date()}"

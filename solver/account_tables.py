@@ -11,12 +11,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from policy_lang.diagnostics import Related, Span, TailorError, error
-from policy_lang.limits import MAX_TABLE_BYTES, MAX_TABLE_LINE, MAX_TABLE_ROWS
-from policy_lang.problems import Problems
-from policy_lang.suggest import closest, did_you_mean
+from core.diagnostics import Related, Span, TailorError, error
+from core.limits import MAX_TABLE_BYTES, MAX_TABLE_LINE, MAX_TABLE_ROWS
+from core.problems import Problems
+from core.suggest import closest, did_you_mean
+from market.csv_lines import split_csv
 from solver.account_data_files import DataFile, Row, TextLines, decode, quote, read_bytes, span_in
-from solver.data.csv_lines import split_csv
 
 OPTIONAL_COLUMNS = {"realized_gain"}  # needed only for sales: read_transactions decides (A124)
 

@@ -9,15 +9,15 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import partial
 
-from policy_lang.dates import parse_date
-from policy_lang.diagnostics import Diagnostic, Span, TailorError, error
-from policy_lang.limits import MAX_DECIMALS, MAX_MONEY, MAX_PRICE, MAX_SHARES, MAX_TICKER
-from policy_lang.problems import Problems
-from policy_lang.suggest import did_you_mean
+from core.dates import parse_date
+from core.diagnostics import Diagnostic, Span, TailorError, error
+from core.limits import MAX_DECIMALS, MAX_MONEY, MAX_PRICE, MAX_SHARES, MAX_TICKER
+from core.problems import Problems
+from core.suggest import did_you_mean
+from market.master import normalise_ticker
 from solver.account import Transaction
 from solver.account_data_files import DataFile, Row, quote
 from solver.account_tables import read_table
-from solver.data.master import normalise_ticker
 from solver.lots import Lot
 
 LOT_COLUMNS = {

@@ -2,8 +2,8 @@
 
 An immutable value, so a rebalance is a pure function of (accounts, policy, market, options) and a
 batch can ship it to worker processes. `Market.load` assembles it from the bundled history
-(`solver.data`); `Market.from_snapshot` from the caller's prices on a date past it
-(`solver.data.snapshot`), with the bundled risk model and a statement of its age (`MarketInfo`).
+(`market`); `Market.from_snapshot` from the caller's prices on a date past it
+(`market.snapshot`), with the bundled risk model and a statement of its age (`MarketInfo`).
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from policy_lang.diagnostics import Diagnostic, Span, TailorError, error, warning
+from core.diagnostics import Diagnostic, Span, TailorError, error, warning
 from solver.account import Account, check_against_market
 
 if TYPE_CHECKING:
-    from solver.data.snapshot import Snapshot
+    from market.snapshot import Snapshot
 
 
 class RiskModel(Protocol):
@@ -151,9 +151,9 @@ class Market:
 
     def target(self, benchmark: str, model_path: str | None = None) -> pd.Series:
         if benchmark == "model":  # its names may be any this market knows (a snapshot adds securities)
-            from solver.data.etfs import SP500_ETFS
-            from solver.data.index import MAX_MODEL_BYTES
-            from solver.data.model_file import read_model_file
+            from market.etfs import SP500_ETFS
+            from market.index import MAX_MODEL_BYTES
+            from market.model_file import read_model_file
 
             known = set(self.known_tickers) | set(SP500_ETFS)
             weights = read_model_file(str(model_path), known, MAX_MODEL_BYTES)
@@ -177,12 +177,12 @@ class Market:
     @classmethod
     def load(cls, as_of: date) -> Market:
         """Prices (last close on or before `as_of`), S&P 500 cap and equal weights and the factor risk
-        model from the shipped data (solver.data)."""
-        from solver.data.etfs import is_index_etf
-        from solver.data.index import index_weights
-        from solver.data.master import load_master
-        from solver.data.prices import load_prices
-        from solver.data.risk_build import risk_model
+        model from the shipped data (market)."""
+        from market.etfs import is_index_etf
+        from market.index import index_weights
+        from market.master import load_master
+        from market.prices import load_prices
+        from market.risk_build import risk_model
 
         history = load_prices()
         prices = history.close_on(as_of)
@@ -201,8 +201,8 @@ class Market:
     def from_snapshot(cls, snapshot: Snapshot) -> Market:
         """The caller's closes and index weights on the snapshot's date, its securities added to the
         master, and the bundled risk model through the last day of history on or before that date
-        (solver/data/snapshot_risk.py). Compile the policy against `snapshot.master`."""
-        from solver.data.snapshot_risk import snapshot_risk_model
+        (market/snapshot_risk.py). Compile the policy against `snapshot.master`."""
+        from market.snapshot_risk import snapshot_risk_model
 
         prices = snapshot.price_series()
         risk, outside, predecessors = snapshot_risk_model(snapshot.as_of, prices.index)

@@ -32,6 +32,8 @@ from typing import TYPE_CHECKING
 import highspy
 import numpy as np
 
+from solver.defaults import OBJECTIVE_FLOOR_BP
+
 if TYPE_CHECKING:
     from solver.handoff import Compiled
     from solver.model import AccountModel
@@ -121,8 +123,6 @@ class NettingChoice:
 
     def settle(self, search: Search) -> None:
         """Step 2: bound every combination; hold the chosen one when all others are settled."""
-        from solver.search import OBJECTIVE_FLOOR_BP
-
         if self.choice is None:
             return
         best = search.best

@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
-from policy_lang.diagnostics import Span
+from core.diagnostics import Span
 from solver.market import MarketInfo
 from solver.verify import Violation
 

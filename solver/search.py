@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
-from solver.defaults import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT
+from solver.defaults import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT, OBJECTIVE_FLOOR_BP
 from solver.handoff import Compiled, compile_to_highs
 from solver.lazy import activate_violated, relax, violated
 from solver.model import PRIMAL_TOLERANCE, AccountModel
@@ -23,7 +23,6 @@ from solver.whole_shares import share_counts
 
 TE_TOLERANCE_PCT = 0.005  # half a basis point of tracking error, tightened by the gap (_te_tolerance)
 MAX_LP_ROUNDS = 30  # LP re-solves for tangents and lazy groups, in one call of `lp_rounds`
-OBJECTIVE_FLOOR_BP = 1.0  # the gap's denominator never falls below 1 bp of the account
 WHOLE_SHARE_HEURISTIC_EFFORT = 0.3  # HiGHS's default is 0.05
 INTEGRAL = 1e-9
 MAX_NODES = 400  # branch-and-bound nodes (solver/solve.py scales this down on large models)

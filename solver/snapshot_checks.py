@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from policy_lang.diagnostics import Diagnostic, Related, Span, TailorError, error
+from core.diagnostics import Diagnostic, Related, Span, TailorError, error
+from market.snapshot import Snapshot
 from solver.account import Account
-from solver.data.snapshot import Snapshot
 
 
 def resolve_snapshot_as_of(account: Account, snapshot: Snapshot, given: date | None = None,

@@ -20,7 +20,7 @@ from decimal import Decimal
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from policy_lang.diagnostics import Span
+from core.diagnostics import Span
 from solver.account import Account
 from solver.lots import SHARE_STEP, Trade
 from solver.market import Market
@@ -219,19 +219,3 @@ def build_outcome(account: Account, market: Market, trades: list[Trade], target:
                    tracking_error_before=_tracking_error(market, dict(before), account.cash, target),
                    tracking_error_after=_tracking_error(market, dict(after), cash, target),
                    problems=tuple(problems), groups=dict(market.groups), gifts=tuple(gifts))
-
-
-def verify(outcome: Outcome, rules: Iterable) -> list[Violation]:
-    """Accounting invariants, then each rule's own check (looked up in the rule-kind table)."""
-    from compiler.rules import RULE_KINDS
-
-    rules = list(rules)
-    violations = list(outcome.problems)
-    if outcome.gifts and not any(RULE_KINDS[rule.kind].moves_lots_out for rule in rules):
-        violations.append(Violation(code="V106", message=f"{len(outcome.gifts)} lots leave the account "
-                                    "in kind, but no rule of the policy moves lots out"))
-    for rule in rules:
-        for found in RULE_KINDS[rule.kind].verify(rule, outcome):
-            violations.append(found.model_copy(update={"rule_id": found.rule_id or rule.id,
-                                                       "span": found.span or rule.span}))
-    return violations

@@ -14,7 +14,7 @@ import pkgutil
 import sys
 
 import tailor.commands
-from policy_lang.diagnostics import TailorError, render_all
+from core.diagnostics import TailorError, render_all
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,11 +13,12 @@ Pyomo and the solver are imported only for type checking here, so `tailor check`
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from compiler.ir import RuleIR
+from core.diagnostics import Span
 from policy_lang.ast import Quantity, RuleNode
+from policy_lang.syntax import Change, SyntaxErrorExample
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -31,20 +32,15 @@ if TYPE_CHECKING:
     import solver.model
     import solver.verify
     from compiler.check import CheckContext
+    from compiler.claims import Claim
     from policy_lang.tree_reader import TreeReader
     from policy_lang.yaml_fields import Fields
 
+# The span of a rule the policy does not state (a kind's `default`): `<default>` in messages.
+DEFAULT_SPAN = Span(file="<default>", line=1, column=1, end_line=1, end_column=1)
+
 N = TypeVar("N", bound=RuleNode)
 I = TypeVar("I", bound=RuleIR)  # noqa: E741 - the conventional name for the IR type parameter
-
-
-class Change(StrEnum):
-    """How a new version of a rule relates to the old one; decides layering and `tailor diff`."""
-
-    SAME = "unchanged"
-    TIGHTER = "tightened"
-    LOOSER = "loosened"
-    CHANGED = "changed"  # neither tighter nor looser (e.g. a different benchmark); treated as loosening
 
 
 class RuleKind(ABC, Generic[N, I]):
@@ -57,12 +53,16 @@ class RuleKind(ABC, Generic[N, I]):
     grammar: ClassVar[str]  # lark fragment defining `<name>_rule` (and helpers prefixed <name>_)
     yaml_keys: ClassVar[tuple[str, ...]]  # keys allowed in the kind's YAML mapping
     summary: ClassVar[str]  # one line for docs and `--help`
+    syntax_errors: ClassVar[dict[str, SyntaxErrorExample]] = {}  # labelled examples (policy_lang.syntax)
     # Lowering order: kinds of a later phase are lowered after every kind of an earlier one, so they
     # can build on what those decided (e.g. which names may not be bought). Stable within a phase.
     lowering_phase: ClassVar[int] = 0
     # Lots may leave the account in kind (no sale, no cash) only when a rule of a kind that says so is in
     # the policy; the verifier rejects any other transfer out.
     moves_lots_out: ClassVar[bool] = False
+    # Checked before every other kind, so their checks can use what it resolved (the target: the
+    # model's universe informs the warnings of rules naming names outside it).
+    checked_first: ClassVar[bool] = False
 
     # ---- syntax -------------------------------------------------------------------------------
     @abstractmethod
@@ -94,6 +94,11 @@ class RuleKind(ABC, Generic[N, I]):
     @abstractmethod
     def compare(self, old: N, new: N) -> Change:
         """Is `new` tighter, looser, the same, or a different rule than `old`?"""
+
+    def claims(self, rule: I) -> list[Claim]:
+        """What the rule says about holding names (caps, floors, forced sales, frozen names), for the
+        contradiction check (compiler/contradictions.py); none by default."""
+        return []
 
     @abstractmethod
     def check(self, node: N, ctx: CheckContext) -> I | None:

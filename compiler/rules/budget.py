@@ -15,6 +15,7 @@ from compiler.ir import RuleIR
 from compiler.rules.base import Change, RuleKind, compare_bound
 from policy_lang.ast import Quantity, RuleNode, Unit
 from policy_lang.quantities import format_quantity
+from policy_lang.syntax import SyntaxErrorExample
 
 if TYPE_CHECKING:
     from decimal import Decimal
@@ -52,6 +53,10 @@ class BudgetIR(RuleIR):
 class Budget(RuleKind[BudgetNode, BudgetIR]):
     name = "budget"
     keyword = "budget"
+    syntax_errors: ClassVar[dict[str, SyntaxErrorExample]] = {
+        "budget": ("P107", "say which gains the budget counts",
+                   "write `budget long-term gains $20k per year` (or short-term gains, net gains, tax)",
+                   ["budget $20k\n", "budget $20k per year\n", "budget gains $5k\n"])}
     node_type = BudgetNode
     ir_type = BudgetIR
     summary = "realized gains (short-term, long-term, net) or estimated tax allowed per tax year"

@@ -1,6 +1,5 @@
-"""cap — maximum (and/or minimum) weight of a security, sector, industry or screen category;
-optionally reached over N years (a glide path for a concentrated position) selling only
-long-term lots.
+"""cap — maximum (and/or minimum) weight of a security, sector, industry or screen category; optionally
+reached over N years (a glide path for a concentrated position) selling only long-term lots.
 
     cap AAPL at 10%
     cap AAPL at 10% over 3 years sell only long-term lots
@@ -10,18 +9,10 @@ long-term lots.
     cap JPM between 1% and 4%
     cap JPM at 10% over 3 years sell only long-term lots as budget allows
 
-`as budget allows` gives the other rules precedence over the cap: the weight moves toward the cap as
-far as the budgets (and every other rule) let it, instead of the policy being infeasible. The model
-prices each unit of weight beyond the limit at `GIVE_WAY_BP` (more than any tax), so the cap still
-wins over tax and tracking error; the verifier checks that the rule never makes things worse (no
-move away from its limit), and `explain` says how far it gave way.
-
-A glide path with a start (`starting DATE [from W%]`) is a schedule of limits: linear in calendar
-days from the starting weight on the start date to the cap at start + N years, the cap after. It ends
-on that date whatever the rebalance cadence. `from` is the subject's weight on the start date; left
-out, it is the weight before the first rebalance on that date (a simulation starting that day
-records it: `Cap.started`). Without a start the rule has no memory: each rebalance closes 1/N of the
-remaining gap (a yearly step that approaches the cap and never reaches it; docs/language.md).
+`as budget allows` gives the other rules precedence: weight beyond the limit is priced at `GIVE_WAY_BP`
+(more than any tax); the verifier checks the rule never moves away from its limit. A glide path with a
+start is a dated schedule of limits that ends whatever the cadence; without a start each rebalance
+closes 1/N of the remaining gap. Both are described in docs/language.md ("A cap's glide path").
 """
 
 from __future__ import annotations
@@ -29,6 +20,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from compiler.claims import Claim, Says
 from compiler.ir import RuleIR
 from compiler.rules.base import (
     Change,
@@ -42,6 +34,7 @@ from compiler.rules.base import (
 from policy_lang.ast import Quantity, RuleNode, Subject, Unit
 from policy_lang.formatting import format_subject, subject_to_yaml
 from policy_lang.quantities import WEIGHT_UNITS, format_quantity
+from policy_lang.syntax import SyntaxErrorExample
 from policy_lang.yaml_fields import SUBJECT_KEYS, fail
 
 if TYPE_CHECKING:
@@ -89,6 +82,10 @@ class CapIR(RuleIR):
 class Cap(RuleKind[CapNode, CapIR]):
     name = "cap"
     keyword = "cap"
+    syntax_errors: ClassVar[dict[str, SyntaxErrorExample]] = {
+        "cap_at": ("P105", "a cap needs `at`, `at least` or `between`",
+                   "write `cap AAPL at 10%`, `cap AAPL at least 2%` or `cap AAPL between 2% and 10%`",
+                   ["cap AAPL 10%\n", "cap sector \"Energy\" 30%\n", "cap AAPL max 10%\n"])}
     node_type = CapNode
     ir_type = CapIR
     summary = "maximum/minimum weight of a security or group, optionally over N years"
@@ -180,7 +177,7 @@ cap_option: "over" quantity                   -> cap_over
     def refuse_unknown_start(self, rule: CapIR, today: date) -> None:
         """A path that starts after `today`, or started before it from a weight nobody recorded, has
         no limit for today: refused, pointing at the rule."""
-        from policy_lang.diagnostics import TailorError, error
+        from core.diagnostics import TailorError, error
 
         if rule.start is None or not rule.years:
             return
@@ -354,6 +351,11 @@ cap_option: "over" quantity                   -> cap_over
         return combine(upper, lower, years, later, origin,
                        compare_bound(float(old.long_term_only), float(new.long_term_only), upper=False),
                        compare_bound(float(old.as_budget_allows), float(new.as_budget_allows), upper=True))
+
+    def claims(self, rule: CapIR) -> list[Claim]:
+        bounds = ((Says.AT_MOST, rule.max_weight), (Says.AT_LEAST, rule.min_weight))
+        return [Claim(says, rule.tickers, rule.subject, rule.id, rule.span, weight)
+                for says, weight in bounds if weight is not None]
 
     def check(self, node: CapNode, ctx: CheckContext) -> CapIR | None:
         max_weight = ctx.weight(node.max, "a cap", positive=True) if node.max else None

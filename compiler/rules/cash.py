@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from compiler.ir import RuleIR
-from compiler.rules.base import Change, RuleKind, combine, compare_bound
+from compiler.rules.base import DEFAULT_SPAN, Change, RuleKind, combine, compare_bound
 from policy_lang.ast import Quantity, RuleNode, Unit
 from policy_lang.quantities import WEIGHT_UNITS, format_quantity
 from policy_lang.yaml_fields import fail
@@ -88,7 +88,6 @@ cash_clause: "reserve" quantity   -> cash_reserve
                 if (q := getattr(node, key)) is not None}
 
     def default(self) -> CashNode:
-        from compiler.check import DEFAULT_SPAN
         return CashNode(span=DEFAULT_SPAN, reason="default: no reserve, no deposit, no withdrawal")
 
     # ---- optimizer side -----------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from compiler.claims import Claim, Says
 from compiler.ir import RuleIR
 from compiler.rules.base import Change, RuleKind, combine, compare_bound
 from policy_lang.ast import TIERS, RuleNode, Subject
@@ -121,6 +122,10 @@ exclude_sell: "sell" "immediately"             -> exclude_immediately
                                  upper=False)
             return combine(tier, sell)
         return sell if a == b else Change.CHANGED
+
+    def claims(self, rule: ExcludeIR) -> list[Claim]:
+        return [Claim(Says.SELL_ALL, rule.tickers, rule.subject, rule.id, rule.span,
+                      now=rule.sell == "immediately")]
 
     def check(self, node: ExcludeNode, ctx: CheckContext) -> ExcludeIR | None:
         tickers = ctx.resolve(node.subject)

@@ -81,7 +81,7 @@ gift_rule: "gift" quantity ("of" "appreciated" "lots")?
     def lower(self, rule: GiftIR, block: Block, model: AccountModel) -> None:
         import pyomo.environ as pyo
 
-        from policy_lang.diagnostics import TailorError, error
+        from core.diagnostics import TailorError, error
         from solver.model import linear
 
         if rule.amount_usd <= 0:

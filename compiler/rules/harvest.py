@@ -13,6 +13,7 @@ from compiler.ir import RuleIR
 from compiler.rules.base import Change, RuleKind, combine, compare_bound
 from policy_lang.ast import Quantity, RuleNode, Unit
 from policy_lang.quantities import WEIGHT_UNITS, format_quantity
+from policy_lang.syntax import SyntaxErrorExample
 from policy_lang.yaml_fields import fail
 
 if TYPE_CHECKING:
@@ -44,6 +45,10 @@ class HarvestIR(RuleIR):
 class Harvest(RuleKind[HarvestNode, HarvestIR]):
     name = "harvest"
     keyword = "harvest"
+    syntax_errors: ClassVar[dict[str, SyntaxErrorExample]] = {
+        "harvest": ("P108", "write the harvest threshold after `losses over`",
+                    "e.g. `harvest losses over 5% and $1,000`",
+                    ["harvest losses 5%\n", "harvest 5%\n", "harvest losses\n"])}
     node_type = HarvestNode
     ir_type = HarvestIR
     summary = "harvest losses on lots down at least x% and $y"

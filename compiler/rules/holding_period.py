@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from compiler.ir import RuleIR
-from compiler.rules.base import Change, RuleKind, combine, compare_bound
+from compiler.rules.base import DEFAULT_SPAN, Change, RuleKind, combine, compare_bound
 from policy_lang.ast import Quantity, RuleNode, Unit
 from policy_lang.quantities import format_quantity
 from policy_lang.yaml_fields import fail
@@ -165,7 +165,6 @@ holding_period_clause: "no" "short-term" "gains"  -> holding_period_no_short_ter
         return [f"holding period: {len(held)} lots with {which} kept unsold"]
 
     def default(self) -> HoldingPeriodNode:
-        from compiler.check import DEFAULT_SPAN
         return HoldingPeriodNode(span=DEFAULT_SPAN, reason="default: no holding-period restriction")
 
     def compare(self, old: HoldingPeriodNode, new: HoldingPeriodNode) -> Change:

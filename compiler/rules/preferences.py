@@ -12,10 +12,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from compiler.ir import RuleIR
-from compiler.rules.base import Change, RuleKind
+from compiler.rules.base import DEFAULT_SPAN, Change, RuleKind
+from core.suggest import did_you_mean
 from policy_lang.ast import Quantity, RuleNode, Unit
 from policy_lang.quantities import format_quantity
-from policy_lang.suggest import did_you_mean
 from policy_lang.yaml_fields import WORD_PATTERN, fail
 
 if TYPE_CHECKING:
@@ -145,7 +145,6 @@ preferences_weight: "tax" quantity       -> preferences_tax
                 f"${to_cents(traded):,} traded"]
 
     def default(self) -> PreferencesNode:
-        from compiler.check import DEFAULT_SPAN
         return PreferencesNode(preset="balanced", span=DEFAULT_SPAN, reason="default: balanced preset")
 
     def compare(self, old: PreferencesNode, new: PreferencesNode) -> Change:

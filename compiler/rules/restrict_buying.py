@@ -20,10 +20,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from compiler.claims import Claim, Says
 from compiler.ir import RuleIR
 from compiler.rules.base import Change, RuleKind
 from policy_lang.ast import RuleNode, Subject, Text
 from policy_lang.formatting import format_subject, quote, subject_to_yaml
+from policy_lang.syntax import SyntaxErrorExample
 from policy_lang.yaml_fields import SUBJECT_KEYS, fail
 
 if TYPE_CHECKING:
@@ -69,6 +71,10 @@ class RestrictBuyingIR(RuleIR):
 class RestrictBuying(RuleKind[RestrictBuyingNode, RestrictBuyingIR]):
     name = "restrict_buying"
     keyword = "restrict buying"
+    syntax_errors: ClassVar[dict[str, SyntaxErrorExample]] = {
+        "restrict": ("P115", "say whether buying or selling is restricted",
+                     "write `restrict buying …` or `restrict selling …`",
+                     ["restrict AAPL\n", "restrict buy AAPL\n", "restrict\n"])}
     node_type = RestrictBuyingNode
     ir_type = RestrictBuyingIR
     summary = ("never buy: tickers, an employer's competitors, positions held away, or names outside "
@@ -192,6 +198,9 @@ restrict_buying_level: "by" "sub-industry"  -> restrict_buying_by_sub_industry
                 if set(a.names) > set(b.names):
                     return Change.LOOSER
         return Change.CHANGED
+
+    def claims(self, rule: RestrictBuyingIR) -> list[Claim]:
+        return [Claim(Says.NO_BUYING, rule.tickers, rule.subject, rule.id, rule.span)]
 
     def check(self, node: RestrictBuyingNode, ctx: CheckContext) -> RestrictBuyingIR | None:
         if node.outside_target:

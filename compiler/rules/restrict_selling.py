@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from compiler.claims import Claim, Says
 from compiler.ir import RuleIR
 from compiler.rules.base import Change, RuleKind
 from policy_lang.ast import RuleNode, Subject, Text
@@ -90,8 +91,8 @@ restrict_selling_lots: STRING ("," STRING)*
 
     # ---- optimizer side -----------------------------------------------------------------------
     def lower(self, rule: RestrictSellingIR, block: Block, model: AccountModel) -> None:
-        from policy_lang.diagnostics import TailorError, error
-        from policy_lang.suggest import did_you_mean
+        from core.diagnostics import TailorError, error
+        from core.suggest import did_you_mean
         from solver.model import linear
 
         # A protected lot the account does not hold is almost always a typo: protecting nothing in
@@ -126,6 +127,9 @@ restrict_selling_lots: STRING ("," STRING)*
             if old_lots > new_lots:
                 return Change.LOOSER
         return Change.CHANGED
+
+    def claims(self, rule: RestrictSellingIR) -> list[Claim]:
+        return [Claim(Says.NO_SELLING, rule.tickers, rule.subject, rule.id, rule.span)]
 
     def check(self, node: RestrictSellingNode, ctx: CheckContext) -> RestrictSellingIR | None:
         tickers: tuple[str, ...] = ()

@@ -19,11 +19,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from compiler.claims import Claim, Says
 from compiler.ir import RuleIR
-from compiler.rules.base import Change, RuleKind
+from compiler.rules.base import DEFAULT_SPAN, Change, RuleKind
 from policy_lang.ast import Node, Quantity, RuleNode, Subject, Text
 from policy_lang.formatting import format_subject, quote, subject_to_yaml
 from policy_lang.quantities import WEIGHT_UNITS, signed_weight
+from policy_lang.syntax import SyntaxErrorExample
 from policy_lang.yaml_fields import SUBJECT_KEYS, Fields, fail
 
 if TYPE_CHECKING:
@@ -71,6 +73,10 @@ class TargetIR(RuleIR):
 class Target(RuleKind[TargetNode, TargetIR]):
     name = "target"
     keyword = "target"
+    checked_first = True
+    syntax_errors: ClassVar[dict[str, SyntaxErrorExample]] = {
+        "tilt_weight": ("P126", "a tilt needs an active weight", "write e.g. `tilt sector \"Energy\" -2%`",
+                        ["target sp500 tilt AAPL\n", "target sp500 tilt sector \"Energy\"\n"])}
     node_type = TargetNode
     ir_type = TargetIR
     summary = "the benchmark to track (S&P 500 or a model file) with optional tilts"
@@ -125,12 +131,11 @@ target_tilt: "tilt" subject quantity
         return out
 
     def default(self) -> TargetNode:
-        from compiler.check import DEFAULT_SPAN
         return TargetNode(benchmark="sp500", span=DEFAULT_SPAN, reason="default: track the S&P 500")
 
     def check_account(self, rule: TargetIR, account: Account) -> None:
         """A locked target is the firm's: an account may not bring its own (A117)."""
-        from policy_lang.diagnostics import Related, TailorError, error
+        from core.diagnostics import Related, TailorError, error
 
         target = account.target
         if target is None or not rule.locked:
@@ -224,6 +229,10 @@ target_tilt: "tilt" subject quantity
 
     def compare(self, old: TargetNode, new: TargetNode) -> Change:
         return Change.SAME if old == new else Change.CHANGED
+
+    def claims(self, rule: TargetIR) -> list[Claim]:
+        return [Claim(Says.MORE, tilt.tickers, tilt.subject, rule.id, rule.span)
+                for tilt in rule.tilts if tilt.active > 0]
 
     def check(self, node: TargetNode, ctx: CheckContext) -> TargetIR | None:
         model_path = ctx.model_file(node.model) if node.model is not None else None

@@ -15,6 +15,7 @@ from compiler.rules.base import Change, RuleKind, combine, compare_bound, fracti
 from policy_lang.ast import Node, Quantity, RuleNode, Subject
 from policy_lang.formatting import format_subject, subject_to_yaml
 from policy_lang.quantities import WEIGHT_UNITS, format_quantity, signed_weight
+from policy_lang.syntax import SyntaxErrorExample
 from policy_lang.yaml_fields import SUBJECT_KEYS, Fields, fail
 
 if TYPE_CHECKING:
@@ -59,6 +60,10 @@ class TrackingErrorIR(RuleIR):
 class TrackingError(RuleKind[TrackingErrorNode, TrackingErrorIR]):
     name = "tracking_error"
     keyword = "tracking error"
+    syntax_errors: ClassVar[dict[str, SyntaxErrorExample]] = {
+        "tracking": ("P106", "tracking error takes `at most X%` and/or `band …` clauses",
+                     "write `tracking error at most 1.5%` or `tracking error band AAPL -2% to +2%`",
+                     ["tracking error 2%\n", "tracking error\n", "tracking error max 2%\n"])}
     node_type = TrackingErrorNode
     ir_type = TrackingErrorIR
     summary = "ex-ante tracking error limit and active-weight bands"

@@ -20,9 +20,18 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from compiler.ir import RuleIR
-from compiler.rules.base import Change, RuleKind, combine, compare_bound, day_or_none, years_after
+from compiler.rules.base import (
+    DEFAULT_SPAN,
+    Change,
+    RuleKind,
+    combine,
+    compare_bound,
+    day_or_none,
+    years_after,
+)
 from policy_lang.ast import Quantity, RuleNode, Unit
 from policy_lang.quantities import format_quantity
+from policy_lang.syntax import SyntaxErrorExample
 from policy_lang.yaml_fields import fail
 
 if TYPE_CHECKING:
@@ -61,6 +70,11 @@ class TransitionIR(RuleIR):
 class Transition(RuleKind[TransitionNode, TransitionIR]):
     name = "transition"
     keyword = "transition"
+    syntax_errors: ClassVar[dict[str, SyntaxErrorExample]] = {
+        "transition": ("P114", "unknown transition",
+                       "write `transition immediate`, `transition over 3 years` or "
+                       "`transition within tax budget $20k per year`",
+                       ["transition 3 years\n", "transition gradual\n", "transition\n"])}
     node_type = TransitionNode
     ir_type = TransitionIR
     summary = "move to the target immediately, over N years, or within a tax budget per year"
@@ -147,7 +161,7 @@ transition_mode: "immediate"                                    -> transition_im
         (None: past the path's end, nothing left to pace)."""
         assert rule.start is not None
         if rule.start > today:
-            from policy_lang.diagnostics import TailorError, error
+            from core.diagnostics import TailorError, error
 
             raise TailorError(error("P415", f"the transition starts on {rule.start}, after the rebalance "
                                     f"date {today}", rule.span, f"start it on or before {today}, or "
@@ -276,7 +290,6 @@ transition_mode: "immediate"                                    -> transition_im
                 f"{moved}"]
 
     def default(self) -> TransitionNode:
-        from compiler.check import DEFAULT_SPAN
         return TransitionNode(span=DEFAULT_SPAN, reason="default: move to the target immediately")
 
     def compare(self, old: TransitionNode, new: TransitionNode) -> Change:

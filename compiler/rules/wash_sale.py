@@ -17,10 +17,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from compiler.ir import RuleIR
-from compiler.rules.base import Change, RuleKind, combine, compare_bound
+from compiler.rules.base import DEFAULT_SPAN, Change, RuleKind, combine, compare_bound
 from policy_lang.ast import Quantity, RuleNode, Subject, Unit
 from policy_lang.formatting import format_subject
 from policy_lang.quantities import format_quantity
+from policy_lang.syntax import SyntaxErrorExample
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -57,6 +58,10 @@ class WashSaleIR(RuleIR):
 class WashSale(RuleKind[WashSaleNode, WashSaleIR]):
     name = "wash_sale"
     keyword = "wash sale"
+    syntax_errors: ClassVar[dict[str, SyntaxErrorExample]] = {
+        "wash_sale": ("P109", "a wash sale rule takes clauses",
+                      "e.g. `wash sale window 30 days scope household group GOOG, GOOGL`",
+                      ["wash sale\n", "wash sale 30 days\n", "wash sale household\n"])}
     node_type = WashSaleNode
     ir_type = WashSaleIR
     summary = "wash-sale window, scope (account|household) and substantially identical groups"
@@ -111,7 +116,6 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
         return out
 
     def default(self) -> WashSaleNode:
-        from compiler.check import DEFAULT_SPAN
         return WashSaleNode(span=DEFAULT_SPAN, reason="default: 30-day window within the account")
 
     # ---- optimizer side -----------------------------------------------------------------------
@@ -152,7 +156,7 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
                    if t.action == "buy" and t.ticker in group and 0 <= (as_of - t.on).days <= days)
 
     def check_account(self, rule: WashSaleIR, account: Account) -> None:
-        from policy_lang.diagnostics import Span, TailorError, error
+        from core.diagnostics import Span, TailorError, error
 
         given = account.household_transactions is not None
         if rule.scope == "household" and account.household_id is not None and not given:

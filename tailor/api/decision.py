@@ -16,9 +16,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from policy_lang.diagnostics import Diagnostic
+from core.diagnostics import Diagnostic
+from engine.rebalance import RebalanceOptions
 from solver.outputs import TRADE_COLUMNS
-from solver.rebalance import RebalanceOptions
 from solver.result import RebalanceResult
 from tailor.api.models import RebalanceReport
 

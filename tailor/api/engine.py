@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from policy_lang.diagnostics import Diagnostic, TailorError, error
-from solver.explain import explain as explain_plan
-from solver.explain.schema import Explanation
-from solver.rebalance import Plan, RebalanceOptions, plan
+from core.diagnostics import Diagnostic, TailorError, error
+from engine.explain import explain as explain_plan
+from engine.explain.schema import Explanation
+from engine.rebalance import Plan, RebalanceOptions, plan
 from tailor.api.inputs import AccountInput, Inputs, MarketInput, PathLike, PolicyInput, resolve
 from tailor.api.models import CheckedFile, CheckReport, RebalanceReport, RebalanceStatus
 from tailor.api.outputs import failure

@@ -17,10 +17,10 @@ from pathlib import Path
 from compiler.check import compile_policy
 from compiler.inputs import check_account
 from compiler.ir import CompiledPolicy
-from policy_lang.diagnostics import Diagnostic, Related, TailorError, error
+from core.diagnostics import Diagnostic, Related, TailorError, error
+from market.snapshot import Snapshot, load_snapshot
 from solver.account import Account
 from solver.account_files import load_account, resolve_as_of
-from solver.data.snapshot import Snapshot, load_snapshot
 from solver.market import Market
 from solver.snapshot_checks import resolve_snapshot_as_of
 

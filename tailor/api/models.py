@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from policy_lang.diagnostics import Diagnostic
+from core.diagnostics import Diagnostic
 from solver.result import RebalanceResult
 
 CHECK_SCHEMA = "tailor.check/1"

@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from policy_lang.diagnostics import Diagnostic, TailorError, error
+from core.diagnostics import Diagnostic, TailorError, error
 
 if TYPE_CHECKING:
     from compiler.ir import CompiledPolicy

@@ -12,11 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from compiler.language import diff_policies, load_layers, merge, parse_file
+from core.diagnostics import Span, TailorError, error
 from policy_lang.ast import PolicyFile
-from policy_lang.diagnostics import Span, TailorError, error
-from policy_lang.diff import RuleChange, diff_policies
-from policy_lang.layers import load_layers, merge
-from policy_lang.load import parse_file
+from policy_lang.diff import RuleChange
 
 
 @dataclass(frozen=True)

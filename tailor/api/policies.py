@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from policy_lang.diagnostics import Diagnostic, TailorError
+from core.diagnostics import Diagnostic, TailorError
 
 
 def policy_files(names: list[str]) -> list[str]:

@@ -10,8 +10,8 @@ import json
 
 from pydantic import BaseModel
 
-from solver.explain.schema import SCHEMA as EXPLANATION_SCHEMA
-from solver.explain.schema import Explanation
+from engine.explain.schema import SCHEMA as EXPLANATION_SCHEMA
+from engine.explain.schema import Explanation
 from solver.result import SCHEMA as RESULT_SCHEMA
 from solver.result import RebalanceResult
 from tailor.api.decision import DECISION_SCHEMA, Decision

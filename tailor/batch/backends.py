@@ -19,7 +19,7 @@ from typing import Protocol
 
 from pebble import ProcessExpired, ProcessPool
 
-from policy_lang.diagnostics import TailorError, error
+from core.diagnostics import TailorError, error
 from tailor.batch.task import Outcome, Task, failed_outcome, run_task
 
 MAX_ATTEMPTS = 3  # as Dask's default `allowed-failures`: a task that kills 3 workers is given up

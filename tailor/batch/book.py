@@ -21,9 +21,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict
 
-from policy_lang.dates import parse_date
-from policy_lang.diagnostics import Diagnostic, Span, TailorError, error
-from policy_lang.suggest import did_you_mean
+from core.dates import parse_date
+from core.diagnostics import Diagnostic, Span, TailorError, error
+from core.suggest import did_you_mean
 
 COLUMNS = ("id", "account", "policy", "as_of", "market", "target")
 REQUIRED = ("account", "policy")

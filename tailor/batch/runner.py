@@ -30,7 +30,7 @@ from rich.progress import (
 from rich.progress import Task as BarTask
 from rich.text import Text
 
-from policy_lang.diagnostics import TailorError, error
+from core.diagnostics import TailorError, error
 from solver.defaults import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT
 from tailor.api.decision import Decision
 from tailor.api.outputs import check_out_dir, commit

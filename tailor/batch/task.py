@@ -21,13 +21,13 @@ from pydantic import BaseModel, ConfigDict
 
 from compiler.inputs import check_account
 from compiler.ir import CompiledPolicy
-from policy_lang.diagnostics import Diagnostic, TailorError, error
+from core.diagnostics import Diagnostic, TailorError, error
+from engine.explain import explain
+from engine.rebalance import RebalanceOptions
+from market.snapshot import Snapshot, load_snapshot
 from solver.account_files import load_account, resolve_as_of
-from solver.data.snapshot import Snapshot, load_snapshot
-from solver.explain import explain
 from solver.market import Market
 from solver.outputs import trades_csv
-from solver.rebalance import RebalanceOptions
 from solver.snapshot_checks import resolve_snapshot_as_of
 from tailor.api.decision import Decision, decision_of, engine_version, failed_decision, input_key, trade_rows
 from tailor.api.engine import decide

@@ -14,7 +14,7 @@ import argparse
 import json
 from typing import Any
 
-from policy_lang.diagnostics import Diagnostic, TailorError, error, render_all
+from core.diagnostics import Diagnostic, TailorError, error, render_all
 from tailor.api.policies import check_files
 
 

@@ -4,7 +4,7 @@
     tailor codes               # every code with its title, family by family
     tailor codes --markdown    # the page docs/errors.md (`make docs` writes it)
 
-Everything comes from one registry (policy_lang/error_codes/). An unknown code is a usage error
+Everything comes from one registry (core/error_codes/). An unknown code is a usage error
 (exit 2), with the closest codes suggested.
 """
 
@@ -24,9 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from policy_lang.error_codes import CODES
-    from policy_lang.error_codes.render import explanation, listing, markdown
-    from policy_lang.suggest import did_you_mean
+    from core.error_codes import CODES
+    from core.error_codes.render import explanation, listing, markdown
+    from core.suggest import did_you_mean
 
     if args.markdown and args.codes:
         print("tailor codes: --markdown prints every code; give it no CODE", file=sys.stderr)

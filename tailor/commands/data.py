@@ -37,10 +37,10 @@ def run_info(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from solver.data.index import market_caps
-    from solver.data.master import TIERS, load_master
-    from solver.data.paths import cache_dir, data_dir
-    from solver.data.prices import load_prices
+    from core.paths import cache_dir, data_dir
+    from market.index import market_caps
+    from market.master import TIERS, load_master
+    from market.prices import load_prices
 
     console = Console(soft_wrap=True)
     started = time.perf_counter()
@@ -78,7 +78,7 @@ def run_info(args: argparse.Namespace) -> int:
         console.print(f"  {ticker} ends {day.date()}")
     console.print("  BF.B is absent; only April-2021 members are present (survivorship bias)")
     console.print(f"\n[bold]{len(prices.repairs)} repairs[/bold] to the shipped prices "
-                  "(solver/data/price_checks.py explains the rules):")
+                  "(market/price_checks.py explains the rules):")
     for repair in prices.repairs:
         console.print(f"  {repair.describe()}", highlight=False)
     caps = market_caps(prices.last)
@@ -95,8 +95,8 @@ def run_risk_model(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from solver.data.index import index_weights
-    from solver.data.risk_build import risk_model
+    from market.index import index_weights
+    from market.risk_build import risk_model
 
     console = Console(soft_wrap=True)
     started = time.perf_counter()
@@ -127,8 +127,8 @@ def run_risk_model(args: argparse.Namespace) -> int:
 def run_snapshot(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from policy_lang.diagnostics import render
-    from solver.data.snapshot import load_snapshot
+    from core.diagnostics import render
+    from market.snapshot import load_snapshot
     from solver.market import Market
 
     console = Console(soft_wrap=True, highlight=False)

@@ -19,8 +19,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from policy_lang.diff import diff_policies, render_diff
-    from policy_lang.load import parse_file
+    from compiler.language import diff_policies, parse_file
+    from policy_lang.diff import render_diff
 
     if args.policy:
         return _for_policy(args)

@@ -70,10 +70,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from solver.explain import explain, relaxed_plan
-    from solver.explain.render import print_rich
+    from engine.explain import explain, relaxed_plan
+    from engine.explain.render import print_rich
+    from engine.rebalance import RebalanceOptions, plan
     from solver.outputs import render_summary, trades_csv, write_atomic
-    from solver.rebalance import RebalanceOptions, plan
     from tailor.commands.rebalance import check_options, check_out_dir, commit, failure, load_inputs
     from tailor.decision_log.record import record_command
     from tailor.decision_log.store import DecisionLog

@@ -25,9 +25,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from compiler.language import format_dsl, format_yaml, parse_text
     from policy_lang.comments import Comments, collect
-    from policy_lang.formatter import format_dsl, format_yaml
-    from policy_lang.load import parse_text, read_source, syntax_of
+    from policy_lang.load import read_source, syntax_of
 
     source = read_source(args.file)
     syntax = syntax_of(args.file)

@@ -45,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _ask(args: argparse.Namespace, conn: Any) -> Any:
-    from policy_lang.diagnostics import TailorError, error
+    from core.diagnostics import TailorError, error
     from tailor.decision_log import queries
 
     if args.question == "runs":

@@ -25,7 +25,7 @@ import time
 from datetime import date
 from typing import TYPE_CHECKING
 
-from policy_lang.diagnostics import TailorError, error, render
+from core.diagnostics import TailorError, error, render
 from tailor.api.outputs import check_out_dir, commit, failed_result_json, failure
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 # ---- inputs shared by the commands that take an account (rebalance, explain) ------------------------
 def parse_as_of(text: str | None) -> date | None:
     """--as-of as a date (None when not given); anything but YYYY-MM-DD is A111."""
-    from policy_lang.dates import parse_date
+    from core.dates import parse_date
 
     if text is None:
         return None
@@ -91,8 +91,8 @@ def load_inputs(args: argparse.Namespace,
     the market snapshot's (--market): its securities join the master the policy is checked against."""
     from compiler.check import compile_policy
     from compiler.inputs import check_account
+    from market.snapshot import load_snapshot
     from solver.account_files import load_account
-    from solver.data.snapshot import load_snapshot
     from solver.market import Market
     from solver.snapshot_checks import resolve_snapshot_as_of
     from tailor.api.inputs import bundled_market
@@ -128,8 +128,8 @@ def with_timings(result: RebalanceResult, timings: dict[str, float]) -> Rebalanc
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
+    from engine.rebalance import RebalanceOptions, plan
     from solver.outputs import render_summary, trades_csv
-    from solver.rebalance import RebalanceOptions, plan
     from tailor.decision_log.record import record_command
     from tailor.decision_log.store import DecisionLog
 

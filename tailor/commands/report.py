@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 from decimal import Decimal, InvalidOperation
 
-from policy_lang.diagnostics import TailorError, error
+from core.diagnostics import TailorError, error
 
 MAX_FEE_BPS = Decimal(10_000)
 

@@ -10,8 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from policy_lang.diagnostics import TailorError, error
-from policy_lang.suggest import did_you_mean
+from core.diagnostics import TailorError, error
+from core.suggest import did_you_mean
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

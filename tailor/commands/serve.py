@@ -14,7 +14,7 @@ import argparse
 import os
 from pathlib import Path
 
-from policy_lang.diagnostics import TailorError, error
+from core.diagnostics import TailorError, error
 
 TOKEN_ENV = "TAILOR_SERVICE_TOKEN"
 

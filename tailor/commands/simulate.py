@@ -17,7 +17,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from policy_lang.diagnostics import TailorError, error
+from core.diagnostics import TailorError, error
 
 if TYPE_CHECKING:
     from rich.console import Console

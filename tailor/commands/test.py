@@ -17,7 +17,7 @@ import re
 import sys
 from pathlib import Path
 
-from policy_lang.diagnostics import TailorError, error
+from core.diagnostics import TailorError, error
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -37,9 +37,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from policy_lang.diagnostics import render_all
-    from solver.explain.policy_test_runner import run_case
-    from solver.explain.policy_tests import find_test_files, load_cases
+    from core.diagnostics import render_all
+    from engine.explain.policy_test_runner import run_case
+    from engine.explain.policy_tests import find_test_files, load_cases
 
     try:
         pattern = re.compile(args.pattern) if args.pattern else None

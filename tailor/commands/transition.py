@@ -20,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from policy_lang.diagnostics import TailorError, error
+from core.diagnostics import TailorError, error
 
 if TYPE_CHECKING:
     from engine.transition import TransitionRequest
@@ -64,8 +64,8 @@ def _whole(text: str, option: str, low: int, high: int) -> int:
 
 
 def _money(text: str) -> Decimal:
+    from core.diagnostics import Span
     from policy_lang.ast import Unit
-    from policy_lang.diagnostics import Span
     from policy_lang.quantities import parse_quantity
 
     try:
@@ -101,7 +101,7 @@ def request_from(args: argparse.Namespace) -> TransitionRequest:
     from tailor.commands.rebalance import parse_as_of
 
     if args.cadence not in CADENCES:
-        from policy_lang.suggest import did_you_mean
+        from core.suggest import did_you_mean
 
         raise TailorError(error("M152", f"--cadence {args.cadence!r} is not a cadence",
                                 hint=did_you_mean(args.cadence, CADENCES) or "use one of: "

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from policy_lang.diagnostics import TailorError, error
+from core.diagnostics import TailorError, error
 from tailor.decision_log.schema import decisions, runs, trades
 
 # What two decisions of an account are compared on, beyond their trades.

@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from policy_lang.diagnostics import Diagnostic
-from solver.rebalance import RebalanceOptions
+from core.diagnostics import Diagnostic
+from engine.rebalance import RebalanceOptions
 from solver.result import RebalanceResult
 from tailor.api.decision import decision_of, trade_rows
 from tailor.api.engine import status_of

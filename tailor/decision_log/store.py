@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
-from policy_lang.diagnostics import TailorError, error
+from core.diagnostics import TailorError, error
 from tailor.api.decision import Decision, engine_version
 from tailor.decision_log.schema import LOG_SCHEMA, decisions, meta, metadata, runs, trades
 

@@ -25,9 +25,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from policy_lang.diagnostics import Diagnostic, TailorError, error
-from solver.explain.schema import Explanation
-from solver.rebalance import RebalanceOptions
+from core.diagnostics import Diagnostic, TailorError, error
+from engine.explain.schema import Explanation
+from engine.rebalance import RebalanceOptions
 from tailor.api.decision import engine_version
 from tailor.api.engine import check, explain, rebalance
 from tailor.api.models import CheckReport, RebalanceReport

@@ -15,9 +15,10 @@ from pathlib import Path, PurePosixPath
 
 from pydantic import BaseModel
 
+from compiler.language import parse_file
+from core.diagnostics import Span, TailorError, error
 from policy_lang.ast import Text
-from policy_lang.diagnostics import Span, TailorError, error
-from policy_lang.load import is_policy_file, parse_file
+from policy_lang.load import is_policy_file
 from tailor.service.models import FileSet, PolicyRef
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f\\:]")

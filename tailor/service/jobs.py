@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from rich.console import Console
 
-from policy_lang.diagnostics import Diagnostic, TailorError, error
+from core.diagnostics import Diagnostic, TailorError, error
 from tailor.batch.book import ID_PATTERN
 from tailor.batch.runner import BatchSettings, previous_decision, run_batch
 from tailor.batch.summary import BookReport

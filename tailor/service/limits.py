@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from policy_lang.diagnostics import error
+from core.diagnostics import error
 from tailor.service.models import ErrorBody
 
 

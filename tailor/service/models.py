@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from policy_lang.diagnostics import Diagnostic
+from core.diagnostics import Diagnostic
 from tailor.api.decision import Decision
 from tailor.batch.summary import BookReport
 

@@ -83,8 +83,8 @@ def test_explain_names_the_conflicting_rules() -> None:
 
 
 def test_import_tailor_loads_the_solver_only_on_use() -> None:
-    code = ("import sys, tailor; before = 'solver.rebalance' in sys.modules; tailor.rebalance; "
-            "print(before, 'solver.rebalance' in sys.modules)")
+    code = ("import sys, tailor; before = 'engine.rebalance' in sys.modules; tailor.rebalance; "
+            "print(before, 'engine.rebalance' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "True"]
 

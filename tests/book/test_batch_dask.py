@@ -93,7 +93,7 @@ def test_dask_gives_the_pools_results(two_workers: str, tmp_path: Path) -> None:
 
 
 def test_an_unreachable_scheduler_is_a_diagnostic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from policy_lang.diagnostics import TailorError
+    from core.diagnostics import TailorError
 
     monkeypatch.setattr("tailor.batch.backends.CONNECT_SECONDS", 1)  # nothing listens on port 9
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from policy_lang.diagnostics import TailorError
+from core.diagnostics import TailorError
 from tailor.batch.book import read_book
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
-from policy_lang.diagnostics import TailorError
+from core.diagnostics import TailorError
 from tailor.api.decision import Decision
 from tailor.cli import main
 from tailor.decision_log.schema import decisions, meta, runs, trades

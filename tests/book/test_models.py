@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from policy_lang.diagnostics import TailorError
+from core.diagnostics import TailorError
 from tailor.api.overrides import effective_change
 from tailor.batch.runner import BatchSettings, run_batch
 from tests.book.conftest import FIRM, make_account

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from compiler.check import compile_policy
+from compiler.language import parse_text
 from compiler.rules.cap import CapIR
 from compiler.rules.target import TargetIR
 from compiler.rules.wash_sale import WashSaleIR
-from policy_lang.diagnostics import TailorError
-from policy_lang.load import parse_text
-from solver.data.master import load_master
+from core.diagnostics import TailorError
+from market.master import load_master
 
 
 def compile_text(text: str, tmp_path: Path, name: str = "p.tailor"):  # type: ignore[no-untyped-def]

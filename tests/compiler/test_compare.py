@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 
+from compiler.language import parse_text
 from compiler.rules import RULE_KINDS, Change
 from policy_lang.ast import RuleNode
-from policy_lang.load import parse_text
 from tests.policy_lang.strategies import rules
 
 

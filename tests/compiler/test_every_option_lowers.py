@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 
 from compiler.check import compile_policy
+from compiler.language import parse_text
 from compiler.lower import lower_policy
 from compiler.rules import RULE_KINDS
-from policy_lang.load import parse_text
 from policy_lang.yaml_fields import SUBJECT_KEYS
 from solver.account import Account, Transaction
 from solver.account_files import load_account

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from compiler.check import compile_policy
-from policy_lang.load import is_policy_file, parse_file
+from compiler.language import parse_file
+from policy_lang.load import is_policy_file
 from tailor.cli import main
 
 POLICIES = Path(__file__).resolve().parents[2] / "policies"
@@ -114,8 +115,8 @@ def test_diff_against_a_git_revision(tmp_path: Path, capsys: pytest.CaptureFixtu
 @pytest.mark.parametrize("path", DSL_FILES + YAML_FILES,
                          ids=lambda p: str(p.relative_to(POLICIES)))
 def test_library_is_in_canonical_form_comments_included(path: Path) -> None:
+    from compiler.language import format_dsl, format_yaml
     from policy_lang.comments import collect
-    from policy_lang.formatter import format_dsl, format_yaml
 
     source = path.read_text(encoding="utf-8")
     policy = parse_file(str(path))

@@ -7,8 +7,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from policy_lang.diagnostics import TailorError
-from solver.data.index import (
+from core.diagnostics import TailorError
+from market.index import (
     index_members,
     index_weights,
     look_through,
@@ -16,7 +16,7 @@ from solver.data.index import (
     model_weights,
     renormalise,
 )
-from solver.data.master import load_master
+from market.master import load_master
 
 END = date(2021, 4, 21)
 

@@ -9,10 +9,10 @@ from datetime import date
 import pyarrow.parquet as pq
 import pytest
 
-from policy_lang.diagnostics import TailorError
-from policy_lang.suggest import closest, edit_distance
-from solver.data.master import TIERS, Security, load_master
-from solver.data.paths import data_dir
+from core.diagnostics import TailorError
+from core.paths import data_dir
+from core.suggest import closest, edit_distance
+from market.master import TIERS, Security, load_master
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,9 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from policy_lang.diagnostics import TailorError
-from solver.data.price_checks import find_and_repair_glitches, validate_table
-from solver.data.prices import load_prices
+from core.diagnostics import TailorError
+from market.price_checks import find_and_repair_glitches, validate_table
+from market.prices import load_prices
 
 README_GLITCHES = {("ANTM", date(2002, 3, 18)), ("TRMB", date(2007, 2, 23)), ("ZBRA", date(2003, 8, 21)),
                    ("KSU", date(2000, 7, 13)), ("GNRC", date(2010, 2, 12)), ("MSI", date(2011, 1, 4)),

@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from policy_lang.diagnostics import TailorError
-from solver.data import risk_build
-from solver.data.index import index_weights, renormalise
-from solver.data.master import load_master
-from solver.data.risk_build import build_risk_model, load_model, risk_model, save_model
+from core.diagnostics import TailorError
+from market import risk_build
+from market.index import index_weights, renormalise
+from market.master import load_master
+from market.risk_build import build_risk_model, load_model, risk_model, save_model
 
 AS_OF = date(2019, 12, 31)
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from policy_lang.diagnostics import Diagnostic, Span, TailorError
+from core.diagnostics import Diagnostic, Span, TailorError
+from market.master import load_master
+from market.snapshot import load_snapshot, make_snapshot
 from solver.account_files import load_account
-from solver.data.master import load_master
-from solver.data.snapshot import load_snapshot, make_snapshot
 from solver.snapshot_checks import check_against_snapshot, resolve_snapshot_as_of
 from tailor.cli import main
 

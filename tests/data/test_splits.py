@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policy_lang.diagnostics import TailorError
-from solver.data.splits import apply_split, apply_splits, split_ratio
+from core.diagnostics import TailorError
 from solver.lots import Lot
+from solver.splits import apply_split, apply_splits, split_ratio
 
 
 def lot(ticker: str, acquired: date, shares: str, basis: str, lot_id: str = "L1") -> Lot:

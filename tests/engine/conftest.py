@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from engine import SimulationResult, load_spec, simulate
-from solver.data.prices import load_prices
+from market.prices import load_prices
 
 NAMES = ("AAPL", "MSFT", "JPM", "JNJ", "XOM", "PG", "KO", "PFE", "INTC", "CSCO", "WMT", "HD", "MRK",
          "CVX", "BAC", "WFC", "T", "VZ", "DIS", "MCD", "IBM", "ORCL", "PEP", "ABT", "MMM", "HON", "UNH",
@@ -35,8 +35,8 @@ preferences balanced
 def write_account(folder: Path, *, start: date = START, cash: str = "5000.00", tax: str = "") -> Path:
     """account.yaml, lots.csv (each name bought for $2,000 on each date in BOUGHT, 4-decimal shares,
     split-adjusted to `start`), model.csv (equal weights) and policy.tailor in `folder`."""
-    from solver.data.splits import apply_splits
     from solver.lots import Lot
+    from solver.splits import apply_splits
 
     history = load_prices()
     folder.mkdir(parents=True, exist_ok=True)

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from compiler.rules.cap import Cap, CapIR
+from core.diagnostics import TailorError
 from engine import load_spec, simulate
 from engine.run import Progress
-from policy_lang.diagnostics import TailorError
-from solver.data.prices import load_prices
+from market.prices import load_prices
 from tests.engine.conftest import NAMES, write_spec
 from tests.solver.conftest import span
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from engine.actions import apply_actions
 from engine.ledger import Ledger, Rates, apply_plan, roll_year
 from engine.spec import Costs
-from solver.data.prices import load_prices
+from market.prices import load_prices
 from solver.lots import Lot
 from solver.result import TradeLine
 

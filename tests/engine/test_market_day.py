@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from engine.market_day import CapWeights, Days, risk_days
-from solver.data.index import index_weights
-from solver.data.prices import load_prices
+from market.index import index_weights
+from market.prices import load_prices
 
 
 @pytest.mark.parametrize("day", [date(2001, 3, 5), date(2008, 10, 10), date(2014, 4, 3), date(2021, 4, 21)])

@@ -10,8 +10,8 @@ import pytest
 from engine import load_spec, simulate
 from engine.inputs import prepare
 from engine.ledger import account_of
+from engine.rebalance import plan
 from engine.step import run_step
-from solver.rebalance import plan
 from tailor.cli import main
 
 # An IRA that pays 200 bp a unit traded (cost 40): after investing its cash it has nothing to gain from

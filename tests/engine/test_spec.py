@@ -9,11 +9,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from core.diagnostics import TailorError
 from engine import SimulationSpec, load_spec
 from engine.inputs import prepare
 from engine.schedule import flows_by_step, step_days
-from policy_lang.diagnostics import TailorError
-from solver.data.prices import load_prices
+from market.prices import load_prices
 from tests.engine.conftest import write_account, write_spec
 
 BASE = "start: 2019-06-28\nend: 2019-12-31\ncadence: monthly\npolicy: policy.tailor\naccount: account.yaml\n"

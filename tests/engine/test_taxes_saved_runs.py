@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from core.diagnostics import TailorError
 from engine import SimulationResult
 from engine.taxes_saved import account_report, book_report
 from engine.taxes_saved_inputs import from_record, from_simulation, simulation_lots
 from engine.taxes_saved_outputs import report_files
-from policy_lang.diagnostics import TailorError
 from tailor.cli import main
 
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from core.diagnostics import TailorError
 from engine.transition import TransitionReport, TransitionRequest, transition_report
 from engine.transition_inputs import generated, replay_account
 from engine.transition_output import html_report, write_report
-from policy_lang.diagnostics import TailorError
 from solver.account_files import load_account
 from tailor.cli import main
 

@@ -18,7 +18,7 @@ from compiler.rules.preferences import PreferencesIR
 from compiler.rules.target import TargetIR
 from compiler.rules.tracking_error import TrackingErrorIR
 from compiler.rules.wash_sale import WashSaleIR
-from policy_lang.diagnostics import Span
+from core.diagnostics import Span
 from solver.account import Account
 from solver.account_files import load_account
 from solver.market import Market

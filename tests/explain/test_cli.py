@@ -52,18 +52,18 @@ def test_explain_says_when_no_plan_was_found_in_time(tmp_path: Path, capsys: pyt
     away, its status `time_limit`."""
     import dataclasses
 
-    import solver.rebalance
+    import engine.rebalance
 
-    real = solver.rebalance.plan
+    real = engine.rebalance.plan
 
-    def out_of_time(*args: object, **kwargs: object) -> solver.rebalance.Plan:
+    def out_of_time(*args: object, **kwargs: object) -> engine.rebalance.Plan:
         found = real(*args, **kwargs)
         solve = found.result.solve.model_copy(update={"status": "time_limit", "proven_optimal": False})
         result = found.result.model_copy(update={"solve": solve, "verified": False, "violations": (),
                                                  "summary": None, "trades": ()})
         return dataclasses.replace(found, result=result, outcome=None)
 
-    monkeypatch.setattr(solver.rebalance, "plan", out_of_time)
+    monkeypatch.setattr(engine.rebalance, "plan", out_of_time)
     policy = tmp_path / "p.tailor"
     policy.write_text('policy "P"\nlayer account\n\nrule no-jpm: exclude JPM\n', encoding="utf-8")
     assert main(["explain", "--policy", str(policy), "--account", ACCOUNT]) == 0

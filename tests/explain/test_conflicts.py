@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 
 from compiler.rules import RULE_KINDS
+from engine.explain import explain, relaxed_plan
+from engine.explain.elastic import ElasticModel
+from engine.rebalance import plan
 from solver.account import Account
-from solver.explain import explain, relaxed_plan
-from solver.explain.elastic import ElasticModel
 from solver.handoff import INF
 from solver.market import Market
-from solver.rebalance import plan
 from tests.explain.conftest import budget, cap, exclude, policy
 
 # JPM is ~24% of the legacy portfolio with large long-term gains: a 5% cap needs them realized.

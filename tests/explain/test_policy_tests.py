@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policy_lang.diagnostics import TailorError
-from solver.explain.policy_tests import _Problems, find_test_files, load_cases
+from core.diagnostics import TailorError
+from engine.explain.policy_tests import _Problems, find_test_files, load_cases
 from tailor.cli import main
 from tests.explain.conftest import ROOT
 
@@ -153,8 +153,8 @@ def test_runner_passes_and_fails_with_locations(tmp_path: Path, capsys: pytest.C
 @given(st.decimals(min_value=-(10**9), max_value=10**9, places=2, allow_nan=False, allow_infinity=False))
 def test_dollar_bounds_read_back_exactly(amount: Decimal) -> None:
     """However an advisor writes an amount ($1,234.50, 1234.5, -$7), the bound is that exact decimal."""
-    from policy_lang.yaml_reader import read_yaml
-    from solver.explain.policy_tests import _amount
+    from core.yaml_reader import read_yaml
+    from engine.explain.policy_tests import _amount
 
     sign = "-" if amount < 0 else ""
     for text in (f'"{sign}${abs(amount):,}"', f"{amount}"):

@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import pytest
 
+from engine.explain import explain
+from engine.rebalance import plan
 from solver.account import Account
-from solver.explain import explain
 from solver.lots import Lot
 from solver.market import Market
-from solver.rebalance import plan
 from solver.tax import days_to_long_term, long_term_from, to_cents
 from tests.explain.conftest import budget, exclude, policy, tracking
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from compiler.check import compile_policy
-from policy_lang.diagnostics import TailorError, render_all
+from core.diagnostics import TailorError, render_all
 from tests.golden.update import update, updating
 
 ROOT = Path(__file__).parent / "diagnostics"

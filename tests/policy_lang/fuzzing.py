@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from compiler.check import compile_policy
-from policy_lang.diagnostics import TailorError
-from policy_lang.load import is_policy_file, parse_text
+from compiler.language import parse_text
+from core.diagnostics import TailorError
+from policy_lang.load import is_policy_file
 
 POLICY_ROOT = Path(__file__).resolve().parents[2] / "policies"
 # Fragments that stress the lexer and both syntaxes: units, quotes, YAML indicators, unicode.

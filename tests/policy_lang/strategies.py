@@ -21,8 +21,8 @@ from compiler.rules.tracking_error import BandNode, TrackingErrorNode
 from compiler.rules.trading import TradingNode
 from compiler.rules.transition import TransitionNode
 from compiler.rules.wash_sale import WashSaleNode
+from core.diagnostics import Span
 from policy_lang.ast import LAYERS, TIERS, PolicyFile, Quantity, Subject, Text, Unit
-from policy_lang.diagnostics import Span
 
 SPAN = Span(file="<generated>", line=1, column=1, end_line=1, end_column=2)
 TICKERS = ("AAPL", "MSFT", "MO", "PM", "XOM", "CVX", "JPM", "BRK.B", "GOOG", "GOOGL", "SPY")

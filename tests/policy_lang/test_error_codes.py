@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from policy_lang.error_codes import CODE_PATTERN, CODES, FAMILIES, family_of
-from policy_lang.error_codes.render import explanation, markdown
+from core.error_codes import CODE_PATTERN, CODES, FAMILIES, family_of
+from core.error_codes.render import explanation, markdown
 from tailor.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("compiler", "policy_lang", "solver", "engine", "tailor")  # what pyproject.toml ships
-REGISTRY = ROOT / "policy_lang" / "error_codes"
+PACKAGES = ("core", "market", "policy_lang", "solver", "compiler", "engine", "tailor")  # all shipped
+REGISTRY = ROOT / "core" / "error_codes"
 DOCS = ROOT / "docs"
 # The start of a code built at run time: f"V2{n}" or "P" + digits would escape the scan below.
 CODE_START = re.compile(r"[A-Z][0-9]{0,2}")
@@ -59,7 +59,7 @@ def test_every_code_the_sources_use_is_registered() -> None:
     unregistered = {code: where for code, where in used_codes().items() if code not in CODES}
     assert not unregistered, (
         "codes used in the sources but missing from the registry:\n" + _fmt(unregistered) + "\n"
-        "Add an ErrorCode (title, meaning, fix) for each to its family in policy_lang/error_codes/ "
+        "Add an ErrorCode (title, meaning, fix) for each to its family in core/error_codes/ "
         "(a new number if it means something an existing code does not), then run `make docs`.")
 
 
@@ -67,7 +67,7 @@ def test_every_registered_code_is_used() -> None:
     used = used_codes()
     dead = sorted(code for code in CODES if code not in used)
     assert not dead, (f"registered codes no source uses: {', '.join(dead)}; remove their entries from "
-                      "policy_lang/error_codes/ (and run `make docs`), or use them")
+                      "core/error_codes/ (and run `make docs`), or use them")
 
 
 def test_no_code_is_assembled_at_run_time() -> None:
@@ -101,14 +101,14 @@ def test_codes_are_well_formed_listed_once_and_in_their_family() -> None:
 
 
 def test_the_registry_imports_nothing_from_the_compiler_or_solver() -> None:
-    """It sits beside policy_lang.diagnostics at the bottom of the import graph, so every stage (and
+    """It sits beside core.diagnostics at the bottom of the import graph, so every stage (and
     the `tailor codes` command) can read it without loading the engine."""
     for path in sorted(REGISTRY.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else \
                 [node.module or ""] if isinstance(node, ast.ImportFrom) else []
             for name in names:
-                assert name.startswith("policy_lang.error_codes") or name.split(".")[0] in (
+                assert name.startswith("core.error_codes") or name.split(".")[0] in (
                     "__future__", "dataclasses", "re", "textwrap"), f"{_where(path, node)} imports {name}"
 
 

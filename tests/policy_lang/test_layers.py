@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from compiler.check import compile_policy
-from policy_lang.diagnostics import TailorError
-from policy_lang.diff import diff_policies, render_diff
-from policy_lang.load import parse_file
+from compiler.language import diff_policies, parse_file
+from core.diagnostics import TailorError
+from policy_lang.diff import render_diff
 
 FIRM = '''policy "Firm"
 layer firm

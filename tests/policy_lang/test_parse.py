@@ -6,11 +6,11 @@ from decimal import Decimal
 
 import pytest
 
+from compiler.language import parse_text
 from compiler.rules.cap import CapNode
 from compiler.rules.exclude import ExcludeNode
+from core.diagnostics import Span, TailorError
 from policy_lang.ast import Quantity, Unit
-from policy_lang.diagnostics import Span, TailorError
-from policy_lang.load import parse_text
 from policy_lang.quantities import format_quantity, parse_quantity
 
 DSL = '''policy "Exec"

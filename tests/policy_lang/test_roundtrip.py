@@ -6,10 +6,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from compiler.language import format_dsl, format_yaml, parse_text
 from policy_lang.ast import PolicyFile
 from policy_lang.comments import collect
-from policy_lang.formatter import format_dsl, format_yaml
-from policy_lang.load import parse_text
 from tests.policy_lang.strategies import policies
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -13,12 +13,12 @@ from compiler.rules.cash import CashIR
 from compiler.rules.preferences import PreferencesIR
 from compiler.rules.target import TargetIR
 from compiler.rules.wash_sale import WashSaleIR
-from policy_lang.diagnostics import Span
+from core.diagnostics import Span
+from engine.rebalance import Plan, plan
 from solver.account import Account
 from solver.account_files import load_account
 from solver.lots import Lot
 from solver.market import Market
-from solver.rebalance import Plan, plan
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "accounts"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from policy_lang.diagnostics import TailorError
+from core.diagnostics import TailorError
 from solver.account import Account, check_against_market
 from solver.account_files import load_account, resolve_as_of
 from tests.solver.conftest import EXAMPLES

@@ -19,7 +19,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from policy_lang.diagnostics import TailorError, render_all
+from core.diagnostics import TailorError, render_all
 from solver.account import Account
 from solver.account_files import load_account
 

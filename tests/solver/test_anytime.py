@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 
 from compiler.check import compile_policy
+from engine.rebalance import RebalanceOptions, plan
+from market.index import index_weights
+from market.prices import load_prices
 from solver.account import Account
-from solver.data.index import index_weights
-from solver.data.prices import load_prices
-from solver.data.splits import apply_splits
 from solver.lots import Lot
 from solver.market import Market
-from solver.rebalance import RebalanceOptions, plan
 from solver.search import OBJECTIVE_FLOOR_BP, relative_gap
+from solver.splits import apply_splits
 
 ROOT = Path(__file__).resolve().parents[2]
 CRASH = date(2020, 3, 23)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from solver.data.prices import load_prices
+from market.prices import load_prices
 from solver.verify import Violation
 from tailor.cli import main
 from tests.solver.conftest import EXAMPLES, ROOT
@@ -55,12 +55,12 @@ def test_rebalance_writes_trades_and_result(tmp_path: Path, capsys: pytest.Captu
 
 def test_unverified_trades_are_not_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                            capsys: pytest.CaptureFixture[str]) -> None:
-    import solver.rebalance
+    import engine.rebalance
 
     def broken(outcome, rules):  # stands in for a verifier that finds a fault
         return [Violation(code="V101", message="lot LEG-00001 (JPM) oversold by 1")]
 
-    monkeypatch.setattr(solver.rebalance, "verify", broken)
+    monkeypatch.setattr(engine.rebalance, "verify", broken)
     out = tmp_path / "out"
     assert rebalance("--out", out) == 1
     assert not (out / "trades.csv").exists()
@@ -95,12 +95,12 @@ def test_a_failed_run_writes_result_json_and_removes_stale_trades(tmp_path: Path
 
 def test_out_is_checked_before_the_solve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                          capsys: pytest.CaptureFixture[str]) -> None:
-    import solver.rebalance
+    import engine.rebalance
 
     def no_solve(*args: object, **kwargs: object) -> None:
         raise AssertionError("solved although --out is unusable")
 
-    monkeypatch.setattr(solver.rebalance, "plan", no_solve)
+    monkeypatch.setattr(engine.rebalance, "plan", no_solve)
     a_file = tmp_path / "notes.txt"
     a_file.write_text("keep me")
     for out in (a_file, a_file / "out"):
@@ -192,7 +192,7 @@ def top_names(path: Path, count: int) -> Path:
     """A model file of the `count` largest S&P 500 names on 2021-04-21, cap-weighted."""
     from datetime import date
 
-    from solver.data.index import index_weights
+    from market.index import index_weights
 
     weights = index_weights(date(2021, 4, 21), scheme="cap").sort_values(ascending=False).head(count)
     weights = weights / weights.sum()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from policy_lang.diagnostics import TailorError, render_all
+from core.diagnostics import TailorError, render_all
 from solver.account_files import load_account
 from tailor.cli import main
 from tests.solver.conftest import ROOT
@@ -333,7 +333,7 @@ def test_a_transaction_after_the_as_of_date_names_its_line(tmp_path: Path) -> No
 
 
 def test_an_oversized_target_is_refused_before_it_is_read(tmp_path: Path) -> None:
-    from solver.data.index import MAX_MODEL_BYTES
+    from market.index import MAX_MODEL_BYTES
 
     path = changed(tmp_path, _write("model.csv", "ticker,weight\n" + "#" * MAX_MODEL_BYTES),
                    _replace("account.yaml", "tax:", "target: model.csv\ntax:"))

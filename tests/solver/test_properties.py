@@ -3,7 +3,7 @@ contract (`check_contract`):
 
 * a plan, whenever one is returned, passes the independent verifier (`optimal` or `feasible` alike);
 * `optimal` means the proven gap is at or below the requested one;
-* `infeasible` is a claim with evidence: the elastic conflict finder (solver/explain/elastic.py)
+* `infeasible` is a claim with evidence: the elastic conflict finder (engine/explain/elastic.py)
   names rules that cannot hold together, and with one rule of each named conflict set aside the
   policy does get a verified plan — so the conflict is real and it was the whole story;
 * no plan and no proof (the clock or a work limit stopped the search) is no verdict at all: the
@@ -26,13 +26,13 @@ from compiler.rules.exclude import ExcludeIR
 from compiler.rules.restrict_selling import RestrictSellingIR
 from compiler.rules.tracking_error import TrackingErrorIR
 from compiler.rules.trading import TradingIR
+from engine.explain.elastic import ElasticModel
+from engine.rebalance import Plan, RebalanceOptions, plan
+from market.prices import load_prices
 from solver.account import Account, TaxProfile
-from solver.data.prices import load_prices
-from solver.data.splits import apply_splits
-from solver.explain.elastic import ElasticModel
 from solver.lots import Lot
 from solver.market import Market
-from solver.rebalance import Plan, RebalanceOptions, plan
+from solver.splits import apply_splits
 from tests.solver.conftest import policy, span
 
 NAMES = ("AAPL", "MSFT", "JPM", "XOM", "JNJ", "PG", "KO", "INTC", "CSCO", "T", "WMT", "HD", "BA", "NVDA")

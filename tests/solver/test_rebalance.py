@@ -12,11 +12,12 @@ import pytest
 
 from compiler.rules.cap import CapIR
 from compiler.rules.restrict_selling import RestrictSellingIR
+from compiler.verify_rules import verify
 from solver.account import Account
 from solver.lots import Trade
 from solver.market import Market
 from solver.outputs import trades_csv, write_result
-from solver.verify import build_outcome, verify
+from solver.verify import build_outcome
 from tests.solver.conftest import run, span
 
 
@@ -83,7 +84,7 @@ def test_a_policy_that_cannot_be_met_is_infeasible_not_wrong(legacy_account: Acc
     cap = CapIR(id="cap-jpm", span=span(5), subject="JPM", tickers=("JPM",), max_weight=0.05,
                 min_weight=None, years=None, long_term_only=False)
     keep = RestrictSellingIR(id="keep-jpm", span=span(6), subject="JPM", tickers=("JPM",), lot_ids=())
-    from solver.rebalance import plan
+    from engine.rebalance import plan
     from tests.solver.conftest import policy
 
     result = plan(legacy_account, policy(cap, keep), market).result
@@ -110,7 +111,7 @@ def test_verifier_rejects_a_trade_at_another_price(legacy_account: Account, mark
 @pytest.mark.parametrize("missing", ["ZZZZ"])
 def test_unknown_held_ticker_stops_before_solving(legacy_account: Account, market: Market,
                                                   missing: str) -> None:
-    from policy_lang.diagnostics import TailorError
+    from core.diagnostics import TailorError
     from solver.lots import Lot
     from tests.solver.conftest import with_lots
 

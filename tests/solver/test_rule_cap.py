@@ -48,7 +48,7 @@ def test_a_cap_as_budget_allows_gives_way_to_the_budget(legacy_account: Account,
     from decimal import Decimal
 
     from compiler.rules.budget import BudgetIR
-    from solver.rebalance import plan
+    from engine.rebalance import plan
     from tests.solver.conftest import policy
 
     budget = BudgetIR(id="lt-budget", span=span(6), measure="long_term", amount=Decimal(100_000))

@@ -13,13 +13,14 @@ import pytest
 from compiler.rules import RULE_KINDS
 from compiler.rules.gift import GiftIR
 from compiler.rules.trading import TradingIR
-from policy_lang.diagnostics import TailorError
+from compiler.verify_rules import verify
+from core.diagnostics import TailorError
+from engine.rebalance import Plan, plan
 from solver.account import Account
 from solver.lots import Lot, Trade
 from solver.market import Market
 from solver.outputs import trades_csv
-from solver.rebalance import Plan, plan
-from solver.verify import build_outcome, verify
+from solver.verify import build_outcome
 from tests.solver.conftest import policy, span
 
 KIND = RULE_KINDS["gift"]

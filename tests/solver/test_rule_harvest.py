@@ -17,11 +17,12 @@ from compiler.rules import RULE_KINDS
 from compiler.rules.harvest import HarvestIR
 from compiler.rules.preferences import PreferencesIR
 from compiler.rules.target import TargetIR
+from compiler.verify_rules import verify
+from engine.rebalance import Plan, plan
 from solver.account import Account
 from solver.lots import Lot, Trade
 from solver.market import Market
-from solver.rebalance import Plan, plan
-from solver.verify import build_outcome, verify
+from solver.verify import build_outcome
 from tests.solver.conftest import policy, span
 
 KIND = RULE_KINDS["harvest"]

@@ -15,12 +15,13 @@ import pytest
 
 from compiler.rules import RULE_KINDS
 from compiler.rules.holding_period import HoldingPeriodIR
+from compiler.verify_rules import verify
+from engine.rebalance import Plan, plan
 from solver.account import Account
 from solver.lots import Lot, Trade
 from solver.market import Market
-from solver.rebalance import Plan, plan
 from solver.tax import days_to_long_term
-from solver.verify import build_outcome, verify
+from solver.verify import build_outcome
 from tests.solver.conftest import policy, span
 
 BDX_LOT = Lot(lot_id="NEW-BDX", ticker="BDX", acquired=date(2020, 5, 1), shares=Decimal(1600),

@@ -11,11 +11,12 @@ import pytest
 
 from compiler.rules import RULE_KINDS
 from compiler.rules.preferences import PRESETS, PreferencesIR
+from compiler.verify_rules import verify
+from engine.rebalance import Plan, plan
 from solver.account import Account
 from solver.market import Market
 from solver.model import AccountModel
-from solver.rebalance import Plan, plan
-from solver.verify import build_outcome, verify
+from solver.verify import build_outcome
 from tests.solver.conftest import policy, span
 
 KIND = RULE_KINDS["preferences"]

@@ -24,7 +24,7 @@ def test_outside_target_buys_only_the_models_names(legacy_account: Account, mark
     check finds the buys outside in the plan made without it."""
     from compiler.rules.restrict_buying import RestrictBuying
     from compiler.rules.target import TargetIR
-    from solver.data.index import index_weights
+    from market.index import index_weights
 
     weights = index_weights(market.as_of, scheme="cap").sort_values(ascending=False).head(100)
     model = tmp_path / "top100.csv"

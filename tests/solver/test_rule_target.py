@@ -57,8 +57,8 @@ def test_the_accounts_target_replaces_the_benchmark_and_keeps_the_tilts(legacy_a
 def test_a_locked_target_refuses_the_accounts_target(legacy_account: Account, market: Market) -> None:
     import pytest
 
-    from policy_lang.diagnostics import TailorError
-    from solver.rebalance import plan
+    from core.diagnostics import TailorError
+    from engine.rebalance import plan
     from tests.solver.conftest import policy
 
     account = _account_target(legacy_account, {"AAPL": 1.0})

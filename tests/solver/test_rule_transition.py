@@ -14,11 +14,12 @@ from compiler.ir import RuleIR
 from compiler.rules import RULE_KINDS
 from compiler.rules.preferences import PreferencesIR
 from compiler.rules.transition import TransitionIR
+from compiler.verify_rules import verify
+from engine.rebalance import Plan, plan
 from solver.account import Account
 from solver.lots import Trade
 from solver.market import Market
-from solver.rebalance import Plan, plan
-from solver.verify import build_outcome, verify
+from solver.verify import build_outcome
 from tests.solver.conftest import policy, span
 
 YTD = Decimal(23_500)

@@ -28,13 +28,13 @@ from compiler.ir import CompiledPolicy
 from compiler.rules.cash import CashIR
 from compiler.rules.exclude import ExcludeIR
 from compiler.rules.preferences import PreferencesIR
+from engine.explain import explain
+from engine.rebalance import Plan, plan
 from solver.account import Account, TaxProfile
-from solver.explain import explain
 from solver.handoff import compile_to_highs
 from solver.lots import Lot
 from solver.market import Market
 from solver.model import AccountModel
-from solver.rebalance import Plan, plan
 from solver.schedule_d import ScheduleD
 from solver.search import SolveOptions, configure
 from solver.tax import carryforward_created, incremental_tax, to_cents

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from compiler.check import compile_policy
-from policy_lang.diagnostics import TailorError
+from core.diagnostics import TailorError
+from engine.rebalance import rebalance
+from market.snapshot import load_snapshot, make_snapshot
 from solver.account_files import load_account
-from solver.data.snapshot import load_snapshot, make_snapshot
 from solver.market import Market
-from solver.rebalance import rebalance
 from tailor.cli import main
 from tests.solver.conftest import EXAMPLES, ROOT
 

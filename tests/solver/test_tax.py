@@ -103,10 +103,10 @@ def test_netting_conserves_the_total(short: Decimal, long: Decimal) -> None:
 def test_a_negative_amount_rounding_to_zero_is_zero_never_minus_zero() -> None:
     """`-0.00` appears nowhere: not in result.json or trades.csv (both take `to_cents`), nor in the
     summary table, the explanation text or `tailor test` messages (their money helpers)."""
-    from solver.explain.costs import _money as costs_money
-    from solver.explain.policy_test_runner import _fmt
-    from solver.explain.reasons import _money as reasons_money
-    from solver.explain.render import _money as render_money
+    from engine.explain.costs import _money as costs_money
+    from engine.explain.policy_test_runner import _fmt
+    from engine.explain.reasons import _money as reasons_money
+    from engine.explain.render import _money as render_money
     from solver.outputs import _money as summary_money
 
     cents = to_cents(D("-0.004"))

@@ -13,12 +13,13 @@ import pytest
 
 from compiler.inputs import check_account
 from compiler.rules.wash_sale import WashSaleIR
-from policy_lang.diagnostics import TailorError
+from compiler.verify_rules import verify
+from core.diagnostics import TailorError
 from solver.account import Account, Transaction
 from solver.account_files import load_account
 from solver.lots import Lot, Trade
 from solver.market import Market
-from solver.verify import build_outcome, verify
+from solver.verify import build_outcome
 from tests.solver.conftest import policy, run, span, with_lots
 
 HOUSEHOLD = WashSaleIR(id="wash_sale", span=span(3), window_days=30, scope="household", groups=())

@@ -21,12 +21,12 @@ from compiler.rules.cash import CashIR
 from compiler.rules.exclude import ExcludeIR
 from compiler.rules.tracking_error import TrackingErrorIR
 from compiler.rules.trading import TradingIR
+from engine.rebalance import Plan, RebalanceOptions, plan
 from solver.account import Account
 from solver.handoff import compile_to_highs
 from solver.lazy import relax
 from solver.market import Market
 from solver.model import AccountModel
-from solver.rebalance import Plan, RebalanceOptions, plan
 from solver.rounding import round_counts
 from solver.search import run_highs
 from solver.tracking import initial_tangents, tracking_columns

@@ -11,15 +11,15 @@ from decimal import Decimal
 import pytest
 
 from compiler.check import compile_policy
+from compiler.language import format_dsl, parse_text
 from compiler.rules.cap import Cap, CapIR
 from compiler.rules.transition import Transition, TransitionIR
-from policy_lang.diagnostics import TailorError
-from policy_lang.formatter import format_dsl
-from policy_lang.load import parse_text
+from compiler.verify_rules import verify
+from core.diagnostics import TailorError
+from engine.rebalance import plan
 from solver.account import Account
 from solver.market import Market
-from solver.rebalance import plan
-from solver.verify import build_outcome, verify
+from solver.verify import build_outcome
 from tests.solver.conftest import AS_OF, policy, run, span
 
 GLIDE = CapIR(id="glide-jpm", span=span(5), subject="JPM", tickers=("JPM",), max_weight=0.10, min_weight=None,

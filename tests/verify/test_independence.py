@@ -34,7 +34,7 @@ from tests.solver.conftest import ROOT, policy, run, span
 
 OPTIMISER = ("solver.tax", "solver.model", "solver.account_arrays", "solver.tracking", "solver.trades",
              "solver.handoff", "solver.search", "solver.solve", "solver.lazy", "solver.branch",
-             "solver.matrix_rows", "solver.rounding", "solver.rebalance", "solver.explain", "compiler.lower",
+             "solver.matrix_rows", "solver.rounding", "engine.rebalance", "engine.explain", "compiler.lower",
              "pyomo", "highspy")
 
 
@@ -113,7 +113,7 @@ def verifier_modules() -> dict[str, set[str]]:
     only what their module level and their `verify` reach)."""
     kinds = {type(k).__module__: name for name, k in RULE_KINDS.items()}
     graph: dict[str, set[str]] = {}
-    todo = ["solver.verify", "solver.verify_law", *kinds]
+    todo = ["compiler.verify_rules", "solver.verify", "solver.verify_law", *kinds]
     while todo:
         module = todo.pop()
         if module in graph:
@@ -175,7 +175,8 @@ class Refuse(importlib.abc.MetaPathFinder):
         return None
 
 sys.meta_path.insert(0, Refuse())
-from solver.verify import build_outcome, verify
+from compiler.verify_rules import verify
+from solver.verify import build_outcome
 account, market, trades, target, cash_flow, rules = pickle.load(open(sys.argv[1], "rb"))
 found = verify(build_outcome(account, market, trades, target, cash_flow), rules)
 loaded = sorted(m for m in sys.modules if any(m == o or m.startswith(o + ".") for o in OPTIMISER))

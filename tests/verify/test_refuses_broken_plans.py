@@ -27,11 +27,12 @@ from compiler.rules.restrict_selling import RestrictSellingIR
 from compiler.rules.tracking_error import Band, TrackingErrorIR
 from compiler.rules.trading import TradingIR
 from compiler.rules.transition import TransitionIR
+from compiler.verify_rules import verify
+from engine.rebalance import Plan
 from solver.account import Account
 from solver.lots import SHARE_STEP, Lot, Trade
 from solver.market import Market
-from solver.rebalance import Plan
-from solver.verify import Outcome, build_outcome, verify
+from solver.verify import Outcome, build_outcome
 from tests.solver.conftest import policy, run, span, with_lots
 
 XOM_NEW = Lot(lot_id="XOM-NEW", ticker="XOM", acquired=date(2021, 4, 1), shares=Decimal(10),

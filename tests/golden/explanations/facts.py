@@ -44,8 +44,8 @@ import re
 from typing import Any
 
 from compiler.ir import CompiledPolicy
-from solver.explain.schema import Explanation, RuleCost
-from solver.rebalance import Plan
+from engine.explain.schema import Explanation, RuleCost
+from engine.rebalance import Plan
 
 FORMAT = "tailor.golden.explanation/1"
 EITHER = "either"  # in a golden file: any value matches (a fact that is not unique)

@@ -24,12 +24,12 @@ import highspy
 import pytest
 
 from compiler.check import compile_policy
+from engine.explain import explain
+from engine.explain.render import to_text
+from engine.explain.schema import Explanation
+from engine.rebalance import Plan, plan
 from solver.account_files import load_account
-from solver.explain import explain
-from solver.explain.render import to_text
-from solver.explain.schema import Explanation
 from solver.market import Market
-from solver.rebalance import Plan, plan
 from tests.golden.explanations.facts import as_golden, differences, facts, price_tolerance
 from tests.golden.update import update, updating
 

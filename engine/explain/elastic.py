@@ -1,0 +1,280 @@
+"""Which rules conflict: elastic mode over rule Blocks, a deletion filter for an irreducible set of
+conflicting rules, and how much each of them must give.
+
+Generic over rule kinds: every row of every rule Block (found through the provenance map) gets a
+slack column in the HiGHS model the failed solve left behind — `s⁺ ≥ 0` on an upper bound
+(`row − s⁺ ≤ u`), `s⁻ ≥ 0` on a lower bound (`row + s⁻ ≥ l`). Slack is weighted relative to the
+row's own bound (`1 / max(|bound|, 0.05)`, ten times more for locked rules), so giving 10% on a
+small limit costs the same as 10% on a large one, and firm-locked rules give last.
+
+* elastic solve: minimise total weighted slack → which rules the nearest plan bends, and by how much;
+* deletion filter: start from every rule with rows; drop a rule for good when the others still
+  cannot hold together without it → an irreducible conflicting set (an IIS over rule Blocks);
+* per conflicting rule: keep every other rule hard and let only this one give → the rule kind's own
+  verifier, run on that plan, states in policy terms how far it must move;
+* nearest feasible plan (`--relax`): minimum weighted slack first (only unlocked rules give, unless
+  locked rules conflict among themselves), then the usual objective.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+
+from compiler.ir import CompiledPolicy
+from compiler.lower import Provenance, rule_of
+from compiler.rules import RULE_KINDS
+from engine.explain.workbench import fork, outcome_at, release_forbidden_buys
+from solver.handoff import INF, Compiled
+from solver.lazy import LazyGroup, activate_violated, relax
+from solver.model import AccountModel
+from solver.tracking import refine, tracking_columns
+from solver.verify import Outcome, Violation
+
+WEIGHT_FLOOR = 0.05
+LOCKED_FACTOR = 10.0
+SLACK_TOLERANCE = 1e-7
+TE_TOLERANCE_PCT = 0.005
+MAX_ROUNDS = 20
+SOLVE_TIME_LIMIT = 30.0
+MAX_CONFLICTS = 5
+
+
+@dataclass
+class ElasticPoint:
+    status: str
+    x: np.ndarray
+    slack_by_rule: dict[str, float]
+
+
+class ElasticModel:
+    """The failed model with slack columns on every rule row, re-solved under changing slack bounds."""
+
+    def __init__(
+        self,
+        model: AccountModel,
+        compiled: Compiled,
+        policy: CompiledPolicy,
+        provenance: dict[str, Provenance],
+    ):
+        compiled = fork(compiled)
+        self.model, self.compiled, self.highs, self.policy = model, compiled, compiled.highs, policy
+        self.provenance = provenance
+        self.cols = tracking_columns(model, compiled)
+        self.highs.setOptionValue("time_limit", SOLVE_TIME_LIMIT)
+        self.lazy: list[LazyGroup] = relax(compiled, model.lazy_groups)
+        # The Schedule D binaries never decide feasibility (any gains net): alone, they need no MIP.
+        self.netting = compiled.cols(model.netting_binaries())
+        release_forbidden_buys(self.model, self.compiled)
+        self.original_cost = np.asarray(self.highs.getLp().col_cost_).copy()
+        self.x = np.zeros(0)  # the last solved point (kept: changing bounds clears HiGHS's solution)
+        self.slack_cols: dict[str, list[int]] = {}
+        self.slack_weight: dict[int, float] = {}
+        self._add_slacks()
+
+    def _add_slacks(self) -> None:
+        locked = {r.id for r in self.policy.rules if r.locked}
+        lower, upper = self.compiled.row_lower, self.compiled.row_upper
+        entries: list[tuple[str, int, float, float]] = []  # rule, row, coefficient, weight
+        for r, constraint in enumerate(self.compiled.rows):
+            owner = rule_of(constraint, self.provenance)
+            if owner is None:
+                continue
+            factor = LOCKED_FACTOR if owner.rule_id in locked else 1.0
+            if upper[r] < INF:
+                entries.append((owner.rule_id, r, -1.0, factor / max(abs(upper[r]), WEIGHT_FLOOR)))
+            if lower[r] > -INF:
+                entries.append((owner.rule_id, r, 1.0, factor / max(abs(lower[r]), WEIGHT_FLOOR)))
+        first = self.highs.getNumCol()
+        n = len(entries)
+        if not n:
+            return
+        self.highs.addCols(
+            n,
+            np.array([w for *_, w in entries]),
+            np.zeros(n),
+            np.full(n, INF),
+            n,
+            np.arange(n, dtype=np.int32),
+            np.array([r for _, r, _, _ in entries], dtype=np.int32),
+            np.array([c for _, _, c, _ in entries]),
+        )
+        for k, (rule_id, _, _, weight) in enumerate(entries):
+            self.slack_cols.setdefault(rule_id, []).append(first + k)
+            self.slack_weight[first + k] = weight
+        self.original_cost = np.concatenate([self.original_cost, np.zeros(n)])
+
+    # -- configuring a solve ----------------------------------------------------------------------
+    def _set(
+        self,
+        soft: set[str],
+        weighted: bool,
+        with_objective: bool = False,
+        dropped: frozenset[str] = frozenset(),
+    ) -> None:
+        """Slack of `soft` rules free (cost = weight, or 0 for a pure feasibility test), of `dropped`
+        rules free at no cost (the rule is off); all other rules hard (slack fixed at 0)."""
+        all_slack = sorted(c for cols in self.slack_cols.values() for c in cols)
+        if not all_slack:
+            return
+        idx = np.array(all_slack, dtype=np.int32)
+        soft_cols = {c for rid in soft for c in self.slack_cols.get(rid, ())}
+        free_cols = soft_cols | {c for rid in dropped for c in self.slack_cols.get(rid, ())}
+        upper = np.array([INF if c in free_cols else 0.0 for c in all_slack])
+        self.highs.changeColsBounds(len(idx), idx, np.zeros(len(idx)), upper)
+        cost = np.array([self.slack_weight[c] if weighted and c in soft_cols else 0.0 for c in all_slack])
+        self.highs.changeColsCost(len(idx), idx, cost)
+        base = np.flatnonzero(self.original_cost[: len(self.compiled.columns)] != 0).astype(np.int32)
+        if len(base):
+            values = self.original_cost[base] if with_objective else np.zeros(len(base))
+            self.highs.changeColsCost(len(base), base, values)
+
+    def _run(self) -> str:
+        """LP rounds (warm-started simplex) until tangents and lazy groups settle; then, if integer
+        columns are in play, MIP rounds. An infeasible relaxation ends it at once."""
+        status = self._rounds(relaxation=True)
+        deciding = self._integers()
+        deciding[self.netting[self.netting >= 0]] = False
+        if status != "optimal" or not deciding.any():
+            return status
+        return self._mip()
+
+    def _integers(self) -> np.ndarray:
+        integer = self.compiled.integer.copy()
+        for group in self.lazy:
+            integer[group.binaries] = group.active
+        return integer
+
+    def _status(self) -> str:
+        status = self.highs.getModelStatus()
+        if status == highspy.HighsModelStatus.kOptimal:
+            return "optimal"
+        infeasible = (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kUnboundedOrInfeasible)
+        return "infeasible" if status in infeasible else "error"
+
+    def _rounds(self, relaxation: bool) -> str:
+        self.highs.setOptionValue("solve_relaxation", relaxation)
+        for _ in range(MAX_ROUNDS):
+            self.highs.run()
+            status = self._status()
+            if status != "optimal":
+                return status
+            self.x = np.asarray(self.highs.getSolution().col_value)
+            x = self.x[: len(self.compiled.columns)]
+            _, added = refine(self.compiled, self.cols, x, TE_TOLERANCE_PCT)
+            if not added and not activate_violated(self.compiled, self.lazy, x):
+                return "optimal"
+        return "error"
+
+    def _mip(self) -> str:
+        """Solve the MIP once, fix its integer choices and polish the tangents on the LP (as the solve
+        does); only when polishing needs new integer choices (a lazy group switched on, or the fixed
+        choices no longer fit the refined tangents) is the MIP solved again."""
+        for _ in range(MAX_ROUNDS):
+            self.highs.setOptionValue("solve_relaxation", False)
+            self.highs.run()
+            status = self._status()
+            if status != "optimal":
+                return status
+            x = np.asarray(self.highs.getSolution().col_value)
+            cols = np.flatnonzero(self._integers()).astype(np.int32)
+            lp = self.highs.getLp()
+            lower, upper = np.asarray(lp.col_lower_)[cols], np.asarray(lp.col_upper_)[cols]
+            values = np.clip(np.round(x[cols]), lower, upper)
+            self.highs.changeColsBounds(len(cols), cols, values, values)
+            active = sum(g.active for g in self.lazy)
+            polished = self._rounds(relaxation=True)
+            self.highs.changeColsBounds(len(cols), cols, lower, upper)
+            if polished == "optimal" and sum(g.active for g in self.lazy) == active:
+                return "optimal"
+        return "error"
+
+    def _point(self, status: str) -> ElasticPoint:
+        if status != "optimal":
+            return ElasticPoint(status, np.zeros(self.highs.getNumCol()), {})
+        x = self.x
+        slack = {rid: float(x[cols].sum()) for rid, cols in self.slack_cols.items()}
+        return ElasticPoint(status, x, {rid: s for rid, s in slack.items() if s > SLACK_TOLERANCE})
+
+    # -- the questions ----------------------------------------------------------------------------
+    def feasible(self, hard: set[str]) -> bool:
+        """Can these rules hold together (every other rule dropped)? Only a proven "infeasible" says
+        no: a test cut short by the time limit keeps the rule in the conflict, so a reported conflict
+        is always a real one (at worst not the smallest)."""
+        self._set(set(self.slack_cols) - hard, weighted=False)
+        return self._run() != "infeasible"
+
+    def elastic(self, soft: set[str] | None = None, dropped: frozenset[str] = frozenset()) -> ElasticPoint:
+        """Minimum weighted slack with only `soft` rules allowed to give (all rules when None), and
+        `dropped` rules switched off."""
+        self._set(set(self.slack_cols) if soft is None else soft, weighted=True, dropped=dropped)
+        return self._point(self._run())
+
+    def nearest(self) -> ElasticPoint:
+        """Minimum weighted slack, then the best plan by the policy's own objective at that slack.
+        Locked rules take precedence: only when they cannot hold together does any of them give."""
+        unlocked = {r.id for r in self.policy.rules if not r.locked} & set(self.slack_cols)
+        soft = unlocked
+        first = self.elastic(soft)
+        if first.status != "optimal":
+            soft = set(self.slack_cols)
+            first = self.elastic(soft)
+            if first.status != "optimal":
+                return first
+        total = sum(self.slack_weight[c] * first.x[c] for c in self.slack_weight)
+        cols = np.array(sorted(self.slack_weight), dtype=np.int32)
+        weights = np.array([self.slack_weight[c] for c in cols])
+        self.highs.addRow(-INF, total * (1 + 1e-6) + 1e-9, len(cols), cols, weights)
+        self._set(soft, weighted=False, with_objective=True)
+        point = self._point(self._run())
+        self.highs.deleteRows(1, np.array([self.highs.getNumRow() - 1], dtype=np.int32))
+        return point
+
+    def irreducible(self, candidates: list[str] | None = None) -> list[str]:
+        """Deletion filter over rules: an irreducible set of rules that cannot hold together ([] when
+        the candidates can). Feasibility tests that fail are LP-fast; each kept rule costs one MIP."""
+        if candidates is None:
+            candidates = [r.id for r in self.policy.rules if r.id in self.slack_cols]
+        if self.feasible(set(candidates)):
+            return []
+        keep = list(candidates)
+        for rule_id in reversed(candidates):
+            trial = [r for r in keep if r != rule_id]
+            if not self.feasible(set(trial)):
+                keep = trial
+        return keep
+
+    def conflicts(self, limit: int = MAX_CONFLICTS) -> list[list[str]]:
+        """Several irreducible conflicts, when there are several: after each, its most specific rule
+        (the last in policy order: account before household before firm) is set aside and the filter
+        runs again on the rest, until the rest can hold together."""
+        candidates = [r.id for r in self.policy.rules if r.id in self.slack_cols]
+        found: list[list[str]] = []
+        while len(found) < limit:
+            conflict = self.irreducible(candidates)
+            if not conflict:
+                break
+            found.append(conflict)
+            candidates = [r for r in candidates if r != conflict[-1]]
+        return found
+
+    # -- from a point to policy terms -------------------------------------------------------------
+    def outcome(self, point: ElasticPoint) -> Outcome:
+        return outcome_at(self.model, self.compiled, point.x)
+
+    def violations(self, outcome: Outcome, rule_ids: set[str] | None = None) -> list[Violation]:
+        """What the rules' own verifiers say about a relaxed plan (kinds without a verifier are skipped)."""
+        found = []
+        for rule in self.policy.rules:
+            if rule_ids is not None and rule.id not in rule_ids:
+                continue
+            try:
+                found += [
+                    v.model_copy(update={"rule_id": rule.id, "span": v.span or rule.span})
+                    for v in RULE_KINDS[rule.kind].verify(rule, outcome)
+                ]
+            except NotImplementedError:
+                continue
+        return found

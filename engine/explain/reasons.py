@@ -1,0 +1,243 @@
+"""Why each trade: the rules and objective terms that drive or hold back every lot sale and buy, and
+the overweight lots that were kept (with the gain a sale would realize and the days to long-term).
+
+Every figure comes from the model at the fixed-integer LP optimum (`engine.explain.forces`); the
+trade figures themselves (shares, dollars, gains) come from the verified outcome in exact decimals.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+
+from compiler.lower import Provenance
+from engine.explain.forces import Direction, Forces
+from engine.explain.schema import RuleForce, TermEffect, TradeReason
+from solver.tax import days_to_long_term, long_term_from, money_text, to_cents
+from solver.verify import Outcome
+
+REPORT_SHARE = 0.02  # show forces of at least 2% of the trade's largest one
+REPORT_FLOOR_BP = 0.005
+KEPT_MIN_OVERWEIGHT = 0.001  # explain kept lots in names more than 0.10% overweight after trading
+KEPT_MAX = 10
+REPLACEMENTS = 2
+
+
+def cite(rule_id: str, provenance: dict[str, Provenance]) -> str:
+    found = next((p for p in provenance.values() if p.rule_id == rule_id), None)
+    return f"`{rule_id}` ({found.span.file}:{found.span.line})" if found else f"`{rule_id}`"
+
+
+def _money(amount: Decimal) -> str:
+    return money_text(amount)
+
+
+class ReasonBuilder:
+    def __init__(self, forces: Forces, outcome: Outcome, provenance: dict[str, Provenance]):
+        self.forces, self.outcome, self.provenance = forces, outcome, provenance
+        self.by_rule = {p.rule_id: p for p in provenance.values()}
+        self.model = forces.bench.model
+        self.value = self.model.value
+
+    # -- shared -----------------------------------------------------------------------------------
+    def _explain(self, d: Direction, size: float) -> tuple[tuple[RuleForce, ...], tuple[TermEffect, ...]]:
+        rules = self.forces.rule_forces(d, size)
+        terms = self.forces.term_effects(d, size)
+        largest = max([abs(v) for v in (*rules.values(), *terms.values())], default=0.0)
+        floor = max(REPORT_FLOOR_BP, REPORT_SHARE * largest)
+        shown_rules = tuple(
+            RuleForce(
+                rule_id=rid,
+                kind=self.by_rule[rid].kind,
+                span=self.by_rule[rid].span,
+                role="requires" if bp > 0 else "limits",
+                bp=round(bp, 2),
+            )
+            for rid, bp in sorted(rules.items(), key=lambda kv: (-abs(kv[1]), kv[0]))
+            if abs(bp) >= floor
+        )
+        shown_terms = tuple(
+            TermEffect(
+                tag=tag,
+                span=self.by_rule[owner].span if (owner := self._owner(tag)) in self.by_rule else None,
+                bp=round(bp, 2),
+                role="favours" if bp < 0 else "costs",
+            )
+            for tag, bp in sorted(terms.items(), key=lambda kv: (-abs(kv[1]), kv[0]))
+            if abs(bp) >= floor
+        )
+        return shown_rules, shown_terms
+
+    def _owner(self, tag: str) -> str:
+        """The rule that tagged an objective term: `harvest`, or `preferences` for `preferences.tax`."""
+        return tag if tag in self.by_rule else tag.rsplit(".", 1)[0]
+
+    def _because(self, rules: tuple[RuleForce, ...], terms: tuple[TermEffect, ...]) -> str:
+        parts = []
+        need = [f"{cite(r.rule_id, self.provenance)}" for r in rules if r.role == "requires"]
+        hold = [f"{cite(r.rule_id, self.provenance)}" for r in rules if r.role == "limits"]
+        if need:
+            parts.append("required by " + ", ".join(need))
+        if hold:
+            parts.append("limited by " + ", ".join(hold))
+        if terms:
+            parts.append("objective: " + ", ".join(self._terms(terms)))
+        return "; ".join(parts) if parts else "no binding rule; objective indifferent at the margin"
+
+    def _terms(self, terms: tuple[TermEffect, ...]) -> list[str]:
+        """Term effects grouped by the rule that tagged them: "tax -3.21 bp, tracking +0.19 bp via
+        `preferences` (policies/firm/default.tailor:14)"."""
+        groups: dict[str, list[str]] = {}
+        for t in terms:
+            owner = self._owner(t.tag)
+            label = t.tag[len(owner) + 1 :] if t.tag.startswith(owner + ".") else t.tag
+            groups.setdefault(owner, []).append(f"{label} {t.bp:+.2f} bp")
+        return [
+            f"{', '.join(items)} via {cite(owner, self.provenance)}"
+            if owner in self.by_rule
+            else ", ".join(items)
+            for owner, items in groups.items()
+        ]
+
+    # -- trades -----------------------------------------------------------------------------------
+    def trades(self) -> list[TradeReason]:
+        out = []
+        buys = sorted({t.ticker for t in self.outcome.buys})
+        for sale in self.outcome.sales:
+            trade = sale.trade
+            lot = self.model.lot_index[trade.lot_id]
+            size = float(trade.amount) / self.value
+            rules, terms = self._explain(self.forces.sale(lot), size)
+            replaced = self._replacements(trade.ticker, buys) if sale.gain < 0 else ()
+            term = "long" if sale.long_term else "short"
+            gain = (
+                f"at a {_money(-sale.gain)} loss"
+                if sale.gain < 0
+                else f"realizing a {_money(sale.gain)} {term}-term gain"
+            )
+            text = (
+                f"sold lot {trade.lot_id} of {trade.ticker} ({trade.shares.normalize():f} shares, "
+                f"{_money(trade.amount)}) {gain}: {self._because(rules, terms)}"
+            )
+            if replaced:
+                text += f"; replaced by {' and '.join(replaced)}"
+            out.append(
+                TradeReason(
+                    action="sell",
+                    ticker=trade.ticker,
+                    lot_id=trade.lot_id,
+                    shares=trade.shares,
+                    amount=to_cents(trade.amount),
+                    realized_gain=to_cents(sale.gain),
+                    term=term,
+                    rules=rules,
+                    terms=terms,
+                    replaced_by=replaced,
+                    text=text,
+                )
+            )
+        for trade in self.outcome.buys:
+            i = self.model.index[trade.ticker]
+            rules, terms = self._explain(self.forces.purchase(i), float(trade.amount) / self.value)
+            text = (
+                f"bought {trade.shares.normalize():f} shares of {trade.ticker} ({_money(trade.amount)}): "
+                f"{self._because(rules, terms)}"
+            )
+            out.append(
+                TradeReason(
+                    action="buy",
+                    ticker=trade.ticker,
+                    lot_id=None,
+                    shares=trade.shares,
+                    amount=to_cents(trade.amount),
+                    realized_gain=None,
+                    term=None,
+                    rules=rules,
+                    terms=terms,
+                    text=text,
+                )
+            )
+        return out
+
+    def _replacements(self, ticker: str, buys: list[str]) -> tuple[str, ...]:
+        """The bought names whose returns move most with the sold one (risk-model covariance)."""
+        model = self.model
+        loadings, specific = model.risk.loadings, model.risk.specific_var
+        i = model.index[ticker]
+        scored = []
+        for name in buys:
+            j = model.index[name]
+            if j == i:
+                continue
+            cov = float(loadings[i] @ loadings[j])
+            corr = cov / np.sqrt(
+                float(loadings[i] @ loadings[i] + specific[i])
+                * float(loadings[j] @ loadings[j] + specific[j])
+            )
+            if corr > 0.5:
+                scored.append((-corr, name))
+        return tuple(name for _, name in sorted(scored)[:REPLACEMENTS])
+
+    # -- kept lots --------------------------------------------------------------------------------
+    def kept(self) -> list[TradeReason]:
+        """For each name still overweight after trading, its cheapest unsold lot: why not sell it?"""
+        model, outcome, point = self.model, self.outcome, self.forces.point
+        found = []
+        for ticker in sorted(outcome.shares_after):
+            over = float(outcome.weight_after([ticker])) - outcome.target.get(ticker, 0.0)
+            if over <= KEPT_MIN_OVERWEIGHT or ticker not in model.index:
+                continue
+            lots = [
+                k
+                for k in model.lots_of[model.index[ticker]]
+                if outcome.lot_remaining.get(model.lots[k].lot_id, Decimal(0)) > 0
+            ]
+            if not lots:
+                continue
+            rc = point.col_dual[self.forces.cols.sell[lots]]
+            lot = lots[int(np.argmin(rc))]
+            found.append((-over, ticker, lot, over))
+        out = []
+        for _, ticker, lot, over in sorted(found)[:KEPT_MAX]:
+            out.append(self._kept_reason(ticker, lot, over))
+        return out
+
+    def _kept_reason(self, ticker: str, lot: int, over: float) -> TradeReason:
+        model, outcome = self.model, self.outcome
+        record = model.lots[lot]
+        remaining = outcome.lot_remaining[record.lot_id]
+        price = outcome.prices[ticker]
+        shares = min(
+            remaining, (Decimal(repr(over)) * outcome.value_after / price).quantize(Decimal("0.000001"))
+        )
+        amount = shares * price
+        gain = shares * (price - record.basis_per_share)
+        long_term = bool(model.lot_long_term[lot])
+        size = float(amount) / self.value
+        rules, terms = self._explain(self.forces.sale(lot), size)
+        # Forces on a sale that did not happen: those opposing it explain the decision.
+        days = None if long_term else days_to_long_term(record.acquired, model.as_of)
+        term = "long" if long_term else "short"
+        what = f"a {_money(-gain)} loss" if gain < 0 else f"a {_money(gain)} {term}-term gain"
+        text = (
+            f"kept lot {record.lot_id} of {ticker} although {over:.2%} overweight: selling "
+            f"{shares.normalize():f} shares would realize {what}"
+        )
+        if days:
+            text += f"; it turns long-term in {days} days ({long_term_from(record.acquired)})"
+        text += f"; {self._because(rules, terms)}"
+        return TradeReason(
+            action="keep",
+            ticker=ticker,
+            lot_id=record.lot_id,
+            shares=shares,
+            amount=to_cents(amount),
+            realized_gain=to_cents(gain),
+            term=term,
+            days_to_long_term=days,
+            overweight=round(over, 6),
+            rules=rules,
+            terms=terms,
+            text=text,
+        )

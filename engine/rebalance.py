@@ -1,0 +1,142 @@
+"""The public engine function: accounts + compiled policy + market + options → verified result.
+
+Pure: typed inputs in, a typed (picklable) result out; no files, no globals. `plan` returns the
+working parts too (model, solution, outcome, provenance) for explanations; `rebalance` returns
+the result alone.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+
+from compiler.inputs import check_account
+from compiler.ir import CompiledPolicy
+from compiler.lower import Provenance, lower_policy
+from compiler.verify_rules import verify
+from solver.account import Account
+from solver.defaults import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT
+from solver.market import Market
+from solver.model import AccountModel
+from solver.result import RebalanceResult, RuleRef, SolveInfo, Summary, TradeLine
+from solver.search import SolveOptions
+from solver.solve import Solution, solve
+from solver.tax import carryforward_created, to_cents
+from solver.trades import extract_trades
+from solver.verify import Outcome, build_outcome
+
+
+@dataclass(frozen=True)
+class RebalanceOptions:
+    time_limit: float = DEFAULT_TIME_LIMIT
+    mip_gap: float = DEFAULT_MIP_GAP
+    log: bool = False
+
+
+@dataclass
+class Plan:
+    result: RebalanceResult
+    model: AccountModel
+    solution: Solution
+    outcome: Outcome | None
+    provenance: dict[str, Provenance]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _trade_lines(outcome: Outcome) -> tuple[TradeLine, ...]:
+    # A gift of shares realizes no gain: its line says $0.00 realized (its cost basis goes with it).
+    lines = [TradeLine(action=s.trade.action, ticker=s.trade.ticker, shares=s.trade.shares,
+                       price=s.trade.price, amount=to_cents(s.trade.amount), lot_id=s.trade.lot_id,
+                       acquired=s.trade.acquired,
+                       cost_basis=to_cents(s.trade.shares * (s.trade.basis_per_share or Decimal(0))),
+                       realized_gain=to_cents(s.gain if s.trade.action == "sell" else Decimal(0)),
+                       term="long" if s.long_term else "short")
+             for s in (*outcome.sales, *outcome.gifts)]
+    lines += [TradeLine(action="buy", ticker=t.ticker, shares=t.shares, price=t.price,
+                        amount=to_cents(t.amount))
+              for t in outcome.buys]
+    return tuple(lines)
+
+
+def _carryforward(outcome: Outcome) -> dict[str, Decimal]:
+    """The carryforward the plan creates and its value (solver/schedule_d.py prices it the same way)."""
+    account, tax = outcome.account, outcome.account.tax
+    if not account.is_taxable:
+        return {}
+    st, lt = carryforward_created(tax.realized_short_term_ytd, tax.realized_long_term_ytd,
+                                  outcome.realized_short_term, outcome.realized_long_term,
+                                  tax.carryforward_short_term, tax.carryforward_long_term)
+    return {"carryforward_short_term": to_cents(st), "carryforward_long_term": to_cents(lt),
+            "carryforward_rate": tax.carryforward_rate.normalize(),
+            "carryforward_value": to_cents(tax.carryforward_rate * (st + lt))}
+
+
+def _summary(outcome: Outcome) -> Summary:
+    return Summary(value_before=to_cents(outcome.value_before), value_after=to_cents(outcome.value_after),
+                   cash_before=to_cents(outcome.cash_before), cash_flow=to_cents(outcome.cash_flow),
+                   cash_after=to_cents(outcome.cash_after),
+                   realized_short_term=to_cents(outcome.realized_short_term),
+                   realized_long_term=to_cents(outcome.realized_long_term),
+                   realized_short_term_ytd=to_cents(outcome.ytd_short_term),
+                   realized_long_term_ytd=to_cents(outcome.ytd_long_term),
+                   estimated_tax=to_cents(outcome.estimated_tax), **_carryforward(outcome),
+                   tracking_error_before=round(outcome.tracking_error_before, 6),
+                   tracking_error_after=round(outcome.tracking_error_after, 6),
+                   turnover=round(float(outcome.turnover), 6), sells=len(outcome.sales),
+                   buys=len(outcome.buys))
+
+
+def plan(accounts: Account | list[Account], policy: CompiledPolicy, market: Market,
+         options: RebalanceOptions = RebalanceOptions()) -> Plan:
+    accounts = [accounts] if isinstance(accounts, Account) else list(accounts)
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    for account in accounts:
+        check_account(policy, account)
+        market.check_account(account)
+    model = AccountModel(accounts, market)
+    provenance = lower_policy(policy, model)
+    model.finish()
+    timings["build"] = time.perf_counter() - started
+    solution = solve(model, SolveOptions(time_limit=options.time_limit, mip_gap=options.mip_gap,
+                                         log=options.log))
+    timings["handoff"] = solution.timings["handoff"]
+    timings["solve"] = solution.timings["solve"]
+    started = time.perf_counter()
+    account = model.account
+    outcome, violations = None, ()
+    if solution.status in ("optimal", "feasible"):
+        trades = extract_trades(model, solution, whole_shares=model.whole_shares)
+        target = {t: float(w) for t, w in zip(model.tickers, model.target_weights, strict=True) if w > 0}
+        outcome = build_outcome(account, market, trades, target, model.cash_flow)
+        violations = tuple(verify(outcome, policy.rules))
+    timings["verify"] = time.perf_counter() - started
+    solved = outcome is not None
+    info = SolveInfo(status=solution.status, stop=solution.stop, proven_optimal=solution.proven_optimal,
+                     mip_gap=round(solution.gap, 6) if np.isfinite(solution.gap) else None,
+                     requested_gap=options.mip_gap, time_limit_seconds=options.time_limit,
+                     objective_bp=round(solution.objective, 4) if solved else None,
+                     bound_bp=round(solution.bound, 4) if np.isfinite(solution.bound) else None,
+                     lp_solves=solution.rounds, tangent_cuts=solution.cuts, nodes=solution.nodes,
+                     binaries_on=solution.binaries_on, lazy_groups_on=solution.lazy_active,
+                     lazy_groups=solution.lazy_total)
+    result = RebalanceResult(
+        account_id=account.account_id, household_id=account.household_id, as_of=market.as_of,
+        priced_as_of=market.pricing_date, market=market.info,
+        policy_name=policy.name, policy_hash=policy.policy_hash, policy_sources=policy.sources,
+        account_hash=account.input_hash, solve=info, verified=outcome is not None and not violations,
+        violations=violations, summary=_summary(outcome) if outcome else None,
+        trades=_trade_lines(outcome) if outcome else (),
+        rules=tuple(RuleRef(id=r.id, kind=r.kind, span=r.span) for r in policy.rules),
+        timings={k: round(v, 3) for k, v in timings.items()})
+    return Plan(result=result, model=model, solution=solution, outcome=outcome, provenance=provenance,
+                timings=timings)
+
+
+def rebalance(accounts: Account | list[Account], policy: CompiledPolicy, market: Market,
+              options: RebalanceOptions = RebalanceOptions()) -> RebalanceResult:
+    return plan(accounts, policy, market, options).result
+
