@@ -33,6 +33,11 @@ CATALOGUE: dict[str, tuple[str, str, str, list[str]]] = {
     "tracking": ("P106", "tracking error takes `at most X%` and/or `band …` clauses",
                  "write `tracking error at most 1.5%` or `tracking error band AAPL -2% to +2%`",
                  ["tracking error 2%\n", "tracking error\n", "tracking error max 2%\n"]),
+    "dividend_yield": ("P128", "a dividend yield rule needs `at least`, `at most` or `between`",
+                       "write `dividend yield at least 2.5%`, `dividend yield at most 0.5%` or "
+                       "`dividend yield between 1.5% and 3%`",
+                       ["dividend yield 2.5%\n", "dividend yield\n", "dividend yield min 2%\n",
+                        "dividend yield above 2%\n"]),
     "budget": ("P107", "say which gains the budget counts",
                "write `budget long-term gains $20k per year` (or short-term gains, net gains, tax)",
                ["budget $20k\n", "budget $20k per year\n", "budget gains $5k\n"]),
