@@ -28,6 +28,7 @@ from policy_lang.quantities import WEIGHT_UNITS, format_quantity
 from policy_lang.yaml_fields import fail
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import date
 
     import numpy as np
@@ -126,6 +127,16 @@ dividend_yield_bound: "at" "least" quantity             -> dividend_yield_min
         return DividendYieldIR(id=ctx.rule_id(node), span=node.span, reason=node.reason, locked=node.locked,
                                min_yield=low, max_yield=high)
 
+    def started(self, rule: DividendYieldIR, first_day: date,
+                weight_of: Callable[[tuple[str, ...]], Decimal]) -> DividendYieldIR:
+        """A simulation from a day without a year of dividend history behind it is refused before its
+        first step, not at it."""
+        from solver.data.prices import load_prices
+
+        if first_day - timedelta(days=WINDOW_DAYS) < load_prices().first:
+            raise no_dividend_history(rule, first_day)
+        return rule
+
     # ---- optimizer side -----------------------------------------------------------------------
     def lower(self, rule: DividendYieldIR, block: Block, model: AccountModel) -> None:
         from solver.linear import linear
@@ -154,11 +165,7 @@ dividend_yield_bound: "at" "least" quantity             -> dividend_yield_min
         history = load_prices()
         first_day = market.as_of - timedelta(days=WINDOW_DAYS - 1)
         if market.snapshot is not None or first_day <= history.first:  # a payout's previous close too
-            raise TailorError(error(
-                "D121", f"rule {rule.id}: no dividend history for the twelve months to {market.as_of}",
-                rule.span, "the bundled history holds a full year of dividends for as-of dates from "
-                f"{history.first + timedelta(days=WINDOW_DAYS)} to {history.last}, and a market snapshot "
-                "records none: rebalance on a date in that range, or drop the dividend yield rule"))
+            raise no_dividend_history(rule, market.as_of)
         columns = history.close.columns.get_indexer(tickers)
         found = columns >= 0
         start = int(history.dates.searchsorted(np.datetime64(first_day)))
@@ -217,10 +224,12 @@ dividend_yield_bound: "at" "least" quantity             -> dividend_yield_min
             splits.setdefault(event.ticker, []).append((event.date, Decimal(repr(float(event.ratio)))))
         first, last = history.row_on(day_before) + 1, history.row_on(as_of)
         days = [d.date() for d in history.dates[first - 1:last + 1]]
+        column = {ticker: k for k, ticker in enumerate(history.tickers)}
+        window_paid = history.dividends.to_numpy()[first:last + 1]  # one frame each, not one per ticker
+        window_closes = history.close.to_numpy()[first - 1:last + 1]
         found: dict[str, Decimal] = {}
-        for ticker in sorted(tickers & set(history.tickers)):
-            paid = history.dividends[ticker].to_numpy()[first:last + 1]
-            closes = history.close[ticker].to_numpy()[first - 1:last + 1]
+        for ticker in sorted(tickers & column.keys()):
+            paid, closes = window_paid[:, column[ticker]], window_closes[:, column[ticker]]
             total = Decimal(0)
             for k, amount in enumerate(paid.tolist()):
                 if not amount > 0:  # none, or NaN before the listing
@@ -292,3 +301,16 @@ dividend_yield_bound: "at" "least" quantity             -> dividend_yield_min
             lines.append("annual dividends moved most by " + ", ".join(
                 f"{t} {'+' if changed[t] > 0 else '−'}${abs(changed[t]):,.0f}" for t in movers))
         return lines
+
+
+def no_dividend_history(rule: DividendYieldIR, day: date) -> TailorError:
+    """D121: the market data has no year of dividends before `day` (the first year of the bundled
+    history, or a market snapshot, which records closes only)."""
+    from solver.data.prices import load_prices
+
+    history = load_prices()
+    return TailorError(error(
+        "D121", f"rule {rule.id}: no dividend history for the twelve months to {day}", rule.span,
+        "the bundled history holds a full year of dividends for as-of dates from "
+        f"{history.first + timedelta(days=WINDOW_DAYS)} to {history.last}, and a market snapshot records "
+        "none: rebalance on a date in that range, or drop the dividend yield rule"))

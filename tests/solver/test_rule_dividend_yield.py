@@ -80,8 +80,8 @@ def test_the_verifier_refuses_a_plan_that_breaks_the_limit(market: Market, witho
 
 
 def test_yields_follow_the_definition(market: Market) -> None:
-    """AAPL paid $0.205 on 2020-05-08 (before its 4:1 split of 2020-08-31) and $0.205 three times
-    after it: $0.82 per pre-split share, $0.82 per share of today since the split divides the first."""
+    """AAPL paid $0.82 per share on 2020-05-08 and 2020-08-07, before its 4:1 split of 2020-08-31, and
+    $0.205 twice after it: each early payout counts a quarter per share of today, $0.82 in all."""
     per_share = KIND.dividends_per_share(market.as_of, {"AAPL", "TSLA", "SPY"})
     assert per_share == {"AAPL": Decimal("0.82"), "TSLA": Decimal(0), "SPY": Decimal(0)}
     rates = KIND.rates(floor(0.02), market, ["AAPL", "XOM", "TSLA"])
@@ -185,6 +185,10 @@ def test_no_dividend_history_is_refused(index_account: Account, market: Market) 
     (found,) = caught.value.diagnostics
     assert found.code == "D121" and found.span == span(7) and "2000-10-31" in (found.hint or "")
     assert KIND.dividends_per_share(date(2000, 6, 1), {"AAPL"}) is None
+    with pytest.raises(TailorError) as caught:  # a simulation from that day is refused before its first step
+        KIND.started(floor(0.02), date(2000, 6, 1), lambda tickers: Decimal(0))
+    assert [d.code for d in caught.value.diagnostics] == ["D121"]
+    assert KIND.started(floor(0.02), date(2000, 10, 31), lambda tickers: Decimal(0)) == floor(0.02)
 
 
 # ---- one meaning in both syntaxes; layers narrow it -----------------------------------------------------
