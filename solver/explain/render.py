@@ -129,4 +129,4 @@ def print_rich(explanation: Explanation, console: Console) -> None:
     # table's columns cannot hold.
     for cost in e.rules:
         for line in cost.lines:
-            console.print(f"  {cost.rule_id}: {line}", highlight=False, markup=False)
+            console.print(f"  {cost.rule_id}: {line}", highlight=False, markup=False, soft_wrap=True)
