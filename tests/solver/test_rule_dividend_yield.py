@@ -37,10 +37,6 @@ def floor(low: float | None = None, high: float | None = None) -> DividendYieldI
     return DividendYieldIR(id="income", span=span(7), min_yield=low, max_yield=high)
 
 
-def trades_of(outcome) -> list:
-    return [*(s.trade for s in outcome.sales), *outcome.buys]
-
-
 @pytest.fixture(scope="module")
 def without_floor(index_account: Account, market: Market):
     return run(index_account, market).outcome
