@@ -192,7 +192,8 @@ dividend_yield_bound: "at" "least" quantity             -> dividend_yield_min
             raise TailorError(error(
                 "P417", f"a dividend yield of at least {floor:.2%} is above every name's yield on "
                 f"{model.as_of}: the highest is {model.tickers[best]} at {rates[best]:.2%}", rule.span,
-                f"lower the floor to at most {rates[best]:.2%}; the S&P 500 as a whole yields about 1.4%"))
+                f"lower the floor to at most {rates[best]:.2%}, or to what an index-like portfolio "
+                "can reach while tracking"))
         reachable = [i for i in range(len(rates)) if i not in model.buy_forbidden or model.held[i] > 0]
         top = max(reachable, key=lambda i: rates[i], default=None)
         if top is None or rates[top] < floor:
