@@ -56,7 +56,7 @@ SCREENS = ("flow", "rules", "harvest", "drift", "cash")
 # is refused by a simulation before it starts.
 CERTIFIED_KINDS = frozenset({"preferences", "target", "harvest", "wash_sale", "trading", "budget",
                              "restrict_buying", "restrict_selling", "holding_period", "tracking_error",
-                             "cash", "cap", "exclude", "transition"})
+                             "cash", "cap", "exclude", "transition", "dividend_yield"})
 TOLERANCE_BP = 1e-9  # a first-order gain below this (bp per unit of weight) is floating-point noise
 
 

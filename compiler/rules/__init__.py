@@ -7,6 +7,7 @@ from compiler.rules.base import Change, RuleKind
 from compiler.rules.budget import Budget
 from compiler.rules.cap import Cap
 from compiler.rules.cash import Cash
+from compiler.rules.dividend_yield import DividendYield
 from compiler.rules.exclude import Exclude
 from compiler.rules.gift import Gift
 from compiler.rules.harvest import Harvest
@@ -23,6 +24,7 @@ from compiler.rules.wash_sale import WashSale
 RULE_KINDS: dict[str, RuleKind] = {kind.name: kind for kind in (
     Target(), Exclude(), RestrictBuying(), RestrictSelling(), Cap(), Budget(), TrackingError(),
     Harvest(), WashSale(), HoldingPeriod(), Trading(), Cash(), Transition(), Gift(), Preferences(),
+    DividendYield(),
 )}
 
 __all__ = ["RULE_KINDS", "Change", "RuleKind"]

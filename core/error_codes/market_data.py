@@ -108,4 +108,12 @@ MARKET_DATA = Family("D1", "Market data", (
         "Splits were asked for between two dates (`PriceHistory.splits_between`, `apply_splits`) whose "
         "end comes before their start.",
         "Pass the earlier date as the start."),
+    ErrorCode(
+        "D121", "No dividend history for a dividend-yield rule",
+        "A `dividend yield` rule measures each name's dividends over the twelve months to the as-of "
+        "date, and the market data has none for them: the date is within the first year of the bundled "
+        "history (which starts 1999-11-01), or the plan is priced from a market snapshot, which records "
+        "closes but no dividends.",
+        "Rebalance on a date the bundled history covers with a full year before it (2000-10-31 to "
+        "2021-04-21), or drop the dividend yield rule for this run."),
 ))

@@ -74,18 +74,20 @@ NAMES = Family("P3", "Names in a policy", (
 VALUES = Family("P4", "Values and contradictions", (
     "Each value of a rule is checked against what it can mean (a weight between 0% and 100%, a "
     "window of at least 30 days, …), and the merged policy for rules that can never hold together "
-    "(P410–P413, naming both rules). P415 and P416 are found when the policy meets a rebalance date "
-    "(a glide path's start). P451–P455 are warnings: legal, but probably a mistake."), (
+    "(P410–P413, naming both rules). P415–P418 are found when the policy meets a rebalance date "
+    "(a glide path's start, the dividends of the year to that date). P451–P455 are warnings: legal, "
+    "but probably a mistake."), (
     ErrorCode(
         "P401", "Value out of range",
         "A weight outside 0%–100% (−100% to +100% for an active weight or a band), a dollar amount "
         "above $1 trillion, a whole number outside its range (e.g. a glide path of 1 to 30 years), or "
-        "a harvest threshold of 100% or more, which no loss can reach.",
+        "a harvest threshold of 100% or more, which no loss can reach, or a dividend-yield limit outside "
+        "0%–25%.",
         "Use a value in the range the hint gives."),
     ErrorCode(
         "P402", "Empty range",
-        "A cap's minimum is above its maximum, or a tracking-error band's lower end is above its upper "
-        "end: no weight can satisfy it.",
+        "A cap's minimum is above its maximum, a tracking-error band's lower end is above its upper "
+        "end, or a dividend yield's minimum is above its maximum: nothing can satisfy it.",
         "Swap the two numbers."),
     ErrorCode(
         "P403", "Negative amount or weight",
@@ -158,6 +160,19 @@ VALUES = Family("P4", "Values and contradictions", (
         "the capped weight was on its start date, so the limit of the day cannot be computed. The weight "
         "is measured only when the first rebalance (or simulation step) falls on the start date itself.",
         "Write the weight on the start date: `cap AAPL at 10% over 3 years starting 2024-01-15 from 27%`."),
+    ErrorCode(
+        "P417", "Dividend-yield floor above every name's yield",
+        "`dividend yield at least X%` asks more than any security yields over the twelve months to the "
+        "rebalance date, so no portfolio can reach it, however it is invested. The message names the "
+        "highest-yielding name and its yield.",
+        "Lower the floor to at most the yield the message gives (the S&P 500 as a whole yields about "
+        "1.4% in April 2021)."),
+    ErrorCode(
+        "P418", "Dividend-yield floor only names the policy forbids can reach",
+        "Every name that yields as much as the floor may not be bought under the policy (an exclusion, "
+        "a buy restriction, a wash-sale window) and the account holds none of them, so the floor cannot "
+        "hold. The message names the highest-yielding names kept out and the best yield left.",
+        "Lower the floor to the yield the message gives, or let the account buy some of those names."),
     ErrorCode(
         "P451", "Very loose tracking error (warning)",
         "A tracking error limit above 10% is unusual for an account that tracks an index; typical "

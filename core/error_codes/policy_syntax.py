@@ -175,4 +175,10 @@ SYNTAX = Family("P1", "Policy syntax", (
         "An indented line continues the statement above it, so an indented rule reads as part of the "
         "previous one.",
         "Start each rule at the beginning of its line."),
+    ErrorCode(
+        "P128", "Dividend yield without its bound",
+        "A `dividend yield` rule says how the portfolio's yield is limited: `at least`, `at most` or "
+        "`between … and …`.",
+        "Write e.g. `dividend yield at least 2.5%`, `dividend yield at most 0.5%` or "
+        "`dividend yield between 1.5% and 3%`."),
 ))

@@ -163,4 +163,10 @@ RULES = Family("V2", "Verification: rules", _ABOUT, (
         "does not record, so the verifier cannot compute the limit of the day and refuses the plan "
         "(the optimizer refuses such a rule before solving: P415, P416).",
         "Give the path a start on or before the plan's date and its starting weight (`from 27%`)."),
+    ErrorCode(
+        "V236", "Dividend yield outside its limit",
+        "After the trades, the portfolio's trailing dividend yield (a year's dividends on the shares "
+        "held, over the value with cash) is below the `dividend yield` floor or above its ceiling, or "
+        "the price history has no dividends for the year to the plan's date to check it with.",
+        _relaxed("yields less (or more) than the dividend yield rule asks")),
 ))

@@ -125,3 +125,8 @@ def print_rich(explanation: Explanation, console: Console) -> None:
             cost.without_status,
         )
     console.print(rules)
+    # Each rule kind's own account of its effect (a yield before and after, a cash reserve), which the
+    # table's columns cannot hold.
+    for cost in e.rules:
+        for line in cost.lines:
+            console.print(f"  {cost.rule_id}: {line}", highlight=False, markup=False, soft_wrap=True)

@@ -89,6 +89,8 @@ CASES: list[tuple[str, str, str, str]] = [
     ("preferences", "tax", "preferences balanced", "preferences balanced tax 3"),
     ("preferences", "tracking", "preferences balanced", "preferences balanced tracking 3"),
     ("preferences", "cost", "preferences balanced", "preferences balanced cost 3"),
+    ("dividend_yield", "min", "dividend yield at least 1%", "dividend yield at least 2%"),
+    ("dividend_yield", "max", "dividend yield at least 1%", "dividend yield between 1% and 3%"),
 ]
 
 

@@ -91,3 +91,15 @@ def test_explain_takes_the_account_inputs_as_rebalance_does(tmp_path: Path,
     explanation = json.dumps(json.loads(capsys.readouterr().out))
     assert "the account's target model top100.csv" in explanation
     assert "no buying outside the target (100 names in it)" in explanation
+
+
+def test_explain_prints_each_rules_own_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    """Under the cost table, each rule's account of itself in policy terms: the shipped retiree's
+    dividend-yield floor, 1.27% before, binding at 2.00% after."""
+    policy = str(ROOT / "policies" / "clients" / "retiree_income.tailor")
+    account = str(ROOT / "examples" / "accounts" / "index_2012" / "account.yaml")
+    assert main(["explain", "--policy", policy, "--account", account]) == 0
+    printed = capsys.readouterr().out
+    assert "income: dividend yield 1.27% → 2.00% after trading (at least 2.00%; at its limit: it binds)" \
+        in printed
+    assert "income: annual dividends moved most by " in printed

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from compiler.rules.budget import MEASURES, BudgetNode
 from compiler.rules.cap import CapNode
 from compiler.rules.cash import CashNode
+from compiler.rules.dividend_yield import DividendYieldNode
 from compiler.rules.exclude import ExcludeNode
 from compiler.rules.gift import GiftNode
 from compiler.rules.harvest import HarvestNode
@@ -114,6 +115,7 @@ rules = st.one_of(
         st.fixed_dictionaries({"mode": st.just("over_years"), "years": years}),
         st.fixed_dictionaries({"mode": st.just("tax_budget"), "budget": dollars}))),
     _rule(GiftNode, st.fixed_dictionaries({"amount": dollars})),
+    _rule(DividendYieldNode, _some(min=weight, max=weight)),
     _rule(PreferencesNode, _some(preset=st.sampled_from(sorted(PRESETS)), tax=number, tracking=number,
                                  cost=number)),
 )
