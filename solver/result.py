@@ -45,7 +45,7 @@ class BasisAdjustment(BaseModel):
     shares: Decimal
     loss_added: Decimal
     adjusted_basis: Decimal  # of these shares, after the addition
-    holding_period_start: date  # the matched loss shares' acquisition date
+    holding_period_start: date  # the matched loss shares' (or the replacement's own, if earlier)
     from_lot: str
 
 

@@ -196,7 +196,7 @@ def build_outcome(account: Account, market: Market, trades: list[Trade], target:
                                           f"{lot.lot_id} ({lot.ticker}) oversold by {oversold}"))
             # §1001: the gain is the amount realized less the adjusted basis of the shares sold
             gain = trade.amount - trade.shares * lot.basis_per_share
-            long_term = held_more_than_one_year(lot.acquired, market.as_of)
+            long_term = held_more_than_one_year(lot.held_since, market.as_of)
             moved = LotSale(trade=trade, gain=gain, long_term=long_term)
             after[trade.ticker] -= trade.shares
             if trade.action == "gift":  # leaves in kind: no cash, no realized gain

@@ -36,7 +36,9 @@ class WashMatch:
     shares: Decimal
     loss_disallowed: Decimal  # positive: the matched shares' loss, added to the replacement's basis
     adjusted_basis: Decimal  # the matched replacement shares' cost basis after the addition
-    holding_period_start: date  # the matched loss shares' acquisition: tacked onto the replacement
+    # The replacement shares' holding period after the match: it includes the matched loss shares'
+    # (§1223(3)), so it starts when theirs did, or when the replacement's own did if that is earlier.
+    holding_period_start: date
 
 
 def _replacements(account: Account, as_of: date, ticker: str, lots: list[Lot], remaining: dict[str, Decimal],
@@ -76,6 +78,7 @@ def wash_matches(account: Account, as_of: date, losses: Iterable[tuple[Trade, Lo
         lots = {lot.lot_id: (trade, lot) for trade, lot in sold}
         replacing = _replacements(account, as_of, ticker, held[ticker], remaining, set(lots), buys)
         price = {who: (on, each) for who, on, _, each in replacing}
+        since = {lot.lot_id: lot.held_since for lot in held[ticker]}
         for lot_id, who, shares in match_share_for_share(
                 [(lot.lot_id, lot.acquired, trade.shares) for trade, lot in sold],
                 [(who, on, shares) for who, on, shares, _ in replacing]):
@@ -84,7 +87,7 @@ def wash_matches(account: Account, as_of: date, losses: Iterable[tuple[Trade, Lo
             on, each = price[who]
             found.append(WashMatch(lot_id=lot_id, ticker=ticker, replacement=who, replacement_acquired=on,
                                    shares=shares, loss_disallowed=loss, adjusted_basis=shares * each + loss,
-                                   holding_period_start=lot.acquired))
+                                   holding_period_start=min(lot.held_since, since.get(who, on))))
     return found
 
 

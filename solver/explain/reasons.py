@@ -232,7 +232,7 @@ class ReasonBuilder:
         size = float(amount) / self.value
         rules, terms = self._explain(self.forces.sale(lot), size)
         # Forces on a sale that did not happen: those opposing it explain the decision.
-        days = None if long_term else days_to_long_term(record.acquired, model.as_of)
+        days = None if long_term else days_to_long_term(record.held_since, model.as_of)
         term = "long" if long_term else "short"
         what = f"a {_money(-gain)} loss" if gain < 0 else f"a {_money(gain)} {term}-term gain"
         text = (
@@ -240,7 +240,7 @@ class ReasonBuilder:
             f"{shares.normalize():f} shares would realize {what}"
         )
         if days:
-            text += f"; it turns long-term in {days} days ({long_term_from(record.acquired)})"
+            text += f"; it turns long-term in {days} days ({long_term_from(record.held_since)})"
         text += f"; {self._because(rules, terms)}"
         return TradeReason(
             action="keep",

@@ -31,7 +31,8 @@ def test_a_quarterly_run_completes_and_reports_every_period(quarterly: tuple[Sim
              "harvested", "tax", "tax_paid")
     for row in rows(out / "periods.csv"):
         assert all(len(row[name].split(".")[1]) == 2 for name in money)  # cents, half-even
-    assert sorted(p.name for p in out.iterdir()) == ["events.csv", "periods.csv", "periods.parquet",
+    assert sorted(p.name for p in out.iterdir()) == ["basis_adjustments.csv", "events.csv", "periods.csv",
+                                                     "periods.parquet",
                                                      "simulation.json", "timings.json", "trades.csv",
                                                      "trades.parquet", "years.csv"]
 
