@@ -136,6 +136,13 @@ def plan(accounts: Account | list[Account], policy: CompiledPolicy, market: Mark
         target = {t: float(w) for t, w in zip(model.tickers, model.target_weights, strict=True) if w > 0}
         outcome = build_outcome(account, market, trades, target, model.cash_flow)
         violations = tuple(verify(outcome, policy.rules))
+        if violations and model.whole_shares:  # without the remainders of the positions it exits
+            kept = extract_trades(model, solution, whole_shares=True, exits=False)
+            if kept != trades:
+                kept_outcome = build_outcome(account, market, kept, target, model.cash_flow)
+                kept_violations = tuple(verify(kept_outcome, policy.rules))
+                if not kept_violations:
+                    outcome, violations = kept_outcome, kept_violations
     timings["verify"] = time.perf_counter() - started
     solved = outcome is not None
     info = SolveInfo(status=solution.status, stop=solution.stop, proven_optimal=solution.proven_optimal,

@@ -6,6 +6,7 @@ asserts: a 30 s limit is generous (these solve in seconds), so a regression show
 solution or an unproven gap, not as a slow test.
 """
 
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -24,12 +25,14 @@ from compiler.rules.trading import TradingIR
 from solver.account import Account
 from solver.handoff import compile_to_highs
 from solver.lazy import relax
+from solver.lots import Lot
 from solver.market import Market
 from solver.model import AccountModel
 from solver.rebalance import Plan, RebalanceOptions, plan
 from solver.rounding import round_counts
 from solver.search import run_highs
 from solver.tracking import initial_tangents, tracking_columns
+from solver.trades import extract_trades
 from solver.whole_shares import share_counts
 from tests.solver.conftest import ROOT, policy, span
 from tests.solver.test_properties import accounts, check_contract, random_account, rules
@@ -202,3 +205,24 @@ def test_a_fractional_remainder_is_sold_with_its_position(index_account: Account
     others = [*outcome.buys, *(s.trade for s in outcome.sales if s.trade.ticker != "XOM"
                                and outcome.shares_after.get(s.trade.ticker, 0) > 0)]
     assert others and all(t.shares % 1 == 0 for t in others)
+
+
+def test_a_voluntary_exit_sells_the_fractional_remainders_too(legacy_account: Account,
+                                                              market: Market) -> None:
+    """No rule keeps XOM out, but the plan harvests its loss ($90.00 and $95.00 a share, XOM at $56.00)
+    and sells every whole share: the remainders (0.37 of one lot, and a reinvested-dividend lot of 0.4
+    shares that no whole-share sale could touch) go with them, so no sub-share sliver is left."""
+    lots = [lot for lot in legacy_account.lots if lot.ticker != "XOM"]
+    xom = [Lot(lot_id="XOM-A", ticker="XOM", acquired=date(2015, 1, 2), shares=Decimal("10.37"),
+               basis_per_share=Decimal(90)),
+           Lot(lot_id="XOM-B", ticker="XOM", acquired=date(2016, 1, 4), shares=Decimal("0.4"),
+               basis_per_share=Decimal(95))]
+    account = legacy_account.model_copy(update={"lots": (*lots, *xom)})
+    found = plan(account, policy(trading(True)), market, LIMIT)
+    assert found.result.verified, found.result.violations
+    sold = {s.trade.lot_id: s.trade.shares for s in found.outcome.sold(["XOM"])}
+    assert sold == {"XOM-A": Decimal("10.37"), "XOM-B": Decimal("0.4")}
+    assert found.outcome.shares_after.get("XOM", 0) == 0
+    # The whole-share solution itself sold the whole shares only.
+    whole_only = extract_trades(found.model, found.solution, whole_shares=True, exits=False)
+    assert {t.lot_id: t.shares for t in whole_only if t.ticker == "XOM"} == {"XOM-A": Decimal(10)}
