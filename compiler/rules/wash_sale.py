@@ -205,9 +205,7 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
                 if set(ids) <= model.buy_forbidden and \
                         self.window_buys_all_held(rule, account, group, as_of, rule.window_days):
                     liquidations.append((ids, losses, model.lots_in(group)))
-                elif self.share_for_share(group, loss_sold, recent) and not model.whole_shares:
-                    # (Not under whole shares: selling every matched share first would sell a lot's
-                    # fractional remainder, which whole-share sales leave: docs/solver.md, gaps.)
+                elif self.share_for_share(group, loss_sold, recent):
                     # ... of only the shares matched with the replacement shares (wash_share.py)
                     replacing = replacement_shares(group[0], lots_of.get(group[0], ()), trades, as_of,
                                                    LEGAL_WINDOW_DAYS)

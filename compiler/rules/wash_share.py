@@ -16,6 +16,8 @@ disallowed loss is exactly the loss of the first-R shares sold:
 
 No binary when the loss lots hold R shares or fewer (every share sold is matched). The forced order
 can cost a sale the optimiser would rather make out of order; it never charges a wrong amount.
+Under whole shares the rows are the same: a fractional remainder among the first R shares cannot
+be sold while the position stays open, so w = 1 is then out of reach (only matched shares sell).
 Replacement shares must stay put for R to hold: the name's recent lots are not sold, nor is it
 bought, in a rebalance that sells its loss lots (z, a lazy disjunction, as the switch it replaces).
 No z either when the name's other lots cannot reach its minimum sale. Valid inequalities tie w ≤ z,

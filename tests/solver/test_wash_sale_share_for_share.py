@@ -9,6 +9,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from compiler.rules.trading import TradingIR
 from compiler.rules.wash_sale import WashSaleIR
 from compiler.rules.wash_share import matched_shares
 from solver.account import Account, Transaction
@@ -76,6 +77,22 @@ def test_a_plan_claiming_the_full_loss_is_refused(legacy_account: Account, marke
     full = replace(outcome, realized_long_term=outcome.realized_long_term - Decimal("24.70"))
     assert [v.code for v in verify(full, [RULE])] == ["V235"]
     assert not verify(outcome, [RULE])
+
+
+def test_whole_shares_harvest_share_for_share(legacy_account: Account, market: Market) -> None:
+    """Under `trading … whole shares` the same harvest is offered: LEG-00046's first 10 shares match
+    XOM-NEW's 10 and their $24.70 is disallowed; every XOM sale is whole shares (the lots' fractional
+    remainders stay, as XOM-NEW keeps the position open)."""
+    whole = TradingIR(id="trading", span=span(5), min_trade_usd=None, whole_shares=True, max_turnover=None,
+                      max_positions=None)
+    plan = run(with_lots(legacy_account, XOM_2014, XOM_NEW), market, RULE, whole)
+    sold = {s.trade.lot_id: s for s in plan.outcome.sold(["XOM"])}
+    assert "LEG-00046" in sold and "XOM-NEW" not in sold
+    assert all(s.trade.shares % 1 == 0 for s in sold.values())
+    assert sold["LEG-00046"].disallowed == Decimal("24.70")
+    [adjusted] = plan.result.basis_adjustments
+    assert (adjusted.replacement, adjusted.shares, adjusted.adjusted_basis) == \
+        ("XOM-NEW", Decimal(10), Decimal("604.40"))
 
 
 def test_shares_bought_elsewhere_replace_too(legacy_account: Account, market: Market) -> None:
