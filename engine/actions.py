@@ -83,7 +83,7 @@ def _distribute(lots: list[Lot], ticker: str, per_share: Decimal, close: Decimal
             left_basis = lot.cost_basis * (1 - kept)
             gain = lot.shares * per_share - left_basis
             out.append(lot.model_copy(update={"basis_per_share": lot.basis_per_share * kept}))
-            if taxable and is_long_term(lot.acquired, day):
+            if taxable and is_long_term(lot.held_since, day):
                 lt += gain
             elif taxable:
                 st += gain

@@ -198,7 +198,7 @@ def _open_year(
     add_st = add_lt = ZERO
     for lot in lots:
         gain = lot.shares * (prices[lot.ticker] - lot.basis_per_share)
-        if is_long_term(lot.acquired, day):
+        if is_long_term(lot.held_since, day):
             add_lt += gain
         else:
             add_st += gain

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from engine.spec import Costs
 from solver.account import Account, TaxProfile, Transaction
 from solver.lots import Lot
-from solver.result import TradeLine
+from solver.result import BasisAdjustment, TradeLine
 from solver.tax import net_gains, tax_on, to_cents
 
 ZERO = Decimal(0)
@@ -127,6 +127,17 @@ class Applied:
     sold: Decimal
     costs: Decimal
     line_costs: tuple[Decimal, ...]  # each trade line's share of its order's cost
+    carried: tuple[Carried, ...] = ()  # the plan's basis adjustments, as the lots took them
+
+
+@dataclass(frozen=True)
+class Carried:
+    """A wash sale's disallowed loss (exact) carried into the lot now holding the matched replacement
+    shares (None: a replacement that is no lot of this account)."""
+
+    adjustment: BasisAdjustment
+    loss: Decimal
+    lot_id: str | None
 
 
 def order_costs(trades: tuple[TradeLine, ...], costs: Costs) -> tuple[Decimal, tuple[Decimal, ...]]:
@@ -144,13 +155,19 @@ def order_costs(trades: tuple[TradeLine, ...], costs: Costs) -> tuple[Decimal, t
 
 
 def apply_plan(ledger: Ledger, trades: tuple[TradeLine, ...], flow: Decimal, day: date, costs: Costs,
-               taxable: bool) -> Applied:
+               taxable: bool, *, adjustments: tuple[BasisAdjustment, ...]) -> Applied:
     """Sold lots reduced (emptied lots removed), bought lots added (acquired today, basis = price plus
     the order's cost), cash moved by the flow, the proceeds and the costs; realized gains by the term
-    the verifier gave each sale, net of its share of the sale's cost; buys and loss sales recorded
-    for the wash-sale window."""
+    the verifier gave each sale, net of its share of the sale's cost and of the loss its wash sales
+    disallow, which moves into the replacement shares (`carry_disallowed_loss`); buys and loss sales
+    recorded for the wash-sale window."""
     total_cost, line_cost = order_costs(trades, costs)
     lots = {lot.lot_id: lot for lot in ledger.lots}
+    adjustments = adjustments if taxable else ()  # §1091 disallows nothing without a tax return
+    losses = [disallowed_loss(lots[a.from_lot], trades, a) for a in adjustments]
+    disallowed: dict[str, Decimal] = defaultdict(Decimal)
+    for adjustment, loss in zip(adjustments, losses, strict=True):
+        disallowed[adjustment.from_lot] += loss
     added: list[Lot] = []
     recent = list(ledger.transactions)
     st = lt = harvested = sold = bought = ZERO
@@ -173,7 +190,7 @@ def apply_plan(ledger: Ledger, trades: tuple[TradeLine, ...], flow: Decimal, day
         else:
             del lots[lot.lot_id]
         sold += amount
-        gain = line.shares * (line.price - lot.basis_per_share) - cost
+        gain = line.shares * (line.price - lot.basis_per_share) - cost + disallowed[lot.lot_id]
         if not taxable:
             continue
         if line.term == "long":
@@ -184,12 +201,65 @@ def apply_plan(ledger: Ledger, trades: tuple[TradeLine, ...], flow: Decimal, day
             harvested -= gain
             recent.append(Transaction(on=day, ticker=line.ticker, action="sell", shares=line.shares,
                                       price=line.price, realized_gain=gain))
+    carried = tuple(Carried(adjustment, loss, carry_disallowed_loss(lots, adjustment, loss))
+                    for adjustment, loss in zip(adjustments, losses, strict=True))
     new = ledger.model_copy(update={
         "lots": (*lots.values(), *added), "cash": ledger.cash + flow + sold - bought - total_cost,
         "realized_short_term": ledger.realized_short_term + st,
         "realized_long_term": ledger.realized_long_term + lt, "transactions": tuple(recent)})
     return Applied(ledger=new, realized_short_term=st, realized_long_term=lt, harvested=harvested, sold=sold,
-                   costs=total_cost, line_costs=line_cost)
+                   costs=total_cost, line_costs=line_cost, carried=carried)
+
+
+def disallowed_loss(sold: Lot, trades: tuple[TradeLine, ...], adjustment: BasisAdjustment) -> Decimal:
+    """The loss one match disallows, exact: its shares × (the sold lot's basis − the sale's price). The
+    plan reports it in cents (`loss_added`); the ledger keeps its exact basis. Trading costs stay with
+    the sale: the plan's figures, which the verifier checked, leave them out."""
+    price = next(line.price for line in trades if line.action == "sell" and line.lot_id == sold.lot_id)
+    return adjustment.shares * (sold.basis_per_share - price)
+
+
+def carry_disallowed_loss(lots: dict[str, Lot], adjustment: BasisAdjustment, loss: Decimal) -> str | None:
+    """Add a disallowed loss to the basis of the replacement shares it matched (§1091(d)) and tack the
+    loss shares' holding period onto them (§1223(3)); returns the lot that holds them now. Matched
+    shares that are part of a lot become a lot of their own, `LOT~FROM` (the rest keeps the lot's id,
+    basis and dates). A replacement that is no lot here — another account's buy, or shares bought and
+    sold again before the loss sale — has no basis in this account to carry the loss into: the loss
+    stays disallowed, as the plan reported it (None)."""
+    lot = lots.get(adjustment.replacement)
+    if lot is None:
+        return None
+    lot_id = lot.lot_id
+    if adjustment.shares < lot.shares:
+        lot_id, n = f"{lot.lot_id}~{adjustment.from_lot}", 1
+        while lot_id in lots:  # the same two lots matched again at a later step
+            n += 1
+            lot_id = f"{lot.lot_id}~{adjustment.from_lot}~{n}"
+    carry(lots, lot.lot_id, lot_id, adjustment.shares, loss, adjustment.holding_period_start)
+    return lot_id
+
+
+def carry(lots: dict[str, Lot], replacement: str, matched_id: str, shares: Decimal, loss: Decimal,
+          holding_period_start: date) -> None:
+    """`shares` of lot `replacement` become lot `matched_id` (the same lot when they are all of it), their
+    basis raised by `loss` and their holding period starting on `holding_period_start` if that is
+    earlier than their own; `acquired` stays the day they were bought, which later wash-sale windows
+    see (a replacement purchase is still a purchase on its own date). Also replays a recorded period's
+    basis adjustments (engine.taxes_saved_inputs)."""
+    lot = lots[replacement]
+    if not 0 < shares <= lot.shares:
+        raise ValueError(f"a basis adjustment of {shares} shares of lot {replacement}, which holds "
+                         f"{lot.shares}")
+    with localcontext() as exact:
+        exact.prec = BASIS_DIGITS
+        basis = lot.basis_per_share + loss / shares
+    matched = {"lot_id": matched_id, "shares": shares, "basis_per_share": basis,
+               "holding_period_start": min(lot.held_since, holding_period_start)}
+    if shares < lot.shares:
+        lots[replacement] = lot.model_copy(update={"shares": lot.shares - shares})
+    elif matched_id != replacement:
+        del lots[replacement]
+    lots[matched_id] = lot.model_copy(update=matched)
 
 
 def prune(ledger: Ledger, day: date, window: int) -> Ledger:

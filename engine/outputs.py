@@ -3,6 +3,7 @@
     periods.csv / periods.parquet   one row per step (engine.records.PeriodRow)
     trades.csv / trades.parquet     every trade line, with its cost
     events.csv                      corporate actions on held names, names leaving the index
+    basis_adjustments.csv           wash sales' disallowed losses carried into replacement lots
     years.csv                       each tax year: realized, carryforwards in and out, tax, how paid
     simulation.json                 `tailor.simulation/1`: status, screens, days without a plan,
                                     summary, and the sha256 of every table above
@@ -34,7 +35,7 @@ import pyarrow.parquet as pq
 from pydantic import TypeAdapter
 
 from core.diagnostics import TailorError, error
-from engine.records import SCHEMA, EventRow, PeriodRow, SimulationResult, TradeRow, YearRow
+from engine.records import SCHEMA, AdjustmentRow, EventRow, PeriodRow, SimulationResult, TradeRow, YearRow
 
 if typing.TYPE_CHECKING:
     from engine.run import Run
@@ -91,7 +92,8 @@ def table_parquet(rows: tuple, kind: type) -> bytes:
 
 def simulation_json(result: SimulationResult, files: dict[str, bytes]) -> bytes:
     adapter = TypeAdapter(SimulationResult)
-    data = adapter.dump_python(result, mode="json", exclude={"periods", "trades", "events", "timings"})
+    data = adapter.dump_python(result, mode="json", exclude={"periods", "trades", "events", "adjustments",
+                                                                    "timings"})
     body = {"schema": SCHEMA, **data, "steps_done": len(result.periods),
             "files": {name: hashlib.sha256(content).hexdigest() for name, content in sorted(files.items())}}
     return (json.dumps(body, indent=2) + "\n").encode()
@@ -115,7 +117,8 @@ def write_outputs(result: SimulationResult, out: Path, unfinished: Run | None) -
         "periods.parquet": table_parquet(result.periods, PeriodRow),
         "trades.csv": table_csv(result.trades, TradeRow),
         "trades.parquet": table_parquet(result.trades, TradeRow),
-        "events.csv": table_csv(result.events, EventRow), "years.csv": table_csv(result.years, YearRow)}
+        "events.csv": table_csv(result.events, EventRow), "years.csv": table_csv(result.years, YearRow),
+        "basis_adjustments.csv": table_csv(result.adjustments, AdjustmentRow)}
     try:
         out.mkdir(parents=True, exist_ok=True)
         for name, content in tables.items():

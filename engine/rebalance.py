@@ -21,7 +21,15 @@ from solver.account import Account
 from solver.defaults import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT
 from solver.market import Market
 from solver.model import AccountModel
-from solver.result import RebalanceResult, RuleRef, SolveInfo, Summary, TradeLine
+from solver.result import (
+    BasisAdjustment,
+    RebalanceResult,
+    RuleRef,
+    SolveInfo,
+    Summary,
+    TradeLine,
+    WashSaleMatch,
+)
 from solver.search import SolveOptions
 from solver.solve import Solution, solve
 from solver.tax import carryforward_created, to_cents
@@ -48,17 +56,32 @@ class Plan:
 
 def _trade_lines(outcome: Outcome) -> tuple[TradeLine, ...]:
     # A gift of shares realizes no gain: its line says $0.00 realized (its cost basis goes with it).
+    def matched(lot_id: str | None) -> tuple[WashSaleMatch, ...]:
+        return tuple(WashSaleMatch(replacement=m.replacement, replacement_acquired=m.replacement_acquired,
+                                   shares_matched=m.shares, disallowed_loss=to_cents(m.loss_disallowed))
+                     for m in outcome.wash_matches if m.lot_id == lot_id)
+
     lines = [TradeLine(action=s.trade.action, ticker=s.trade.ticker, shares=s.trade.shares,
                        price=s.trade.price, amount=to_cents(s.trade.amount), lot_id=s.trade.lot_id,
                        acquired=s.trade.acquired,
                        cost_basis=to_cents(s.trade.shares * (s.trade.basis_per_share or Decimal(0))),
-                       realized_gain=to_cents(s.gain if s.trade.action == "sell" else Decimal(0)),
-                       term="long" if s.long_term else "short")
+                       realized_gain=to_cents(s.realized if s.trade.action == "sell" else Decimal(0)),
+                       term="long" if s.long_term else "short",
+                       disallowed_loss=to_cents(s.disallowed) if s.disallowed else None,
+                       wash_sale=matched(s.trade.lot_id) if s.disallowed else ())
              for s in (*outcome.sales, *outcome.gifts)]
     lines += [TradeLine(action="buy", ticker=t.ticker, shares=t.shares, price=t.price,
                         amount=to_cents(t.amount))
               for t in outcome.buys]
     return tuple(lines)
+
+
+def _basis_adjustments(outcome: Outcome) -> tuple[BasisAdjustment, ...]:
+    return tuple(BasisAdjustment(replacement=m.replacement, ticker=m.ticker, shares=m.shares,
+                                 loss_added=to_cents(m.loss_disallowed),
+                                 adjusted_basis=to_cents(m.adjusted_basis),
+                                 holding_period_start=m.holding_period_start, from_lot=m.lot_id)
+                 for m in outcome.wash_matches)
 
 
 def _carryforward(outcome: Outcome) -> dict[str, Decimal]:
@@ -83,6 +106,7 @@ def _summary(outcome: Outcome) -> Summary:
                    realized_short_term_ytd=to_cents(outcome.ytd_short_term),
                    realized_long_term_ytd=to_cents(outcome.ytd_long_term),
                    estimated_tax=to_cents(outcome.estimated_tax), **_carryforward(outcome),
+                   disallowed_loss=to_cents(sum((s.disallowed for s in outcome.sales), Decimal(0))),
                    tracking_error_before=round(outcome.tracking_error_before, 6),
                    tracking_error_after=round(outcome.tracking_error_after, 6),
                    turnover=round(float(outcome.turnover), 6), sells=len(outcome.sales),
@@ -113,6 +137,13 @@ def plan(accounts: Account | list[Account], policy: CompiledPolicy, market: Mark
         target = {t: float(w) for t, w in zip(model.tickers, model.target_weights, strict=True) if w > 0}
         outcome = build_outcome(account, market, trades, target, model.cash_flow)
         violations = tuple(verify(outcome, policy.rules))
+        if violations and model.whole_shares:  # without the remainders of the positions it exits
+            kept = extract_trades(model, solution, whole_shares=True, exits=False)
+            if kept != trades:
+                kept_outcome = build_outcome(account, market, kept, target, model.cash_flow)
+                kept_violations = tuple(verify(kept_outcome, policy.rules))
+                if not kept_violations:
+                    outcome, violations = kept_outcome, kept_violations
     timings["verify"] = time.perf_counter() - started
     solved = outcome is not None
     info = SolveInfo(status=solution.status, stop=solution.stop, proven_optimal=solution.proven_optimal,
@@ -130,6 +161,7 @@ def plan(accounts: Account | list[Account], policy: CompiledPolicy, market: Mark
         account_hash=account.input_hash, solve=info, verified=outcome is not None and not violations,
         violations=violations, summary=_summary(outcome) if outcome else None,
         trades=_trade_lines(outcome) if outcome else (),
+        basis_adjustments=_basis_adjustments(outcome) if outcome else (),
         rules=tuple(RuleRef(id=r.id, kind=r.kind, span=r.span) for r in policy.rules),
         timings={k: round(v, 3) for k, v in timings.items()})
     return Plan(result=result, model=model, solution=solution, outcome=outcome, provenance=provenance,

@@ -64,8 +64,27 @@ class TradeRow:
     amount: Decimal
     cost: Decimal  # this line's share of its order's spread and fee
     cost_basis: Decimal | None  # of the shares sold; of a buy: amount plus cost
-    realized_gain: Decimal | None  # after the cost
+    realized_gain: Decimal | None  # after the cost, net of the loss a wash sale disallows
     term: str | None
+    disallowed_loss: Decimal | None  # of a sale: the loss its wash sales disallow (engine.ledger)
+
+
+@dataclass(frozen=True)
+class AdjustmentRow:
+    """A wash sale's disallowed loss carried into the replacement shares (engine.ledger.carry): their
+    basis raised by `loss_added`, their holding period starting on `holding_period_start`. `lot_id` is
+    the replacement lot; `matched_lot_id` the lot holding the matched shares now (`lot_id` when all of
+    it matched), empty when the replacement is no lot of the account (nothing carried)."""
+
+    step: int
+    date: date
+    ticker: str
+    lot_id: str
+    matched_lot_id: str | None
+    shares: Decimal
+    loss_added: Decimal
+    holding_period_start: date
+    from_lot: str  # the loss lot sold
 
 
 @dataclass(frozen=True)
@@ -147,4 +166,5 @@ class SimulationResult:
     troubles: tuple[Trouble, ...]
     screens: dict[str, int]  # per screen: steps on which it did not pass; "skipped": steps skipped
     summary: Summary | None
+    adjustments: tuple[AdjustmentRow, ...] = ()  # wash sales' basis adjustments, in the order made
     timings: dict[str, float] = field(default_factory=dict, compare=False)  # seconds; machine-dependent

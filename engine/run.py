@@ -23,7 +23,16 @@ from compiler.ir import CompiledPolicy
 from core.diagnostics import TailorError
 from engine.inputs import Context, prepare
 from engine.ledger import ZERO, Ledger, YearEnd
-from engine.records import EventRow, PeriodRow, SimulationResult, Summary, TradeRow, Trouble, YearRow
+from engine.records import (
+    AdjustmentRow,
+    EventRow,
+    PeriodRow,
+    SimulationResult,
+    Summary,
+    TradeRow,
+    Trouble,
+    YearRow,
+)
 from engine.spec import SimulationSpec
 from engine.step import Step, run_step, value_of
 from solver.lots import Lot
@@ -55,6 +64,7 @@ class Run:
     next: int = 0
     periods: list[PeriodRow] = field(default_factory=list)
     trades: list[TradeRow] = field(default_factory=list)
+    adjustments: list[AdjustmentRow] = field(default_factory=list)
     events: list[EventRow] = field(default_factory=list)
     years: list[YearRow] = field(default_factory=list)
     troubles: list[Trouble] = field(default_factory=list)
@@ -151,7 +161,10 @@ class Run:
             self.trades.append(TradeRow(k, step.day, line.action, line.ticker, lot_id, acquired, line.shares,
                                         line.price, to_cents(amount), to_cents(cost), to_cents(basis),
                                         None if gain is None else to_cents(gain),
-                                        None if gain is None else line.term))
+                                        None if gain is None else line.term, line.disallowed_loss))
+        self.adjustments += [AdjustmentRow(k, step.day, a.ticker, a.replacement, c.lot_id, a.shares,
+                                           to_cents(c.loss), a.holding_period_start, a.from_lot)
+                             for c in step.applied.carried for a in [c.adjustment]]
 
     def summary(self) -> Summary | None:
         if not self.periods:
@@ -192,7 +205,7 @@ class Run:
             steps_planned=len(ctx.steps), periods=tuple(self.periods), trades=tuple(self.trades),
             events=tuple(self.events), years=(*self.years, open_year) if self.periods else (),
             troubles=tuple(self.troubles), screens=dict(sorted(self.screens.items())), summary=self.summary(),
-            timings=timings)
+            adjustments=tuple(self.adjustments), timings=timings)
 
 
 def simulate(spec: SimulationSpec, *, out: str | Path | None = None, resume: bool = False,

@@ -84,7 +84,7 @@ class LotTable:
         self.tickers = np.array([lot.ticker for lot in lots], dtype=object)
         self.shares = np.array([float(lot.shares) for lot in lots])
         self.basis = np.array([float(lot.basis_per_share) for lot in lots])
-        self.acquired = np.array([lot.acquired for lot in lots], dtype="datetime64[D]")
+        self.held_since = np.array([lot.held_since for lot in lots], dtype="datetime64[D]")
         self._held: dict[str, Decimal] | None = None
 
     def held(self) -> dict[str, Decimal]:
@@ -97,7 +97,7 @@ class LotTable:
 
     def long_term(self, day: date) -> np.ndarray:
         """Held more than a year (solver.tax.is_long_term, 29 February included) — one check per date."""
-        unique, inverse = np.unique(self.acquired, return_inverse=True)
+        unique, inverse = np.unique(self.held_since, return_inverse=True)
         flags = np.array([is_long_term(d.astype(object), day) for d in unique], dtype=bool)
         return flags[inverse] if len(self.lots) else np.zeros(0, dtype=bool)
 

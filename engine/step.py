@@ -149,14 +149,16 @@ def _solve(ctx: Context, ledger: Ledger, step: Step, market: Market, explained: 
         step.result = result = found.result
         if not result.verified:
             break
-        applied = apply_plan(ledger, result.trades, step.flow, step.day, costs, ctx.account.is_taxable)
+        applied = apply_plan(ledger, result.trades, step.flow, step.day, costs, ctx.account.is_taxable,
+                             adjustments=result.basis_adjustments)
         shortfall = _reserve(ctx.policy, value_of(applied.ledger, step.prices)) - applied.ledger.cash
         if shortfall > 0:
             target = ctx.screener.position(account, market, step.target).target
             cut = cut_largest_buy(result, shortfall, policy, account, market, target, step.flow)
             if cut is not None:
                 step.result = result = cut
-                applied = apply_plan(ledger, cut.trades, step.flow, step.day, costs, ctx.account.is_taxable)
+                applied = apply_plan(ledger, cut.trades, step.flow, step.day, costs, ctx.account.is_taxable,
+                                     adjustments=cut.basis_adjustments)
                 shortfall = _reserve(ctx.policy, value_of(applied.ledger, step.prices)) - applied.ledger.cash
         if shortfall <= 0:
             step.applied = applied

@@ -60,13 +60,14 @@ class Sale:
     proceeds: Decimal  # shares × close, exact
     basis: Decimal  # shares × the lot's basis per share, exact
     term: str  # short | long
+    disallowed: Decimal = ZERO  # the loss a wash sale disallows: not realized (the account's sales only)
 
     @property
     def gain(self) -> Decimal:
-        return self.proceeds - self.basis
+        return self.proceeds - self.basis + self.disallowed
 
 
-def sale_of(lot: Lot, shares: Decimal, price: Decimal, day: date) -> Sale:
+def sale_of(lot: Lot, shares: Decimal, price: Decimal, day: date, disallowed: Decimal = ZERO) -> Sale:
     with localcontext() as exact:
         exact.prec = DIGITS
         return Sale(
@@ -75,7 +76,8 @@ def sale_of(lot: Lot, shares: Decimal, price: Decimal, day: date) -> Sale:
             shares,
             shares * price,
             shares * lot.basis_per_share,
-            "long" if is_long_term(lot.acquired, day) else "short",
+            "long" if is_long_term(lot.held_since, day) else "short",
+            disallowed,
         )
 
 

@@ -7,15 +7,21 @@
 * **recorded**: an account file (the starting lots, as of the first date; its tax rates), a policy
   (its `target`), and a folder with `periods.csv` (`date, value, cash`: one row per period, the
   account's value and cash after that day's trades) and `trades.csv` (`date, action, ticker, lot_id,
-  shares, price`, optionally `cost`: every trade; a sale names the lot it sold from, a buy the id of
-  the lot it opens). The engine's own `periods.csv` and `trades.csv` have these columns, so a
-  simulation's folder is also a valid record. Dates must be trading days of the shipped history
+  shares, price`, optionally `cost` and `disallowed_loss`: every trade; a sale names the lot it sold
+  from, a buy the id of the lot it opens; a sale's loss that a wash sale disallowed is not realized),
+  and, when wash sales moved losses into replacement lots, `basis_adjustments.csv` (`date, lot_id,
+  matched_lot_id, shares, loss_added, holding_period_start`: `shares` of lot `lot_id` become lot
+  `matched_lot_id` — the same lot when all of it matched — with `loss_added` added to their basis and
+  their holding period starting on `holding_period_start`; an empty `matched_lot_id` carries
+  nothing). The engine's own `periods.csv`, `trades.csv` and `basis_adjustments.csv` have these
+  columns, so a simulation's folder is also a valid record. Dates must be trading days of the shipped history
   (1999-11-01 … 2021-04-21), which prices the holdings and gives the target.
 
 Both are replayed the same way: from the starting lots, each period applies the corporate actions
 since the previous one exactly as a simulation does (`engine.actions.apply_actions`: splits,
 distributions), then that day's trades — a sale reduces the lot it names, a buy opens a lot acquired
-that day with basis = amount + cost. The lots before the trades, the day's closes and the target
+that day with basis = amount + cost — then its basis adjustments (`engine.ledger.carry`, as the
+simulation made them). The lots before the trades, the day's closes and the target
 weights are the step's inputs. A buy's basis comes from the trade log's amounts in cents, so it can
 differ from the engine's exact basis by less than a cent per lot.
 """
@@ -39,7 +45,7 @@ from core.diagnostics import Span, TailorError, error
 from core.suggest import did_you_mean
 from engine.actions import apply_actions
 from engine.inputs import Context, prepare
-from engine.ledger import Ledger
+from engine.ledger import Ledger, carry
 from engine.market_day import Days, risk_days
 from engine.screens import decimal_prices
 from engine.spec_yaml import load_spec
@@ -52,6 +58,7 @@ from solver.lots import Lot
 
 PERIOD_COLUMNS = ("date", "value", "cash")
 TRADE_COLUMNS = ("date", "action", "ticker", "lot_id", "shares", "price")
+ADJUSTMENT_COLUMNS = ("date", "lot_id", "matched_lot_id", "shares", "loss_added", "holding_period_start")
 
 
 @dataclass(frozen=True)
@@ -184,12 +191,31 @@ def _apply_trades(
                 f"is {have} after the trades and corporate actions before it",
                 "check that the starting account and the trade log belong together",
             )
-        sales.append(sale_of(lot, shares, price, day))
+        sales.append(sale_of(lot, shares, price, day, trades.decimal(row, "disallowed_loss", "0")))
         if lot.shares == shares:
             del held[lot_id]
         else:
             held[lot_id] = lot.model_copy(update={"shares": lot.shares - shares})
     return list(held.values()), tuple(sales)
+
+
+def _carry(lots: list[Lot], rows: list[Row], table: Table) -> list[Lot]:
+    """The day's basis adjustments applied to the lots after its trades."""
+    held = {lot.lot_id: lot for lot in lots}
+    for row in rows:
+        lot_id, matched = row.values["lot_id"], row.values["matched_lot_id"]
+        if not matched:
+            continue
+        shares = table.decimal(row, "shares")
+        lot = held.get(lot_id)
+        if lot is None or not 0 < shares <= lot.shares:
+            have = "not held" if lot is None else f"holds {lot.shares} shares"
+            raise table.fail(row, "lot_id", f"basis adjustment of {shares} shares of lot {lot_id!r}: the "
+                             f"lot is {have} after the day's trades",
+                             "check that the trade log and the basis adjustments belong together")
+        carry(held, lot_id, matched, shares, table.decimal(row, "loss_added"),
+              table.day(row, "holding_period_start"))
+    return list(held.values())
 
 
 @dataclass(frozen=True)
@@ -220,16 +246,33 @@ def _dates(history: PriceHistory, periods: Table, trades: Table, by_day: dict[da
     return dates
 
 
+def _adjustments(folder: Path) -> tuple[Table | None, dict[date, list[Row]]]:
+    """basis_adjustments.csv by day, when the folder has one (a period without wash sales needs none)."""
+    if not (folder / "basis_adjustments.csv").is_file():
+        return None, {}
+    table = Table(folder / "basis_adjustments.csv", ADJUSTMENT_COLUMNS)
+    found: dict[date, list[Row]] = defaultdict(list)
+    for row in table.rows:
+        found[table.day(row)].append(row)
+    return table, found
+
+
 def replay_lots(account: Account, history: PriceHistory, periods: Table, trades: Table) -> list[Replayed]:
-    """Every period's lots and sales: the corporate actions since the last period, then its trades."""
+    """Every period's lots and sales: the corporate actions since the last period, then its trades and
+    its basis adjustments (from basis_adjustments.csv beside trades.csv)."""
     by_day = _trades_by_day(trades)
     dates = _dates(history, periods, trades, by_day)
+    adjustments, adjusted = _adjustments(trades.path.parent)
+    if adjustments is not None:
+        _dates(history, periods, adjustments, adjusted)
     ledger = Ledger(day=None, year=dates[0].year, lots=account.lots, cash=ZERO)
     found = []
     for row, day in zip(periods.rows, dates, strict=True):
         if ledger.day is not None:
             ledger = apply_actions(ledger, history, ledger.day, day, account.is_taxable).ledger
         lots, sales = _apply_trades(list(ledger.lots), by_day.get(day, []), trades, day)
+        if adjustments is not None:
+            lots = _carry(lots, adjusted.get(day, []), adjustments)
         found.append(Replayed(day, row, ledger.lots, sales, tuple(lots)))
         ledger = ledger.model_copy(update={"lots": tuple(lots), "day": day})
     return found

@@ -178,7 +178,7 @@ def _starting_weights(account: Account, start: date) -> tuple[Decimal, Decimal, 
     for lot in account.lots:
         price = Decimal(repr(float(closes[lot.ticker])))
         worth[lot.ticker] = worth.get(lot.ticker, ZERO) + lot.shares * price
-        gains[is_long_term(lot.acquired, start)] += realized_gain(lot.shares, price, lot.basis_per_share)
+        gains[is_long_term(lot.held_since, start)] += realized_gain(lot.shares, price, lot.basis_per_share)
     value = account.cash + sum(worth.values(), ZERO)
     rates = account.tax.short_term_rate, account.tax.long_term_rate
     tax = tax_on(net_gains(gains[False], gains[True]), *rates)

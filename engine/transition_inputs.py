@@ -73,9 +73,10 @@ def replay_account(account: Account, start: date) -> Account:
 def write_account(account: Account, folder: Path) -> Path:
     """account.yaml and lots.csv of the replayed account in `folder` (each written whole, then renamed)."""
     folder.mkdir(parents=True, exist_ok=True)
-    rows = ["lot_id,ticker,acquired,shares,basis_per_share"]
+    rows = ["lot_id,ticker,acquired,shares,basis_per_share,holding_period_start"]
     rows += [f"{lot.lot_id},{lot.ticker},{lot.acquired},{lot.shares},"
-             f"{lot.basis_per_share.quantize(Decimal('0.000001'), ROUND_HALF_EVEN).normalize():f}"
+             f"{lot.basis_per_share.quantize(Decimal('0.000001'), ROUND_HALF_EVEN).normalize():f},"
+             f"{lot.holding_period_start or ''}"
              for lot in account.lots]
     write_atomic(folder / "lots.csv", "\n".join(rows) + "\n")
     text = (f"# {account.account_id} replayed from {account.as_of} by `tailor transition`\n"

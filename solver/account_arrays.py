@@ -43,8 +43,8 @@ class AccountArrays:
         # Gain per unit of value sold: 1 - basis/price (a loss when negative).
         self.lot_gain = 1.0 - basis / lot_price
         # Lots bought on the same day share a holding period: one date computation per day.
-        term = {day: is_long_term(day, self.as_of) for day in {lot.acquired for lot in self.lots}}
-        self.lot_long_term = np.array([term[lot.acquired] for lot in self.lots], dtype=bool)
+        term = {day: is_long_term(day, self.as_of) for day in {lot.held_since for lot in self.lots}}
+        self.lot_long_term = np.array([term[lot.held_since] for lot in self.lots], dtype=bool)
         self.held = np.bincount(self.lot_ticker, weights=self.lot_value, minlength=len(self.tickers))
         self.lots_of: list[list[int]] = [[] for _ in self.tickers]
         for k, i in enumerate(self.lot_ticker.tolist()):

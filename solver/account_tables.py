@@ -18,7 +18,9 @@ from core.suggest import closest, did_you_mean
 from market.csv_lines import split_csv
 from solver.account_data_files import DataFile, Row, TextLines, decode, quote, read_bytes, span_in
 
-OPTIONAL_COLUMNS = {"realized_gain"}  # needed only for sales: read_transactions decides (A124)
+# realized_gain: needed only for sales (read_transactions decides, A124); holding_period_start: only for
+# lots whose holding period a wash sale extended.
+OPTIONAL_COLUMNS = {"realized_gain", "holding_period_start"}
 
 
 # ---- tables: CSV, JSON, Parquet ---------------------------------------------------------------------

@@ -26,6 +26,9 @@ LOT_COLUMNS = {
     "acquired": ("acquired", "date acquired", "acquisition date", "acquired_on", "trade date"),
     "shares": ("shares", "quantity", "number of shares"),
     "basis_per_share": ("basis_per_share", "cost basis per share", "cost per share", "unit cost"),
+    # Optional: when a wash sale tacked the loss shares' holding period onto the lot (§1223(3)).
+    "holding_period_start": ("holding_period_start", "holding period start", "adjusted acquired",
+                             "adjusted acquisition date"),
 }
 TRANSACTION_COLUMNS = {
     "date": ("date", "on", "trade date"),
@@ -159,12 +162,28 @@ def read_lots(file: DataFile, data: bytes) -> tuple[list[Lot], dict[str, Span]]:
         ticker, acquired = _ticker(row, problems), _date(row, "acquired", problems)
         shares = _number(row, "shares", problems, low=None, high=MAX_SHARES, positive=True)
         basis = _number(row, "basis_per_share", problems, low=Decimal(0), high=MAX_PRICE)
+        held_since = _holding_period_start(row, acquired, problems)
         if not problems:  # once the file is refused, its lots are only checked, not kept
             lots.append(Lot(lot_id=lot_id, ticker=ticker, acquired=acquired, shares=shares,
-                            basis_per_share=basis))
+                            basis_per_share=basis, holding_period_start=held_since))
         spans[lot_id] = row.where
     problems.check()
     return lots, spans
+
+
+def _holding_period_start(row: Row, acquired: date, problems: Problems) -> date | None:
+    """An optional cell: empty (or no column) for a lot whose holding period starts when it was bought.
+    A wash sale's tacked holding period starts with the loss shares' or the lot's own, whichever is
+    earlier, so never after `acquired` (A134)."""
+    if not row.values.get("holding_period_start"):
+        return None
+    day = _date(row, "holding_period_start", problems)
+    if day > acquired:
+        problems.add(error("A134", f"{row.label}holding_period_start {day} is after the lot was acquired "
+                           f"({acquired})", row.span("holding_period_start"),
+                           "give the day the tacked holding period starts (the wash sale's loss shares' "
+                           "acquisition), or leave the cell empty for a lot without one"))
+    return day
 
 
 def read_transactions(file: DataFile, data: bytes, *, household: bool = False) -> list[Transaction]:

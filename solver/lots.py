@@ -13,7 +13,13 @@ SHARE_STEP = Decimal("0.000001")
 
 
 class Lot(BaseModel):
-    """Shares of one security bought on one date at one cost basis per share."""
+    """Shares of one security bought on one date at one cost basis per share.
+
+    `acquired` is the purchase date: it decides whether the lot's shares replace a loss sale within
+    the wash-sale window. `holding_period_start` is set when a wash sale tacked the loss shares'
+    holding period onto these shares (§1223(3)): long or short term counts from it (`held_since`).
+    The account's lots table may give it (column `holding_period_start`, never after `acquired`:
+    A134); a simulation sets it when it applies a plan's basis adjustments (engine/ledger.py)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -22,10 +28,16 @@ class Lot(BaseModel):
     acquired: date
     shares: Decimal
     basis_per_share: Decimal
+    holding_period_start: date | None = None
 
     @property
     def cost_basis(self) -> Decimal:
         return self.shares * self.basis_per_share
+
+    @property
+    def held_since(self) -> date:
+        """The day the holding period starts: long or short term is counted from it."""
+        return self.holding_period_start or self.acquired
 
 
 class Trade(BaseModel):

@@ -111,3 +111,11 @@ def one_row(coefs: np.ndarray, variables: list[pyo.Var], lower: float, upper: fl
     count = len(variables)
     return matrix_rows((1, count), np.zeros(count, dtype=np.int64), np.arange(count), coefs, lower, upper,
                        variables)
+
+
+def summed_row(terms: list[tuple[float, pyo.Var]], lower: float, upper: float) -> MatrixRows:
+    """A single row `lower ≤ Σ coef·var ≤ upper`, a variable given twice listed once (summed)."""
+    summed: dict[int, list] = {}  # by id: Pyomo's Vars are not hashable
+    for coef, var in terms:
+        summed.setdefault(id(var), [0.0, var])[0] += coef
+    return one_row(np.array([c for c, _ in summed.values()]), [v for _, v in summed.values()], lower, upper)

@@ -36,7 +36,7 @@ from solver.account import Account
 from solver.account_arrays import AccountArrays
 from solver.linear import linear
 from solver.market import Market
-from solver.matrix_rows import matrix_rows, one_row
+from solver.matrix_rows import matrix_rows, one_row, summed_row
 from solver.schedule_d import ScheduleD
 from solver.whole_shares import whole_share_rows
 
@@ -62,6 +62,10 @@ class AccountModel(AccountArrays):
         self.close_out_names: list[int] = []  # under whole shares: names whose lots have fractional shares
         self.buy_forbidden: set[int] = set()
         self.lazy_groups: list[tuple[list, list]] = []
+        # Binaries whose one side never makes the rest infeasible (forgoing a trade): the search falls
+        # back to it when its choices conflict (solver/solve.py).
+        self.safe_sides: list[tuple[pyo.Var, float]] = []
+        self._gain_terms: dict[bool, list[tuple[float, pyo.Var]]] = {False: [], True: []}  # by long term
         self._buy_indicators: set[int] = set()
         self._sell_indicators: set[int] = set()
         # Minimum trades per ticker: the largest fraction asked for and the Block of the rule that asked.
@@ -106,7 +110,8 @@ class AccountModel(AccountArrays):
         straight into HiGHS). Written in `finish`, once rules have set flows, transfers and target:
         * holding[i]: post·weight_i − buy_i + Σ sell + Σ transfer (lots of i) = held_i;
         * cash_balance: cash + Σ buy − Σ sell = cash before + flow;
-        * st_definition, lt_definition: gain − Σ (1 − basis/price)·sell over lots of that term = 0;
+        * st_definition, lt_definition: gain − Σ (1 − basis/price)·sell over lots of that term − the
+          rules' terms (`add_to_gain`) = 0;
         * traded_definition: traded − Σ buy − Σ sell = 0;
         * factor_definition[j]: factor_j − 100 Σᵢ L_ij·weight_i = −100 Σᵢ L_ij·target_i (in percent);
         * variance_definition: Σ q + Σ h − variance = 0;
@@ -126,10 +131,10 @@ class AccountModel(AccountArrays):
         cash = float(self.account.cash) / self.value + float(pyo.value(m.flow))
         m.cash_balance = one_row(np.r_[1.0, np.ones(n), -np.ones(lots)], [m.cash, *buy, *sell], cash, cash)
         short, long = np.flatnonzero(~self.lot_long_term), np.flatnonzero(self.lot_long_term)
-        m.st_definition = one_row(np.r_[1.0, -self.lot_gain[short]], [m.st_gain, *(sell[x] for x in short)],
-                                  0.0, 0.0)
-        m.lt_definition = one_row(np.r_[1.0, -self.lot_gain[long]], [m.lt_gain, *(sell[x] for x in long)],
-                                  0.0, 0.0)
+        for name, gain, of, term in (("st", m.st_gain, short, False), ("lt", m.lt_gain, long, True)):
+            sold = zip((-self.lot_gain[of]).tolist(), (sell[x] for x in of.tolist()), strict=True)
+            m.add_component(f"{name}_definition", summed_row(
+                [(1.0, gain), *sold, *((-coef, var) for coef, var in self._gain_terms[term])], 0.0, 0.0))
         m.traded_definition = one_row(np.r_[1.0, -np.ones(n + lots)], [m.traded, *buy, *sell], 0.0, 0.0)
         loadings = 100.0 * self.risk.loadings
         offsets = -loadings.T @ self.target_weights
@@ -229,10 +234,17 @@ class AccountModel(AccountArrays):
         m.transferred = pyo.value(m.transferred) + self.fraction(dollars)
         return m.transfer
 
-    def add_lazy(self, constraints: list, binaries: list) -> None:
+    def add_to_gain(self, long_term: bool, coefs: Iterable[float], variables: Iterable[pyo.Var]) -> None:
+        """Add Σ coef·var to the realized gains of one holding period (a wash sale's disallowed loss)."""
+        self._gain_terms[long_term].extend(zip(coefs, variables, strict=True))
+
+    def add_lazy(self, constraints: list, binaries: list, safe: list[float] | None = None) -> None:
         """Declare a disjunction (rows tied by a few binaries) that the solver may leave out until a
-        solution violates it (solver/lazy.py). Only for rows nothing else relies on."""
+        solution violates it (solver/lazy.py). Only for rows nothing else relies on. `safe`: each
+        binary's side that only forgoes trades (see `safe_sides`)."""
         self.lazy_groups.append((constraints, binaries))
+        if safe is not None:
+            self.safe_sides.extend(zip(binaries, safe, strict=True))
 
     @staticmethod
     def _link(component: pyo.Constraint, index: object, expr: object) -> object:
@@ -261,6 +273,15 @@ class AccountModel(AccountArrays):
         unless the whole position is sold (a lazy disjunction); the row goes into `block`."""
         if fraction > self._min_sell.get(i, (0.0, None))[0]:
             self._min_sell[i] = (fraction, block)
+
+    def trade_forcing(self, i: int) -> tuple[pyo.Var | None, pyo.Var | None, float]:
+        """Ticker i's binaries, as rules lowered so far link them: its minimum buy's (1: at least that
+        much is bought) and its sale indicator (0: nothing sold), None where there is none; and its
+        minimum sale (a fraction of the account; 0 for none). For rules lowered later to state valid
+        inequalities over them (they add no binary)."""
+        buy = self.m.buy_on[i] if i in self._min_buy and i not in self.buy_forbidden else None
+        sold = self.m.sell_on[i] if i in self._min_sell or i in self._sell_indicators else None
+        return buy, sold, self._min_sell.get(i, (0.0, None))[0]
 
     @staticmethod
     def _rows_on(block: pyo.Block, name: str) -> pyo.Constraint:

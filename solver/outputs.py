@@ -17,7 +17,7 @@ from solver.result import RebalanceResult, SolveInfo
 from solver.tax import money_text
 
 TRADE_COLUMNS = ("action", "ticker", "lot_id", "acquired", "shares", "price", "amount", "cost_basis",
-                 "realized_gain", "term")
+                 "realized_gain", "term", "disallowed_loss")
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -91,6 +91,8 @@ def render_summary(result: RebalanceResult, console: Console,
         table.add_row("realized short-term", _money(summary.realized_short_term))
         table.add_row("realized long-term", _money(summary.realized_long_term))
         table.add_row("estimated tax (− saves)", _money(summary.estimated_tax))
+        if summary.disallowed_loss:
+            table.add_row("loss disallowed (wash sales)", _money(summary.disallowed_loss))
         carried = summary.carryforward_short_term + summary.carryforward_long_term
         if carried:
             table.add_row("loss carried forward (value)",

@@ -22,6 +22,33 @@ from solver.verify import Violation
 SCHEMA = "tailor.result/1"
 
 
+class WashSaleMatch(BaseModel):
+    """Shares of a loss sale matched with replacement shares (Treas. Reg. §1.1091-1(c)): their loss is
+    disallowed and moves into the replacement shares' basis."""
+
+    model_config = ConfigDict(frozen=True)
+
+    replacement: str  # a lot of this account, or where the shares were bought (`bought 2021-04-01`)
+    replacement_acquired: date
+    shares_matched: Decimal
+    disallowed_loss: Decimal
+
+
+class BasisAdjustment(BaseModel):
+    """Replacement shares after a wash sale: their cost basis with the disallowed loss added, and the
+    holding period they take over from the loss shares they matched (§1223(3))."""
+
+    model_config = ConfigDict(frozen=True)
+
+    replacement: str
+    ticker: str
+    shares: Decimal
+    loss_added: Decimal
+    adjusted_basis: Decimal  # of these shares, after the addition
+    holding_period_start: date  # the matched loss shares' (or the replacement's own, if earlier)
+    from_lot: str
+
+
 class TradeLine(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -33,8 +60,10 @@ class TradeLine(BaseModel):
     lot_id: str | None = None
     acquired: date | None = None
     cost_basis: Decimal | None = None
-    realized_gain: Decimal | None = None
+    realized_gain: Decimal | None = None  # net of a wash sale's disallowed loss
     term: Literal["short", "long"] | None = None
+    disallowed_loss: Decimal | None = None  # a sale's loss that a wash sale disallows
+    wash_sale: tuple[WashSaleMatch, ...] = ()
 
 
 class SolveInfo(BaseModel):
@@ -74,6 +103,7 @@ class Summary(BaseModel):
     realized_short_term_ytd: Decimal
     realized_long_term_ytd: Decimal
     estimated_tax: Decimal
+    disallowed_loss: Decimal = Decimal(0)  # by wash sales: not in the realized gains above
     # Losses this plan adds to next year's carryforward (after the $3,000 offset), by character;
     # negative when its gains use up losses that would otherwise have carried forward. Valued at
     # `carryforward_rate` per dollar (the account's `carryforward_value`, or its default):
@@ -118,6 +148,7 @@ class RebalanceResult(BaseModel):
     violations: tuple[Violation, ...]
     summary: Summary | None
     trades: tuple[TradeLine, ...]
+    basis_adjustments: tuple[BasisAdjustment, ...] = ()
     rules: tuple[RuleRef, ...]
     timings: dict[str, float] = Field(default_factory=dict)
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from solver.defaults import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT, OBJECTIVE_FLOOR_BP
 from solver.handoff import Compiled, compile_to_highs
-from solver.lazy import activate_violated, relax, violated
+from solver.lazy import activate, activate_violated, relax, violated
 from solver.model import PRIMAL_TOLERANCE, AccountModel
 from solver.netting_choice import NettingChoice
 from solver.rounding import round_counts
@@ -164,17 +164,32 @@ class Search:
         self.lazy_sizes = np.array([len(g.binaries) for g in self.lazy], dtype=np.int64)
         self.counts = ShareCounts.of(model, self.compiled)
         self.netting = NettingChoice(model, self.compiled)  # the Schedule D binaries
+        safe = self.compiled.cols([var for var, _ in model.safe_sides])
+        self.safe_value = np.full(len(self.compiled.columns), np.nan)  # NaN: no safe side
+        self.safe_value[safe[safe >= 0]] = np.array([side for _, side in model.safe_sides])[safe >= 0]
         lp = self.highs.getLp()
         self.lower0, self.upper0 = np.asarray(lp.col_lower_).copy(), np.asarray(lp.col_upper_).copy()
         self.cost = np.asarray(lp.col_cost_).copy()
         self.variance_col = self.compiled.col(model.m.variance)
         self.rounds = self.nodes = self.dive_lps = 0
+        self.restricted = False  # safe sides fixed for good (`fix_safe_sides`): bounds no longer rise
         self.bound = -float("inf")
         self.best: Point | None = None
         self.te_tolerance = options.te_tolerance_pct
         self.ambiguous = np.zeros(0, dtype=np.int64)  # binaries the relaxation left fractional
         self.mip_done = False  # HiGHS's whole-share MIP has run to an end that another run won't change
         self.stop = "work_limit"
+
+    @property
+    def bound(self) -> float:
+        return self._bound
+
+    @bound.setter
+    def bound(self, value: float) -> None:
+        # Once safe sides are fixed for good, the model is a restriction: its LPs and proofs bound it,
+        # not the problem, so the bound stays the one found before.
+        if not self.restricted:
+            self._bound = value
 
     # -- limits -------------------------------------------------------------------------------------
     def out_of_time(self) -> bool:
@@ -305,6 +320,15 @@ class Search:
         if rounded is not None:
             self.counts = self.counts.rounded()
         return rounded
+
+    def fix_safe_sides(self) -> None:
+        """Fix every binary that has a safe side (AccountModel.safe_sides) there for the rest of the
+        search, its group switched on: the choices it offered are given up."""
+        columns = np.flatnonzero(~np.isnan(self.safe_value))
+        activate(self.compiled, [g for g in self.lazy if np.isin(g.binaries, columns).any()])
+        self.lower0[columns] = self.upper0[columns] = self.safe_value[columns]
+        self.release(columns)
+        self.restricted = True
 
     def model_size(self) -> tuple[int, int]:
         """Tangent cuts and lazy groups switched on: what a failed polish may have added."""

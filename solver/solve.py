@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from solver.branch import branch_and_bound
+from solver.clashes import flip_clashes
 from solver.handoff import Compiled
 from solver.lazy import activate
 from solver.mip_phases import binary_mip, whole_share_mip
@@ -144,23 +145,47 @@ def _repair(search: Search, x: np.ndarray) -> Point | None:
     for round_ in range(MAX_REPAIR_ROUNDS):
         if search.out_of_time():
             return None
-        integer = search.integer_columns()
+        integer = search.integer_columns() & (search.lower0 < search.upper0)  # (not fixed for good)
         columns = np.flatnonzero(integer)
         values = np.clip(np.round(x[columns]), search.lower0[columns], search.upper0[columns])
         fractional = np.abs(x[columns] - np.round(x[columns])) > INTEGRAL
         ambiguous_seen.update(columns[fractional].tolist())
         binary = (search.lower0[columns] == 0.0) & (search.upper0[columns] == 1.0)
+        # Binaries with a safe side (a wash sale's harvest, AccountModel.safe_sides) keep the rounded
+        # side, clashes flipped below: strong branching on each of a crash's hundred harvests cost
+        # ten times the rest of the search.
+        ambiguous_now = fractional & binary & np.isnan(search.safe_value[columns])
+        # The order they are decided in: the relaxation's own choices (which its point meets), the
+        # rounded safe sides, the strong branching's.
+        order = np.r_[np.flatnonzero(~fractional), np.flatnonzero(fractional & ~ambiguous_now),
+                      np.flatnonzero(ambiguous_now)]
         if len(columns):
-            values = _strong_dive(search, columns, values, fractional & binary)
+            values = _strong_dive(search, columns, values, ambiguous_now)
             search.fix(columns, values)
             # (This LP also leaves the basis the tangent rounds below start from.)
-            # Fixing everything at once may leave no feasible LP: then one binary at a time instead.
-            if search.lp() != "optimal" and binary.all() and _dive(search, columns, values.copy(), x) is None:
+            # Fixing everything at once may leave no feasible LP: the few choices that clash found by
+            # bisection and flipped, else one binary at a time.
+            if search.lp() != "optimal" and binary.all() and \
+                    not flip_clashes(search, columns, values, order, int((~fractional).sum())) and \
+                    _dive(search, columns, values.copy(), x) is None:
                 search.release(columns)
                 return None
         status, _, switched = search.lp_rounds(relaxation=False)
+        if status == "infeasible" and switched and len(columns) and binary.all() and \
+                flip_clashes(search, columns, values, order, 0):
+            # A group switched on here clashed with a few of the choices just fixed (a minimum sale that
+            # must take a small position whole, against a loss sale that keeps its replacement lots).
+            status, _, _ = search.lp_rounds(relaxation=False)
         x = search.x()
         search.release(columns)
+        if status == "infeasible" and switched:
+            # ... with many of them: decide again from the relaxation with those groups on (still a
+            # relaxation: a bound).
+            status, _, _ = search.lp_rounds(relaxation=True)
+            if status != "optimal":
+                return None
+            x = search.x()
+            continue
         if status != "optimal":
             return None
         if switched and round_ + 1 >= SWITCH_ALL_AFTER:
@@ -182,7 +207,11 @@ def _repair(search: Search, x: np.ndarray) -> Point | None:
             x = rounded
         # The Schedule D binaries first (dropped once settled): one flip changes every gain's price.
         netting = search.netting.columns
-        search.ambiguous = np.r_[netting, sorted(ambiguous_seen - set(netting.tolist()))].astype(np.int64)
+        # (Not the harvest choices share for share: flipping one alone mostly breaks its pair — a loss
+        # sale given up under a forced order kept — and on a crash's direct index their 40 LPs were half
+        # the search's work for no better plan.)
+        seen = [c for c in sorted(ambiguous_seen - set(netting.tolist())) if np.isnan(search.safe_value[c])]
+        search.ambiguous = np.r_[netting, seen].astype(np.int64)
         model_before = search.model_size()
         point = search.polish(x)
         if point is not None or search.model_size() == model_before:
@@ -192,6 +221,19 @@ def _repair(search: Search, x: np.ndarray) -> Point | None:
         search.counts = search.counts.relaxed_again(search.compiled)
         x = search.x()
     return None
+
+
+def _repair_safely(search: Search) -> Point | None:
+    """The repair once more, every binary that has a safe side fixed there for good
+    (`AccountModel.safe_sides`: a wash sale's harvest given up, as before sales share for share were
+    offered). What is left is a restriction of the problem whose choices each forgo a trade, so its
+    repair finds a point wherever the search without those choices did; the bound stays the one of
+    the whole problem."""
+    if np.isnan(search.safe_value).all() or search.out_of_time():
+        return None
+    search.fix_safe_sides()
+    status, _, _ = search.lp_rounds(relaxation=True)  # (raises no bound now: `Search.restricted`)
+    return _repair(search, search.x()) if status == "optimal" else None
 
 
 def _improve(search: Search) -> None:
@@ -241,7 +283,8 @@ def _prove(search: Search) -> None:
     for _ in range(MAX_REPAIR_ROUNDS):
         if search.closed() or search.out_of_time():
             return
-        binaries = np.setdiff1d(np.flatnonzero(search.integer_columns() & ~search.counts.mask),
+        binaries = np.setdiff1d(np.flatnonzero(search.integer_columns() & ~search.counts.mask
+                                                & (search.lower0 < search.upper0)),
                                 search.netting.held())
         budget = max(MIN_NODES, min(search.options.max_nodes, NODE_WORK // len(search.compiled.columns)))
         if len(binaries) > BRANCH_BINARIES:
@@ -259,7 +302,8 @@ def _prove(search: Search) -> None:
                                      run_highs, max_nodes=budget, incumbent=incumbent)
         search.nodes += found.nodes
         if found.x is None:
-            if found.status == "infeasible" and search.best is None and not len(held):
+            complete = not len(held) and not search.restricted  # (a restriction's proof proves nothing)
+            if found.status == "infeasible" and search.best is None and complete:
                 search.stop = "infeasible"  # complete: no binary choice has a feasible relaxation
             return
         search.netting.raise_bound(search, found.bound, held)
@@ -305,7 +349,7 @@ def solve(model: AccountModel, options: SolveOptions = DEFAULT_OPTIONS) -> Solut
             search.offer(Point(x, *search.exact_objective(x)))
         else:
             decided = search.netting.decide(search, x)
-            search.offer(_repair(search, x if decided is None else decided))
+            search.offer(_repair(search, x if decided is None else decided) or _repair_safely(search))
             search.netting.settle(search)
             _improve(search)
             if search.best is None and search.counts.mask.any() and not search.out_of_time():

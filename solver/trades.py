@@ -12,7 +12,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_UP, Decimal
 
 import numpy as np
 
-from solver.lots import SHARE_STEP, Trade
+from solver.lots import SHARE_STEP, Lot, Trade
 from solver.model import CASH_MARGIN_USD, PRIMAL_TOLERANCE, AccountModel
 from solver.solve import Solution
 from solver.tax import CENT
@@ -36,7 +36,10 @@ def from_lot(shares: Decimal, available: Decimal) -> Decimal:
     return available if available - shares <= SHARE_STEP * 10 or shares > available else shares
 
 
-def extract_trades(model: AccountModel, solution: Solution, whole_shares: bool = False) -> list[Trade]:
+def extract_trades(model: AccountModel, solution: Solution, whole_shares: bool = False,
+                   exits: bool = True) -> list[Trade]:
+    """The plan's trades; under whole shares with `exits`, a position sold down to its fractional
+    remainders is sold whole (`_exit_whole`)."""
     m, x, compiled = model.m, solution.x, solution.compiled
     prices = {t: model.market.price(t) for t in model.tickers if t in model.market.prices.index}
     dust = max(DUST_DOLLARS, DUST_FRACTION * model.value)
@@ -70,7 +73,33 @@ def extract_trades(model: AccountModel, solution: Solution, whole_shares: bool =
     planned = Decimal(repr(max(float(x[cash_col]), 0.0) * model.value)).quantize(CENT, rounding=ROUND_DOWN)
     planned_cash = max(planned - CASH_MARGIN_USD, Decimal(0))
     gifts = _transfers(model, solution, prices, {t.lot_id: t.shares for t in trades}, dust, whole_shares)
+    if whole_shares and exits:
+        trades = _exit_whole(model, trades, {t.ticker for t in (*buys, *gifts)}, prices)
     return trades + gifts + _fit_cash(model, trades, buys, whole_shares, planned_cash)
+
+
+def _exit_whole(model: AccountModel, sells: list[Trade], kept: set[str],
+                prices: dict[str, Decimal]) -> list[Trade]:
+    """A position the plan sells down to its lots' fractional remainders (reinvested dividends: a whole-
+    share sale cannot take them), buying and giving none of it, is exited: each of its lots is sold in
+    full, so no sub-share sliver is left to track. It adds a fraction of a share per lot to a sale the
+    plan chose, so the verifier decides (`engine.rebalance.plan` takes the plan without it when the
+    verifier refuses it, e.g. a budget the extra gain would pass)."""
+    sold = {t.lot_id: t for t in sells}
+    whole_sold = {t.lot_id: t.shares for t in sells}  # a lot sold to its remainder: its whole shares
+    lots_of: dict[str, list[Lot]] = {}
+    for lot in model.lots:
+        lots_of.setdefault(lot.ticker, []).append(lot)
+    exited = {ticker for ticker, lots in lots_of.items()
+              if ticker not in kept and any(lot.lot_id in sold for lot in lots)
+              and any(lot.shares % 1 for lot in lots)
+              and all(whole_sold.get(lot.lot_id, 0) == int(lot.shares) for lot in lots)}
+    if not exited:
+        return sells
+    return [Trade(action="sell", ticker=lot.ticker, shares=lot.shares, price=prices[lot.ticker],
+                  lot_id=lot.lot_id, acquired=lot.acquired, basis_per_share=lot.basis_per_share)
+            if lot.ticker in exited else sold[lot.lot_id]
+            for lot in model.lots if lot.ticker in exited or lot.lot_id in sold]
 
 
 def _closed_out(model: AccountModel, solution: Solution) -> set[str]:

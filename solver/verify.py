@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
@@ -25,6 +25,7 @@ from solver.account import Account
 from solver.lots import SHARE_STEP, Trade
 from solver.market import Market
 from solver.verify_law import WASH_SALE_DAYS, added_tax, cents, held_more_than_one_year, in_wash_sale_period
+from solver.verify_wash import WashMatch, wash_matches
 
 WEIGHT_TOLERANCE = 1e-6  # weights move by ~1e-9 when shares are snapped to 6 places
 TE_TOLERANCE = 1e-4  # a tracking-error limit holds on the exact figure within one basis point
@@ -44,8 +45,14 @@ class Violation(BaseModel):
 @dataclass(frozen=True)
 class LotSale:
     trade: Trade
-    gain: Decimal
+    gain: Decimal  # the amount realized less the lot's basis: a loss when negative
     long_term: bool
+    disallowed: Decimal = Decimal(0)  # of a loss, what a wash sale disallows (positive)
+
+    @property
+    def realized(self) -> Decimal:
+        """The gain the return reports: a wash sale's disallowed loss is not realized."""
+        return self.gain + self.disallowed
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,7 @@ class Outcome:
     problems: tuple[Violation, ...] = ()
     groups: dict[str, str] = field(default_factory=dict)
     gifts: tuple[LotSale, ...] = ()  # shares given away in kind; `gain` is the unrealized gain they carry
+    wash_matches: tuple[WashMatch, ...] = ()  # loss shares sold matched with replacement shares
 
     # -- helpers for rule verifiers --------------------------------------------------------------
     def weight_after(self, tickers: Iterable[str]) -> Decimal:
@@ -188,7 +196,7 @@ def build_outcome(account: Account, market: Market, trades: list[Trade], target:
                                           f"{lot.lot_id} ({lot.ticker}) oversold by {oversold}"))
             # §1001: the gain is the amount realized less the adjusted basis of the shares sold
             gain = trade.amount - trade.shares * lot.basis_per_share
-            long_term = held_more_than_one_year(lot.acquired, market.as_of)
+            long_term = held_more_than_one_year(lot.held_since, market.as_of)
             moved = LotSale(trade=trade, gain=gain, long_term=long_term)
             after[trade.ticker] -= trade.shares
             if trade.action == "gift":  # leaves in kind: no cash, no realized gain
@@ -202,8 +210,16 @@ def build_outcome(account: Account, market: Market, trades: list[Trade], target:
             cash -= trade.amount
     if cents(cash) < 0:
         problems.append(Violation(code="V102", message=f"cash after trades is negative: {cents(cash)}"))
-    st = sum((s.gain for s in sales if not s.long_term), Decimal(0)) if account.is_taxable else Decimal(0)
-    lt = sum((s.gain for s in sales if s.long_term), Decimal(0)) if account.is_taxable else Decimal(0)
+    matches: list[WashMatch] = []
+    if account.is_taxable:  # §1091 disallows losses on a tax return: none in an account without one
+        matches = wash_matches(account, market.as_of, [(s.trade, lots[s.trade.lot_id or ""]) for s in sales
+                                                       if s.gain < 0], remaining, buys)
+        disallowed: dict[str, Decimal] = defaultdict(Decimal)
+        for match in matches:
+            disallowed[match.lot_id] += match.loss_disallowed
+        sales = [replace(s, disallowed=disallowed.pop(s.trade.lot_id or "", Decimal(0))) for s in sales]
+    st = sum((s.realized for s in sales if not s.long_term), Decimal(0)) if account.is_taxable else Decimal(0)
+    lt = sum((s.realized for s in sales if s.long_term), Decimal(0)) if account.is_taxable else Decimal(0)
     tax = account.tax
     estimated = added_tax(tax.realized_short_term_ytd, tax.realized_long_term_ytd, st, lt,
                           tax.carryforward_short_term, tax.carryforward_long_term,
@@ -218,4 +234,5 @@ def build_outcome(account: Account, market: Market, trades: list[Trade], target:
                    realized_long_term=lt, estimated_tax=estimated,
                    tracking_error_before=_tracking_error(market, dict(before), account.cash, target),
                    tracking_error_after=_tracking_error(market, dict(after), cash, target),
-                   problems=tuple(problems), groups=dict(market.groups), gifts=tuple(gifts))
+                   problems=tuple(problems), groups=dict(market.groups), gifts=tuple(gifts),
+                   wash_matches=tuple(matches))

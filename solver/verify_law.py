@@ -13,6 +13,11 @@ exists.
 * Wash sales — IRC §1091(a): a loss is disallowed when substantially identical stock is acquired
   "within a period beginning 30 days before the date of such sale or disposition and ending 30 days
   after such date".
+* Wash sales share for share — Treas. Reg. §1.1091-1(b)–(c), Publication 550 "Wash Sales": when
+  fewer replacement shares were acquired than loss shares sold, the replacement shares are matched,
+  in the order of their acquisition, with an equal number of the loss shares sold, in the order of
+  theirs; only the matched shares' loss is disallowed. It is added to the basis of the replacement
+  shares they matched, whose holding period includes that of the matched shares (§1223(3)).
 * Netting — Schedule D (Form 1040): line 7 nets the year's short-term gains and losses with the
   short-term loss carryover, line 15 the long-term ones with the long-term carryover, line 16 adds
   them. A gain on line 16 is taxed at the long-term rate up to the *net capital gain* (IRC
@@ -72,6 +77,30 @@ def substantially_identical(ticker: str, groups: Iterable[Iterable[str]]) -> fro
                 frontier += [t for t in group if t not in found]
                 found |= group
     return frozenset(found)
+
+
+Shares = tuple[str, date, Decimal]  # (whose, acquired, shares)
+
+
+def match_share_for_share(sold: Iterable[Shares],
+                          replacements: Iterable[Shares]) -> list[tuple[str, str, Decimal]]:
+    """§1.1091-1(c): `sold` are the loss shares sold (lot, acquired, shares), `replacements` the
+    replacement shares (who, acquired, shares). Taking both in the order of acquisition (ties by
+    name, so the matching is one answer), each replacement share is matched with the earliest loss
+    share not yet matched. Returns (lot, replacement, shares matched), in that order."""
+    losses = [[key, shares] for key, _, shares in sorted(sold, key=lambda s: (s[1], s[0]))]
+    matched: list[tuple[str, str, Decimal]] = []
+    k = 0
+    for who, _, shares in sorted(replacements, key=lambda r: (r[1], r[0])):
+        while shares > 0 and k < len(losses):
+            take = min(shares, losses[k][1])
+            if take > 0:
+                matched.append((losses[k][0], who, take))
+            shares -= take
+            losses[k][1] -= take
+            if losses[k][1] <= 0:
+                k += 1
+    return matched
 
 
 # ---- netting and tax --------------------------------------------------------------------------------

@@ -18,9 +18,9 @@ if TYPE_CHECKING:
 def whole_share_rows(model: AccountModel) -> list[int]:
     """A lot's fractional remainder (reinvested dividends) is sold only when the whole position is
     closed: one `close_out` indicator per name that may not be bought (an exclusion must be able
-    to sell every share). Other names keep their remainders, which keeps the whole-share MIP's
-    integer columns to those a rule needs (docs/solver.md, Gaps: a voluntary exit keeps a
-    sub-share remainder)."""
+    to sell every share). Other names have none, which keeps the whole-share MIP's integer columns
+    to those a rule needs: a plan that sells such a position down to its remainders sells them
+    after the solve (solver.trades._exit_whole; docs/solver.md, Gaps)."""
     m, n = model.m, len(model.tickers)
     per_share = model.price / model.value
     m.buy_shares = pyo.Var(range(n), domain=pyo.NonNegativeIntegers,

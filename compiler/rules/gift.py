@@ -76,7 +76,7 @@ gift_rule: "gift" quantity ("of" "appreciated" "lots")?
     def eligible(lot: Lot, price: Decimal, on: date) -> bool:
         from solver.tax import is_long_term
 
-        return price > lot.basis_per_share and is_long_term(lot.acquired, on)
+        return price > lot.basis_per_share and is_long_term(lot.held_since, on)
 
     def lower(self, rule: GiftIR, block: Block, model: AccountModel) -> None:
         import pyomo.environ as pyo
@@ -123,7 +123,7 @@ gift_rule: "gift" quantity ("of" "appreciated" "lots")?
         found = [Violation(code="V232", span=outcome.account.span_of(g.trade.lot_id or ""), message=(
                  f"gave lot {g.trade.lot_id} ({g.trade.ticker}, bought {g.trade.acquired}), which is not an "
                  f"appreciated long-term lot")) for g in outcome.gifts
-                 if not self.giftable(lots[g.trade.lot_id or ""].acquired, g.gain, outcome.as_of)]
+                 if not self.giftable(lots[g.trade.lot_id or ""].held_since, g.gain, outcome.as_of)]
         given = sum((g.trade.amount for g in outcome.gifts), Decimal(0))
         slack = Decimal("0.01")
         for g in outcome.gifts:

@@ -146,7 +146,7 @@ harvest_rule: "harvest" "losses" "over" quantity ("and" quantity)?
         other = [s for s in losses if s.trade.lot_id not in candidates]
 
         def total(sales: list) -> Decimal:
-            return to_cents(-sum((s.gain for s in sales), Decimal(0)))
+            return to_cents(-sum((s.realized for s in sales), Decimal(0)))
         line = (f"harvest: {len({s.trade.lot_id for s in harvested})} of {len(candidates)} lots past the "
                 f"thresholds harvested, realizing ${total(harvested):,} of losses")
         if other:

@@ -97,7 +97,7 @@ holding_period_clause: "no" "short-term" "gains"  -> holding_period_no_short_ter
 
         if price <= lot.basis_per_share:
             return None
-        days = days_to_long_term(lot.acquired, on)
+        days = days_to_long_term(lot.held_since, on)
         if days == 0:
             return None
         if rule.no_short_term_gains:
@@ -147,7 +147,7 @@ holding_period_clause: "no" "short-term" "gains"  -> holding_period_no_short_ter
         found = []
         for sale in outcome.sales:
             lot = lots[sale.trade.lot_id or ""]
-            why = self.forbids(rule, lot.acquired, sale.gain, outcome.as_of)
+            why = self.forbids(rule, lot.held_since, sale.gain, outcome.as_of)
             if why is not None:
                 found.append(Violation(code="V230", span=outcome.account.span_of(lot.lot_id), message=(
                     f"sold lot {lot.lot_id} ({lot.ticker}, bought {lot.acquired}) realizing {why}")))

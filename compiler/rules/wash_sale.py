@@ -14,6 +14,7 @@ ignore them (A133).
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from compiler.ir import RuleIR
@@ -176,14 +177,22 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
     def lower(self, rule: WashSaleIR, block: Block, model: AccountModel) -> None:
         import pyomo.environ as pyo
 
+        from compiler.rules.wash_share import ShareForShare, replacement_shares
         from solver.model import linear
 
         as_of, account = model.as_of, model.account
         groups = set(self.identical(rule, model.tickers).values())
         trades = self.trades_in_scope(rule, account)
-        recent = [(t.ticker, t.on) for t in trades if t.action == "buy"]
-        recent += [(lot.ticker, lot.acquired) for lot in account.lots]
-        bought = {t for t, on in recent if 0 <= (as_of - on).days <= rule.window_days}
+        recent: dict[str, list[int]] = {}  # days since each buy within the window, by ticker
+        for ticker, on in [*((t.ticker, t.on) for t in trades if t.action == "buy"),
+                           *((lot.ticker, lot.acquired) for lot in account.lots)]:
+            if 0 <= (as_of - on).days <= rule.window_days:
+                recent.setdefault(ticker, []).append((as_of - on).days)
+        bought = set(recent)
+        lots_of: dict[str, list] = {}
+        for lot in account.lots:
+            lots_of.setdefault(lot.ticker, []).append(lot)
+        share_for_share_rows = ShareForShare(model)
         loss_sold = {t.ticker for t in trades
                      if t.is_loss_sale and 0 <= (as_of - t.on).days <= rule.window_days}
         block.conflict = pyo.ConstraintList()
@@ -200,6 +209,13 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
                 if set(ids) <= model.buy_forbidden and \
                         self.window_buys_all_held(rule, account, group, as_of, rule.window_days):
                     liquidations.append((ids, losses, model.lots_in(group)))
+                elif self.share_for_share(group, loss_sold, recent):
+                    # ... of only the shares matched with the replacement shares (wash_share.py)
+                    replacing = replacement_shares(group[0], lots_of.get(group[0], ()), trades, as_of,
+                                                   LEGAL_WINDOW_DAYS)
+                    recent_lots = [x for x in model.lots_in(group)
+                                   if (as_of - model.lots[x].acquired).days <= LEGAL_WINDOW_DAYS]
+                    share_for_share_rows.add(ids[0], losses, recent_lots, replacing)
                 else:
                     model.add(block, f"no_loss_sale_{k}",
                               linear([1.0] * len(losses), [model.m.sell[x] for x in losses]), upper=0)
@@ -211,6 +227,7 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
         # only for names another rule keeps out (never bought again): for names the account keeps,
         # sell-everything-and-stay-out is seldom worth its tracking error, and a disjunction per
         # recently bought name made a 500-name account's solve 150 times slower.
+        share_for_share_rows.write(block)
         block.liquidate = pyo.Var(range(len(liquidations)), domain=pyo.Binary)
         for k, (ids, losses, held) in enumerate(liquidations):
             z = block.liquidate[k]
@@ -234,15 +251,26 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
                                        <= sum(float(model.m.buy[i].ub) for i in ids) * (1 - z))]
             model.add_lazy(rows, [z])
 
+    @staticmethod
+    def share_for_share(group: tuple[str, ...], loss_sold: set[str], recent: dict[str, list[int]]) -> bool:
+        """Can a loss sale of `group` be made, only its matched shares' loss disallowed? For one ticker
+        whose recent buys (`recent`: days since each, within the rule's window) all fall in the
+        statutory 30 days (a longer window is the policy's caution) and which had no recent loss sale
+        (its replacement shares may already replace that one's)."""
+        return len(group) == 1 and not loss_sold & set(group) and all(
+            days <= LEGAL_WINDOW_DAYS for days in recent.get(group[0], ()))
+
     # ---- verifier side: the rule's meaning re-derived from the IR, sharing nothing with `lower` ----
     def verify(self, rule: WashSaleIR, outcome: Outcome) -> list[Violation]:
         """§1091 with the rule's window, groups and scope (solver.verify_law): no buy of stock
         substantially identical to a loss sale made within the window (V217); no loss sale with
-        identical stock bought within the window before it (V218) or in the same rebalance (V219).
+        identical stock bought within the window before it (V218) or in the same rebalance (V219) —
+        except the share-for-share case, whose disallowed loss the plan must account for (V235).
         §1091 reaches every account of the taxpayer, so under scope household the recent trades of
         the household's other accounts count as this account's own."""
         from solver.verify import Violation
         from solver.verify_law import substantially_identical
+        from solver.verify_wash import unaccounted
 
         identical: dict[str, frozenset[str]] = {}
 
@@ -264,6 +292,7 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
                            f"{_where(ticker, account)} on {on}")
                  for ticker, on, account in loss_sales for t in outcome.buys if t.ticker in same(ticker)]
         bought_now = {t.ticker for t in outcome.buys}
+        sold_at_a_loss = {ticker for ticker, _, _ in loss_sales}
         replacing: dict[frozenset[str], list[tuple[str, date, str | None]]] = {}  # once per identical set
         for sale in outcome.sales:
             if sale.gain >= 0:
@@ -271,15 +300,19 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
             group = same(sale.trade.ticker)
             if group not in replacing:
                 replacing[group] = self.replacements(group, purchases, bought_now, outcome)
+            # Share for share (solver.verify_wash) settles one ticker's replacements bought within the
+            # statutory 30 days when no recent loss sale may have used them up; others forbid the sale.
+            settled = len(group) == 1 and not group & sold_at_a_loss
             found += [Violation(code="V218", message=f"loss sale of lot {sale.trade.lot_id} "
                                 f"({sale.trade.ticker}) within {days} days of buying "
                                 f"{_where(t, account)} on {on}")
-                      for t, on, account in replacing[group]]
+                      for t, on, account in replacing[group]
+                      if not (settled and outcome.is_recent(on, LEGAL_WINDOW_DAYS))]
             if group & bought_now:
                 found.append(Violation(code="V219", message=f"lot {sale.trade.lot_id} of {sale.trade.ticker} "
                                        f"sold at a loss while {', '.join(sorted(group & bought_now))} is "
                                        "bought in the same rebalance"))
-        return found
+        return found + unaccounted(outcome)
 
     @staticmethod
     def replacements(group: frozenset[str], purchases: Iterable[tuple[str, date, str | None]],
@@ -297,9 +330,17 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
         return [] if here else recent
 
     def explain(self, rule: WashSaleIR, outcome: Outcome) -> list[str]:
+        from solver.tax import to_cents
+
         losses = [s for s in outcome.sales if s.gain < 0]
-        return [f"wash sales ({rule.window_days}-day window): {len(losses)} loss sales, none repurchased "
-                f"within the window"]
+        washed = [s for s in losses if s.disallowed]
+        if not washed:
+            return [f"wash sales ({rule.window_days}-day window): {len(losses)} loss sales, none repurchased "
+                    f"within the window"]
+        disallowed = sum((s.disallowed for s in washed), Decimal(0))
+        return [f"wash sales ({rule.window_days}-day window): {len(losses)} loss sales, {len(washed)} of "
+                "them matched share for share with shares bought within 30 days: "
+                f"${to_cents(disallowed):,} of loss disallowed and added to the replacement shares' basis"]
 
     def compare(self, old: WashSaleNode, new: WashSaleNode) -> Change:
         def days(n: WashSaleNode) -> float:

@@ -185,4 +185,11 @@ ACCOUNT = Family("A1", "Account files and run options", (
         "account.yaml gives `household_transactions`, but the policy's wash-sale rule has scope "
         "account and would ignore them.",
         "Set `scope household` in the wash-sale rule, or remove `household_transactions`."),
+    ErrorCode(
+        "A134", "Holding period starts after the lot was acquired",
+        "A lot's `holding_period_start` (the day a wash sale's tacked holding period starts, §1223(3)) "
+        "is after its `acquired` date. Tacking includes the loss shares' holding period, so it starts "
+        "on their acquisition date or the lot's own, whichever is earlier.",
+        "Give the loss shares' acquisition date from the custodian's wash-sale adjustment, or leave the "
+        "cell empty for a lot no wash sale adjusted."),
 ))

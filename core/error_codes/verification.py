@@ -126,7 +126,9 @@ RULES = Family("V2", "Verification: rules", _ABOUT, (
     ErrorCode(
         "V218", "Loss sale within the window of a purchase",
         "A lot is sold at a loss within the wash-sale window after a purchase of the same (or a "
-        "substantially identical) name, which would disallow the loss.",
+        "substantially identical) name, which would disallow the loss, in a case the share-for-share "
+        "matching does not settle: a purchase of another ticker of its group, one beyond 30 days "
+        "under a longer window, or a name also sold at a loss within the window.",
         _relaxed("sells at a loss shortly after buying")),
     ErrorCode(
         "V219", "Loss sale while its group is bought",
@@ -163,6 +165,12 @@ RULES = Family("V2", "Verification: rules", _ABOUT, (
         "does not record, so the verifier cannot compute the limit of the day and refuses the plan "
         "(the optimizer refuses such a rule before solving: P415, P416).",
         "Give the path a start on or before the plan's date and its starting weight (`from 27%`)."),
+    ErrorCode(
+        "V235", "Wash sale's disallowed loss not accounted for",
+        "A lot is sold at a loss with fewer replacement shares bought within 30 days than shares "
+        "sold, and the plan's realized gains or estimated tax count the loss the matched shares may "
+        "not claim (Treas. Reg. §1.1091-1(c)).",
+        _relaxed("counts a loss a wash sale disallows")),
     ErrorCode(
         "V236", "Dividend yield outside its limit",
         "After the trades, the portfolio's trailing dividend yield (a year's dividends on the shares "

@@ -15,7 +15,8 @@ from compiler.lower import Provenance
 from engine.explain.forces import Direction, Forces
 from engine.explain.schema import RuleForce, TermEffect, TradeReason
 from solver.tax import days_to_long_term, long_term_from, money_text, to_cents
-from solver.verify import Outcome
+from solver.verify import LotSale, Outcome
+from solver.verify_wash import WashMatch
 
 REPORT_SHARE = 0.02  # show forces of at least 2% of the trade's largest one
 REPORT_FLOOR_BP = 0.005
@@ -100,6 +101,19 @@ class ReasonBuilder:
             for owner, items in groups.items()
         ]
 
+    def _wash_sale(self, sale: LotSale) -> list[str]:
+        """The sale's shares matched with replacement shares (Treas. Reg. §1.1091-1(c)) and the loss
+        each match moves into the replacement's basis."""
+        def which(m: WashMatch) -> str:
+            if m.replacement in self.model.lot_index:
+                return f"lot {m.replacement} bought {m.replacement_acquired}"
+            return f"the shares {m.replacement}"
+
+        whole = f"{sale.trade.shares.normalize():,f}"
+        return [f"; {m.shares.normalize():,f} of {whole} shares matched with {which(m)}: "
+                f"{_money(m.loss_disallowed)} disallowed, added to its basis"
+                for m in self.outcome.wash_matches if m.lot_id == sale.trade.lot_id]
+
     # -- trades -----------------------------------------------------------------------------------
     def trades(self) -> list[TradeReason]:
         out = []
@@ -122,6 +136,7 @@ class ReasonBuilder:
             )
             if replaced:
                 text += f"; replaced by {' and '.join(replaced)}"
+            text += "".join(self._wash_sale(sale))
             out.append(
                 TradeReason(
                     action="sell",
@@ -129,7 +144,7 @@ class ReasonBuilder:
                     lot_id=trade.lot_id,
                     shares=trade.shares,
                     amount=to_cents(trade.amount),
-                    realized_gain=to_cents(sale.gain),
+                    realized_gain=to_cents(sale.realized),
                     term=term,
                     rules=rules,
                     terms=terms,
@@ -217,7 +232,7 @@ class ReasonBuilder:
         size = float(amount) / self.value
         rules, terms = self._explain(self.forces.sale(lot), size)
         # Forces on a sale that did not happen: those opposing it explain the decision.
-        days = None if long_term else days_to_long_term(record.acquired, model.as_of)
+        days = None if long_term else days_to_long_term(record.held_since, model.as_of)
         term = "long" if long_term else "short"
         what = f"a {_money(-gain)} loss" if gain < 0 else f"a {_money(gain)} {term}-term gain"
         text = (
@@ -225,7 +240,7 @@ class ReasonBuilder:
             f"{shares.normalize():f} shares would realize {what}"
         )
         if days:
-            text += f"; it turns long-term in {days} days ({long_term_from(record.acquired)})"
+            text += f"; it turns long-term in {days} days ({long_term_from(record.held_since)})"
         text += f"; {self._because(rules, terms)}"
         return TradeReason(
             action="keep",

@@ -83,6 +83,7 @@ trades = Table(
     Column("cost_basis", String(32)),
     Column("realized_gain", String(32)),
     Column("term", String(8)),
+    Column("disallowed_loss", String(32)),  # a sale's loss a wash sale disallows
 )
 
 # Every column of trades.csv (solver.outputs.TRADE_COLUMNS) has its column here; a test keeps them in

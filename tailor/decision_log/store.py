@@ -59,8 +59,8 @@ def _problem(url: str, exc: Exception) -> TailorError:
 
 
 def _add_missing_columns(conn: Connection) -> None:
-    """A log written by an earlier tailor of the same schema lacks the nullable columns added since:
-    they are added, empty for the decisions recorded before. Columns are
+    """A log written by an earlier tailor of the same schema lacks the nullable columns added since
+    (trades' `disallowed_loss`): they are added, empty for the decisions recorded before. Columns are
     only ever added to `tailor.log/1`, never changed or removed (that would be a new schema)."""
     found = inspect(conn)
     for table in metadata.sorted_tables:

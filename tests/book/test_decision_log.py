@@ -125,17 +125,17 @@ def test_a_batch_killed_mid_run_leaves_a_consistent_log(tmp_path: Path) -> None:
 
 
 def test_a_log_from_before_a_column_was_added_gains_it(tmp_path: Path) -> None:
-    """A tailor.log/1 file written before trades had a column (here `term`, dropped to make such a
-    file): opening it adds the column back, empty for the old rows."""
+    """A tailor.log/1 file written before trades had `disallowed_loss`: opening it adds the column
+    (empty for the old rows) and decisions with the new column are recorded."""
     path = tmp_path / "old.db"
     DecisionLog(f"sqlite:///{path}").close()
     with sqlite3.connect(path) as old:
-        old.execute("ALTER TABLE tailor_trades DROP COLUMN term")
+        old.execute("ALTER TABLE tailor_trades DROP COLUMN disallowed_loss")
     log = DecisionLog(f"sqlite:///{path}")
     log.close()
     with sqlite3.connect(path) as upgraded:
         columns = {row[1] for row in upgraded.execute("PRAGMA table_info(tailor_trades)")}
-    assert "term" in columns
+    assert "disallowed_loss" in columns
 
 
 def test_the_log_keeps_every_column_of_trades_csv() -> None:

@@ -14,6 +14,7 @@ import pytest
 
 from engine import SimulationResult, load_spec, simulate
 from market.prices import load_prices
+from tests.solver.conftest import legacy_account, market  # noqa: F401 - fixtures, by name
 
 NAMES = ("AAPL", "MSFT", "JPM", "JNJ", "XOM", "PG", "KO", "PFE", "INTC", "CSCO", "WMT", "HD", "MRK",
          "CVX", "BAC", "WFC", "T", "VZ", "DIS", "MCD", "IBM", "ORCL", "PEP", "ABT", "MMM", "HON", "UNH",

@@ -102,7 +102,8 @@ def test_trades_move_lots_cash_and_gains_net_of_costs() -> None:
               TradeLine(action="buy", ticker="AAPL", shares=Decimal("2.5"), price=Decimal("200"),
                         amount=Decimal("500")))
     done = apply_plan(start, trades, Decimal("100"), date(2019, 6, 3), Costs(spread_bp=Decimal(10),
-                                                                             fee=Decimal("1")), True)
+                                                                             fee=Decimal("1")), True,
+                      adjustments=())
     # Costs: sell 360 × 10 bp + $1 = $1.36; buy 500 × 10 bp + $1 = $1.50.
     assert done.costs == Decimal("2.86") and done.line_costs == (Decimal("1.36"), Decimal("1.50"))
     assert done.ledger.cash == Decimal("1000") + 100 + 360 - 500 - Decimal("2.86")

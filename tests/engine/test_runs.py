@@ -80,7 +80,7 @@ def test_same_spec_same_bytes_and_a_resumed_run_is_the_same_run(tmp_path: Path) 
     assert whole.status == resumed.status == "complete" and resumed.periods == whole.periods
     assert not (tmp_path / "parts" / "checkpoint.json").exists()
     for name in ("periods.csv", "periods.parquet", "trades.csv", "trades.parquet", "events.csv", "years.csv",
-                 "simulation.json"):
+                 "basis_adjustments.csv", "simulation.json"):
         assert (tmp_path / "whole" / name).read_bytes() == (tmp_path / "parts" / name).read_bytes(), name
 
 

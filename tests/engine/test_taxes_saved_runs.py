@@ -39,6 +39,9 @@ def test_the_replay_holds_the_lots_the_simulation_held_and_sells_what_it_sold(
                 sale.gain - (trade.realized_gain + trade.cost)
             ) < Decimal("0.02")
     assert any(s.sales for s in period.steps)
+    # Among them wash sales, whose replacement lots the replay adjusts as the simulation did (one is
+    # sold again at 2019-12-31: tests/engine/test_simulate.py).
+    assert result.adjustments and any(sale.disallowed for s in period.steps for sale in s.sales)
 
 
 def test_a_recorded_period_reports_what_the_simulation_does(

@@ -13,7 +13,7 @@ import pytest
 
 from core.diagnostics import TailorError
 from engine.transition import TransitionReport, TransitionRequest, transition_report
-from engine.transition_inputs import generated, replay_account
+from engine.transition_inputs import generated, replay_account, write_account
 from engine.transition_output import html_report, write_report
 from solver.account_files import load_account
 from tailor.cli import main
@@ -128,3 +128,14 @@ def test_every_scenario_asked_for_is_built() -> None:
     assert advisor.start is None and advisor.years == 3  # as written  # type: ignore[union-attr]
     assert all(s.policy.one("preferences").tracking_weight == 5.0 for s in built[:3])  # type: ignore[union-attr]
     assert len({s.policy.policy_hash for s in built}) == 4
+
+
+def test_the_replayed_account_file_keeps_a_tacked_holding_period(tmp_path: Path) -> None:
+    """A lot a wash sale adjusted is written with its holding period's start, and read back the same."""
+    account = replay_account(load_account(LEGACY), START)
+    first = account.lots[0]
+    adjusted = first.model_copy(update={"holding_period_start": date(2003, 5, 1)})  # bought 2004-01-02
+    account = account.model_copy(update={"lots": (adjusted, *account.lots[1:])})
+    again = load_account(write_account(account, tmp_path))
+    assert again.lots[0].held_since == date(2003, 5, 1) and again.lots[0].acquired == first.acquired
+    assert all(lot.holding_period_start is None for lot in again.lots[1:])

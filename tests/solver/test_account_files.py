@@ -274,3 +274,24 @@ def test_a_bad_target_file_points_into_the_csv_and_at_the_key(tmp_path: Path) ->
         load_account(path)
     assert [d.code for d in exc.value.diagnostics] == ["D105", "A115"]
     assert "sum to 0.9" in exc.value.diagnostics[0].message
+
+
+def test_a_lot_may_state_the_holding_period_a_wash_sale_tacked_on(tmp_path: Path) -> None:
+    """The optional column: long or short term counts from it, the purchase date stays `acquired`."""
+    (tmp_path / "lots.csv").write_text("lot_id,ticker,acquired,shares,basis_per_share,holding_period_start\n"
+                                       "L1,AAPL,2021-03-20,10,130,2019-05-01\nL2,MSFT,2021-01-04,5,210,\n")
+    path = tmp_path / "account.yaml"
+    path.write_text("account: test\ntype: taxable\ncash: 1000\nlots: lots.csv\n")
+    first, second = load_account(path).lots
+    assert (first.acquired, first.held_since) == (date(2021, 3, 20), date(2019, 5, 1))
+    assert second.holding_period_start is None and second.held_since == date(2021, 1, 4)
+
+
+def test_a_holding_period_starting_after_the_purchase_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "lots.csv").write_text("lot_id,ticker,acquired,shares,basis_per_share,holding_period_start\n"
+                                       "L1,AAPL,2021-03-20,10,130,2021-03-21\n")
+    path = tmp_path / "account.yaml"
+    path.write_text("account: test\ntype: taxable\ncash: 1000\nlots: lots.csv\n")
+    with pytest.raises(TailorError) as exc:
+        load_account(path)
+    assert codes(exc) == [("A134", 2, 27)]  # the cell after `L1,AAPL,2021-03-20,10,130,`

@@ -73,7 +73,7 @@ def test_gift_lines_in_the_trade_list(given: Plan) -> None:
     assert line.amount == Decimal("25000.00")
     rows = [row for row in trades_csv(given.result).splitlines() if row.startswith("gift,")]
     assert rows == [f"gift,UNH,LEG-00125,2009-04-01,{line.shares},{line.price},25000.00,{line.cost_basis},"
-                    "0.00,long"]
+                    "0.00,long,"]
 
 
 def test_explanation(given: Plan) -> None:

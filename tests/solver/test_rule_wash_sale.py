@@ -1,4 +1,5 @@
-"""wash sales: no buy after a recent loss sale, no loss sale after a recent buy, never both at once."""
+"""wash sales: no buy after a recent loss sale, never a loss sale and a buy at once; a loss sale after
+a recent buy disallows the matched shares' loss (tests/solver/test_wash_sale_share_for_share.py)."""
 
 from datetime import date
 from decimal import Decimal
@@ -40,17 +41,6 @@ def test_loss_lot_is_not_sold_and_rebought(legacy_account: Account, market: Mark
 
 XOM_LOSER = Lot(lot_id="XOM-2014", ticker="XOM", acquired=date(2014, 6, 2), shares=Decimal(3000),
                 basis_per_share=Decimal(100))
-
-
-def test_recent_purchase_held_elsewhere_blocks_loss_sales(legacy_account: Account, market: Market) -> None:
-    """XOM bought 20 days ago and no longer a lot of this account (the replacement shares are out of
-    reach): selling the 2014 lot at a loss now would be a wash sale, so it is kept."""
-    buy = Transaction(on=date(2021, 4, 1), ticker="XOM", action="buy", shares=Decimal(10),
-                      price=Decimal("57.97"))
-    account = with_lots(legacy_account, XOM_LOSER)
-    account = account.model_copy(update={"transactions": (*account.transactions, buy)})
-    outcome = run(account, market, RULE).outcome
-    assert not [s for s in outcome.sold(["XOM"]) if s.gain < 0]
 
 
 def test_an_exclusion_sells_a_name_bought_days_ago(legacy_account: Account, market: Market) -> None:

@@ -6,6 +6,7 @@ asserts: a 30 s limit is generous (these solve in seconds), so a regression show
 solution or an unproven gap, not as a slow test.
 """
 
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,15 +22,19 @@ from compiler.rules.cash import CashIR
 from compiler.rules.exclude import ExcludeIR
 from compiler.rules.tracking_error import TrackingErrorIR
 from compiler.rules.trading import TradingIR
+from compiler.verify_rules import verify
 from engine.rebalance import Plan, RebalanceOptions, plan
 from solver.account import Account
 from solver.handoff import compile_to_highs
 from solver.lazy import relax
+from solver.lots import Lot
 from solver.market import Market
 from solver.model import AccountModel
 from solver.rounding import round_counts
 from solver.search import run_highs
 from solver.tracking import initial_tangents, tracking_columns
+from solver.trades import extract_trades
+from solver.verify import build_outcome
 from solver.whole_shares import share_counts
 from tests.solver.conftest import ROOT, policy, span
 from tests.solver.test_properties import accounts, check_contract, random_account, rules
@@ -202,3 +207,43 @@ def test_a_fractional_remainder_is_sold_with_its_position(index_account: Account
     others = [*outcome.buys, *(s.trade for s in outcome.sales if s.trade.ticker != "XOM"
                                and outcome.shares_after.get(s.trade.ticker, 0) > 0)]
     assert others and all(t.shares % 1 == 0 for t in others)
+
+
+def _xom_at_a_loss(account: Account) -> Account:
+    """The legacy account with its XOM lots replaced by two at a loss, each ending in a fraction."""
+    lots = [lot for lot in account.lots if lot.ticker != "XOM"]
+    xom = [Lot(lot_id="XOM-A", ticker="XOM", acquired=date(2015, 1, 2), shares=Decimal("10.37"),
+               basis_per_share=Decimal(90)),
+           Lot(lot_id="XOM-B", ticker="XOM", acquired=date(2016, 1, 4), shares=Decimal("0.4"),
+               basis_per_share=Decimal(95))]
+    return account.model_copy(update={"lots": (*lots, *xom)})
+
+
+def test_a_voluntary_exit_sells_the_fractional_remainders_too(legacy_account: Account,
+                                                              market: Market) -> None:
+    """No rule keeps XOM out, but the plan harvests its loss ($90.00 and $95.00 a share, XOM at $56.00)
+    and sells every whole share: the remainders (0.37 of one lot, and a reinvested-dividend lot of 0.4
+    shares that no whole-share sale could touch) go with them, so no sub-share sliver is left."""
+    found = plan(_xom_at_a_loss(legacy_account), policy(trading(True)), market, LIMIT)
+    assert found.result.verified, found.result.violations
+    sold = {s.trade.lot_id: s.trade.shares for s in found.outcome.sold(["XOM"])}
+    assert sold == {"XOM-A": Decimal("10.37"), "XOM-B": Decimal("0.4")}
+    assert found.outcome.shares_after.get("XOM", 0) == 0
+    # The whole-share solution itself sold the whole shares only.
+    whole_only = extract_trades(found.model, found.solution, whole_shares=True, exits=False)
+    assert {t.lot_id: t.shares for t in whole_only if t.ticker == "XOM"} == {"XOM-A": Decimal(10)}
+
+
+def test_an_exit_the_verifier_refuses_keeps_its_remainders(legacy_account: Account, market: Market) -> None:
+    """Under a turnover limit the plan fills, the same exit's remainders (0.77 shares, $43) would pass
+    it: the verifier refuses that plan (V215), and the plan as solved, in whole shares, is taken."""
+    account = _xom_at_a_loss(legacy_account)
+    limited = trading(True).model_copy(update={"max_turnover": 0.0778})
+    found = plan(account, policy(limited), market, LIMIT)
+    assert found.result.verified, found.result.violations
+    assert {t.lot_id: t.shares for t in found.result.trades if t.ticker == "XOM"} == {"XOM-A": Decimal(10)}
+    exited = extract_trades(found.model, found.solution, whole_shares=True)
+    assert {t.lot_id: t.shares for t in exited if t.ticker == "XOM"} == {"XOM-A": Decimal("10.37"),
+                                                                           "XOM-B": Decimal("0.4")}
+    outcome = build_outcome(account, market, exited, found.outcome.target, found.model.cash_flow)
+    assert "V215" in {v.code for v in verify(outcome, policy(limited).rules)}
