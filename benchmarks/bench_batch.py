@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/bench_batch.py --only book     # the full book on 2 pool workers
     .venv/bin/python benchmarks/bench_batch.py --only compare  # pool and Dask, 1 and 2 workers, a sample
     .venv/bin/python benchmarks/bench_batch.py --only bare --sample 60  # one process, CPU per account
+                                                         # (--check-conflicts: each one irreducible?)
     .venv/bin/python benchmarks/bench_batch.py --only service  # requests per second, p50/p99 latency
 
 The book (benchmarks/book/, git-ignored) holds 1,000 accounts of 30 to 2,000 lots (log-uniform), each
@@ -169,6 +170,33 @@ def bare(book: Path) -> dict:
             "statuses": statuses, "conflicts": conflicts}
 
 
+def check_conflicts(book: Path, conflicts: dict[str, list[str]]) -> dict:
+    """Each conflict found, checked on fresh elastic models of its account: the rules cannot hold
+    together, and without any one of them the rest can. Counts the conflicts that pass."""
+    import tailor
+    from solver.explain.elastic import ElasticModel
+    from solver.rebalance import RebalanceOptions
+    from tailor.api.engine import decide
+    from tailor.api.inputs import resolve
+    from tailor.batch.book import read_book
+
+    irreducible, failed = 0, []
+    for entry in read_book(book):
+        if entry.id not in conflicts:
+            continue
+        account = tailor.load_account(entry.account)
+        inputs = resolve(account, tailor.load_policy(entry.policy), tailor.Market.load(account.as_of))
+        solved, _ = decide(inputs, RebalanceOptions())
+        fresh = (solved.model, solved.solution.compiled, inputs.policy, solved.provenance)
+        rules = set(conflicts[entry.id])
+        if rules and not ElasticModel(*fresh).feasible(rules) and \
+                all(ElasticModel(*fresh).feasible(rules - {r}) for r in rules):
+            irreducible += 1
+        else:
+            failed.append(entry.id)
+    return {"conflicts": len(conflicts), "irreducible": irreducible, "not_irreducible": failed}
+
+
 def batch(book: Path, out: Path, **settings: object) -> dict:
     from rich.console import Console
 
@@ -288,6 +316,8 @@ def main() -> None:
     parser.add_argument("--only", choices=("bare", "book", "compare", "service"))
     parser.add_argument("--accounts", type=int, default=ACCOUNTS)
     parser.add_argument("--sample", type=int, default=120, help="accounts in the pool/Dask comparison")
+    parser.add_argument("--check-conflicts", action="store_true",
+                        help="with --only bare: check each conflict irreducible on fresh models (untimed)")
     args = parser.parse_args()
     started = time.perf_counter()
     book = make_book(args.accounts)
@@ -295,8 +325,12 @@ def main() -> None:
           flush=True)
     figures: dict[str, object] = {}
     if args.only == "bare":  # one process, CPU time: the per-account work, comparable under load
-        figures["bare"] = bare(sample_book(book, args.sample))
+        sample = sample_book(book, args.sample)
+        figures["bare"] = bare(sample)
         print(json.dumps(figures["bare"], indent=2), flush=True)
+        if args.check_conflicts:
+            figures["conflicts_checked"] = check_conflicts(sample, figures["bare"]["conflicts"])
+            print(json.dumps(figures["conflicts_checked"], indent=2), flush=True)
     if args.only in (None, "compare"):
         figures["compare"] = compare(book, args.sample)
         print(json.dumps(figures["compare"], indent=2), flush=True)
