@@ -3,6 +3,8 @@
     .venv/bin/python benchmarks/bench_batch.py                 # everything (about half an hour here)
     .venv/bin/python benchmarks/bench_batch.py --only book     # the full book on 2 pool workers
     .venv/bin/python benchmarks/bench_batch.py --only compare  # pool and Dask, 1 and 2 workers, a sample
+    .venv/bin/python benchmarks/bench_batch.py --only bare --sample 60  # one process, CPU per account
+                                                         # (--check-conflicts: each one irreducible?)
     .venv/bin/python benchmarks/bench_batch.py --only service  # requests per second, p50/p99 latency
 
 The book (benchmarks/book/, git-ignored) holds 1,000 accounts of 30 to 2,000 lots (log-uniform), each
@@ -130,12 +132,13 @@ def sample_book(book: Path, size: int) -> Path:
     return sample
 
 
-def bare(book: Path) -> float:
-    """Seconds for the same accounts rebalanced one after another in this process, inputs shared as a
-    batch worker shares them, and an infeasible account's conflicting rules found as a batch finds
-    them: the same work without the batch machinery."""
+def bare(book: Path) -> dict:
+    """The same accounts rebalanced one after another in this process, inputs shared as a batch
+    worker shares them, and an infeasible account's conflicting rules found as a batch finds them:
+    the same work without the batch machinery. Wall and CPU seconds (CPU is what compares under a
+    shared machine's load), the CPU of the solves and of the conflict search, and the conflicts."""
     import tailor
-    from engine.explain import explain
+    from engine.explain.elastic import conflicting_rules
     from engine.rebalance import RebalanceOptions
     from tailor.api.engine import decide
     from tailor.api.inputs import resolve
@@ -143,16 +146,55 @@ def bare(book: Path) -> float:
 
     policies: dict[str, object] = {}
     markets: dict[date, object] = {}
-    started = time.perf_counter()
+    decide_cpu = conflict_cpu = 0.0
+    statuses: dict[str, int] = {}
+    conflicts: dict[str, list[str]] = {}
+    started, started_cpu = time.perf_counter(), time.process_time()
     for entry in read_book(book):
         account = tailor.load_account(entry.account)
         policy = policies.setdefault(entry.policy, tailor.load_policy(entry.policy))
         market = markets.setdefault(account.as_of, tailor.Market.load(account.as_of))
         inputs = resolve(account, policy, market)
+        before = time.process_time()
         solved, report = decide(inputs, RebalanceOptions())
-        if report.status == "infeasible":
-            explain(solved, inputs.policy)
-    return time.perf_counter() - started
+        decide_cpu += time.process_time() - before
+        statuses[report.status] = statuses.get(report.status, 0) + 1
+        if report.status == "infeasible" and solved.result.solve.status == "infeasible":
+            before = time.process_time()
+            conflicts[entry.id] = list(conflicting_rules(solved, inputs.policy))
+            conflict_cpu += time.process_time() - before
+    wall, cpu = time.perf_counter() - started, time.process_time() - started_cpu
+    return {"accounts": sum(statuses.values()), "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
+            "cpu_per_account_s": round(cpu / max(1, sum(statuses.values())), 3),
+            "decide_cpu_s": round(decide_cpu, 1), "conflict_cpu_s": round(conflict_cpu, 1),
+            "statuses": statuses, "conflicts": conflicts}
+
+
+def check_conflicts(book: Path, conflicts: dict[str, list[str]]) -> dict:
+    """Each conflict found, checked on fresh elastic models of its account: the rules cannot hold
+    together, and without any one of them the rest can. Counts the conflicts that pass."""
+    import tailor
+    from engine.explain.elastic import ElasticModel
+    from engine.rebalance import RebalanceOptions
+    from tailor.api.engine import decide
+    from tailor.api.inputs import resolve
+    from tailor.batch.book import read_book
+
+    irreducible, failed = 0, []
+    for entry in read_book(book):
+        if entry.id not in conflicts:
+            continue
+        account = tailor.load_account(entry.account)
+        inputs = resolve(account, tailor.load_policy(entry.policy), tailor.Market.load(account.as_of))
+        solved, _ = decide(inputs, RebalanceOptions())
+        fresh = (solved.model, solved.solution.compiled, inputs.policy, solved.provenance)
+        rules = set(conflicts[entry.id])
+        if rules and not ElasticModel(*fresh).feasible(rules) and \
+                all(ElasticModel(*fresh).feasible(rules - {r}) for r in rules):
+            irreducible += 1
+        else:
+            failed.append(entry.id)
+    return {"conflicts": len(conflicts), "irreducible": irreducible, "not_irreducible": failed}
 
 
 def batch(book: Path, out: Path, **settings: object) -> dict:
@@ -201,7 +243,7 @@ class Cluster:
 
 def compare(book: Path, size: int) -> dict:
     sample = sample_book(book, size)
-    found = {"sample": size, "bare_s": round(bare(sample), 1)}
+    found = {"sample": size, "bare": bare(sample)}
     for workers in (1, 2):
         found[f"pool_{workers}"] = batch(sample, BOOK / f"out_pool_{workers}", workers=workers)
         cluster = Cluster(workers, BOOK / "cluster")
@@ -209,7 +251,7 @@ def compare(book: Path, size: int) -> dict:
             found[f"dask_{workers}"] = batch(sample, BOOK / f"out_dask_{workers}", scheduler=cluster.address)
         finally:
             cluster.close()
-    found["overhead_pool_1"] = round(found["pool_1"]["wall_s"] / found["bare_s"] - 1, 3)
+    found["overhead_pool_1"] = round(found["pool_1"]["wall_s"] / found["bare"]["wall_s"] - 1, 3)
     return found
 
 
@@ -271,15 +313,24 @@ def service(book: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=("book", "compare", "service"))
+    parser.add_argument("--only", choices=("bare", "book", "compare", "service"))
     parser.add_argument("--accounts", type=int, default=ACCOUNTS)
     parser.add_argument("--sample", type=int, default=120, help="accounts in the pool/Dask comparison")
+    parser.add_argument("--check-conflicts", action="store_true",
+                        help="with --only bare: check each conflict irreducible on fresh models (untimed)")
     args = parser.parse_args()
     started = time.perf_counter()
     book = make_book(args.accounts)
     print(f"book: {args.accounts} accounts in {book.parent} ({time.perf_counter() - started:.0f} s to make)",
           flush=True)
     figures: dict[str, object] = {}
+    if args.only == "bare":  # one process, CPU time: the per-account work, comparable under load
+        sample = sample_book(book, args.sample)
+        figures["bare"] = bare(sample)
+        print(json.dumps(figures["bare"], indent=2), flush=True)
+        if args.check_conflicts:
+            figures["conflicts_checked"] = check_conflicts(sample, figures["bare"]["conflicts"])
+            print(json.dumps(figures["conflicts_checked"], indent=2), flush=True)
     if args.only in (None, "compare"):
         figures["compare"] = compare(book, args.sample)
         print(json.dumps(figures["compare"], indent=2), flush=True)

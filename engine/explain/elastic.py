@@ -9,7 +9,12 @@ small limit costs the same as 10% on a large one, and firm-locked rules give las
 
 * elastic solve: minimise total weighted slack → which rules the nearest plan bends, and by how much;
 * deletion filter: start from every rule with rows; drop a rule for good when the others still
-  cannot hold together without it → an irreducible conflicting set (an IIS over rule Blocks);
+  cannot hold together without it → an irreducible conflicting set (an IIS over rule Blocks). It runs
+  twice: first on the linear relaxation alone (each test a warm-started LP of milliseconds), which
+  localises a conflict already among the rules whose relaxation cannot hold; then with integers over
+  that short list only, so the MIP tests — one per rule kept — see a few hard rules, not the whole
+  policy. The relaxed pass may keep a rule whose conflict needs whole shares or a minimum trade to
+  show; the integer pass drops it, so the set is irreducible for the model itself;
 * per conflicting rule: keep every other rule hard and let only this one give → the rule kind's own
   verifier, run on that plan, states in policy terms how far it must move;
 * nearest feasible plan (`--relax`): minimum weighted slack first (only unlocked rules give, unless
@@ -19,6 +24,7 @@ small limit costs the same as 10% on a large one, and firm-locked rules give las
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import highspy
 import numpy as np
@@ -32,6 +38,9 @@ from solver.lazy import LazyGroup, activate_violated, relax
 from solver.model import AccountModel
 from solver.tracking import refine, tracking_columns
 from solver.verify import Outcome, Violation
+
+if TYPE_CHECKING:
+    from engine.rebalance import Plan
 
 WEIGHT_FLOOR = 0.05
 LOCKED_FACTOR = 10.0
@@ -47,6 +56,14 @@ class ElasticPoint:
     status: str
     x: np.ndarray
     slack_by_rule: dict[str, float]
+
+
+def conflicting_rules(plan: Plan, policy: CompiledPolicy) -> tuple[str, ...]:
+    """The rules `tailor explain` names as conflicting for an infeasible plan (its `conflict.rules`:
+    the same first irreducible set), without the rest of an explanation — how far each rule must
+    give, the nearest plan, other forms of a rule — each a further MIP or a whole re-solve. What a
+    batch records for an infeasible account; () when no set of rules conflicts."""
+    return tuple(ElasticModel(plan.model, plan.solution.compiled, policy, plan.provenance).irreducible())
 
 
 class ElasticModel:
@@ -154,11 +171,23 @@ class ElasticModel:
         infeasible = (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kUnboundedOrInfeasible)
         return "infeasible" if status in infeasible else "error"
 
+    def _solve(self) -> str:
+        """One HiGHS run. A run that ends undecided without reaching the time limit (`kUnknown`: the
+        simplex gave up on the basis it inherited from an earlier test) runs again once from scratch,
+        which decides it: left undecided, it would count as "feasible" and keep a rule in a conflict
+        it is not needed for."""
+        self.highs.run()
+        status = self._status()
+        if status == "error" and self.highs.getModelStatus() != highspy.HighsModelStatus.kTimeLimit:
+            self.highs.clearSolver()
+            self.highs.run()
+            status = self._status()
+        return status
+
     def _rounds(self, relaxation: bool) -> str:
         self.highs.setOptionValue("solve_relaxation", relaxation)
         for _ in range(MAX_ROUNDS):
-            self.highs.run()
-            status = self._status()
+            status = self._solve()
             if status != "optimal":
                 return status
             self.x = np.asarray(self.highs.getSolution().col_value)
@@ -174,8 +203,7 @@ class ElasticModel:
         choices no longer fit the refined tangents) is the MIP solved again."""
         for _ in range(MAX_ROUNDS):
             self.highs.setOptionValue("solve_relaxation", False)
-            self.highs.run()
-            status = self._status()
+            status = self._solve()
             if status != "optimal":
                 return status
             x = np.asarray(self.highs.getSolution().col_value)
@@ -199,12 +227,15 @@ class ElasticModel:
         return ElasticPoint(status, x, {rid: s for rid, s in slack.items() if s > SLACK_TOLERANCE})
 
     # -- the questions ----------------------------------------------------------------------------
-    def feasible(self, hard: set[str]) -> bool:
+    def feasible(self, hard: set[str], relaxation: bool = False) -> bool:
         """Can these rules hold together (every other rule dropped)? Only a proven "infeasible" says
         no: a test cut short by the time limit keeps the rule in the conflict, so a reported conflict
-        is always a real one (at worst not the smallest)."""
+        is always a real one (at worst not the smallest). With `relaxation`, integrality is ignored:
+        "infeasible" is then still a proof (the relaxation of a model that holds holds too), while
+        "feasible" only says the relaxation holds."""
         self._set(set(self.slack_cols) - hard, weighted=False)
-        return self._run() != "infeasible"
+        status = self._rounds(relaxation=True) if relaxation else self._run()
+        return status != "infeasible"
 
     def elastic(self, soft: set[str] | None = None, dropped: frozenset[str] = frozenset()) -> ElasticPoint:
         """Minimum weighted slack with only `soft` rules allowed to give (all rules when None), and
@@ -233,16 +264,27 @@ class ElasticModel:
         return point
 
     def irreducible(self, candidates: list[str] | None = None) -> list[str]:
-        """Deletion filter over rules: an irreducible set of rules that cannot hold together ([] when
-        the candidates can). Feasibility tests that fail are LP-fast; each kept rule costs one MIP."""
+        """An irreducible set of rules that cannot hold together ([] when the candidates can): the
+        deletion filter on the linear relaxation localises one, then the filter with integers over
+        that short list makes it irreducible for the model itself. When only integrality makes the
+        candidates conflict, there is nothing to localise, and the filter runs with integers on all."""
         if candidates is None:
             candidates = [r.id for r in self.policy.rules if r.id in self.slack_cols]
+        if not self.feasible(set(candidates), relaxation=True):
+            return self.deletion_filter(self.deletion_filter(candidates, relaxation=True), relaxation=False)
         if self.feasible(set(candidates)):
             return []
-        keep = list(candidates)
-        for rule_id in reversed(candidates):
+        return self.deletion_filter(candidates, relaxation=False)
+
+    def deletion_filter(self, conflicting: list[str], relaxation: bool) -> list[str]:
+        """Drop each rule (the most specific, last in policy order, first) for good when the others
+        still cannot hold without it. `conflicting` must be known not to hold together (with integers,
+        or already in the relaxation). Tests that fail are mostly LP-fast; with integers, each rule
+        kept costs a MIP."""
+        keep = list(conflicting)
+        for rule_id in reversed(conflicting):
             trial = [r for r in keep if r != rule_id]
-            if not self.feasible(set(trial)):
+            if not self.feasible(set(trial), relaxation):
                 keep = trial
         return keep
 

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict
 from compiler.inputs import check_account
 from compiler.ir import CompiledPolicy
 from core.diagnostics import Diagnostic, TailorError, error
-from engine.explain import explain
+from engine.explain.elastic import conflicting_rules
 from engine.rebalance import RebalanceOptions
 from market.snapshot import Snapshot, load_snapshot
 from solver.account_files import load_account, resolve_as_of
@@ -167,10 +167,10 @@ def _solve(task: Task, inputs: Inputs, timings: dict[str, float]) -> tuple[Decis
     solved, report = decide(inputs, options)
     timings.update(solved.timings)
     conflict: tuple[str, ...] = ()
-    if report.status == "infeasible":  # the closing summary names the rules that conflict
+    # the closing summary names the rules that conflict (only a proven infeasible model has any)
+    if report.status == "infeasible" and solved.result.solve.status == "infeasible":
         started = time.perf_counter()
-        found = explain(solved, inputs.policy).conflict
-        conflict = found.rules if found is not None else ()
+        conflict = conflicting_rules(solved, inputs.policy)
         timings["explain"] = time.perf_counter() - started
     timings = {k: round(v, 3) for k, v in timings.items()}
     entry = task.entry

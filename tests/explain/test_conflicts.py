@@ -6,13 +6,14 @@ import numpy as np
 import pytest
 
 from compiler.rules import RULE_KINDS
+from compiler.rules.trading import TradingIR
 from engine.explain import explain, relaxed_plan
-from engine.explain.elastic import ElasticModel
+from engine.explain.elastic import ElasticModel, conflicting_rules
 from engine.rebalance import plan
 from solver.account import Account
 from solver.handoff import INF
 from solver.market import Market
-from tests.explain.conftest import budget, cap, exclude, policy
+from tests.explain.conftest import at, budget, cap, exclude, policy
 
 # JPM is ~24% of the legacy portfolio with large long-term gains: a 5% cap needs them realized.
 RULES = (
@@ -108,3 +109,32 @@ def test_a_cap_that_cannot_be_met_at_once_is_offered_a_glide_path(legacy: Accoun
     glide = rules[0].model_copy(update={"years": 2})
     assert plan(legacy, policy(glide, rules[1]), market).result.verified
     assert RULE_KINDS["cap"].alternatives(glide) == []  # a cap already on a glide path offers none
+
+
+def test_the_batch_names_the_same_conflict_as_explain(infeasible) -> None:
+    """A batch records only the conflicting rules (conflicting_rules), without the rest of the
+    explanation: they are the rules `tailor explain` names."""
+    solved, compiled = infeasible
+    assert conflicting_rules(solved, compiled) == explain(solved, compiled).conflict.rules
+
+
+def test_a_conflict_that_needs_whole_shares_is_cut_down_by_the_integer_pass(
+    legacy: Account, market: Market
+) -> None:
+    """JPM held between 5% and 5.0001% of the account: the band is narrower than one share, so with
+    whole shares it cannot hold on its own, while its linear relaxation can. The relaxed pass of the
+    conflict search localises {budget-lt, band-jpm} (the band's 5% needs long-term gains); the
+    integer pass drops the budget, and the conflict named is the band alone."""
+    whole = TradingIR(id="whole", span=at(5), min_trade_usd=None, whole_shares=True, max_turnover=None,
+                      max_positions=None)
+    band = cap("band-jpm", "JPM", 0.050001, 7).model_copy(update={"min_weight": 0.05})
+    compiled = policy(whole, budget("budget-lt", "long_term", 0, 6), band)
+    solved = plan(legacy, compiled, market)
+    assert solved.result.solve.status == "infeasible"
+    elastic = ElasticModel(solved.model, solved.solution.compiled, compiled, solved.provenance)
+    candidates = [r.id for r in compiled.rules if r.id in elastic.slack_cols]
+    assert elastic.deletion_filter(candidates, relaxation=True) == ["budget-lt", "band-jpm"]
+    assert elastic.irreducible() == ["band-jpm"]
+    # independently of elastic mode: the band cannot hold with whole shares, and holds without them
+    assert plan(legacy, policy(whole, band), market).result.solve.status == "infeasible"
+    assert plan(legacy, policy(band), market).result.solve.status == "optimal"
