@@ -56,12 +56,13 @@ class LazyGroups(list[LazyGroup]):
 def relax(compiled: Compiled, groups: list[tuple[list, list]]) -> LazyGroups:
     """Free the groups' rows and make their binaries (or lazy integers) continuous in HiGHS."""
     lazy = []
-    for constraints, binaries in groups:
-        rows = np.array(compiled.rows_of(constraints), dtype=np.int32)
-        cols = compiled.cols(binaries)
-        if len(rows) == 0 or (cols < 0).any():
+    row_index, column_of = compiled.row_index(), compiled.column_of
+    for constraints, binaries in groups:  # (a 500-name account has ~900 groups: lookups inlined)
+        rows = [r for c in constraints for r in row_index.get(id(c), ())]
+        cols = [column_of.get(id(v), -1) for v in binaries]
+        if not rows or min(cols, default=0) < 0:
             continue
-        lazy.append(LazyGroup(rows=rows, binaries=cols))
+        lazy.append(LazyGroup(rows=np.array(rows, dtype=np.int32), binaries=np.array(cols, dtype=np.int32)))
     if lazy:
         rows = np.concatenate([g.rows for g in lazy])
         compiled.highs.changeRowsBounds(len(rows), rows, np.full(len(rows), -INF), np.full(len(rows), INF))

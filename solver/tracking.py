@@ -59,7 +59,8 @@ def tracking_columns(model: AccountModel, compiled: Compiled) -> TrackingColumns
 def add_tangents(compiled: Compiled, cols: TrackingColumns, specific_at: dict[int, float],
                  factor_at: dict[int, float]) -> int:
     """Add tangents q_i ≥ s(2c·a − c²) at a = c (a = w − t) and h_j ≥ 2c·f − c² at f = c: one row per
-    name (in index order), then one per factor. Built as arrays: the initial grid is ~6,500 rows."""
+    name (in index order), then one per factor; built as arrays (the initial grid adds 13 such
+    batches, ~6,500 rows on a 500-name account)."""
     names = np.array(sorted(specific_at), dtype=np.int64)
     c = np.array([specific_at[i] for i in names.tolist()], dtype=float)
     # Weights are never negative, so an active weight below -target never occurs.
