@@ -90,34 +90,44 @@ def _distribute(lots: list[Lot], ticker: str, per_share: Decimal, close: Decimal
     return out, st, lt
 
 
+def _shares_by_ticker(lots: list[Lot]) -> dict[str, Decimal]:
+    """Shares held per ticker, summed in lot order (as a sum over the ticker's lots would)."""
+    found: dict[str, Decimal] = {}
+    for lot in lots:
+        found[lot.ticker] = found.get(lot.ticker, ZERO) + lot.shares
+    return found
+
+
 def apply_actions(ledger: Ledger, history: PriceHistory, after: date, upto: date, taxable: bool) -> Actions:
     """Apply the actions of trading days in (`after`, `upto`] to the ledger's lots and cash."""
     held = ledger.shares()
     if not held or upto <= after:
         return Actions(ledger, (), ZERO, ZERO, ZERO, ZERO)
     first, last = history.row_on(after) + 1, history.row_on(upto)
-    columns = [history.close.columns.get_loc(t) for t in sorted(held)]
+    names = history.close.columns  # (each `close` is a new frame: built once here, not per ticker)
+    columns = [names.get_loc(t) for t in sorted(held)]
     splits = np.nan_to_num(history.split_factors.to_numpy()[first:last + 1, columns], nan=1.0)
     cash_out = history.dividends.to_numpy()[first:last + 1, columns]
     rows, cols = np.nonzero((splits != 1.0) | (np.nan_to_num(cash_out) > 0))
     lots, cash = list(ledger.lots), ledger.cash
+    shares_of = _shares_by_ticker(lots)  # (kept up to date through splits: one scan of the lots per split)
     events: list[Event] = []
     dividends = distributions = st = lt = ZERO
     closes = history.close.to_numpy()
     for r, c in sorted(zip(rows.tolist(), cols.tolist(), strict=True)):
-        row, ticker = first + r, history.close.columns[columns[c]]
+        row, ticker = first + r, names[columns[c]]
         day = history.dates[row].date()
         ratio = split_ratio(float(splits[r, c])) if splits[r, c] != 1.0 else None
         if ratio is not None:
             lots = [apply_split(lot, ratio) if lot.ticker == ticker else lot for lot in lots]
-            shares = sum((lot.shares for lot in lots if lot.ticker == ticker), ZERO)
+            shares_of[ticker] = shares = sum((lot.shares for lot in lots if lot.ticker == ticker), ZERO)
             exact = Decimal(ratio.numerator) / Decimal(ratio.denominator)
             events.append(Event(day, ticker, "split", shares, exact.quantize(Decimal("0.000001")), ZERO, ZERO,
                                 f"{ratio.numerator}:{ratio.denominator}"))
         recorded = float(np.nan_to_num(cash_out[r, c]))
         if recorded <= 0:
             continue
-        shares = sum((lot.shares for lot in lots if lot.ticker == ticker), ZERO)
+        shares = shares_of.get(ticker, ZERO)
         previous = float(closes[row - 1, columns[c]]) / (float(ratio) if ratio else 1.0)  # in today's shares
         close = float(closes[row, columns[c]])
         drop = previous - close

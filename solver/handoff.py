@@ -47,12 +47,17 @@ class Compiled:
     def col(self, var: pyo.Var) -> int:
         return self.column_of[id(var)]
 
-    def rows_of(self, constraints: list[pyo.Constraint]) -> list[int]:
-        """HiGHS rows of these constraints (a ranged constraint may take two rows)."""
+    def row_index(self) -> dict[int, list[int]]:
+        """id(constraint) → its HiGHS rows (a ranged constraint may take two rows), built once."""
         if not self._row_index:
             for r, row in enumerate(self.rows):
                 self._row_index.setdefault(id(row), []).append(r)
-        return [r for c in constraints for r in self._row_index.get(id(c), ())]
+        return self._row_index
+
+    def rows_of(self, constraints: list[pyo.Constraint]) -> list[int]:
+        """HiGHS rows of these constraints (a ranged constraint may take two rows)."""
+        index = self.row_index()
+        return [r for c in constraints for r in index.get(id(c), ())]
 
     def cols(self, variables: list[pyo.Var]) -> np.ndarray:
         return np.array([self.column_of.get(id(v), -1) for v in variables], dtype=np.int32)

@@ -31,22 +31,45 @@ class LazyGroup:
     active: bool = False
 
 
-def relax(compiled: Compiled, groups: list[tuple[list, list]]) -> list[LazyGroup]:
+class LazyGroups(list[LazyGroup]):
+    """The groups of one model, with the rows of the one-binary groups (every group the rules declare
+    today) stacked once: a violation check is then one sparse product over all of them, not a Python
+    loop over hundreds of groups on every LP round (rows and matrix never change; only `active`)."""
+
+    def __init__(self, compiled: Compiled, groups: list[LazyGroup]):
+        super().__init__(groups)
+        self.single = np.array([len(g.binaries) == 1 for g in groups], dtype=bool)
+        single = [g for g in groups if len(g.binaries) == 1]
+        sizes = np.array([len(g.rows) for g in single], dtype=np.int64)
+        rows = np.concatenate([g.rows for g in single]) if single else np.zeros(0, dtype=np.int32)
+        self.binary = np.repeat(np.array([g.binaries[0] for g in single], dtype=np.int64), sizes)
+        self.block = compiled.matrix[rows]
+        self.coef = np.asarray(self.block[np.arange(len(rows)), self.binary]).ravel()
+        self.lower = compiled.row_lower[rows] - PRIMAL_TOLERANCE
+        self.upper = compiled.row_upper[rows] + PRIMAL_TOLERANCE
+        self.starts = np.r_[0, np.cumsum(sizes)[:-1]].astype(np.int64) if len(single) else sizes
+
+    def active_flags(self) -> np.ndarray:
+        return np.fromiter((g.active for g in self), dtype=bool, count=len(self))
+
+
+def relax(compiled: Compiled, groups: list[tuple[list, list]]) -> LazyGroups:
     """Free the groups' rows and make their binaries (or lazy integers) continuous in HiGHS."""
     lazy = []
-    for constraints, binaries in groups:
-        rows = np.array(compiled.rows_of(constraints), dtype=np.int32)
-        cols = compiled.cols(binaries)
-        if len(rows) == 0 or (cols < 0).any():
+    row_index, column_of = compiled.row_index(), compiled.column_of
+    for constraints, binaries in groups:  # (a 500-name account has ~900 groups: lookups inlined)
+        rows = [r for c in constraints for r in row_index.get(id(c), ())]
+        cols = [column_of.get(id(v), -1) for v in binaries]
+        if not rows or min(cols, default=0) < 0:
             continue
-        lazy.append(LazyGroup(rows=rows, binaries=cols))
+        lazy.append(LazyGroup(rows=np.array(rows, dtype=np.int32), binaries=np.array(cols, dtype=np.int32)))
     if lazy:
         rows = np.concatenate([g.rows for g in lazy])
         compiled.highs.changeRowsBounds(len(rows), rows, np.full(len(rows), -INF), np.full(len(rows), INF))
         cols = np.unique(np.concatenate([g.binaries for g in lazy]))
         continuous = np.full(len(cols), highspy.HighsVarType.kContinuous.value, dtype=np.int32)
         compiled.highs.changeColsIntegrality(len(cols), cols, continuous)
-    return lazy
+    return LazyGroups(compiled, lazy)
 
 
 def _satisfied(compiled: Compiled, group: LazyGroup, x: np.ndarray) -> bool:
@@ -61,35 +84,30 @@ def _satisfied(compiled: Compiled, group: LazyGroup, x: np.ndarray) -> bool:
     return False
 
 
-def _violated(compiled: Compiled, groups: list[LazyGroup], x: np.ndarray) -> list[LazyGroup]:
-    """The groups that `x` violates, checked together: row groups with one binary in one sparse
-    product (z = 0 and z = 1 both tried), everything else one by one."""
-    single = [g for g in groups if len(g.binaries) == 1]
-    found = [g for g in groups if len(g.binaries) != 1 and not _satisfied(compiled, g, x)]
-    if single:
-        rows = np.concatenate([g.rows for g in single])
-        binary = np.concatenate([np.repeat(g.binaries, len(g.rows)) for g in single])
-        block = compiled.matrix[rows]
-        coef = np.asarray(block[np.arange(len(rows)), binary]).ravel()
-        base = block @ x - coef * x[binary]
-        lower = compiled.row_lower[rows] - PRIMAL_TOLERANCE
-        upper = compiled.row_upper[rows] + PRIMAL_TOLERANCE
-        starts = np.cumsum([0] + [len(g.rows) for g in single[:-1]])
-        ok_off = np.logical_and.reduceat((base >= lower) & (base <= upper), starts)
-        on = base + coef
-        ok_on = np.logical_and.reduceat((on >= lower) & (on <= upper), starts)
-        found += [g for g, ok in zip(single, ok_off | ok_on, strict=True) if not ok]
+def _violated(compiled: Compiled, groups: LazyGroups, x: np.ndarray) -> list[LazyGroup]:
+    """The groups still off that `x` violates: the one-binary groups in one sparse product over their
+    stacked rows (z = 0 and z = 1 both tried), any other group one by one."""
+    off = ~groups.active_flags()
+    found = [g for g, single, o in zip(groups, groups.single, off, strict=True)
+             if o and not single and not _satisfied(compiled, g, x)]
+    if len(groups.starts):
+        base = groups.block @ x - groups.coef * x[groups.binary]
+        ok_off = np.logical_and.reduceat((base >= groups.lower) & (base <= groups.upper), groups.starts)
+        on = base + groups.coef
+        ok_on = np.logical_and.reduceat((on >= groups.lower) & (on <= groups.upper), groups.starts)
+        single = np.flatnonzero(groups.single)
+        found += [groups[i] for i in single[~(ok_off | ok_on) & off[single]].tolist()]
     return found
 
 
-def violated(compiled: Compiled, groups: list[LazyGroup], x: np.ndarray) -> bool:
+def violated(compiled: Compiled, groups: LazyGroups, x: np.ndarray) -> bool:
     """Does `x` break any group that is still switched off?"""
-    return bool(_violated(compiled, [g for g in groups if not g.active], x))
+    return bool(_violated(compiled, groups, x))
 
 
-def activate_violated(compiled: Compiled, groups: list[LazyGroup], x: np.ndarray) -> int:
+def activate_violated(compiled: Compiled, groups: LazyGroups, x: np.ndarray) -> int:
     """Switch on every inactive group that `x` violates; return how many were switched on."""
-    return activate(compiled, _violated(compiled, [g for g in groups if not g.active], x))
+    return activate(compiled, _violated(compiled, groups, x))
 
 
 def activate(compiled: Compiled, switched: list[LazyGroup]) -> int:

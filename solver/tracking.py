@@ -58,28 +58,34 @@ def tracking_columns(model: AccountModel, compiled: Compiled) -> TrackingColumns
 
 def add_tangents(compiled: Compiled, cols: TrackingColumns, specific_at: dict[int, float],
                  factor_at: dict[int, float]) -> int:
-    """Add tangents q_i ≥ s(2c·a − c²) at a = c (a = w − t) and h_j ≥ 2c·f − c² at f = c."""
-    lower, starts, index, value = [], [], [], []
-    for i, c in sorted(specific_at.items()):
-        if cols.q[i] < 0 or cols.weight[i] < 0 or c < -cols.target[i]:
-            continue  # weights are never negative, so an active weight below -target never occurs
-        s, t = cols.specific[i], cols.target[i]
-        starts.append(len(index))
-        index += [int(cols.q[i]), int(cols.weight[i])]
-        value += [1.0, -2.0 * s * c]
-        lower.append(-s * c * c - 2.0 * s * c * t)
-    for j, c in sorted(factor_at.items()):
-        if cols.h[j] < 0 or cols.factor[j] < 0:
-            continue
-        starts.append(len(index))
-        index += [int(cols.h[j]), int(cols.factor[j])]
-        value += [1.0, -2.0 * c]
-        lower.append(-c * c)
-    if lower:
-        compiled.highs.addRows(len(lower), np.array(lower), np.full(len(lower), INF), len(index),
-                               np.array(starts, dtype=np.int32), np.array(index, dtype=np.int32),
-                               np.array(value))
-    return len(lower)
+    """Add tangents q_i ≥ s(2c·a − c²) at a = c (a = w − t) and h_j ≥ 2c·f − c² at f = c: one row per
+    name (in index order), then one per factor; built as arrays (the initial grid adds 13 such
+    batches, ~6,500 rows on a 500-name account)."""
+    names = np.array(sorted(specific_at), dtype=np.int64)
+    c = np.array([specific_at[i] for i in names.tolist()], dtype=float)
+    # Weights are never negative, so an active weight below -target never occurs.
+    keep = (cols.q[names] >= 0) & (cols.weight[names] >= 0) & (c >= -cols.target[names]) if len(names) \
+        else np.zeros(0, dtype=bool)
+    names, c = names[keep], c[keep]
+    s, t = cols.specific[names], cols.target[names]
+    factors = np.array(sorted(factor_at), dtype=np.int64)
+    f = np.array([factor_at[j] for j in factors.tolist()], dtype=float)
+    keep = (cols.h[factors] >= 0) & (cols.factor[factors] >= 0) if len(factors) else np.zeros(0, dtype=bool)
+    factors, f = factors[keep], f[keep]
+    count = len(names) + len(factors)
+    if not count:
+        return 0
+    index = np.empty(2 * count, dtype=np.int32)
+    value = np.empty(2 * count)
+    index[0:2 * len(names):2], index[1:2 * len(names):2] = cols.q[names], cols.weight[names]
+    index[2 * len(names)::2], index[2 * len(names) + 1::2] = cols.h[factors], cols.factor[factors]
+    value[0::2] = 1.0
+    value[1:2 * len(names):2] = -2.0 * s * c
+    value[2 * len(names) + 1::2] = -2.0 * f
+    lower = np.r_[-s * c * c - 2.0 * s * c * t, -f * f]
+    compiled.highs.addRows(count, lower, np.full(count, INF), len(index),
+                           np.arange(0, 2 * count, 2, dtype=np.int32), index, value)
+    return count
 
 
 def initial_tangents(compiled: Compiled, cols: TrackingColumns, held_active: np.ndarray) -> int:
