@@ -67,7 +67,7 @@ def top_names_policy(folder: Path, names: int, day: date) -> Path:
 # HiGHS's runs are native code and are not inflated.
 STAGES = (
     ("simulation", "engine/run.py", "simulate"),
-    ("  rebalances", "solver/rebalance.py", "plan"),
+    ("  rebalances", "engine/rebalance.py", "plan"),
     ("    base model", "solver/model.py", "__init__"),
     ("    rules lowered", "compiler/lower.py", "lower_policy"),
     ("    model finished (links, objective)", "solver/model.py", "finish"),

@@ -34,7 +34,7 @@ from compiler.lower import Provenance, rule_of
 from compiler.rules import RULE_KINDS
 from engine.explain.workbench import fork, outcome_at, release_forbidden_buys
 from solver.handoff import INF, Compiled
-from solver.lazy import LazyGroup, activate_violated, relax
+from solver.lazy import LazyGroups, activate_violated, relax
 from solver.model import AccountModel
 from solver.tracking import refine, tracking_columns
 from solver.verify import Outcome, Violation
@@ -81,7 +81,7 @@ class ElasticModel:
         self.provenance = provenance
         self.cols = tracking_columns(model, compiled)
         self.highs.setOptionValue("time_limit", SOLVE_TIME_LIMIT)
-        self.lazy: list[LazyGroup] = relax(compiled, model.lazy_groups)
+        self.lazy: LazyGroups = relax(compiled, model.lazy_groups)
         # The Schedule D binaries never decide feasibility (any gains net): alone, they need no MIP.
         self.netting = compiled.cols(model.netting_binaries())
         release_forbidden_buys(self.model, self.compiled)
