@@ -42,14 +42,33 @@ def lower_policy(policy: CompiledPolicy, model: AccountModel) -> dict[str, Prove
 
 
 def _lower_rules(policy: CompiledPolicy, model: AccountModel, provenance: dict[str, Provenance]) -> None:
-    for rule in sorted(policy.rules, key=lambda r: RULE_KINDS[r.kind].lowering_phase):
+    blocks = []
+    for rule in policy.rules:
         name = block_name(rule.id)
         while name in provenance:
             name += "_"
         block = pyo.Block(concrete=True)
         model.m.add_component(name, block)
-        RULE_KINDS[rule.kind].lower(rule, block, model)
         provenance[name] = Provenance(rule_id=rule.id, kind=rule.kind, span=rule.span)
+        blocks.append((rule, RULE_KINDS[rule.kind], block))
+    # First what rules declare for the others — the target; the names no one may buy (which
+    # `restrict buying outside target` reads from the target); the minimum trades — so that every rule
+    # is lowered knowing all of it, whatever the policy's order.
+    for rule, kind, _ in blocks:
+        weights = kind.target_weights(rule, model)
+        if weights is not None:
+            model.set_target(weights)
+    for rule, kind, _ in blocks:
+        model.forbid_buying(kind.forbidden_buys(rule, model))
+    for rule, kind, block in blocks:
+        minimum = kind.minimum_trade(rule, model)
+        if minimum is not None:  # every buy, and every sale of a held name: none, or at least this
+            for i in range(len(model.tickers)):
+                model.set_min_buy(i, minimum, block)
+                if model.held[i] > 0:
+                    model.set_min_sell(i, minimum, block)
+    for rule, kind, block in blocks:
+        kind.lower(rule, block, model)
 
 
 def rule_of(component: pyo.Component, provenance: dict[str, Provenance]) -> Provenance | None:

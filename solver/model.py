@@ -275,10 +275,10 @@ class AccountModel(AccountArrays):
             self._min_sell[i] = (fraction, block)
 
     def trade_forcing(self, i: int) -> tuple[pyo.Var | None, pyo.Var | None, float]:
-        """Ticker i's binaries, as rules lowered so far link them: its minimum buy's (1: at least that
-        much is bought) and its sale indicator (0: nothing sold), None where there is none; and its
-        minimum sale (a fraction of the account; 0 for none). For rules lowered later to state valid
-        inequalities over them (they add no binary)."""
+        """Ticker i's binaries, as the minimum trades (declared before any rule is lowered) link them:
+        its minimum buy's (1: at least that much is bought) and its sale indicator (0: nothing sold),
+        None where there is none; and its minimum sale (a fraction of the account; 0 for none). For
+        rules to state valid inequalities over them (they add no binary)."""
         buy = self.m.buy_on[i] if i in self._min_buy and i not in self.buy_forbidden else None
         sold = self.m.sell_on[i] if i in self._min_sell or i in self._sell_indicators else None
         return buy, sold, self._min_sell.get(i, (0.0, None))[0]

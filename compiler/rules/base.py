@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from datetime import date
     from decimal import Decimal
 
+    import pandas
     import pyomo.environ
     from lark import Tree
 
@@ -54,9 +55,6 @@ class RuleKind(ABC, Generic[N, I]):
     yaml_keys: ClassVar[tuple[str, ...]]  # keys allowed in the kind's YAML mapping
     summary: ClassVar[str]  # one line for docs and `--help`
     syntax_errors: ClassVar[dict[str, SyntaxErrorExample]] = {}  # labelled examples (policy_lang.syntax)
-    # Lowering order: kinds of a later phase are lowered after every kind of an earlier one, so they
-    # can build on what those decided (e.g. which names may not be bought). Stable within a phase.
-    lowering_phase: ClassVar[int] = 0
     # Lots may leave the account in kind (no sale, no cash) only when a rule of a kind that says so is in
     # the policy; the verifier rejects any other transfer out.
     moves_lots_out: ClassVar[bool] = False
@@ -116,6 +114,23 @@ class RuleKind(ABC, Generic[N, I]):
         return rule
 
     # ---- optimizer side (implemented in each rule module by the solver work) ---------------------
+    # What a rule declares for the others is read from every rule before any is lowered
+    # (compiler/lower.py), so no lowering depends on the order of the policy's rules.
+    def target_weights(self, rule: I, model: solver.model.AccountModel) -> pandas.Series | None:
+        """The target weights the rule sets (None: it sets none; the target kind does)."""
+        return None
+
+    def forbidden_buys(self, rule: I, model: solver.model.AccountModel) -> list[int]:
+        """Universe positions of the names the rule keeps the account from buying, from the IR, the
+        account, the market and the target: every lowering sees the whole set."""
+        return []
+
+    def minimum_trade(self, rule: I, model: solver.model.AccountModel) -> float | None:
+        """The smallest buy or sale the rule allows, as a fraction of the account (None: no minimum),
+        declared before any rule is lowered: a wash sale's share-for-share rows state valid
+        inequalities over the minimum-trade binaries."""
+        return None
+
     def lower(self, rule: I, block: pyomo.environ.Block, model: solver.model.AccountModel) -> None:
         """Add this rule's variables and constraints to `block` on the account model."""
         raise NotImplementedError(f"rule kind {self.name!r} has no lowering yet")

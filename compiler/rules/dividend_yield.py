@@ -74,9 +74,6 @@ class DividendYield(RuleKind[DividendYieldNode, DividendYieldIR]):
     ir_type = DividendYieldIR
     summary = "the portfolio's trailing dividend yield after trading: at least, at most, or between"
     yaml_keys = ("min", "max")
-    # After every rule that keeps names out (exclusions, buy restrictions, wash sales), so that a floor
-    # no buyable or held name can reach is refused with a message instead of an infeasible solve.
-    lowering_phase = 2
     grammar = r"""
 dividend_yield_rule: "dividend" "yield" dividend_yield_bound
 dividend_yield_bound: "at" "least" quantity             -> dividend_yield_min

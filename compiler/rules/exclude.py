@@ -84,9 +84,11 @@ exclude_sell: "sell" "immediately"             -> exclude_immediately
     # budgets let it sell.
     HOLDING_PENALTY_BP: ClassVar[float] = 1e4
 
+    def forbidden_buys(self, rule: ExcludeIR, model: AccountModel) -> list[int]:
+        return model.ids(rule.tickers)
+
     def lower(self, rule: ExcludeIR, block: Block, model: AccountModel) -> None:
         ids = model.ids(rule.tickers)
-        model.forbid_buying(ids)
         model.add(block, "no_buy", model.bought_of(rule.tickers), upper=0)
         if rule.sell == "immediately":
             model.add(block, "sold_out", model.weight_of(rule.tickers), upper=0)

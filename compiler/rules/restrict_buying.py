@@ -11,7 +11,7 @@
 names listed. Which names are outside is decided when the policy is applied, not when it is checked:
 the target (an S&P 500 target's members on the as-of date, a model file, or the account's own
 target, with tilts) is only known then. Lowering reads the target the `target` rule has set on the
-model (the target kind is lowered first), and the verifier checks every buy against the target it
+model (set before any rule is lowered), and the verifier checks every buy against the target it
 verified independently (V201), so the two checks together do not trust the optimizer.
 """
 
@@ -152,11 +152,15 @@ restrict_buying_level: "by" "sub-industry"  -> restrict_buying_by_sub_industry
         return subject_to_yaml(node.subject)
 
     # ---- optimizer side -----------------------------------------------------------------------
+    @staticmethod
+    def barred(rule: RestrictBuyingIR, model: AccountModel) -> tuple[str, ...]:
+        return _outside_target(model.tickers, model.target_weights) if rule.outside_target else rule.tickers
+
+    def forbidden_buys(self, rule: RestrictBuyingIR, model: AccountModel) -> list[int]:
+        return model.ids(self.barred(rule, model))
+
     def lower(self, rule: RestrictBuyingIR, block: Block, model: AccountModel) -> None:
-        tickers = _outside_target(model.tickers, model.target_weights) if rule.outside_target \
-            else rule.tickers
-        model.forbid_buying(model.ids(tickers))
-        model.add(block, "no_buy", model.bought_of(tickers), upper=0)
+        model.add(block, "no_buy", model.bought_of(self.barred(rule, model)), upper=0)
 
     # ---- verifier side: the rule's meaning re-derived from the IR, sharing nothing with `lower` ----
     def verify(self, rule: RestrictBuyingIR, outcome: Outcome) -> list[Violation]:
@@ -232,10 +236,10 @@ restrict_buying_level: "by" "sub-industry"  -> restrict_buying_by_sub_industry
 
 
 def _outside_target(tickers: Sequence[str], target: Sequence[float]) -> tuple[str, ...]:
-    """The universe's names with zero target weight (the model's target after the target rule)."""
+    """The universe's names with zero target weight (the model's target, set before any lowering)."""
     if not any(w > 0.0 for w in target):
-        # a policy from compile_policy always has a target rule (the default one), lowered first;
-        # without one every name would count as outside and nothing could be bought
+        # a policy from compile_policy always has a target rule (the default one), whose weights are
+        # set before any rule is lowered; without one every name would count as outside
         raise ValueError("`restrict buying outside target` needs the policy's target rule")
     return tuple(t for t, w in zip(tickers, target, strict=True) if w <= 0.0)
 

@@ -82,7 +82,6 @@ class Target(RuleKind[TargetNode, TargetIR]):
     summary = "the benchmark to track (S&P 500 or a model file) with optional tilts"
     # First: rules that depend on which names the target holds (`restrict buying outside target`)
     # read it from the model when they are lowered. Lowering a target adds no rows, only the weights.
-    lowering_phase = -1
     yaml_keys = ("benchmark", "model", "tilts")
     grammar = r"""
 target_rule: "target" target_benchmark target_tilt*
@@ -175,8 +174,12 @@ target_tilt: "tilt" subject quantity
             weights = pd.concat([new_inside, rest * (room / float(rest.sum()))]).clip(lower=0.0)
         return (weights / float(weights.sum())).sort_index()
 
+    def target_weights(self, rule: TargetIR, model: AccountModel) -> pd.Series:
+        return self.weights(rule, model.market, model.account)
+
     def lower(self, rule: TargetIR, block: Block, model: AccountModel) -> None:
-        model.set_target(self.weights(rule, model.market, model.account))
+        """Nothing of its own: the target is set before any rule is lowered (`target_weights`), and the
+        base model's tracking rows and the other rules read it from there."""
 
     # ---- verifier side: the rule's meaning re-derived from the IR, sharing nothing with `lower` ----
     @staticmethod

@@ -107,22 +107,21 @@ trading_clause: "minimum" "trade" quantity  -> trading_min_trade
         return out
 
     # ---- optimizer side -----------------------------------------------------------------------
+    def minimum_trade(self, rule: TradingIR, model: AccountModel) -> float | None:
+        from solver.model import PRIMAL_TOLERANCE, ROUNDING_MARGIN_USD
+
+        if not rule.min_trade_usd:
+            return None
+        # A cent above the minimum, as shares are rounded down to 6 places after solving, and room for
+        # the solver's row tolerance and the dust dropped from trades (solver/trades.py), which scale
+        # with the account (2 cents each on $20M).
+        return model.fraction(rule.min_trade_usd + ROUNDING_MARGIN_USD / 100) + 4 * PRIMAL_TOLERANCE
+
     def lower(self, rule: TradingIR, block: Block, model: AccountModel) -> None:
         import pyomo.environ as pyo
 
-        from solver.model import PRIMAL_TOLERANCE, ROUNDING_MARGIN_USD
-
         if rule.whole_shares:
             model.require_whole_shares()
-        if rule.min_trade_usd:
-            # A cent above the minimum, as shares are rounded down to 6 places after solving, and room
-            # for the solver's row tolerance and the dust dropped from trades (solver/trades.py),
-            # which scale with the account (2 cents each on $20M).
-            minimum = model.fraction(rule.min_trade_usd + ROUNDING_MARGIN_USD / 100) + 4 * PRIMAL_TOLERANCE
-            for i in range(len(model.tickers)):
-                model.set_min_buy(i, minimum, block)
-                if model.held[i] > 0:
-                    model.set_min_sell(i, minimum, block)
         if rule.max_turnover is not None:
             model.add(block, "turnover", model.sold_total, upper=rule.max_turnover)
         if rule.max_positions is not None:

@@ -67,7 +67,6 @@ class WashSale(RuleKind[WashSaleNode, WashSaleIR]):
     ir_type = WashSaleIR
     summary = "wash-sale window, scope (account|household) and substantially identical groups"
     yaml_keys = ("window", "scope", "groups")
-    lowering_phase = 1  # after exclusions and buy restrictions: it needs to know which names stay out
     grammar = r"""
 wash_sale_rule: "wash" "sale" wash_sale_clause+
 wash_sale_clause: "window" quantity        -> wash_sale_window
@@ -174,6 +173,17 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
                 f"set `scope household` in the rule at {rule.span.file}:{rule.span.line}, or remove "
                 "`household_transactions` from the account file"))
 
+    def recent_loss_sales(self, rule: WashSaleIR, model: AccountModel) -> set[str]:
+        """Tickers the rule's trades sold at a loss within its window: buying them now would be a wash
+        sale."""
+        return {t.ticker for t in self.trades_in_scope(rule, model.account)
+                if t.is_loss_sale and 0 <= (model.as_of - t.on).days <= rule.window_days}
+
+    def forbidden_buys(self, rule: WashSaleIR, model: AccountModel) -> list[int]:
+        loss_sold = self.recent_loss_sales(rule, model)
+        groups = set(self.identical(rule, model.tickers).values())
+        return sorted({i for group in groups if loss_sold & set(group) for i in model.ids(group)})
+
     def lower(self, rule: WashSaleIR, block: Block, model: AccountModel) -> None:
         import pyomo.environ as pyo
 
@@ -193,8 +203,7 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
         for lot in account.lots:
             lots_of.setdefault(lot.ticker, []).append(lot)
         share_for_share_rows = ShareForShare(model)
-        loss_sold = {t.ticker for t in trades
-                     if t.is_loss_sale and 0 <= (as_of - t.on).days <= rule.window_days}
+        loss_sold = self.recent_loss_sales(rule, model)
         block.conflict = pyo.ConstraintList()
         switches, liquidations = [], []
         for k, group in enumerate(sorted(groups)):
@@ -202,8 +211,7 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
             if not ids:
                 continue
             losses = [x for x in model.lots_in(group) if model.lot_gain[x] < 0]
-            if loss_sold & set(group):  # a recent loss sale: buying now would be a wash sale
-                model.forbid_buying(ids)
+            if loss_sold & set(group):  # a recent loss sale: buying now would be a wash sale (forbidden_buys)
                 model.add(block, f"no_buy_{k}", model.bought_of(group), upper=0)
             if losses and bought & set(group):  # a recent buy: a loss sale now would be a wash sale
                 if set(ids) <= model.buy_forbidden and \
