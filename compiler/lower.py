@@ -64,9 +64,9 @@ def _lower_rules(policy: CompiledPolicy, model: AccountModel, provenance: dict[s
         minimum = kind.minimum_trade(rule, model)
         if minimum is not None:  # every buy, and every sale of a held name: none, or at least this
             for i in range(len(model.tickers)):
-                model.set_min_buy(i, minimum, block)
+                model.lazy.set_min_buy(i, minimum, block)
                 if model.held[i] > 0:
-                    model.set_min_sell(i, minimum, block)
+                    model.lazy.set_min_sell(i, minimum, block)
     for rule, kind, block in blocks:
         kind.lower(rule, block, model)
 

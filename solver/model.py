@@ -17,8 +17,9 @@ The objective is a sum of tagged terms in basis points; the Params `objective_we
 cost]` (set by the policy's preferences) scale every term priced in those units.
 
 Rules lower into their own Block using the ready-made expressions and hooks below; the core never
-names a rule kind. Binaries exist only where a rule asks for them (`buy_on`, `sell_on`), and at most
-two per taxable account in the Schedule D netting Block that prices tax (`schedule_d`).
+names a rule kind. Binaries exist only where a rule asks for them: the minimum trades' `buy_on`,
+`sell_on` and a rule's own, registered as lazy disjunctions in `lazy` (solver/lazy_binaries.py), and at
+most two per taxable account in the Schedule D netting Block that prices tax (`schedule_d`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from pyomo.core.expr.numeric_expr import LinearExpression
 
 from solver.account import Account
 from solver.account_arrays import AccountArrays
+from solver.lazy_binaries import LazyBinaries
 from solver.linear import linear
 from solver.market import Market
 from solver.matrix_rows import matrix_rows, one_row, summed_row
@@ -61,16 +63,8 @@ class AccountModel(AccountArrays):
         self.whole_shares = False
         self.close_out_names: list[int] = []  # under whole shares: names whose lots have fractional shares
         self.buy_forbidden: set[int] = set()
-        self.lazy_groups: list[tuple[list, list]] = []
-        # Binaries whose one side never makes the rest infeasible (forgoing a trade): the search falls
-        # back to it when its choices conflict (solver/solve.py).
-        self.safe_sides: list[tuple[pyo.Var, float]] = []
+        self.lazy = LazyBinaries()
         self._gain_terms: dict[bool, list[tuple[float, pyo.Var]]] = {False: [], True: []}  # by long term
-        self._buy_indicators: set[int] = set()
-        self._sell_indicators: set[int] = set()
-        # Minimum trades per ticker: the largest fraction asked for and the Block of the rule that asked.
-        self._min_buy: dict[int, tuple[float, pyo.Block]] = {}
-        self._min_sell: dict[int, tuple[float, pyo.Block]] = {}
         self.netting: ScheduleD | None = None
         with PauseGC():  # building ~10⁵ expression objects: the cyclic GC would only add pauses
             self._build()
@@ -238,58 +232,6 @@ class AccountModel(AccountArrays):
         """Add Σ coef·var to the realized gains of one holding period (a wash sale's disallowed loss)."""
         self._gain_terms[long_term].extend(zip(coefs, variables, strict=True))
 
-    def add_lazy(self, constraints: list, binaries: list, safe: list[float] | None = None) -> None:
-        """Declare a disjunction (rows tied by a few binaries) that the solver may leave out until a
-        solution violates it (solver/lazy.py). Only for rows nothing else relies on. `safe`: each
-        binary's side that only forgoes trades (see `safe_sides`)."""
-        self.lazy_groups.append((constraints, binaries))
-        if safe is not None:
-            self.safe_sides.extend(zip(binaries, safe, strict=True))
-
-    @staticmethod
-    def _link(component: pyo.Constraint, index: object, expr: object) -> object:
-        component[index] = expr
-        return component[index]
-
-    def buy_on(self, i: int) -> pyo.Var:
-        """Binary that is 1 when ticker i is bought. The link `buy ≤ M·z` is written in `finish`,
-        when every rule has tightened the bounds, so M is as small as the account allows."""
-        self._buy_indicators.add(i)
-        return self.m.buy_on[i]
-
-    def sell_on(self, i: int) -> pyo.Var:
-        """Binary that is 1 when any lot of ticker i is sold; M is the position's own value."""
-        self._sell_indicators.add(i)
-        return self.m.sell_on[i]
-
-    def set_min_buy(self, i: int, fraction: float, block: pyo.Block) -> None:
-        """Semi-continuous buy: zero or at least `fraction` of the account (a lazy disjunction). The
-        minimum row goes into `block`, the asking rule's, so explanations and elastic mode name it."""
-        if fraction > self._min_buy.get(i, (0.0, None))[0]:
-            self._min_buy[i] = (fraction, block)
-
-    def set_min_sell(self, i: int, fraction: float, block: pyo.Block) -> None:
-        """Semi-continuous sale of a ticker (all its lots together): zero or at least `fraction`,
-        unless the whole position is sold (a lazy disjunction); the row goes into `block`."""
-        if fraction > self._min_sell.get(i, (0.0, None))[0]:
-            self._min_sell[i] = (fraction, block)
-
-    def trade_forcing(self, i: int) -> tuple[pyo.Var | None, pyo.Var | None, float]:
-        """Ticker i's binaries, as the minimum trades (declared before any rule is lowered) link them:
-        its minimum buy's (1: at least that much is bought) and its sale indicator (0: nothing sold),
-        None where there is none; and its minimum sale (a fraction of the account; 0 for none). For
-        rules to state valid inequalities over them (they add no binary)."""
-        buy = self.m.buy_on[i] if i in self._min_buy and i not in self.buy_forbidden else None
-        sold = self.m.sell_on[i] if i in self._min_sell or i in self._sell_indicators else None
-        return buy, sold, self._min_sell.get(i, (0.0, None))[0]
-
-    @staticmethod
-    def _rows_on(block: pyo.Block, name: str) -> pyo.Constraint:
-        """An indexed Constraint `name` on `block`, created on first use."""
-        if block.component(name) is None:
-            block.add_component(name, pyo.Constraint(pyo.Any))
-        return block.component(name)
-
     def require_whole_shares(self) -> None:
         """Trade whole shares only: integer share counts behind every buy and sale, built when the
         model is finished (solver/whole_shares.py), once every rule has said which names it keeps out."""
@@ -345,22 +287,5 @@ class AccountModel(AccountArrays):
             self.close_out_names = whole_share_rows(self)
         for i in range(len(self.tickers)):
             m.buy[i].setub(min(float(m.buy[i].ub), post))
-        for i in sorted((self._buy_indicators | set(self._min_buy)) - self.buy_forbidden):
-            rows = [self._link(m.buy_link, (i, "max"), m.buy[i] <= float(m.buy[i].ub) * m.buy_on[i])]
-            if i in self._min_buy:
-                fraction, owner = self._min_buy[i]
-                low = min(fraction, float(m.buy[i].ub))
-                rows.append(self._link(self._rows_on(owner, "min_buy"), i, m.buy[i] >= low * m.buy_on[i]))
-            if i not in self._buy_indicators:
-                self.add_lazy(rows, [m.buy_on[i]])
-        for i in sorted(self._sell_indicators | set(self._min_sell)):
-            sold = self.sold_of([self.tickers[i]])
-            rows = [self._link(m.sell_link, (i, "max"), sold <= float(self.held[i]) * m.sell_on[i])]
-            if i in self._min_sell:
-                # Selling the whole position is always allowed, even when it is below the minimum.
-                fraction, owner = self._min_sell[i]
-                low = min(fraction, float(self.held[i]))
-                rows.append(self._link(self._rows_on(owner, "min_sell"), i, sold >= low * m.sell_on[i]))
-            if i not in self._sell_indicators:
-                self.add_lazy(rows, [m.sell_on[i]])
+        self.lazy.write_minimum_trades(self)
         m.objective = pyo.Objective(expr=sum(self.objective_terms.values()) if self.objective_terms else 0)

@@ -158,15 +158,15 @@ class Search:
         configure(self.highs, options)
         self.cols = tracking_columns(model, self.compiled)
         self.cuts = initial_tangents(self.compiled, self.cols, model.held - self.cols.target)
-        self.lazy = relax(self.compiled, model.lazy_groups)
+        self.lazy = relax(self.compiled, model.lazy.groups)
         # Every lazy group's binaries in one array, for integer_columns (called in every phase).
         self.lazy_binaries = np.concatenate([g.binaries for g in self.lazy] or [np.zeros(0, np.int32)])
         self.lazy_sizes = np.array([len(g.binaries) for g in self.lazy], dtype=np.int64)
         self.counts = ShareCounts.of(model, self.compiled)
         self.netting = NettingChoice(model, self.compiled)  # the Schedule D binaries
-        safe = self.compiled.cols([var for var, _ in model.safe_sides])
+        safe = self.compiled.cols([var for var, _ in model.lazy.safe_sides])
         self.safe_value = np.full(len(self.compiled.columns), np.nan)  # NaN: no safe side
-        self.safe_value[safe[safe >= 0]] = np.array([side for _, side in model.safe_sides])[safe >= 0]
+        self.safe_value[safe[safe >= 0]] = np.array([side for _, side in model.lazy.safe_sides])[safe >= 0]
         lp = self.highs.getLp()
         self.lower0, self.upper0 = np.asarray(lp.col_lower_).copy(), np.asarray(lp.col_upper_).copy()
         self.cost = np.asarray(lp.col_cost_).copy()
@@ -322,7 +322,7 @@ class Search:
         return rounded
 
     def fix_safe_sides(self) -> None:
-        """Fix every binary that has a safe side (AccountModel.safe_sides) there for the rest of the
+        """Fix every binary that has a safe side (LazyBinaries.safe_sides) there for the rest of the
         search, its group switched on: the choices it offered are given up."""
         columns = np.flatnonzero(~np.isnan(self.safe_value))
         activate(self.compiled, [g for g in self.lazy if np.isin(g.binaries, columns).any()])

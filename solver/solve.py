@@ -151,7 +151,7 @@ def _repair(search: Search, x: np.ndarray) -> Point | None:
         fractional = np.abs(x[columns] - np.round(x[columns])) > INTEGRAL
         ambiguous_seen.update(columns[fractional].tolist())
         binary = (search.lower0[columns] == 0.0) & (search.upper0[columns] == 1.0)
-        # Binaries with a safe side (a wash sale's harvest, AccountModel.safe_sides) keep the rounded
+        # Binaries with a safe side (a wash sale's harvest, LazyBinaries.safe_sides) keep the rounded
         # side, clashes flipped below: strong branching on each of a crash's hundred harvests cost
         # ten times the rest of the search.
         ambiguous_now = fractional & binary & np.isnan(search.safe_value[columns])
@@ -225,7 +225,7 @@ def _repair(search: Search, x: np.ndarray) -> Point | None:
 
 def _repair_safely(search: Search) -> Point | None:
     """The repair once more, every binary that has a safe side fixed there for good
-    (`AccountModel.safe_sides`: a wash sale's harvest given up, as before sales share for share were
+    (`LazyBinaries.safe_sides`: a wash sale's harvest given up, as before sales share for share were
     offered). What is left is a restriction of the problem whose choices each forgo a trade, so its
     repair finds a point wherever the search without those choices did; the bound stays the one of
     the whole problem."""

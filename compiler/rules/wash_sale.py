@@ -246,7 +246,7 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
                                        >= held_value * z),
                     block.conflict.add(linear([1.0] * len(ids), [model.m.buy[i] for i in ids])
                                        <= sum(float(model.m.buy[i].ub) for i in ids) * (1 - z))]
-            model.add_lazy(rows, [z])
+            model.lazy.add(rows, [z])
         # Loss sale and buy of one group in the same rebalance: one or the other, never both. A lazy
         # disjunction: its binary enters the solve only if the optimum wants both.
         block.loss_sale = pyo.Var(range(len(switches)), domain=pyo.Binary)
@@ -257,7 +257,7 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
                                        <= loss_value * z),
                     block.conflict.add(linear([1.0] * len(ids), [model.m.buy[i] for i in ids])
                                        <= sum(float(model.m.buy[i].ub) for i in ids) * (1 - z))]
-            model.add_lazy(rows, [z])
+            model.lazy.add(rows, [z])
 
     @staticmethod
     def share_for_share(group: tuple[str, ...], loss_sold: set[str], recent: dict[str, list[int]]) -> bool:

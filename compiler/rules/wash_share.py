@@ -110,7 +110,7 @@ class ShareForShare:
         if not losses:
             return
         keep = [x for x in recent if x not in recent_losses]
-        min_buy, sold, min_sale = model.trade_forcing(i)
+        min_buy, sold, min_sale = model.lazy.trade_forcing(model, i)
         # A sale must reach the minimum unless it takes the whole position; a loss sale keeps the recent
         # lots: when the rest cannot reach the minimum, no loss sale can be made (no binary for it).
         if float(model.held[i] - value[recent].sum()) < min(min_sale, float(model.held[i])):
@@ -189,6 +189,6 @@ class ShareForShare:
                                             np.array([low for _, low, _ in self.rows]),
                                             np.array([high for _, _, high in self.rows]), variables)
         for rows, binary in self.groups:
-            self.model.add_lazy([block.share_for_share[r] for r in rows], [resolved(binary)], safe=[0.0])
+            self.model.lazy.add([block.share_for_share[r] for r in rows], [resolved(binary)], safe=[0.0])
         for long_term, coef, var in self.gain_terms:
             self.model.add_to_gain(long_term, [coef], [resolved(var)])

@@ -81,7 +81,7 @@ class ElasticModel:
         self.provenance = provenance
         self.cols = tracking_columns(model, compiled)
         self.highs.setOptionValue("time_limit", SOLVE_TIME_LIMIT)
-        self.lazy: LazyGroups = relax(compiled, model.lazy_groups)
+        self.lazy: LazyGroups = relax(compiled, model.lazy.groups)
         # The Schedule D binaries never decide feasibility (any gains net): alone, they need no MIP.
         self.netting = compiled.cols(model.netting_binaries())
         release_forbidden_buys(self.model, self.compiled)

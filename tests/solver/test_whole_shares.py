@@ -105,7 +105,7 @@ def test_rounding_keeps_every_row(legacy_account: Account, market: Market) -> No
     highs = compiled.highs
     cols = tracking_columns(model, compiled)
     initial_tangents(compiled, cols, model.held - cols.target)  # something to buy for
-    relax(compiled, model.lazy_groups)  # minimum trades off: only the counts are integer
+    relax(compiled, model.lazy.groups)  # minimum trades off: only the counts are integer
     variables, up = share_counts(model)
     counts = compiled.cols(variables)
     highs.setOptionValue("solve_relaxation", True)

@@ -1,0 +1,87 @@
+"""The lazy-binary registry of one account model, apart from the model itself.
+
+It holds the disjunctions — a few rows tied by a binary — that the search may leave out of HiGHS until
+a solution violates them (solver/lazy.py relaxes and activates them), which side of a binary only
+forgoes trades (the search's fallback when choices clash), and the minimum trades, written as such
+disjunctions once every rule has tightened the bounds. Rules register here; the search reads `groups`
+and `safe_sides`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pyomo.environ as pyo
+
+if TYPE_CHECKING:
+    from solver.model import AccountModel
+
+
+class LazyBinaries:
+    def __init__(self) -> None:
+        self.groups: list[tuple[list, list]] = []
+        # Binaries whose one side never makes the rest infeasible (forgoing a trade): the search falls
+        # back to it when its choices conflict (solver/solve.py).
+        self.safe_sides: list[tuple[pyo.Var, float]] = []
+        # Minimum trades per ticker: the largest fraction asked for and the Block of the rule that asked.
+        self.min_buy: dict[int, tuple[float, pyo.Block]] = {}
+        self.min_sell: dict[int, tuple[float, pyo.Block]] = {}
+
+    def add(self, constraints: list, binaries: list, safe: list[float] | None = None) -> None:
+        """Declare a disjunction (rows tied by a few binaries) that the solver may leave out until a
+        solution violates it. Only for rows nothing else relies on. `safe`: each binary's side that
+        only forgoes trades (see `safe_sides`)."""
+        self.groups.append((constraints, binaries))
+        if safe is not None:
+            self.safe_sides.extend(zip(binaries, safe, strict=True))
+
+    def set_min_buy(self, i: int, fraction: float, block: pyo.Block) -> None:
+        """Semi-continuous buy: zero or at least `fraction` of the account. The minimum row goes into
+        `block`, the asking rule's, so explanations and elastic mode name it."""
+        if fraction > self.min_buy.get(i, (0.0, None))[0]:
+            self.min_buy[i] = (fraction, block)
+
+    def set_min_sell(self, i: int, fraction: float, block: pyo.Block) -> None:
+        """Semi-continuous sale of a ticker (all its lots together): zero or at least `fraction`, unless
+        the whole position is sold; the row goes into `block`."""
+        if fraction > self.min_sell.get(i, (0.0, None))[0]:
+            self.min_sell[i] = (fraction, block)
+
+    def trade_forcing(self, model: AccountModel, i: int) -> tuple[pyo.Var | None, pyo.Var | None, float]:
+        """Ticker i's binaries, as the minimum trades (declared before any rule is lowered) link them:
+        its minimum buy's (1: at least that much is bought) and its sale indicator (0: nothing sold),
+        None where there is none; and its minimum sale (a fraction of the account; 0 for none). For
+        rules to state valid inequalities over them (they add no binary)."""
+        buy = model.m.buy_on[i] if i in self.min_buy and i not in model.buy_forbidden else None
+        sold = model.m.sell_on[i] if i in self.min_sell else None
+        return buy, sold, self.min_sell.get(i, (0.0, None))[0]
+
+    def write_minimum_trades(self, model: AccountModel) -> None:
+        """Each minimum trade as a lazy disjunction: `buy ≤ ub·z` and `buy ≥ min·z` (the minimum row in
+        the asking rule's Block), M as small as the account allows now that every rule has tightened
+        the bounds; a sale's the same over the ticker's lots, where selling the whole position is
+        always allowed."""
+        m = model.m
+        for i in sorted(set(self.min_buy) - model.buy_forbidden):
+            fraction, owner = self.min_buy[i]
+            low = min(fraction, float(m.buy[i].ub))
+            self.add([_link(m.buy_link, (i, "max"), m.buy[i] <= float(m.buy[i].ub) * m.buy_on[i]),
+                      _link(_rows_on(owner, "min_buy"), i, m.buy[i] >= low * m.buy_on[i])], [m.buy_on[i]])
+        for i in sorted(self.min_sell):
+            sold = model.sold_of([model.tickers[i]])
+            fraction, owner = self.min_sell[i]
+            low = min(fraction, float(model.held[i]))
+            self.add([_link(m.sell_link, (i, "max"), sold <= float(model.held[i]) * m.sell_on[i]),
+                      _link(_rows_on(owner, "min_sell"), i, sold >= low * m.sell_on[i])], [m.sell_on[i]])
+
+
+def _link(component: pyo.Constraint, index: object, expr: object) -> object:
+    component[index] = expr
+    return component[index]
+
+
+def _rows_on(block: pyo.Block, name: str) -> pyo.Constraint:
+    """An indexed Constraint `name` on `block`, created on first use."""
+    if block.component(name) is None:
+        block.add_component(name, pyo.Constraint(pyo.Any))
+    return block.component(name)
