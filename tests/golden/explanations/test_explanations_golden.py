@@ -93,7 +93,7 @@ def check_contract(solved: Plan, e: Explanation) -> None:
         if cost.objective_change_bp is None or solve.objective_bp is None:
             continue
         tolerance = price_tolerance(solve.objective_bp, solve.objective_bp - cost.objective_change_bp,
-                                    solve.requested_gap)
+                                    max(solve.requested_gap, solve.mip_gap or 0.0))
         if abs(cost.objective_change_bp) > tolerance:
             # Removing it moves the optimum, so no optimal dual can be zero on it: its rows bind or
             # its objective terms are in play.
