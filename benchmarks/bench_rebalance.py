@@ -36,6 +36,7 @@ from engine.rebalance import plan
 from solver.account import Account
 from solver.account_arrays import AccountArrays
 from solver.account_files import load_account
+from solver.contribution import Contribution
 from solver.handoff import INF, compile_to_highs
 from solver.market import Market
 from solver.model import TRACKING_BP_PER_PCT2, TRADING_COST_BP, AccountModel
@@ -138,17 +139,16 @@ def _base_model(account: Account, market: Market) -> tuple[AccountModel, float]:
     """The base model with the default objective; also returns the time to declare it (account data
     and Vars), the rest being `finish` (the base rows and the objective)."""
     started = time.perf_counter()
-    model = AccountModel([account], market)
+    model = AccountModel([account], market, schedule_d=False)
     declared = time.perf_counter() - started
-    model.set_target(market.benchmarks["sp500"])
+    model.declare_target(market.benchmarks["sp500"])
     # Gains priced at their rates, as the direct model prices them: the comparison is of the Pyomo
     # layer on one LP, and the Schedule D netting (tax_cost: a Block with binaries) is not in it.
     tax = account.tax
-    model.add_objective("tax", 1e4 * (float(tax.short_term_rate) * model.m.st_gain
-                                      + float(tax.long_term_rate) * model.m.lt_gain))
-    model.add_objective("tracking", model.tracking_penalty())
-    model.add_objective("cost", model.trading_cost())
-    model.finish()
+    model.assemble([Contribution(objective={
+        "tax": 1e4 * (float(tax.short_term_rate) * model.m.st_gain
+                      + float(tax.long_term_rate) * model.m.lt_gain),
+        "tracking": model.tracking_penalty(), "cost": model.trading_cost()})])
     return model, declared
 
 
@@ -160,7 +160,7 @@ def base_through_pyomo(account: Account, market: Market) -> dict[str, float]:
     _configure(compiled.highs)
     handed = time.perf_counter()
     cols = tracking_columns(model, compiled)
-    initial_tangents(compiled, cols, model.held - cols.target)
+    initial_tangents(compiled, cols, model.data.held - cols.target)
     objective, _ = _lp_rounds(compiled.highs, cols)
     solved = time.perf_counter()
     return {"declare": declared, "finish": built - started - declared, "build": built - started,
@@ -169,7 +169,7 @@ def base_through_pyomo(account: Account, market: Market) -> dict[str, float]:
 
 
 def direct_target(data: AccountArrays, market: Market) -> np.ndarray:
-    """The S&P 500 weights over the universe, renormalised: what `AccountModel.set_target` sets."""
+    """The S&P 500 weights over the universe, renormalised: what `AccountModel.declare_target` sets."""
     aligned = market.benchmarks["sp500"].reindex(data.tickers).fillna(0.0).to_numpy(dtype=float)
     return aligned / aligned.sum()
 
@@ -178,24 +178,24 @@ def direct_highs(model: AccountArrays, target: np.ndarray) -> tuple[highspy.High
     """The same base model as numpy/scipy arrays: columns [sell | buy | weight | cash, st, lt, traded |
     factor | q | h | variance], rows [holding | cash | st | lt | traded | factor | variance], written
     from the same account preparation (`AccountArrays`) the Pyomo model starts from."""
-    n, lots, k = len(model.tickers), len(model.lots), model.risk.loadings.shape[1]
+    n, lots, k = len(model.data.tickers), len(model.data.lots), model.data.risk.loadings.shape[1]
     sell, buy, weight = 0, lots, lots + n
     cash, st, lt, traded = lots + 2 * n, lots + 2 * n + 1, lots + 2 * n + 2, lots + 2 * n + 3
     factor, q = traded + 1, traded + 1 + k
     h, variance = q + n, q + n + k
     ncols = variance + 1
-    short = ~model.lot_long_term
-    loadings = 100.0 * model.risk.loadings
+    short = ~model.data.lot_long_term
+    loadings = 100.0 * model.data.risk.loadings
     lot_ids, ids = np.arange(lots), np.arange(n)
     blocks = [  # (row, col, value)
-        (model.lot_ticker, sell + lot_ids, np.ones(lots)), (ids, buy + ids, -np.ones(n)),
+        (model.data.lot_ticker, sell + lot_ids, np.ones(lots)), (ids, buy + ids, -np.ones(n)),
         (ids, weight + ids, np.ones(n)),
         (np.full(n + lots + 1, n), np.r_[cash, buy + ids, sell + lot_ids],
          np.r_[1.0, np.ones(n), -np.ones(lots)]),
         (np.full(lots + 1, n + 1), np.r_[st, sell + lot_ids],
-         np.r_[1.0, np.where(short, -model.lot_gain, 0.0)]),
+         np.r_[1.0, np.where(short, -model.data.lot_gain, 0.0)]),
         (np.full(lots + 1, n + 2), np.r_[lt, sell + lot_ids],
-         np.r_[1.0, np.where(short, 0.0, -model.lot_gain)]),
+         np.r_[1.0, np.where(short, 0.0, -model.data.lot_gain)]),
         (np.full(n + lots + 1, n + 3), np.r_[traded, buy + ids, sell + lot_ids],
          np.r_[1.0, -np.ones(n + lots)]),
         (n + 4 + np.repeat(np.arange(k), n + 1),
@@ -209,14 +209,15 @@ def direct_highs(model: AccountArrays, target: np.ndarray) -> tuple[highspy.High
     vals = np.concatenate([b[2] for b in blocks])
     matrix = sparse.csc_array((vals, (rows, cols_)), shape=(n + 5 + k, ncols))
     matrix.eliminate_zeros()
-    rhs = np.r_[model.held, float(model.account.cash) / model.value, 0.0, 0.0, 0.0, -loadings.T @ target, 0.0]
+    data = model.data
+    rhs = np.r_[data.held, float(data.account.cash) / data.value, 0.0, 0.0, 0.0, -loadings.T @ target, 0.0]
     lower = np.zeros(ncols)
     lower[[st, lt]] = -INF
     lower[factor:factor + k] = -INF
     upper = np.full(ncols, INF)
-    upper[sell:sell + lots] = model.lot_value
+    upper[sell:sell + lots] = model.data.lot_value
     upper[buy:buy + n] = 1.0
-    tax = model.account.tax
+    tax = model.data.account.tax
     cost = np.zeros(ncols)
     cost[st], cost[lt] = 1e4 * float(tax.short_term_rate), 1e4 * float(tax.long_term_rate)
     cost[traded], cost[variance] = TRADING_COST_BP, TRACKING_BP_PER_PCT2
@@ -228,7 +229,7 @@ def direct_highs(model: AccountArrays, target: np.ndarray) -> tuple[highspy.High
     cols = TrackingColumns(weight=(weight + ids).astype(np.int32),
                            factor=(factor + np.arange(k)).astype(np.int32),
                            q=(q + ids).astype(np.int32), h=(h + np.arange(k)).astype(np.int32),
-                           specific=1e4 * model.risk.specific_var, target=target, loadings=loadings)
+                           specific=1e4 * model.data.risk.specific_var, target=target, loadings=loadings)
     return highs, cols
 
 

@@ -1,9 +1,14 @@
 """Lowering: each compiled rule becomes one Pyomo Block on the account model, named by its rule id.
 
-The rule kind does the work (`RULE_KINDS[rule.kind].lower`); this pass only creates the Blocks and
-returns the provenance map from Block name to rule id, kind and source span, so that any component
-the solver reports (a binding row, an infeasible block, an objective term) can be traced back to the
-line of the policy that made it.
+The rule kind does the work; this pass runs it in three steps and returns the provenance map from
+Block name to rule id, kind and source span, so that any component the solver reports (a binding row,
+an infeasible block, an objective term) can be traced back to the line of the policy that made it:
+
+1. every rule's declarations, which others read (the target, the names no one may buy, the minimum
+   trades, cash flows, transfers in kind), applied to the base model before any rule is lowered;
+2. every rule's `lower`, which writes only into its own Block and returns a `Contribution`
+   (solver/contribution.py) — so no lowering depends on the policy's order or on another's effects;
+3. one assembly of all contributions (`AccountModel.assemble`).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from pyomo.common.gc_manager import PauseGC
 from compiler.ir import CompiledPolicy
 from compiler.rules import RULE_KINDS
 from core.diagnostics import Span
+from solver.contribution import Contribution
 
 if TYPE_CHECKING:
     from solver.model import AccountModel
@@ -35,13 +41,16 @@ def block_name(rule_id: str) -> str:
 
 
 def lower_policy(policy: CompiledPolicy, model: AccountModel) -> dict[str, Provenance]:
+    """Lower every rule of `policy` onto `model` and assemble the model, ready to solve."""
     provenance: dict[str, Provenance] = {}
     with PauseGC():
-        _lower_rules(policy, model, provenance)
+        contributions = _lower_rules(policy, model, provenance)
+    model.assemble(contributions)
     return provenance
 
 
-def _lower_rules(policy: CompiledPolicy, model: AccountModel, provenance: dict[str, Provenance]) -> None:
+def _lower_rules(policy: CompiledPolicy, model: AccountModel,
+                 provenance: dict[str, Provenance]) -> list[Contribution]:
     blocks = []
     for rule in policy.rules:
         name = block_name(rule.id)
@@ -52,23 +61,27 @@ def _lower_rules(policy: CompiledPolicy, model: AccountModel, provenance: dict[s
         provenance[name] = Provenance(rule_id=rule.id, kind=rule.kind, span=rule.span)
         blocks.append((rule, RULE_KINDS[rule.kind], block))
     # First what rules declare for the others — the target; the names no one may buy (which
-    # `restrict buying outside target` reads from the target); the minimum trades — so that every rule
-    # is lowered knowing all of it, whatever the policy's order.
+    # `restrict buying outside target` reads from the target); the minimum trades; cash flows and
+    # transfers in kind, which size the account after trading — so that every rule is lowered knowing
+    # all of it, whatever the policy's order.
     for rule, kind, _ in blocks:
         weights = kind.target_weights(rule, model)
         if weights is not None:
-            model.set_target(weights)
+            model.declare_target(weights)
     for rule, kind, _ in blocks:
-        model.forbid_buying(kind.forbidden_buys(rule, model))
+        model.declare_forbidden_buys(kind.forbidden_buys(rule, model))
+        model.declare_cash_flow(kind.cash_flow(rule))
+        transfer = kind.transfer(rule, model)
+        if transfer is not None:
+            model.declare_transfer(transfer.lots, transfer.dollars)
     for rule, kind, block in blocks:
         minimum = kind.minimum_trade(rule, model)
         if minimum is not None:  # every buy, and every sale of a held name: none, or at least this
-            for i in range(len(model.tickers)):
+            for i in range(len(model.data.tickers)):
                 model.lazy.set_min_buy(i, minimum, block)
-                if model.held[i] > 0:
+                if model.data.held[i] > 0:
                     model.lazy.set_min_sell(i, minimum, block)
-    for rule, kind, block in blocks:
-        kind.lower(rule, block, model)
+    return [kind.lower(rule, block, model) for rule, kind, block in blocks]
 
 
 def rule_of(component: pyo.Component, provenance: dict[str, Provenance]) -> Provenance | None:

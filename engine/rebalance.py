@@ -123,18 +123,17 @@ def plan(accounts: Account | list[Account], policy: CompiledPolicy, market: Mark
         market.check_account(account)
     model = AccountModel(accounts, market)
     provenance = lower_policy(policy, model)
-    model.finish()
     timings["build"] = time.perf_counter() - started
     solution = solve(model, SolveOptions(time_limit=options.time_limit, mip_gap=options.mip_gap,
                                          log=options.log))
     timings["handoff"] = solution.timings["handoff"]
     timings["solve"] = solution.timings["solve"]
     started = time.perf_counter()
-    account = model.account
+    account = model.data.account
     outcome, violations = None, ()
     if solution.status in ("optimal", "feasible"):
         trades = extract_trades(model, solution, whole_shares=model.whole_shares)
-        target = {t: float(w) for t, w in zip(model.tickers, model.target_weights, strict=True) if w > 0}
+        target = {t: float(w) for t, w in zip(model.data.tickers, model.target_weights, strict=True) if w > 0}
         outcome = build_outcome(account, market, trades, target, model.cash_flow)
         violations = tuple(verify(outcome, policy.rules))
         if violations and model.whole_shares:  # without the remainders of the positions it exits

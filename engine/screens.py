@@ -171,7 +171,7 @@ class Screener:
 
     def position(self, account: Account, market: Market, target: pd.Series) -> Position:
         """Active weights over the rebalance's universe (held names and every priced name the risk
-        model covers), the target renormalised over it as `AccountModel.set_target` does."""
+        model covers), the target renormalised over it as `AccountModel.declare_target` does."""
         table = self.table(account.lots)
         universe = sorted(set(account.tickers) | (set(market.prices.index) & set(market.risk.tickers)))
         index = {t: i for i, t in enumerate(universe)}

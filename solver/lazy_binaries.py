@@ -68,10 +68,10 @@ class LazyBinaries:
             self.add([_link(m.buy_link, (i, "max"), m.buy[i] <= float(m.buy[i].ub) * m.buy_on[i]),
                       _link(_rows_on(owner, "min_buy"), i, m.buy[i] >= low * m.buy_on[i])], [m.buy_on[i]])
         for i in sorted(self.min_sell):
-            sold = model.sold_of([model.tickers[i]])
+            sold = model.sold_of([model.data.tickers[i]])
             fraction, owner = self.min_sell[i]
-            low = min(fraction, float(model.held[i]))
-            self.add([_link(m.sell_link, (i, "max"), sold <= float(model.held[i]) * m.sell_on[i]),
+            low = min(fraction, float(model.data.held[i]))
+            self.add([_link(m.sell_link, (i, "max"), sold <= float(model.data.held[i]) * m.sell_on[i]),
                       _link(_rows_on(owner, "min_sell"), i, sold >= low * m.sell_on[i])], [m.sell_on[i]])
 
 

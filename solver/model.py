@@ -11,15 +11,20 @@ that keeps the matrix well scaled whatever the account size. Variables:
 * `variance`  — ex-ante active variance in %² (TE² with TE in percent), bounded below by the
   tangent cuts of `solver.tracking` over the separable terms `q[i]` (specific) and `h[j]` (factor);
 * `transfer[l]` — value leaving lot l in kind (a gift of shares), only when a rule asks
-  (`transfer_out`).
+  (`declare_transfer`).
 
 The objective is a sum of tagged terms in basis points; the Params `objective_weight[tax|tracking|
 cost]` (set by the policy's preferences) scale every term priced in those units.
 
-Rules lower into their own Block using the ready-made expressions and hooks below; the core never
+The model is three parts: the account's data (`data`, solver/account_arrays.py: no Pyomo), the Pyomo
+model `m`, and the lazy-binary registry (`lazy`, solver/lazy_binaries.py). Rules lower into their own
+Block using the ready-made expressions below and return a `Contribution` (solver/contribution.py);
+what they declare for each other before lowering (target, forbidden buys, minimum trades, cash flows,
+transfers in kind) is applied through the `declare_*` methods, and `assemble` applies the
+contributions and writes the base rows. No rule changes the model outside its Block; the core never
 names a rule kind. Binaries exist only where a rule asks for them: the minimum trades' `buy_on`,
-`sell_on` and a rule's own, registered as lazy disjunctions in `lazy` (solver/lazy_binaries.py), and at
-most two per taxable account in the Schedule D netting Block that prices tax (`schedule_d`).
+`sell_on` and a rule's own, registered as lazy disjunctions, and at most two per taxable account in
+the Schedule D netting Block that prices tax (`schedule_d`).
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from pyomo.core.expr.numeric_expr import LinearExpression
 
 from solver.account import Account
 from solver.account_arrays import AccountArrays
+from solver.contribution import Contribution
 from solver.lazy_binaries import LazyBinaries
 from solver.linear import linear
 from solver.market import Market
@@ -54,9 +60,9 @@ TRADING_COST_BP = 5.0
 PRIMAL_TOLERANCE = 1e-9
 
 
-class AccountModel(AccountArrays):
-    def __init__(self, accounts: list[Account], market: Market):
-        super().__init__(accounts, market)
+class AccountModel:
+    def __init__(self, accounts: list[Account], market: Market, *, schedule_d: bool = True):
+        self.data = AccountArrays(accounts, market)
         self.objective_terms: dict[str, pyo.Expression] = {}
         self.cash_flow = Decimal(0)
         self.transferable: set[int] = set()
@@ -65,16 +71,19 @@ class AccountModel(AccountArrays):
         self.buy_forbidden: set[int] = set()
         self.lazy = LazyBinaries()
         self._gain_terms: dict[bool, list[tuple[float, pyo.Var]]] = {False: [], True: []}  # by long term
-        self.netting: ScheduleD | None = None
         with PauseGC():  # building ~10⁵ expression objects: the cyclic GC would only add pauses
             self._build()
+        # The Schedule D netting Block that prices tax (solver/schedule_d.py); None for an account
+        # whose gains are not taxed (or, for a benchmark of the bare LP, when not asked for). Built with
+        # the base model, so that the rule pricing tax only reads it.
+        self.netting = ScheduleD(self) if self.data.taxable and schedule_d else None
 
     # -- construction ---------------------------------------------------------------------------
     def _build(self) -> None:
-        m = self.m = pyo.ConcreteModel(name=f"account_{self.account.account_id}")
-        n, lots, k = len(self.tickers), len(self.lots), self.risk.loadings.shape[1]
+        m = self.m = pyo.ConcreteModel(name=f"account_{self.data.account.account_id}")
+        n, lots, k = len(self.data.tickers), len(self.data.lots), self.data.risk.loadings.shape[1]
         m.sell = pyo.Var(range(lots), bounds=(0.0, None))
-        for sell, lot_value in zip(m.sell.values(), self.lot_value.tolist(), strict=True):
+        for sell, lot_value in zip(m.sell.values(), self.data.lot_value.tolist(), strict=True):
             sell.setub(lot_value)  # half the time of a per-index bounds rule
         m.buy = pyo.Var(range(n), bounds=(0.0, 1.0))
         m.weight = pyo.Var(range(n), bounds=(0.0, None))
@@ -101,36 +110,36 @@ class AccountModel(AccountArrays):
 
     def _base_rows(self, post: float) -> None:
         """The rows every rebalance has, as arrays (solver/matrix_rows.py: no expression objects, copied
-        straight into HiGHS). Written in `finish`, once rules have set flows, transfers and target:
+        straight into HiGHS). Written at assembly, once rules have declared flows, transfers and target:
         * holding[i]: post·weight_i − buy_i + Σ sell + Σ transfer (lots of i) = held_i;
         * cash_balance: cash + Σ buy − Σ sell = cash before + flow;
         * st_definition, lt_definition: gain − Σ (1 − basis/price)·sell over lots of that term − the
-          rules' terms (`add_to_gain`) = 0;
+          rules' gain terms (`Contribution.gain_terms`) = 0;
         * traded_definition: traded − Σ buy − Σ sell = 0;
         * factor_definition[j]: factor_j − 100 Σᵢ L_ij·weight_i = −100 Σᵢ L_ij·target_i (in percent);
         * variance_definition: Σ q + Σ h − variance = 0;
         * transfer_limit[r] (with transfers): sell_l + transfer_l ≤ lot value, l the r-th transferable lot.
         Each row lists its variables in declaration order (sell, buy, weight, …), which the hand-off
         keeps as the column order."""
-        m = self.m
-        n, lots, k = len(self.tickers), len(self.lots), self.risk.loadings.shape[1]
+        m, data = self.m, self.data
+        n, lots, k = len(data.tickers), len(data.lots), data.risk.loadings.shape[1]
         ids, lot_ids, moved = np.arange(n), np.arange(lots), np.array(sorted(self.transferable), dtype=int)
         weight, buy, sell = list(m.weight.values()), list(m.buy.values()), list(m.sell.values())
         transfer = [m.transfer[x] for x in moved.tolist()]
         m.holding = matrix_rows(  # variables in declaration order: sell, buy, weight, transfer
-            (n, lots + 2 * n + len(moved)), np.r_[self.lot_ticker, ids, ids, self.lot_ticker[moved]],
+            (n, lots + 2 * n + len(moved)), np.r_[data.lot_ticker, ids, ids, data.lot_ticker[moved]],
             np.r_[lot_ids, lots + ids, lots + n + ids, lots + 2 * n + np.arange(len(moved))],
-            np.r_[np.ones(lots), -np.ones(n), np.full(n, post), np.ones(len(moved))], self.held, self.held,
+            np.r_[np.ones(lots), -np.ones(n), np.full(n, post), np.ones(len(moved))], data.held, data.held,
             sell + buy + weight + transfer)
-        cash = float(self.account.cash) / self.value + float(pyo.value(m.flow))
+        cash = float(self.data.account.cash) / self.data.value + float(pyo.value(m.flow))
         m.cash_balance = one_row(np.r_[1.0, np.ones(n), -np.ones(lots)], [m.cash, *buy, *sell], cash, cash)
-        short, long = np.flatnonzero(~self.lot_long_term), np.flatnonzero(self.lot_long_term)
+        short, long = np.flatnonzero(~self.data.lot_long_term), np.flatnonzero(self.data.lot_long_term)
         for name, gain, of, term in (("st", m.st_gain, short, False), ("lt", m.lt_gain, long, True)):
-            sold = zip((-self.lot_gain[of]).tolist(), (sell[x] for x in of.tolist()), strict=True)
+            sold = zip((-self.data.lot_gain[of]).tolist(), (sell[x] for x in of.tolist()), strict=True)
             m.add_component(f"{name}_definition", summed_row(
                 [(1.0, gain), *sold, *((-coef, var) for coef, var in self._gain_terms[term])], 0.0, 0.0))
         m.traded_definition = one_row(np.r_[1.0, -np.ones(n + lots)], [m.traded, *buy, *sell], 0.0, 0.0)
-        loadings = 100.0 * self.risk.loadings
+        loadings = 100.0 * self.data.risk.loadings
         offsets = -loadings.T @ self.target_weights
         factors = np.arange(k)
         m.factor_definition = matrix_rows(
@@ -142,12 +151,12 @@ class AccountModel(AccountArrays):
             count = len(moved)
             m.transfer_limit = matrix_rows(
                 (count, 2 * count), np.tile(np.arange(count), 2), np.arange(2 * count), np.ones(2 * count),
-                -np.inf, self.lot_value[moved], [sell[x] for x in moved.tolist()] + transfer)
+                -np.inf, self.data.lot_value[moved], [sell[x] for x in moved.tolist()] + transfer)
 
     # -- ready-made expressions for rules -------------------------------------------------------
     def ids(self, tickers: Iterable[str]) -> list[int]:
         """Universe positions of `tickers`; tickers outside the universe are skipped."""
-        return sorted(self.index[t] for t in set(tickers) if t in self.index)
+        return sorted(self.data.index[t] for t in set(tickers) if t in self.data.index)
 
     def weight_of(self, tickers: Iterable[str]) -> LinearExpression:
         ids = self.ids(tickers)
@@ -162,7 +171,7 @@ class AccountModel(AccountArrays):
         return linear([1.0] * len(ids), [self.m.buy[i] for i in ids])
 
     def lots_in(self, tickers: Iterable[str]) -> list[int]:
-        return [x for i in self.ids(tickers) for x in self.lots_of[i]]
+        return [x for i in self.ids(tickers) for x in self.data.lots_of[i]]
 
     def sold_of(self, tickers: Iterable[str]) -> LinearExpression:
         lots = self.lots_in(tickers)
@@ -170,18 +179,17 @@ class AccountModel(AccountArrays):
 
     @property
     def sold_total(self) -> LinearExpression:
-        lots = range(len(self.lots))
+        lots = range(len(self.data.lots))
         return linear([1.0] * len(lots), [self.m.sell[x] for x in lots])
 
     def fraction(self, dollars: Decimal | float) -> float:
         """Dollars as a fraction of the account value (the model's unit)."""
-        return float(dollars) / self.value
+        return float(dollars) / self.data.value
 
     @property
     def target_weights(self) -> np.ndarray:
-        return np.array([pyo.value(self.m.target[i]) for i in range(len(self.tickers))])
+        return np.array([pyo.value(self.m.target[i]) for i in range(len(self.data.tickers))])
 
-    # -- hooks for rules --------------------------------------------------------------------------
     @staticmethod
     def add(block: pyo.Block, name: str, body: pyo.Expression, lower: object = None,
             upper: object = None) -> pyo.Constraint | None:
@@ -193,73 +201,51 @@ class AccountModel(AccountArrays):
         block.add_component(name, constraint)
         return constraint
 
-    def forbid_buying(self, ids: Iterable[int]) -> None:
+    # -- declared by rules before any is lowered (compiler/lower.py) -------------------------------
+    def declare_forbidden_buys(self, ids: Iterable[int]) -> None:
         """No buys of these names: a zero bound (the rule's Block keeps the row for provenance);
         such names need no buy indicator."""
         for i in ids:
             self.buy_forbidden.add(i)
             self.m.buy[i].setub(0.0)
 
-    def set_target(self, weights: pd.Series) -> None:
+    def declare_target(self, weights: pd.Series) -> None:
         """Target weights over the universe (names outside it are dropped and reported by the caller)."""
-        aligned = weights.reindex(self.tickers).fillna(0.0)
+        aligned = weights.reindex(self.data.tickers).fillna(0.0)
         total = float(aligned.sum())
         for i, w in enumerate(aligned.to_numpy()):
             self.m.target[i] = float(w) / total if total > 0 else 0.0
 
-    def add_cash_flow(self, dollars: Decimal | float) -> None:
+    def declare_cash_flow(self, dollars: Decimal | float) -> None:
         """A deposit (positive) or withdrawal (negative) made with this rebalance."""
         self.cash_flow += Decimal(dollars)
         self.m.flow = self.fraction(self.cash_flow)
 
-    def transfer_out(self, lots: Iterable[int], dollars: Decimal | float) -> pyo.Var:
+    def declare_transfer(self, lots: Iterable[int], dollars: Decimal | float) -> None:
         """Let `dollars` of securities leave the account in kind from `lots` (e.g. a gift of shares):
-        no cash, no realized gain, and the account after trading is that much smaller. Returns
-        `transfer[l]`, the value leaving lot l; the caller states how the amount is taken from its
-        lots (a row in its Block). A lot's sale and transfer together never exceed the lot."""
+        no cash, no realized gain, and the account after trading is that much smaller. `m.transfer[l]`
+        is the value leaving lot l; the declaring rule states in its Block how the amount is taken
+        from its lots. A lot's sale and transfer together never exceed the lot."""
         m, added = self.m, sorted(set(lots) - self.transferable)
         if not hasattr(m, "transfer"):
             # Declared for every lot at once (5× faster than one index at a time); a lot no rule
             # names keeps its zero bound and appears in no row, so it never reaches the solver.
-            m.transfer = pyo.Var(range(len(self.lots)), bounds=(0.0, 0.0))
+            m.transfer = pyo.Var(range(len(self.data.lots)), bounds=(0.0, 0.0))
         for x in added:
-            m.transfer[x].setub(float(self.lot_value[x]))
-        self.transferable.update(added)  # the holding and transfer-limit rows (in `finish`) count them
+            m.transfer[x].setub(float(self.data.lot_value[x]))
+        self.transferable.update(added)  # the holding and transfer-limit rows (in `assemble`) count them
         m.transferred = pyo.value(m.transferred) + self.fraction(dollars)
-        return m.transfer
-
-    def add_to_gain(self, long_term: bool, coefs: Iterable[float], variables: Iterable[pyo.Var]) -> None:
-        """Add Σ coef·var to the realized gains of one holding period (a wash sale's disallowed loss)."""
-        self._gain_terms[long_term].extend(zip(coefs, variables, strict=True))
-
-    def require_whole_shares(self) -> None:
-        """Trade whole shares only: integer share counts behind every buy and sale, built when the
-        model is finished (solver/whole_shares.py), once every rule has said which names it keeps out."""
-        self.whole_shares = True
-
-    def add_objective(self, tag: str, expr: pyo.Expression) -> None:
-        """Add a term (in basis points of account value) to the objective, tagged by rule id."""
-        self.objective_terms[tag] = self.objective_terms.get(tag, 0) + expr
 
     # -- objective ingredients, in basis points of account value ---------------------------------
-    def schedule_d(self) -> ScheduleD | None:
-        """The account's Schedule D netting Block (solver/schedule_d.py), built on first use; None for
-        an account whose gains are not taxed."""
-        if self.netting is None and self.taxable:
-            self.netting = ScheduleD(self)
-        return self.netting
-
     def tax_cost(self) -> pyo.Expression:
         """This rebalance's tax for the year after Schedule D netting (a saving for losses), in bp: at
         the solution, the `estimated_tax` the result reports."""
-        netting = self.schedule_d()
-        return netting.block.tax if netting is not None else 0
+        return self.netting.block.tax if self.netting is not None else 0
 
     def carryforward_value(self) -> pyo.Expression:
         """The losses this rebalance adds to next year's carryforward, at the account's stated value
         per dollar, as a saving in bp (a cost when its gains use up a carryforward)."""
-        netting = self.schedule_d()
-        return netting.block.carryforward if netting is not None else 0
+        return self.netting.block.carryforward if self.netting is not None else 0
 
     def netting_binaries(self) -> list[pyo.Var]:
         """The Schedule D binaries (at most two): account-level choices the search decides first."""
@@ -274,18 +260,29 @@ class AccountModel(AccountArrays):
         """Spread and impact: TRADING_COST_BP bp of each dollar traded."""
         return TRADING_COST_BP * self.m.traded
 
-    def finish(self) -> None:
-        """Write indicator links and the objective; called once after every rule is lowered."""
+    def assemble(self, contributions: Iterable[Contribution]) -> None:
+        """Apply the rules' contributions (in policy order) and write the base rows, the whole-share
+        rows, the minimum-trade links and the objective; called once, after every rule is lowered."""
         with PauseGC():
-            self._finish()
+            self._assemble(list(contributions))
 
-    def _finish(self) -> None:
+    def _assemble(self, contributions: list[Contribution]) -> None:
         m = self.m
+        for part in contributions:
+            for term, weight in part.objective_weights.items():
+                m.objective_weight[term] = weight
+            for tag, expr in part.objective.items():
+                self.objective_terms[tag] = self.objective_terms.get(tag, 0) + expr
+            for gain in part.gain_terms:
+                self._gain_terms[gain.long_term].append((gain.coefficient, gain.variable))
+            for group in part.lazy_groups:
+                self.lazy.add(group.rows, group.binaries, group.safe)
+            self.whole_shares |= part.whole_shares
         post = pyo.value(self.post_value)
         self._base_rows(post)
         if self.whole_shares:
             self.close_out_names = whole_share_rows(self)
-        for i in range(len(self.tickers)):
+        for i in range(len(self.data.tickers)):
             m.buy[i].setub(min(float(m.buy[i].ub), post))
         self.lazy.write_minimum_trades(self)
         m.objective = pyo.Objective(expr=sum(self.objective_terms.values()) if self.objective_terms else 0)

@@ -68,8 +68,8 @@ class ScheduleD:
     """The netting Block `m.schedule_d` of one taxable account and its two objective terms (bp)."""
 
     def __init__(self, model: AccountModel):
-        m, tax = model.m, model.account.tax
-        self.value = model.value
+        m, tax = model.m, model.data.account.tax
+        self.value = model.data.value
         self.rs, self.rl = float(tax.short_term_rate), float(tax.long_term_rate)
         self.v = float(tax.carryforward_rate)
         self.limit = model.fraction(ORDINARY_OFFSET_LIMIT)
@@ -109,10 +109,10 @@ class ScheduleD:
     def _range(model: AccountModel, long_term: bool) -> Interval:
         """This rebalance's gains of one term lie between its lots' losses and its lots' gains, sold
         whole; the year-to-date figures shift the range."""
-        tax = model.account.tax
+        tax = model.data.account.tax
         base = (tax.realized_long_term_ytd - tax.carryforward_long_term if long_term
                 else tax.realized_short_term_ytd - tax.carryforward_short_term)
-        gains = (model.lot_value * model.lot_gain)[model.lot_long_term == long_term]
+        gains = (model.data.lot_value * model.data.lot_gain)[model.data.lot_long_term == long_term]
         return Interval(model.fraction(base) + float(gains[gains < 0].sum()),
                         model.fraction(base) + float(gains[gains > 0].sum()))
 

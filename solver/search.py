@@ -157,7 +157,7 @@ class Search:
         self.highs = self.compiled.highs
         configure(self.highs, options)
         self.cols = tracking_columns(model, self.compiled)
-        self.cuts = initial_tangents(self.compiled, self.cols, model.held - self.cols.target)
+        self.cuts = initial_tangents(self.compiled, self.cols, model.data.held - self.cols.target)
         self.lazy = relax(self.compiled, model.lazy.groups)
         # Every lazy group's binaries in one array, for integer_columns (called in every phase).
         self.lazy_binaries = np.concatenate([g.binaries for g in self.lazy] or [np.zeros(0, np.int32)])

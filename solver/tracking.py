@@ -47,13 +47,13 @@ class TrackingColumns:
 
 def tracking_columns(model: AccountModel, compiled: Compiled) -> TrackingColumns:
     m = model.m
-    n, k = len(model.tickers), model.risk.loadings.shape[1]
+    n, k = len(model.data.tickers), model.data.risk.loadings.shape[1]
     return TrackingColumns(weight=compiled.cols([m.weight[i] for i in range(n)]),
                            factor=compiled.cols([m.factor[j] for j in range(k)]),
                            q=compiled.cols([m.q[i] for i in range(n)]),
                            h=compiled.cols([m.h[j] for j in range(k)]),
-                           specific=1e4 * model.risk.specific_var, target=model.target_weights,
-                           loadings=100.0 * model.risk.loadings)
+                           specific=1e4 * model.data.risk.specific_var, target=model.target_weights,
+                           loadings=100.0 * model.data.risk.loadings)
 
 
 def add_tangents(compiled: Compiled, cols: TrackingColumns, specific_at: dict[int, float],

@@ -41,13 +41,14 @@ def extract_trades(model: AccountModel, solution: Solution, whole_shares: bool =
     """The plan's trades; under whole shares with `exits`, a position sold down to its fractional
     remainders is sold whole (`_exit_whole`)."""
     m, x, compiled = model.m, solution.x, solution.compiled
-    prices = {t: model.market.price(t) for t in model.tickers if t in model.market.prices.index}
-    dust = max(DUST_DOLLARS, DUST_FRACTION * model.value)
+    market = model.data.market
+    prices = {t: market.price(t) for t in model.data.tickers if t in market.prices.index}
+    dust = max(DUST_DOLLARS, DUST_FRACTION * model.data.value)
     trades: list[Trade] = []
     sell_cols = compiled.cols(list(m.sell.values()))
     closed = _closed_out(model, solution) if whole_shares else set()
-    for k, lot in enumerate(model.lots):
-        dollars = float(x[sell_cols[k]]) * model.value if sell_cols[k] >= 0 else 0.0
+    for k, lot in enumerate(model.data.lots):
+        dollars = float(x[sell_cols[k]]) * model.data.value if sell_cols[k] >= 0 else 0.0
         if dollars < dust:
             continue
         price = prices[lot.ticker]
@@ -60,8 +61,8 @@ def extract_trades(model: AccountModel, solution: Solution, whole_shares: bool =
                                 basis_per_share=lot.basis_per_share))
     buy_cols = compiled.cols(list(m.buy.values()))
     buys = []
-    for i, ticker in enumerate(model.tickers):
-        dollars = float(x[buy_cols[i]]) * model.value if buy_cols[i] >= 0 else 0.0
+    for i, ticker in enumerate(model.data.tickers):
+        dollars = float(x[buy_cols[i]]) * model.data.value if buy_cols[i] >= 0 else 0.0
         if dollars < dust:
             continue
         shares = snap_shares(dollars / float(prices[ticker]), whole_shares)
@@ -70,7 +71,8 @@ def extract_trades(model: AccountModel, solution: Solution, whole_shares: bool =
     cash_col = compiled.col(m.cash)
     # Cash may end up to CASH_MARGIN_USD below the plan (reserves keep that room in the model): trimming
     # a whole share of a buy for half a cent would move the plan more than the cent does.
-    planned = Decimal(repr(max(float(x[cash_col]), 0.0) * model.value)).quantize(CENT, rounding=ROUND_DOWN)
+    planned = Decimal(repr(max(float(x[cash_col]), 0.0) * model.data.value)).quantize(
+        CENT, rounding=ROUND_DOWN)
     planned_cash = max(planned - CASH_MARGIN_USD, Decimal(0))
     gifts = _transfers(model, solution, prices, {t.lot_id: t.shares for t in trades}, dust, whole_shares)
     if whole_shares and exits:
@@ -88,7 +90,7 @@ def _exit_whole(model: AccountModel, sells: list[Trade], kept: set[str],
     sold = {t.lot_id: t for t in sells}
     whole_sold = {t.lot_id: t.shares for t in sells}  # a lot sold to its remainder: its whole shares
     lots_of: dict[str, list[Lot]] = {}
-    for lot in model.lots:
+    for lot in model.data.lots:
         lots_of.setdefault(lot.ticker, []).append(lot)
     exited = {ticker for ticker, lots in lots_of.items()
               if ticker not in kept and any(lot.lot_id in sold for lot in lots)
@@ -99,29 +101,29 @@ def _exit_whole(model: AccountModel, sells: list[Trade], kept: set[str],
     return [Trade(action="sell", ticker=lot.ticker, shares=lot.shares, price=prices[lot.ticker],
                   lot_id=lot.lot_id, acquired=lot.acquired, basis_per_share=lot.basis_per_share)
             if lot.ticker in exited else sold[lot.lot_id]
-            for lot in model.lots if lot.ticker in exited or lot.lot_id in sold]
+            for lot in model.data.lots if lot.ticker in exited or lot.lot_id in sold]
 
 
 def _closed_out(model: AccountModel, solution: Solution) -> set[str]:
-    """Names whose position the whole-share model closes out (`AccountModel.require_whole_shares`)."""
+    """Names whose position the whole-share model closes out (`Contribution.whole_shares`)."""
     names = model.close_out_names
     cols = solution.compiled.cols([model.m.close_out[i] for i in names]) if names else []
-    return {model.tickers[i] for i, col in zip(names, cols, strict=True)
+    return {model.data.tickers[i] for i, col in zip(names, cols, strict=True)
             if col >= 0 and solution.x[col] > 0.5}
 
 
 def _transfers(model: AccountModel, solution: Solution, prices: dict[str, Decimal],
                sold: dict[str | None, Decimal], dust: float, whole: bool) -> list[Trade]:
-    """Shares leaving in kind (`AccountModel.transfer_out`), rounded down even in whole shares (a
+    """Shares leaving in kind (`AccountModel.declare_transfer`), rounded down even in whole shares (a
     gift never exceeds what was asked for), never more than the sale left of the lot."""
     lots = sorted(model.transferable)
     cols = solution.compiled.cols([model.m.transfer[k] for k in lots]) if lots else []
     gifts = []
     for k, col in zip(lots, cols, strict=True):
-        dollars = float(solution.x[col]) * model.value if col >= 0 else 0.0
+        dollars = float(solution.x[col]) * model.data.value if col >= 0 else 0.0
         if dollars < dust:
             continue
-        lot, price = model.lots[k], prices[model.lots[k].ticker]
+        lot, price = model.data.lots[k], prices[model.data.lots[k].ticker]
         left = lot.shares - sold.get(lot.lot_id, Decimal(0))
         shares = from_lot(snap_shares(dollars / float(price), whole, rounding=ROUND_DOWN), left)
         if shares > 0:
@@ -133,7 +135,7 @@ def _transfers(model: AccountModel, solution: Solution, prices: dict[str, Decima
 def _fit_cash(model: AccountModel, sells: list[Trade], buys: list[Trade], whole: bool,
               floor: Decimal) -> list[Trade]:
     """Trim the largest buy if rounding left less cash than the model planned (reserves hold)."""
-    cash = model.account.cash + model.cash_flow + sum(
+    cash = model.data.account.cash + model.cash_flow + sum(
         (t.amount for t in sells), Decimal(0)) - sum((t.amount for t in buys), Decimal(0))
     if cash >= floor or not buys:
         return buys

@@ -21,42 +21,42 @@ def whole_share_rows(model: AccountModel) -> list[int]:
     to sell every share). Other names have none, which keeps the whole-share MIP's integer columns
     to those a rule needs: a plan that sells such a position down to its remainders sells them
     after the solve (solver.trades._exit_whole; docs/solver.md, Gaps)."""
-    m, n = model.m, len(model.tickers)
-    per_share = model.price / model.value
+    m, n = model.m, len(model.data.tickers)
+    per_share = model.data.price / model.data.value
     m.buy_shares = pyo.Var(range(n), domain=pyo.NonNegativeIntegers,
                            bounds=lambda _, i: (0, int(np.floor(1.0 / per_share[i]))))
     m.buy_whole = pyo.Constraint(range(n), rule=lambda _, i: linear(
         [1.0, -per_share[i]], [m.buy[i], m.buy_shares[i]]) == 0)
-    lot_per_share = per_share[model.lot_ticker]
-    whole = [int(lot.shares) for lot in model.lots]
-    remainder = [float(lot.shares - int(lot.shares)) if int(model.lot_ticker[x]) in model.buy_forbidden
-                 else 0.0 for x, lot in enumerate(model.lots)]
-    closing = sorted({int(model.lot_ticker[x]) for x, f in enumerate(remainder) if f > 0})
+    lot_per_share = per_share[model.data.lot_ticker]
+    whole = [int(lot.shares) for lot in model.data.lots]
+    remainder = [float(lot.shares - int(lot.shares)) if int(model.data.lot_ticker[x]) in model.buy_forbidden
+                 else 0.0 for x, lot in enumerate(model.data.lots)]
+    closing = sorted({int(model.data.lot_ticker[x]) for x, f in enumerate(remainder) if f > 0})
     m.close_out = pyo.Var(closing, domain=pyo.Binary)
-    m.sell_shares = pyo.Var(range(len(model.lots)), domain=pyo.NonNegativeIntegers,
+    m.sell_shares = pyo.Var(range(len(model.data.lots)), domain=pyo.NonNegativeIntegers,
                             bounds=lambda _, x: (0, whole[x]))
 
     def sold_whole(_: pyo.ConcreteModel, x: int) -> pyo.Expression:
         if not remainder[x]:
             return linear([1.0, -lot_per_share[x]], [m.sell[x], m.sell_shares[x]]) == 0
-        close = m.close_out[int(model.lot_ticker[x])]
+        close = m.close_out[int(model.data.lot_ticker[x])]
         return linear([1.0, -lot_per_share[x], -lot_per_share[x] * remainder[x]],
                       [m.sell[x], m.sell_shares[x], close]) == 0
 
-    m.sell_whole = pyo.Constraint(range(len(model.lots)), rule=sold_whole)
+    m.sell_whole = pyo.Constraint(range(len(model.data.lots)), rule=sold_whole)
     # Closing a position sells every whole share of each of its lots too.
     fractional = [x for x, f in enumerate(remainder) if f > 0]
     m.close_whole = pyo.Constraint(fractional, rule=lambda _, x: linear(
-        [1.0, -float(whole[x])], [m.sell_shares[x], m.close_out[int(model.lot_ticker[x])]]) >= 0)
+        [1.0, -float(whole[x])], [m.sell_shares[x], m.close_out[int(model.data.lot_ticker[x])]]) >= 0)
     return closing
 
 
 def share_counts(model: AccountModel) -> tuple[list[pyo.Var], list[bool]]:
-    """The whole-share count variables (none unless `require_whole_shares`) and, for each, whether
-    rounding *up* is the safe direction when the solver turns fractional counts into whole ones
-    (solver/rounding.py): a sale rounded up and a buy rounded down both leave more cash. A
-    close-out indicator counts as a count, rounded down by default (keep the remainders): as a
-    binary decided by the search it would add one decision per name."""
+    """The whole-share count variables (none unless a rule's `Contribution` asks for whole shares)
+    and, for each, whether rounding *up* is the safe direction when the solver turns fractional
+    counts into whole ones (solver/rounding.py): a sale rounded up and a buy rounded down both leave
+    more cash. A close-out indicator counts as a count, rounded down by default (keep the
+    remainders): as a binary decided by the search it would add one decision per name."""
     if not model.whole_shares:
         return [], []
     buys, sells = list(model.m.buy_shares.values()), list(model.m.sell_shares.values())

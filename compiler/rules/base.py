@@ -13,6 +13,7 @@ Pyomo and the solver are imported only for type checking here, so `tailor check`
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from compiler.ir import RuleIR
@@ -23,13 +24,13 @@ from policy_lang.syntax import Change, SyntaxErrorExample
 if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import date
-    from decimal import Decimal
 
     import pandas
     import pyomo.environ
     from lark import Tree
 
     import solver.account
+    import solver.contribution
     import solver.model
     import solver.verify
     from compiler.check import CheckContext
@@ -131,8 +132,20 @@ class RuleKind(ABC, Generic[N, I]):
         inequalities over the minimum-trade binaries."""
         return None
 
-    def lower(self, rule: I, block: pyomo.environ.Block, model: solver.model.AccountModel) -> None:
-        """Add this rule's variables and constraints to `block` on the account model."""
+    def cash_flow(self, rule: I) -> Decimal:
+        """The deposit (positive) or withdrawal (negative) the rule makes with this rebalance: every
+        rule's rows see the account after its flows."""
+        return Decimal(0)
+
+    def transfer(self, rule: I, model: solver.model.AccountModel) -> solver.contribution.Transfer | None:
+        """Securities the rule moves out of the account in kind (a gift of shares); None: none."""
+        return None
+
+    def lower(self, rule: I, block: pyomo.environ.Block,
+              model: solver.model.AccountModel) -> solver.contribution.Contribution:
+        """Write this rule's variables and rows into `block` — referencing the base model's variables,
+        changing nothing outside the Block — and return what it adds to the shared model (objective
+        terms, gain terms, lazy binary groups, whole shares), which the assembler applies."""
         raise NotImplementedError(f"rule kind {self.name!r} has no lowering yet")
 
     def verify(self, rule: I, outcome: solver.verify.Outcome) -> list[solver.verify.Violation]:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from policy_lang.tree_reader import TreeReader
     from policy_lang.yaml_fields import Fields
     from solver.account import TaxProfile
+    from solver.contribution import Contribution
     from solver.model import AccountModel
     from solver.verify import Outcome, Violation
 
@@ -85,16 +86,19 @@ budget_measure: "short-term" "gains"  -> budget_short_term
         return {"measure": node.measure, "amount": format_quantity(node.amount)}
 
     # ---- optimizer side -----------------------------------------------------------------------
-    def lower(self, rule: BudgetIR, block: Block, model: AccountModel) -> None:
+    def lower(self, rule: BudgetIR, block: Block, model: AccountModel) -> Contribution:
         import pyomo.environ as pyo
 
-        if not model.taxable:
-            return
+        from solver.contribution import Contribution
+
+        contribution = Contribution()
+        if not model.data.taxable:
+            return contribution
         from decimal import Decimal
 
         from solver.model import ROUNDING_MARGIN_USD
 
-        tax, m = model.account.tax, model.m
+        tax, m = model.data.account.tax, model.m
         st = m.st_gain + model.fraction(tax.realized_short_term_ytd)
         lt = m.lt_gain + model.fraction(tax.realized_long_term_ytd)
         # Up to a dollar of room for rounding shares to 6 places after solving, never so much that
@@ -124,6 +128,7 @@ budget_measure: "short-term" "gains"  -> budget_short_term
             block.tax = pyo.Var(bounds=(0.0, limit))
             block.above_rates = pyo.Constraint(expr=block.tax >= s * st_net + rate_l * lt_net)
             block.above_netted = pyo.Constraint(expr=block.tax >= rate_l * (st_net + lt_net))
+        return contribution
 
     @staticmethod
     def before(rule: BudgetIR, tax: TaxProfile) -> Decimal:

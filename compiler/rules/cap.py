@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from compiler.check import CheckContext
     from policy_lang.tree_reader import TreeReader
     from policy_lang.yaml_fields import Fields
+    from solver.contribution import Contribution
     from solver.model import AccountModel
     from solver.verify import Outcome, Violation
 
@@ -175,8 +176,7 @@ cap_option: "over" quantity                   -> cap_over
 
     # ---- optimizer side -----------------------------------------------------------------------
     def refuse_unknown_start(self, rule: CapIR, today: date) -> None:
-        """A path that starts after `today`, or started before it from a weight nobody recorded, has
-        no limit for today: refused, pointing at the rule."""
+        """A path starting after `today`, or before it from a weight no one recorded, has no limit today."""
         from core.diagnostics import TailorError, error
 
         if rule.start is None or not rule.years:
@@ -218,27 +218,28 @@ cap_option: "over" quantity                   -> cap_over
             return rule
         return rule.model_copy(update={"start_weight": float(weight_of(rule.tickers))})
 
-    def lower(self, rule: CapIR, block: Block, model: AccountModel) -> None:
-        ids = model.ids(rule.tickers)
-        upper, lower = self.limits(rule, float(model.held[ids].sum()), model.market.as_of)
+    def lower(self, rule: CapIR, block: Block, model: AccountModel) -> Contribution:
+        import pyomo.environ as pyo
+
+        from solver.contribution import Contribution
         from solver.model import linear
 
+        ids, contribution, weight = model.ids(rule.tickers), Contribution(), model.weight_of(rule.tickers)
+        upper, lower = self.limits(rule, float(model.data.held[ids].sum()), model.data.as_of)
         if rule.as_budget_allows:  # beyond the limit is allowed, at a price above any tax
-            import pyomo.environ as pyo
-
             block.beyond = pyo.Var(["above", "below"], bounds=(0, None))
-            weight = model.weight_of(rule.tickers)
             if upper is not None:
                 model.add(block, "limit_above", weight - block.beyond["above"], upper=upper)
             if lower is not None:
                 model.add(block, "limit_below", weight + block.beyond["below"], lower=lower)
-            model.add_objective(rule.id, GIVE_WAY_BP * (block.beyond["above"] + block.beyond["below"]))
+            contribution.add_objective(rule.id, GIVE_WAY_BP * (block.beyond["above"] + block.beyond["below"]))
         else:
-            model.add(block, "limit", model.weight_of(rule.tickers), lower=lower, upper=upper)
+            model.add(block, "limit", weight, lower=lower, upper=upper)
         if rule.long_term_only:
-            short = [x for x in model.lots_in(rule.tickers) if not model.lot_long_term[x]]
+            short = [x for x in model.lots_in(rule.tickers) if not model.data.lot_long_term[x]]
             model.add(block, "long_term_only", linear([1.0] * len(short), [model.m.sell[x] for x in short]),
                       upper=0)
+        return contribution
 
     # ---- verifier side: the rule's meaning re-derived from the IR, sharing nothing with `lower` ----
     @staticmethod
@@ -388,8 +389,7 @@ cap_option: "over" quantity                   -> cap_over
                      else None)
 
 
-# Each unit of weight beyond a cap that gives way costs this much (bp of account value per unit of
-# weight), like holding a name excluded "as budget allows": more than any tax rate.
+# Weight beyond a cap that gives way costs this (bp per unit), as "as budget allows" exits: above any tax.
 GIVE_WAY_BP = 1e4
 _OPTION_TEXT = {"over": "over", "starting": "starting", "long_term_only": "sell only long-term lots",
                 "as_budget_allows": "as budget allows"}

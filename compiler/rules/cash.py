@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from compiler.check import CheckContext
     from policy_lang.tree_reader import TreeReader
     from policy_lang.yaml_fields import Fields
+    from solver.contribution import Contribution
     from solver.model import AccountModel
     from solver.verify import Outcome, Violation
 
@@ -91,10 +92,14 @@ cash_clause: "reserve" quantity   -> cash_reserve
         return CashNode(span=DEFAULT_SPAN, reason="default: no reserve, no deposit, no withdrawal")
 
     # ---- optimizer side -----------------------------------------------------------------------
-    def lower(self, rule: CashIR, block: Block, model: AccountModel) -> None:
+    def cash_flow(self, rule: CashIR) -> Decimal:
+        return rule.deposit_usd - rule.withdrawal_usd
+
+    def lower(self, rule: CashIR, block: Block, model: AccountModel) -> Contribution:
+        from solver.contribution import Contribution
         from solver.model import CASH_MARGIN_USD
 
-        model.add_cash_flow(rule.deposit_usd - rule.withdrawal_usd)
+        contribution = Contribution()
         # The reserve plus the cent that snapping trades to exact shares may take from planned cash
         # (solver/trades.py keeps cash within a cent of the plan).
         margin = model.fraction(CASH_MARGIN_USD)
@@ -102,6 +107,7 @@ cash_clause: "reserve" quantity   -> cash_reserve
             model.add(block, "reserve_pct", model.m.cash - rule.reserve_pct * model.post_value, lower=margin)
         if rule.reserve_usd:
             model.add(block, "reserve_usd", model.m.cash, lower=model.fraction(rule.reserve_usd) + margin)
+        return contribution
 
     # ---- verifier side: the rule's meaning re-derived from the IR, sharing nothing with `lower` ----
     def reserve(self, rule: CashIR, outcome: Outcome) -> Decimal:

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from compiler.check import CheckContext
     from policy_lang.tree_reader import TreeReader
     from policy_lang.yaml_fields import Fields
+    from solver.contribution import Contribution
     from solver.market import Market
     from solver.model import AccountModel
     from solver.verify import Outcome, Violation
@@ -142,11 +143,13 @@ dividend_yield_bound: "at" "least" quantity             -> dividend_yield_min
         return rule
 
     # ---- optimizer side -----------------------------------------------------------------------
-    def lower(self, rule: DividendYieldIR, block: Block, model: AccountModel) -> None:
+    def lower(self, rule: DividendYieldIR, block: Block, model: AccountModel) -> Contribution:
+        from solver.contribution import Contribution
         from solver.linear import linear
         from solver.model import PRIMAL_TOLERANCE
 
-        rates = self.rates(rule, model.market, model.tickers)
+        contribution = Contribution()
+        rates = self.rates(rule, model.data.market, model.data.tickers)
         if rule.min_yield:
             self.refuse_unreachable(rule, rates, model)
         payers = rates.nonzero()[0].tolist()
@@ -156,6 +159,7 @@ dividend_yield_bound: "at" "least" quantity             -> dividend_yield_min
             model.add(block, "floor", income, lower=rule.min_yield + 2 * PRIMAL_TOLERANCE)
         if rule.max_yield is not None:
             model.add(block, "ceiling", income, upper=max(rule.max_yield - 2 * PRIMAL_TOLERANCE, 0.0))
+        return contribution
 
     @staticmethod
     def rates(rule: DividendYieldIR, market: Market, tickers: list[str]) -> np.ndarray:
@@ -195,15 +199,16 @@ dividend_yield_bound: "at" "least" quantity             -> dividend_yield_min
         if rates[best] < floor:
             raise TailorError(error(
                 "P417", f"a dividend yield of at least {floor:.2%} is above every name's yield on "
-                f"{model.as_of}: the highest is {model.tickers[best]} at {rates[best]:.2%}", rule.span,
+                f"{model.data.as_of}: the highest is {model.data.tickers[best]} at {rates[best]:.2%}",
+                rule.span,
                 f"lower the floor to at most {rates[best]:.2%}, or to what an index-like portfolio "
                 "can reach while tracking"))
-        reachable = [i for i in range(len(rates)) if i not in model.buy_forbidden or model.held[i] > 0]
+        reachable = [i for i in range(len(rates)) if i not in model.buy_forbidden or model.data.held[i] > 0]
         top = max(reachable, key=lambda i: rates[i], default=None)
         if top is None or rates[top] < floor:
             barred = sorted((i for i in model.buy_forbidden if rates[i] >= floor), key=lambda i: -rates[i])
-            names = ", ".join(f"{model.tickers[i]} {rates[i]:.2%}" for i in barred[:5])
-            best_text = f"{model.tickers[top]} at {rates[top]:.2%}" if top is not None else "none"
+            names = ", ".join(f"{model.data.tickers[i]} {rates[i]:.2%}" for i in barred[:5])
+            best_text = f"{model.data.tickers[top]} at {rates[top]:.2%}" if top is not None else "none"
             raise TailorError(error(
                 "P418", f"a dividend yield of at least {floor:.2%} cannot hold: every name that yields that "
                 f"much may not be bought under this policy ({names}{' …' if len(barred) > 5 else ''}) and "

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from compiler.check import CheckContext
     from policy_lang.tree_reader import TreeReader
     from policy_lang.yaml_fields import Fields
+    from solver.contribution import Contribution
     from solver.model import AccountModel
     from solver.verify import Outcome, Violation
 
@@ -87,13 +88,17 @@ exclude_sell: "sell" "immediately"             -> exclude_immediately
     def forbidden_buys(self, rule: ExcludeIR, model: AccountModel) -> list[int]:
         return model.ids(rule.tickers)
 
-    def lower(self, rule: ExcludeIR, block: Block, model: AccountModel) -> None:
+    def lower(self, rule: ExcludeIR, block: Block, model: AccountModel) -> Contribution:
+        from solver.contribution import Contribution
+
+        contribution = Contribution()
         ids = model.ids(rule.tickers)
         model.add(block, "no_buy", model.bought_of(rule.tickers), upper=0)
         if rule.sell == "immediately":
             model.add(block, "sold_out", model.weight_of(rule.tickers), upper=0)
         elif ids:
-            model.add_objective(rule.id, self.HOLDING_PENALTY_BP * model.weight_of(rule.tickers))
+            contribution.add_objective(rule.id, self.HOLDING_PENALTY_BP * model.weight_of(rule.tickers))
+        return contribution
 
     # ---- verifier side: the rule's meaning re-derived from the IR, sharing nothing with `lower` ----
     def verify(self, rule: ExcludeIR, outcome: Outcome) -> list[Violation]:

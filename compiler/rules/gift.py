@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from compiler.check import CheckContext
     from policy_lang.tree_reader import TreeReader
     from policy_lang.yaml_fields import Fields
+    from solver.contribution import Contribution, Transfer
     from solver.lots import Lot
     from solver.model import AccountModel
     from solver.verify import Outcome, Violation
@@ -65,12 +66,13 @@ gift_rule: "gift" quantity ("of" "appreciated" "lots")?
     # ---- optimizer side -----------------------------------------------------------------------
     # Giving an appreciated long-term lot to charity deducts its market value and removes its gain
     # without realizing it, so the best lots to give carry the most gain per dollar. The shares leave
-    # in kind (`AccountModel.transfer_out`: no cash, no realized gain, a smaller account), the amount
-    # is given exactly (to share rounding), and the objective credits the long-term tax each gifted
-    # dollar would otherwise owe when sold (scaled by the tax weight), so the optimiser picks the
-    # highest-gain lots — and, among close calls, those of overweight names, as tracking error decides.
-    # Only lots long-term and above cost on the as-of date qualify: a short-term gift deducts only
-    # its basis, and a lot at a loss is better sold (the loss is then deductible).
+    # in kind (`Gift.transfer`, declared before lowering: no cash, no realized gain, a smaller
+    # account), the amount is given exactly (to share rounding), and the objective credits the
+    # long-term tax each gifted dollar would otherwise owe when sold (scaled by the tax weight), so
+    # the optimiser picks the highest-gain lots — and, among close calls, those of overweight names,
+    # as tracking error decides. Only lots long-term and above cost on the as-of date qualify: a
+    # short-term gift deducts only its basis, and a lot at a loss is better sold (the loss is then
+    # deductible).
 
     @staticmethod
     def eligible(lot: Lot, price: Decimal, on: date) -> bool:
@@ -78,31 +80,47 @@ gift_rule: "gift" quantity ("of" "appreciated" "lots")?
 
         return price > lot.basis_per_share and is_long_term(lot.held_since, on)
 
-    def lower(self, rule: GiftIR, block: Block, model: AccountModel) -> None:
-        import pyomo.environ as pyo
-
+    def transfer(self, rule: GiftIR, model: AccountModel) -> Transfer | None:
+        """The gift leaves in kind from the appreciated long-term lots, declared before any rule is
+        lowered: every rule's rows see the account after the gift."""
         from core.diagnostics import TailorError, error
-        from solver.model import linear
+        from solver.contribution import Transfer
 
         if rule.amount_usd <= 0:
-            return
-        prices = {t: model.market.price(t) for t in model.account.tickers}
-        lots = [x for x, lot in enumerate(model.lots) if self.eligible(lot, prices[lot.ticker], model.as_of)]
-        available = sum((model.lots[x].shares * prices[model.lots[x].ticker] for x in lots), Decimal(0))
+            return None
+        data = model.data
+        prices = {t: data.market.price(t) for t in data.account.tickers}
+        lots = [x for x, lot in enumerate(data.lots) if self.eligible(lot, prices[lot.ticker], data.as_of)]
+        available = sum((data.lots[x].shares * prices[data.lots[x].ticker] for x in lots), Decimal(0))
         if available < rule.amount_usd:
             raise TailorError(error(
                 "S110", f"a gift of ${rule.amount_usd:,} needs appreciated long-term lots worth that much; "
-                f"the account holds ${available:,.2f} of them on {model.as_of}", rule.span,
+                f"the account holds ${available:,.2f} of them on {data.as_of}", rule.span,
                 "lower the gift, or give cash instead"))
-        transfer = model.transfer_out(lots, rule.amount_usd)
+        return Transfer(lots=tuple(lots), dollars=rule.amount_usd)
+
+    def lower(self, rule: GiftIR, block: Block, model: AccountModel) -> Contribution:
+        """How the amount is taken from the declared lots (`m.transfer`), and the tax the gift takes
+        off the account (the lots' embedded long-term gains) as a saving in tax units."""
+        import pyomo.environ as pyo
+
+        from solver.contribution import Contribution
+        from solver.model import linear
+
+        contribution = Contribution()
+        gift = self.transfer(rule, model)
+        if gift is None:
+            return contribution
+        transfer, lots = model.m.transfer, gift.lots
         amount = model.fraction(rule.amount_usd)
         model.add(block, "amount", linear([1.0] * len(lots), [transfer[x] for x in lots]), lower=amount,
                   upper=amount)
-        if model.taxable:
-            rate = 1e4 * float(model.account.tax.long_term_rate)
-            block.tax_removed = pyo.Expression(expr=linear([rate * float(model.lot_gain[x]) for x in lots],
-                                                           [transfer[x] for x in lots]))
-            model.add_objective(rule.id, -model.m.objective_weight["tax"] * block.tax_removed)
+        if model.data.taxable:
+            rate = 1e4 * float(model.data.account.tax.long_term_rate)
+            block.tax_removed = pyo.Expression(expr=linear(
+                [rate * float(model.data.lot_gain[x]) for x in lots], [transfer[x] for x in lots]))
+            contribution.add_objective(rule.id, -model.m.objective_weight["tax"] * block.tax_removed)
+        return contribution
 
     # ---- verifier side: the rule's meaning re-derived from the IR, sharing nothing with `lower` ----
     @staticmethod

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from compiler.check import CheckContext
     from policy_lang.tree_reader import TreeReader
     from policy_lang.yaml_fields import Fields
+    from solver.contribution import Contribution
     from solver.lots import Lot
     from solver.model import AccountModel
     from solver.verify import Outcome, Violation
@@ -110,24 +111,28 @@ harvest_rule: "harvest" "losses" "over" quantity ("and" quantity)?
         pct = Decimal(repr(rule.min_loss_pct))
         return loss > 0 and loss >= rule.min_loss_usd and loss >= pct * lot.cost_basis
 
-    def lower(self, rule: HarvestIR, block: Block, model: AccountModel) -> None:
+    def lower(self, rule: HarvestIR, block: Block, model: AccountModel) -> Contribution:
         import pyomo.environ as pyo
 
+        from solver.contribution import Contribution
         from solver.model import linear
 
-        if not model.taxable:
-            return
-        tax, prices = model.account.tax, {t: model.market.price(t) for t in model.account.tickers}
-        small = [x for x, lot in enumerate(model.lots)
-                 if model.lot_gain[x] < 0 and not self.qualifies(rule, lot, prices[lot.ticker])]
+        contribution = Contribution()
+        if not model.data.taxable:
+            return contribution
+        account = model.data.account
+        tax, prices = account.tax, {t: model.data.market.price(t) for t in account.tickers}
+        small = [x for x, lot in enumerate(model.data.lots)
+                 if model.data.lot_gain[x] < 0 and not self.qualifies(rule, lot, prices[lot.ticker])]
         if not small:
-            return
+            return contribution
         # The most the base objective's netting can credit these losses, in bp, taken back: a small
         # long-term loss that offsets short-term gains is credited at the short-term rate.
         rate = float(tax.short_term_rate)
         block.withheld_credit = pyo.Expression(expr=linear(
-            [-1e4 * rate * model.lot_gain[x] for x in small], [model.m.sell[x] for x in small]))
-        model.add_objective(rule.id, model.m.objective_weight["tax"] * block.withheld_credit)
+            [-1e4 * rate * model.data.lot_gain[x] for x in small], [model.m.sell[x] for x in small]))
+        contribution.add_objective(rule.id, model.m.objective_weight["tax"] * block.withheld_credit)
+        return contribution
 
     # ---- verifier side: the rule's meaning re-derived from the IR, sharing nothing with `lower` ----
     def verify(self, rule: HarvestIR, outcome: Outcome) -> list[Violation]:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from compiler.check import CheckContext
     from policy_lang.tree_reader import TreeReader
     from policy_lang.yaml_fields import Fields
+    from solver.contribution import Contribution
     from solver.lots import Lot
     from solver.model import AccountModel
     from solver.verify import Outcome, Violation
@@ -106,17 +107,20 @@ holding_period_clause: "no" "short-term" "gains"  -> holding_period_no_short_ter
             return f"a gain that turns long-term in {days} days, within the {rule.defer_days}-day deferral"
         return None
 
-    def lower(self, rule: HoldingPeriodIR, block: Block, model: AccountModel) -> None:
+    def lower(self, rule: HoldingPeriodIR, block: Block, model: AccountModel) -> Contribution:
         """One row per rule: the held-back lots sell nothing (all sells are non-negative). Tax-exempt
         accounts realize no taxable gains, so the rule does not apply to them."""
+        from solver.contribution import Contribution
         from solver.model import linear
 
-        if not model.taxable:
-            return
-        prices = {t: model.market.price(t) for t in {lot.ticker for lot in model.lots}}
-        held = [x for x, lot in enumerate(model.lots)
-                if self.held_back(rule, lot, prices[lot.ticker], model.as_of) is not None]
+        contribution = Contribution()
+        if not model.data.taxable:
+            return contribution
+        prices = {t: model.data.market.price(t) for t in {lot.ticker for lot in model.data.lots}}
+        held = [x for x, lot in enumerate(model.data.lots)
+                if self.held_back(rule, lot, prices[lot.ticker], model.data.as_of) is not None]
         model.add(block, "held_back", linear([1.0] * len(held), [model.m.sell[x] for x in held]), upper=0)
+        return contribution
 
     # ---- verifier side: the rule's meaning re-derived from the IR, sharing nothing with `lower` ----
     @staticmethod

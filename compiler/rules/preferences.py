@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from compiler.check import CheckContext
     from policy_lang.tree_reader import TreeReader
     from policy_lang.yaml_fields import Fields
+    from solver.contribution import Contribution
     from solver.model import AccountModel
     from solver.verify import Outcome, Violation
 
@@ -108,24 +109,28 @@ preferences_weight: "tax" quantity       -> preferences_tax
         return out
 
     # ---- optimizer side -----------------------------------------------------------------------
-    def lower(self, rule: PreferencesIR, block: Block, model: AccountModel) -> None:
+    def lower(self, rule: PreferencesIR, block: Block, model: AccountModel) -> Contribution:
         """The objective: tax + tracking + trading cost, each in basis points of account value and
         scaled by its weight, and for a taxable account the value of losses carried to next year
         (`carryforward_value`, at the tax weight). The core prices each term (`AccountModel.tax_cost`,
         `carryforward_value`, `tracking_penalty`, `trading_cost`) but adds none of them: a checked
         policy always carries exactly one preferences rule (the balanced default when it says
         nothing), so the trade-off has one home. The weights go into the model's `objective_weight`
-        Params, so that rules pricing a term in tax units (harvest, gift) scale with the tax weight
-        whichever order the rules are lowered in."""
+        Params at assembly; rules pricing a term in tax units (harvest, gift) reference those Params,
+        so they scale with the tax weight whichever order the rules are lowered in."""
+        from solver.contribution import Contribution
+
+        contribution = Contribution()
         weights = model.m.objective_weight
         for term, weight, cost in (("tax", rule.tax_weight, model.tax_cost),
                                    ("tracking", rule.tracking_weight, model.tracking_penalty),
                                    ("cost", rule.cost_weight, model.trading_cost)):
-            weights[term] = weight
-            model.add_objective(f"{rule.id}.{term}", weights[term] * cost())
-        if model.taxable:
+            contribution.objective_weights[term] = weight
+            contribution.add_objective(f"{rule.id}.{term}", weights[term] * cost())
+        if model.data.taxable:
             # Its own term, priced in tax units: the tax term stays the reported estimated tax.
-            model.add_objective(f"{rule.id}.carryforward", weights["tax"] * model.carryforward_value())
+            contribution.add_objective(f"{rule.id}.carryforward", weights["tax"] * model.carryforward_value())
+        return contribution
 
     # ---- verifier side: the rule's meaning re-derived from the IR, sharing nothing with `lower` ----
     def verify(self, rule: PreferencesIR, outcome: Outcome) -> list[Violation]:

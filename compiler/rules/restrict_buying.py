@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from compiler.check import CheckContext
     from policy_lang.tree_reader import TreeReader
     from policy_lang.yaml_fields import Fields
+    from solver.contribution import Contribution
     from solver.model import AccountModel
     from solver.verify import Outcome, Violation
 
@@ -154,13 +155,19 @@ restrict_buying_level: "by" "sub-industry"  -> restrict_buying_by_sub_industry
     # ---- optimizer side -----------------------------------------------------------------------
     @staticmethod
     def barred(rule: RestrictBuyingIR, model: AccountModel) -> tuple[str, ...]:
-        return _outside_target(model.tickers, model.target_weights) if rule.outside_target else rule.tickers
+        if rule.outside_target:
+            return _outside_target(model.data.tickers, model.target_weights)
+        return rule.tickers
 
     def forbidden_buys(self, rule: RestrictBuyingIR, model: AccountModel) -> list[int]:
         return model.ids(self.barred(rule, model))
 
-    def lower(self, rule: RestrictBuyingIR, block: Block, model: AccountModel) -> None:
+    def lower(self, rule: RestrictBuyingIR, block: Block, model: AccountModel) -> Contribution:
+        from solver.contribution import Contribution
+
+        contribution = Contribution()
         model.add(block, "no_buy", model.bought_of(self.barred(rule, model)), upper=0)
+        return contribution
 
     # ---- verifier side: the rule's meaning re-derived from the IR, sharing nothing with `lower` ----
     def verify(self, rule: RestrictBuyingIR, outcome: Outcome) -> list[Violation]:

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from compiler.check import CheckContext
     from policy_lang.tree_reader import TreeReader
     from solver.account import Account
+    from solver.contribution import Contribution
     from solver.market import Market
     from solver.model import AccountModel
     from solver.verify import Outcome, Violation
@@ -175,11 +176,15 @@ target_tilt: "tilt" subject quantity
         return (weights / float(weights.sum())).sort_index()
 
     def target_weights(self, rule: TargetIR, model: AccountModel) -> pd.Series:
-        return self.weights(rule, model.market, model.account)
+        return self.weights(rule, model.data.market, model.data.account)
 
-    def lower(self, rule: TargetIR, block: Block, model: AccountModel) -> None:
+    def lower(self, rule: TargetIR, block: Block, model: AccountModel) -> Contribution:
         """Nothing of its own: the target is set before any rule is lowered (`target_weights`), and the
         base model's tracking rows and the other rules read it from there."""
+        from solver.contribution import Contribution
+
+        contribution = Contribution()
+        return contribution
 
     # ---- verifier side: the rule's meaning re-derived from the IR, sharing nothing with `lower` ----
     @staticmethod

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from compiler.check import CheckContext
     from policy_lang.tree_reader import TreeReader
+    from solver.contribution import Contribution
     from solver.model import AccountModel
     from solver.verify import Outcome, Violation
 
@@ -120,7 +121,10 @@ tracking_error_clause: "at" "most" quantity                -> tracking_error_max
         return out
 
     # ---- optimizer side -----------------------------------------------------------------------
-    def lower(self, rule: TrackingErrorIR, block: Block, model: AccountModel) -> None:
+    def lower(self, rule: TrackingErrorIR, block: Block, model: AccountModel) -> Contribution:
+        from solver.contribution import Contribution
+
+        contribution = Contribution()
         if rule.max_te is not None:
             # The model's variance is in %² and, thanks to the refined tangent cuts, within half a
             # basis point of the exact ex-ante figure (solver/tracking.py).
@@ -129,6 +133,7 @@ tracking_error_clause: "at" "most" quantity                -> tracking_error_max
             if model.ids(band.tickers):
                 model.add(block, f"band_{k}", model.active_of(band.tickers), lower=band.lower,
                           upper=band.upper)
+        return contribution
 
     # ---- verifier side: the rule's meaning re-derived from the IR, sharing nothing with `lower` ----
     def verify(self, rule: TrackingErrorIR, outcome: Outcome) -> list[Violation]:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from compiler.check import CheckContext
     from policy_lang.tree_reader import TreeReader
     from policy_lang.yaml_fields import Fields
+    from solver.contribution import Contribution
     from solver.model import AccountModel
     from solver.verify import Outcome, Violation
 
@@ -117,18 +118,22 @@ trading_clause: "minimum" "trade" quantity  -> trading_min_trade
         # with the account (2 cents each on $20M).
         return model.fraction(rule.min_trade_usd + ROUNDING_MARGIN_USD / 100) + 4 * PRIMAL_TOLERANCE
 
-    def lower(self, rule: TradingIR, block: Block, model: AccountModel) -> None:
+    def lower(self, rule: TradingIR, block: Block, model: AccountModel) -> Contribution:
         import pyomo.environ as pyo
 
+        from solver.contribution import Contribution
+
+        contribution = Contribution()
         if rule.whole_shares:
-            model.require_whole_shares()
+            contribution.whole_shares = True
         if rule.max_turnover is not None:
             model.add(block, "turnover", model.sold_total, upper=rule.max_turnover)
         if rule.max_positions is not None:
-            ids = list(range(len(model.tickers)))
+            ids = list(range(len(model.data.tickers)))
             block.held = pyo.Var(ids, domain=pyo.Binary)
             block.held_link = pyo.Constraint(ids, rule=lambda b, i: model.m.weight[i] <= b.held[i])
             block.count = pyo.Constraint(expr=pyo.quicksum(block.held.values()) <= rule.max_positions)
+        return contribution
 
     # ---- verifier side: the rule's meaning re-derived from the IR, sharing nothing with `lower` ----
     def verify(self, rule: TradingIR, outcome: Outcome) -> list[Violation]:

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from policy_lang.tree_reader import TreeReader
     from policy_lang.yaml_fields import Fields
     from solver.account import Account
+    from solver.contribution import Contribution
     from solver.model import AccountModel
     from solver.verify import Outcome, Violation
 
@@ -199,13 +200,17 @@ transition_mode: "immediate"                                    -> transition_im
         used = account.tax.realized_short_term_ytd + account.tax.realized_long_term_ytd
         return max(allowance - used, Decimal(0))
 
-    def lower(self, rule: TransitionIR, block: Block, model: AccountModel) -> None:
-        prices = {t: model.market.price(t) for t in model.account.tickers}
-        allowance = self.allowance(rule, model.account, prices, model.market.as_of)
-        if allowance is None or not model.taxable:
-            return
-        room = model.fraction(self.room(allowance, model.account))
+    def lower(self, rule: TransitionIR, block: Block, model: AccountModel) -> Contribution:
+        from solver.contribution import Contribution
+
+        contribution = Contribution()
+        prices = {t: model.data.market.price(t) for t in model.data.account.tickers}
+        allowance = self.allowance(rule, model.data.account, prices, model.data.market.as_of)
+        if allowance is None or not model.data.taxable:
+            return contribution
+        room = model.fraction(self.room(allowance, model.data.account))
         model.add(block, "net_gains", model.m.st_gain + model.m.lt_gain, upper=room)
+        return contribution
 
     # ---- verifier side: the rule's meaning re-derived from the IR, sharing nothing with `lower` ----
     @staticmethod

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from policy_lang.tree_reader import TreeReader
     from policy_lang.yaml_fields import Fields
     from solver.account import Account, Transaction
+    from solver.contribution import Contribution
     from solver.model import AccountModel
     from solver.verify import Outcome, Violation
 
@@ -176,22 +177,24 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
     def recent_loss_sales(self, rule: WashSaleIR, model: AccountModel) -> set[str]:
         """Tickers the rule's trades sold at a loss within its window: buying them now would be a wash
         sale."""
-        return {t.ticker for t in self.trades_in_scope(rule, model.account)
-                if t.is_loss_sale and 0 <= (model.as_of - t.on).days <= rule.window_days}
+        return {t.ticker for t in self.trades_in_scope(rule, model.data.account)
+                if t.is_loss_sale and 0 <= (model.data.as_of - t.on).days <= rule.window_days}
 
     def forbidden_buys(self, rule: WashSaleIR, model: AccountModel) -> list[int]:
         loss_sold = self.recent_loss_sales(rule, model)
-        groups = set(self.identical(rule, model.tickers).values())
+        groups = set(self.identical(rule, model.data.tickers).values())
         return sorted({i for group in groups if loss_sold & set(group) for i in model.ids(group)})
 
-    def lower(self, rule: WashSaleIR, block: Block, model: AccountModel) -> None:
+    def lower(self, rule: WashSaleIR, block: Block, model: AccountModel) -> Contribution:
         import pyomo.environ as pyo
 
         from compiler.rules.wash_share import ShareForShare, replacement_shares
+        from solver.contribution import Contribution, LazyGroup
         from solver.model import linear
 
-        as_of, account = model.as_of, model.account
-        groups = set(self.identical(rule, model.tickers).values())
+        contribution = Contribution()
+        as_of, account = model.data.as_of, model.data.account
+        groups = set(self.identical(rule, model.data.tickers).values())
         trades = self.trades_in_scope(rule, account)
         recent: dict[str, list[int]] = {}  # days since each buy within the window, by ticker
         for ticker, on in [*((t.ticker, t.on) for t in trades if t.action == "buy"),
@@ -210,7 +213,7 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
             ids = model.ids(group)
             if not ids:
                 continue
-            losses = [x for x in model.lots_in(group) if model.lot_gain[x] < 0]
+            losses = [x for x in model.lots_in(group) if model.data.lot_gain[x] < 0]
             if loss_sold & set(group):  # a recent loss sale: buying now would be a wash sale (forbidden_buys)
                 model.add(block, f"no_buy_{k}", model.bought_of(group), upper=0)
             if losses and bought & set(group):  # a recent buy: a loss sale now would be a wash sale
@@ -222,7 +225,7 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
                     replacing = replacement_shares(group[0], lots_of.get(group[0], ()), trades, as_of,
                                                    LEGAL_WINDOW_DAYS)
                     recent_lots = [x for x in model.lots_in(group)
-                                   if (as_of - model.lots[x].acquired).days <= LEGAL_WINDOW_DAYS]
+                                   if (as_of - model.data.lots[x].acquired).days <= LEGAL_WINDOW_DAYS]
                     share_for_share_rows.add(ids[0], losses, recent_lots, replacing)
                 else:
                     model.add(block, f"no_loss_sale_{k}",
@@ -235,29 +238,30 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
         # only for names another rule keeps out (never bought again): for names the account keeps,
         # sell-everything-and-stay-out is seldom worth its tracking error, and a disjunction per
         # recently bought name made a 500-name account's solve 150 times slower.
-        share_for_share_rows.write(block)
+        share_for_share_rows.write(block, contribution)
         block.liquidate = pyo.Var(range(len(liquidations)), domain=pyo.Binary)
         for k, (ids, losses, held) in enumerate(liquidations):
             z = block.liquidate[k]
-            held_value = float(model.lot_value[held].sum())
+            held_value = float(model.data.lot_value[held].sum())
             rows = [block.conflict.add(linear([1.0] * len(losses), [model.m.sell[x] for x in losses])
-                                       <= float(model.lot_value[losses].sum()) * z),
+                                       <= float(model.data.lot_value[losses].sum()) * z),
                     block.conflict.add(linear([1.0] * len(held), [model.m.sell[x] for x in held])
                                        >= held_value * z),
                     block.conflict.add(linear([1.0] * len(ids), [model.m.buy[i] for i in ids])
                                        <= sum(float(model.m.buy[i].ub) for i in ids) * (1 - z))]
-            model.lazy.add(rows, [z])
+            contribution.lazy_groups.append(LazyGroup(rows, [z]))
         # Loss sale and buy of one group in the same rebalance: one or the other, never both. A lazy
         # disjunction: its binary enters the solve only if the optimum wants both.
         block.loss_sale = pyo.Var(range(len(switches)), domain=pyo.Binary)
         for k, (ids, losses) in enumerate(switches):
             z = block.loss_sale[k]
-            loss_value = float(model.lot_value[losses].sum())
+            loss_value = float(model.data.lot_value[losses].sum())
             rows = [block.conflict.add(linear([1.0] * len(losses), [model.m.sell[x] for x in losses])
                                        <= loss_value * z),
                     block.conflict.add(linear([1.0] * len(ids), [model.m.buy[i] for i in ids])
                                        <= sum(float(model.m.buy[i].ub) for i in ids) * (1 - z))]
-            model.lazy.add(rows, [z])
+            contribution.lazy_groups.append(LazyGroup(rows, [z]))
+        return contribution
 
     @staticmethod
     def share_for_share(group: tuple[str, ...], loss_sold: set[str], recent: dict[str, list[int]]) -> bool:

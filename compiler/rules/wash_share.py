@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from pyomo.environ import Block
 
     from solver.account import Transaction
+    from solver.contribution import Contribution
     from solver.lots import Lot
     from solver.model import AccountModel
 
@@ -100,9 +101,9 @@ class ShareForShare:
         replacement shares, the disallowed loss charged exactly (module docstring). `recent` are the
         name's lots acquired within the window."""
         model = self.model
-        m, lots, value = model.m, model.lots, model.lot_value
+        m, lots, value = model.m, model.data.lots, model.data.lot_value
         sell = m.sell
-        recent_losses = [x for x in recent if model.lot_gain[x] < 0]
+        recent_losses = [x for x in recent if model.data.lot_gain[x] < 0]
         if recent_losses:  # a recent loss lot is itself a loss sale, matched with the other recent shares
             self._row([(1.0, sell[x]) for x in recent_losses], -INF, 0.0)
         losses = sorted((x for x in losses if x not in recent),
@@ -113,7 +114,7 @@ class ShareForShare:
         min_buy, sold, min_sale = model.lazy.trade_forcing(model, i)
         # A sale must reach the minimum unless it takes the whole position; a loss sale keeps the recent
         # lots: when the rest cannot reach the minimum, no loss sale can be made (no binary for it).
-        if float(model.held[i] - value[recent].sum()) < min(min_sale, float(model.held[i])):
+        if float(model.data.held[i] - value[recent].sum()) < min(min_sale, float(model.data.held[i])):
             self._row([(1.0, sell[x]) for x in losses], -INF, 0.0)
             return
         z = self._new("z")
@@ -130,10 +131,11 @@ class ShareForShare:
         if min_buy is not None:
             rows.append(self._row([(1.0, z), (1.0, min_buy)], -INF, 1.0))
         self.groups.append((rows, z))
-        per_share = float(model.price[i]) / model.value  # a share's value, in the model's unit
+        per_share = float(model.data.price[i]) / model.data.value  # a share's value, in the model's unit
         matched = matched_shares([lots[x].shares for x in losses], replacement)
         full = [x for x, part in zip(losses, matched, strict=True) if part == lots[x].shares]
-        self.gain_terms += [(bool(model.lot_long_term[x]), -float(model.lot_gain[x]), sell[x]) for x in full]
+        long_term, gain = model.data.lot_long_term, model.data.lot_gain
+        self.gain_terms += [(bool(long_term[x]), -float(gain[x]), sell[x]) for x in full]
         later = [x for x, part in zip(losses, matched, strict=True) if part == 0]
         ends = [(x, part) for x, part in zip(losses, matched, strict=True) if 0 < part < lots[x].shares]
         if not ends and not later:
@@ -145,7 +147,7 @@ class ShareForShare:
             a = self._new("a")
             self.a_bounds.append(float(part) * per_share)
             self._row([(1.0, sell[x]), (-1.0, a)], 0.0, INF)  # the matched part is sold (always on)
-            self.gain_terms.append((bool(model.lot_long_term[x]), -float(model.lot_gain[x]), a))
+            self.gain_terms.append((bool(model.data.lot_long_term[x]), -float(model.data.lot_gain[x]), a))
             rows.append(self._row([(1.0, sell[x]), (-1.0, a), (-float(lots[x].shares - part) * per_share, w)],
                                   -INF, 0.0))
             filled.append((1.0, a))
@@ -157,11 +159,13 @@ class ShareForShare:
             rows.append(self._row([(1.0, w), (-1.0, sold)], -INF, 0.0))
         self.groups.append((rows, w))
 
-    def write(self, block: Block) -> None:
-        """The collected Vars and rows on `block` (`share_for_share`), the lazy groups declared with
-        their safe side (0: no loss sale, no later lot sold) and the matched losses added back."""
+    def write(self, block: Block, contribution: Contribution) -> None:
+        """The collected Vars and rows on `block` (`share_for_share`); into `contribution`, the lazy
+        groups with their safe side (0: no loss sale, no later lot sold) and the matched losses added
+        back to the gains."""
         import pyomo.environ as pyo
 
+        from solver.contribution import GainTerm, LazyGroup
         from solver.matrix_rows import matrix_rows
 
         if not self.rows:
@@ -188,7 +192,7 @@ class ShareForShare:
         block.share_for_share = matrix_rows((len(self.rows), len(variables)), row, col, coef,
                                             np.array([low for _, low, _ in self.rows]),
                                             np.array([high for _, _, high in self.rows]), variables)
-        for rows, binary in self.groups:
-            self.model.lazy.add([block.share_for_share[r] for r in rows], [resolved(binary)], safe=[0.0])
-        for long_term, coef, var in self.gain_terms:
-            self.model.add_to_gain(long_term, [coef], [resolved(var)])
+        contribution.lazy_groups += [LazyGroup([block.share_for_share[r] for r in rows], [resolved(binary)],
+                                               safe=[0.0]) for rows, binary in self.groups]
+        contribution.gain_terms += [GainTerm(long_term, coef, resolved(var))
+                                    for long_term, coef, var in self.gain_terms]

@@ -115,7 +115,7 @@ def _alternative(plan: Plan, policy: CompiledPolicy, rule_id: str) -> str | None
     for text, other in RULE_KINDS[rule.kind].alternatives(rule):
         rules = tuple(other if r.id == rule_id else r for r in policy.rules)
         changed = policy.model_copy(update={"rules": rules})
-        result = solve_plan(plan.model.accounts, changed, plan.model.market, options).result
+        result = solve_plan(plan.model.data.accounts, changed, plan.model.data.market, options).result
         if result.summary is not None and result.verified:
             where = cite(rule_id, plan.provenance)
             return text.format(rule=where) + " (a re-solve confirms the policy then holds)"

@@ -24,7 +24,7 @@ from solver.verify import Outcome
 
 
 def _dollars(bench: Workbench, point: LPPoint, col: int) -> Decimal:
-    return to_cents(Decimal(repr(float(point.x[col]) * bench.model.value))) if col >= 0 else Decimal(0)
+    return to_cents(Decimal(repr(float(point.x[col]) * bench.model.data.value))) if col >= 0 else Decimal(0)
 
 
 def _turnover(point: LPPoint, cols: Columns) -> float:

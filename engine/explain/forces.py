@@ -71,9 +71,9 @@ class Forces:
 
     def sale(self, lot: int) -> Direction:
         model, c = self.bench.model, self.cols
-        i = int(model.lot_ticker[lot])
-        gain_col = c.lt_gain if model.lot_long_term[lot] else c.st_gain
-        gain = float(model.lot_gain[lot])
+        i = int(model.data.lot_ticker[lot])
+        gain_col = c.lt_gain if model.data.lot_long_term[lot] else c.st_gain
+        gain = float(model.data.lot_gain[lot])
         return _direction(
             [
                 (c.sell[lot], 1.0),
@@ -82,7 +82,7 @@ class Forces:
                 (gain_col, gain),
                 (c.traded, 1.0),
                 (c.variance, -self.variance_gradient[i] / self.post),
-                *(self._netting(0.0, gain) if model.lot_long_term[lot] else self._netting(gain, 0.0)),
+                *(self._netting(0.0, gain) if model.data.lot_long_term[lot] else self._netting(gain, 0.0)),
             ]
         )
 

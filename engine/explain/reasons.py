@@ -39,7 +39,7 @@ class ReasonBuilder:
         self.forces, self.outcome, self.provenance = forces, outcome, provenance
         self.by_rule = {p.rule_id: p for p in provenance.values()}
         self.model = forces.bench.model
-        self.value = self.model.value
+        self.value = self.model.data.value
 
     # -- shared -----------------------------------------------------------------------------------
     def _explain(self, d: Direction, size: float) -> tuple[tuple[RuleForce, ...], tuple[TermEffect, ...]]:
@@ -105,7 +105,7 @@ class ReasonBuilder:
         """The sale's shares matched with replacement shares (Treas. Reg. §1.1091-1(c)) and the loss
         each match moves into the replacement's basis."""
         def which(m: WashMatch) -> str:
-            if m.replacement in self.model.lot_index:
+            if m.replacement in self.model.data.lot_index:
                 return f"lot {m.replacement} bought {m.replacement_acquired}"
             return f"the shares {m.replacement}"
 
@@ -120,7 +120,7 @@ class ReasonBuilder:
         buys = sorted({t.ticker for t in self.outcome.buys})
         for sale in self.outcome.sales:
             trade = sale.trade
-            lot = self.model.lot_index[trade.lot_id]
+            lot = self.model.data.lot_index[trade.lot_id]
             size = float(trade.amount) / self.value
             rules, terms = self._explain(self.forces.sale(lot), size)
             replaced = self._replacements(trade.ticker, buys) if sale.gain < 0 else ()
@@ -153,7 +153,7 @@ class ReasonBuilder:
                 )
             )
         for trade in self.outcome.buys:
-            i = self.model.index[trade.ticker]
+            i = self.model.data.index[trade.ticker]
             rules, terms = self._explain(self.forces.purchase(i), float(trade.amount) / self.value)
             text = (
                 f"bought {trade.shares.normalize():f} shares of {trade.ticker} ({_money(trade.amount)}): "
@@ -178,11 +178,11 @@ class ReasonBuilder:
     def _replacements(self, ticker: str, buys: list[str]) -> tuple[str, ...]:
         """The bought names whose returns move most with the sold one (risk-model covariance)."""
         model = self.model
-        loadings, specific = model.risk.loadings, model.risk.specific_var
-        i = model.index[ticker]
+        loadings, specific = model.data.risk.loadings, model.data.risk.specific_var
+        i = model.data.index[ticker]
         scored = []
         for name in buys:
-            j = model.index[name]
+            j = model.data.index[name]
             if j == i:
                 continue
             cov = float(loadings[i] @ loadings[j])
@@ -201,12 +201,12 @@ class ReasonBuilder:
         found = []
         for ticker in sorted(outcome.shares_after):
             over = float(outcome.weight_after([ticker])) - outcome.target.get(ticker, 0.0)
-            if over <= KEPT_MIN_OVERWEIGHT or ticker not in model.index:
+            if over <= KEPT_MIN_OVERWEIGHT or ticker not in model.data.index:
                 continue
             lots = [
                 k
-                for k in model.lots_of[model.index[ticker]]
-                if outcome.lot_remaining.get(model.lots[k].lot_id, Decimal(0)) > 0
+                for k in model.data.lots_of[model.data.index[ticker]]
+                if outcome.lot_remaining.get(model.data.lots[k].lot_id, Decimal(0)) > 0
             ]
             if not lots:
                 continue
@@ -220,7 +220,7 @@ class ReasonBuilder:
 
     def _kept_reason(self, ticker: str, lot: int, over: float) -> TradeReason:
         model, outcome = self.model, self.outcome
-        record = model.lots[lot]
+        record = model.data.lots[lot]
         remaining = outcome.lot_remaining[record.lot_id]
         price = outcome.prices[ticker]
         shares = min(
@@ -228,11 +228,11 @@ class ReasonBuilder:
         )
         amount = shares * price
         gain = shares * (price - record.basis_per_share)
-        long_term = bool(model.lot_long_term[lot])
+        long_term = bool(model.data.lot_long_term[lot])
         size = float(amount) / self.value
         rules, terms = self._explain(self.forces.sale(lot), size)
         # Forces on a sale that did not happen: those opposing it explain the decision.
-        days = None if long_term else days_to_long_term(record.held_since, model.as_of)
+        days = None if long_term else days_to_long_term(record.held_since, model.data.as_of)
         term = "long" if long_term else "short"
         what = f"a {_money(-gain)} loss" if gain < 0 else f"a {_money(gain)} {term}-term gain"
         text = (

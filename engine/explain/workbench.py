@@ -7,7 +7,7 @@ hand-off, so each experiment is a warm-started re-solve of a few milliseconds. C
 
 * binary columns are fixed at the solution's 0/1 values; general integers (whole-share counts) are
   relaxed — they round trades, they do not decide them, and fixing them would freeze every trade;
-* column bounds that `forbid_buying` derived from rules are released: the rule Blocks keep the same
+* column bounds that `declare_forbidden_buys` derived from rules are released: the rule Blocks keep the same
   restriction as rows, so duals land on a row that names its rule, and dropping the rule frees it;
 * tracking-error tangents are refined after every re-solve (`solver.tracking.refine`), so tracking
   error figures are the exact ex-ante ones, never the linear proxy.
@@ -72,7 +72,8 @@ def fork(compiled: Compiled) -> Compiled:
 
 
 def objective_vectors(model: AccountModel, compiled: Compiled) -> dict[str, np.ndarray]:
-    """Each tagged objective term (`AccountModel.add_objective`) as a vector over the HiGHS columns."""
+    """Each tagged objective term (`Contribution.objective`, gathered by `AccountModel.assemble`) as
+    a vector over the HiGHS columns."""
     out = {}
     for tag, expr in sorted(model.objective_terms.items()):
         repn = generate_standard_repn(expr, quadratic=False)
@@ -106,8 +107,8 @@ def outcome_at(model: AccountModel, compiled: Compiled, x: np.ndarray) -> Outcom
         lazy_total=0,
     )
     trades = extract_trades(model, solution, whole_shares=model.whole_shares)
-    target = {t: float(w) for t, w in zip(model.tickers, model.target_weights, strict=True) if w > 0}
-    return build_outcome(model.account, model.market, trades, target, model.cash_flow)
+    target = {t: float(w) for t, w in zip(model.data.tickers, model.target_weights, strict=True) if w > 0}
+    return build_outcome(model.data.account, model.data.market, trades, target, model.cash_flow)
 
 
 def release_forbidden_buys(model: AccountModel, compiled: Compiled) -> None:

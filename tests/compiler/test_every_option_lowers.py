@@ -2,6 +2,10 @@
 ignored). Each case is a pair of policies that differ in one option; both are compiled, lowered on
 the same realistic account and handed to HiGHS, and the two problems (matrix, bounds, costs,
 integrality) must differ. A kind that gains a YAML key without a case here fails the coverage test.
+
+The same cases show that every lowering is pure (issue 11 §2): with every option of every kind, a
+rule's `lower` changes nothing outside its own Block — no bound, Param, row or registry of the shared
+model — and hands everything else back as its `Contribution`.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
+import pyomo.environ as pyo
 import pytest
 
 from compiler.check import compile_policy
@@ -22,6 +27,7 @@ from compiler.rules import RULE_KINDS
 from policy_lang.yaml_fields import SUBJECT_KEYS
 from solver.account import Account, Transaction
 from solver.account_files import load_account
+from solver.contribution import Contribution
 from solver.handoff import compile_to_highs
 from solver.lots import Lot
 from solver.market import Market
@@ -118,8 +124,8 @@ def account() -> Account:
                                    "household_id": "legacy", "household_transactions": (other,)})
 
 
-def fingerprint(rules: str, folder: Path, account: Account, market: Market) -> str:
-    """The HiGHS problem a policy of `rules` lowers to on `account`, as a hash."""
+def lowered(rules: str, folder: Path, account: Account, market: Market) -> AccountModel:
+    """The assembled model of a policy of `rules` on `account`."""
     path = folder / "walk.tailor"
     path.write_text('policy "walk"\n' + rules + "\n")
     policy = compile_policy(parse_text(path.read_text(), str(path)))
@@ -127,7 +133,12 @@ def fingerprint(rules: str, folder: Path, account: Account, market: Market) -> s
         account = account.model_copy(update={"household_id": None, "household_transactions": None})
     model = AccountModel([account], market)
     lower_policy(policy, model)
-    model.finish()
+    return model
+
+
+def fingerprint(rules: str, folder: Path, account: Account, market: Market) -> str:
+    """The HiGHS problem a policy of `rules` lowers to on `account`, as a hash."""
+    model = lowered(rules, folder, account, market)
     lp = compile_to_highs(model.m)
     digest = hashlib.sha256()
     for part in (lp.matrix.data, lp.matrix.indices, lp.matrix.indptr, lp.row_lower, lp.row_upper,
@@ -157,3 +168,61 @@ def test_every_option_of_every_kind_has_a_case() -> None:
     wanted = {(name, key) for name, kind in RULE_KINDS.items() for key in kind.yaml_keys
               if name == "exclude" or key not in SUBJECT_KEYS}
     assert wanted - covered == set()
+
+
+def shared_state(model: AccountModel) -> tuple:
+    """Everything of the model outside the rule Blocks that a lowering could change: each Var's
+    bounds and domain, each Param's value, each row's bounds, and the registries the assembly fills."""
+    def outside(kind: type) -> list:
+        return [c for c in model.m.component_data_objects(kind, descend_into=True)
+                if not c.name.startswith("rule_")]
+    return (tuple((v.name, v.lb, v.ub, v.domain.name, v.fixed) for v in outside(pyo.Var)),
+            tuple((p.name, pyo.value(p)) for p in outside(pyo.Param)),
+            tuple((c.name, c.lower is None, c.upper is None) for c in outside(pyo.Constraint)),
+            tuple(model.objective_terms), tuple(len(t) for t in model._gain_terms.values()),
+            len(model.lazy.groups), len(model.lazy.safe_sides), tuple(model.lazy.min_buy),
+            tuple(model.lazy.min_sell), model.whole_shares, tuple(sorted(model.transferable)),
+            tuple(sorted(model.buy_forbidden)), model.cash_flow)
+
+
+def watch_lowerings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Wrap every kind's `lower` to compare the shared model before and after it; returns the kinds
+    lowered, as they are lowered."""
+    seen: list[str] = []
+    for name, kind in RULE_KINDS.items():
+        def checked(rule: object, block: pyo.Block, model: AccountModel, lower: object = kind.lower,
+                    name: str = name) -> Contribution:
+            before = shared_state(model)
+            contribution = lower(rule, block, model)
+            assert shared_state(model) == before, \
+                f"lowering a {name} rule changed the model outside its Block"
+            assert isinstance(contribution, Contribution)
+            seen.append(name)
+            return contribution
+        monkeypatch.setattr(kind, "lower", checked)
+    return seen
+
+
+@pytest.mark.parametrize(("kind", "key", "base", "variant"), CASES, ids=[f"{k}.{o}" for k, o, _, _ in CASES])
+def test_the_lowering_changes_nothing_outside_its_block(kind: str, key: str, base: str, variant: str,
+                                                        folder: Path, account: Account, market: Market,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = watch_lowerings(monkeypatch)
+    lowered(variant, folder, account, market)
+    assert kind in seen
+
+
+def test_a_lowering_that_changes_a_bound_is_caught(folder: Path, account: Account, market: Market,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check above can fail: an exclusion that zeroes a buy bound itself, as `forbidden_buys`
+    declarations do before lowering, is refused."""
+    exclude = RULE_KINDS["exclude"]
+    original = exclude.lower
+
+    def impure(rule: object, block: pyo.Block, model: AccountModel) -> Contribution:
+        model.m.buy[model.data.index["XOM"]].setub(0.0)
+        return original(rule, block, model)
+    monkeypatch.setattr(exclude, "lower", impure)
+    watch_lowerings(monkeypatch)
+    with pytest.raises(AssertionError, match="exclude rule changed the model outside its Block"):
+        lowered("exclude CVX", folder, account, market)

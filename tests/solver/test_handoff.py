@@ -29,9 +29,8 @@ def _model(market: Market, account: str, policy: str) -> AccountModel:
     from solver.account_files import load_account
 
     model = AccountModel([load_account(EXAMPLES / account / "account.yaml")], market)
+    model.declare_cash_flow(Decimal(25_000))  # post-flow scaling of the holding rows
     lower_policy(compile_policy(POLICIES / policy), model)
-    model.add_cash_flow(Decimal(25_000))  # post-flow scaling of the holding rows
-    model.finish()
     return model
 
 
@@ -103,7 +102,7 @@ def test_array_rows_hand_off_the_same_matrix_as_pyomo(market: Market) -> None:
         var.set_value(value, skip_validation=True)
     row = compiled.rows_of([m.holding[5]])[0]
     assert pyo.value(m.holding[5].body) == pytest.approx(float((compiled.matrix[[row]] @ x)[0]))
-    assert m.holding[5].equality and m.holding[5].upper == pytest.approx(float(model.held[5]))
+    assert m.holding[5].equality and m.holding[5].upper == pytest.approx(float(model.data.held[5]))
     assert "cash" in str(m.cash_balance[0].expr)
 
 
@@ -111,8 +110,8 @@ def test_fixed_variables_and_inactive_rows_are_handled_like_pyomo(market: Market
     """Whole shares (integer columns); a fixed sale moves to the bounds; a switched-off row is left out."""
     model = _model(market, "legacy_jpm", "retiree_cash.tailor")
     m = model.m
-    held_lot = int(np.argmax(model.lot_value))
-    m.sell[held_lot].fix(0.5 * float(model.lot_value[held_lot]))
+    held_lot = int(np.argmax(model.data.lot_value))
+    m.sell[held_lot].fix(0.5 * float(model.data.lot_value[held_lot]))
     m.buy[3].fix(0.0)
     m.factor_definition[2].deactivate()
     compiled = _assert_same(model)

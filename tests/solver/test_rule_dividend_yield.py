@@ -105,15 +105,15 @@ def test_the_verifier_agrees_with_the_lowered_row(data: st.DataObject, lowered: 
     value — up to a float's rounding."""
     model = lowered
     names = data.draw(st.lists(st.sampled_from(["AAPL", "NEE", "TSLA", "SHW", "PFE", "XOM", "T", "JPM",
-                                                 *model.tickers]), min_size=1, max_size=12, unique=True))
+                                                 *model.data.tickers]), min_size=1, max_size=12, unique=True))
     raw = data.draw(st.lists(st.floats(0.0, 1.0), min_size=len(names), max_size=len(names)))
     cash_share = data.draw(st.floats(0.0, 0.5))
     scale = (1.0 - cash_share) / sum(raw) if sum(raw) > 0 else 0.0
     weights = {t: w * scale for t, w in zip(names, raw, strict=True)}
-    for i in range(len(model.tickers)):
-        model.m.weight[i].set_value(weights.get(model.tickers[i], 0.0))
+    for i in range(len(model.data.tickers)):
+        model.m.weight[i].set_value(weights.get(model.data.tickers[i], 0.0))
     row = pyo.value(model.m.component("rule_income").floor.body)
-    value = Decimal(repr(model.value))
+    value = Decimal(repr(model.data.value))
     shares = {t: Decimal(repr(w)) * value / market.price(t) for t, w in weights.items() if w > 0}
     base = build_outcome(index_account, market, [], {})
     outcome = dataclasses.replace(base, shares_after=shares, value_after=value)

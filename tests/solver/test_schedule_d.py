@@ -50,7 +50,7 @@ def term_dollars(result: Plan, tag: str) -> Decimal:
     x, column_of = result.solution.x, result.solution.compiled.column_of
     value = float(repn.constant) + sum(float(c) * x[column_of[id(v)]]
                                        for v, c in zip(repn.linear_vars, repn.linear_coefs, strict=True))
-    return Decimal(repr(float(value) * result.model.value / 1e4))
+    return Decimal(repr(float(value) * result.model.data.value / 1e4))
 
 
 def lot(market: Market, ticker: str, acquired: date, shares: int, gain: int) -> Lot:
@@ -146,7 +146,7 @@ def test_explanations_state_the_netted_tax_of_each_sale(market: Market) -> None:
     result = sell_all(held, market)
     reasons = {t.ticker: {e.tag: e.bp for e in t.terms} for t in explain(result, selling_all(held)).trades
                if t.action == "sell"}
-    bp = 1e4 / result.model.value
+    bp = 1e4 / result.model.data.value
     assert reasons["XOM"]["preferences.tax"] == pytest.approx(-1000 * bp, abs=0.01)
     assert reasons["KO"]["preferences.tax"] == pytest.approx(2400 * bp, abs=0.01)
     assert "preferences.carryforward" not in reasons["XOM"]  # nothing carries forward
@@ -162,7 +162,7 @@ def test_a_non_taxable_account_has_no_netting(market: Market) -> None:
 # -- netting changes the best trades ----------------------------------------------------------------
 def linear_tax(model: AccountModel) -> object:
     """The objective's tax term before netting: every gain at its own rate, losses credited in full."""
-    tax = model.account.tax
+    tax = model.data.account.tax
     return 1e4 * (float(tax.short_term_rate) * model.m.st_gain + float(tax.long_term_rate) * model.m.lt_gain)
 
 

@@ -100,11 +100,10 @@ def test_rounding_keeps_every_row(legacy_account: Account, market: Market) -> No
     from compiler.lower import lower_policy
 
     lower_policy(policy(trading(True), deposit()), model)
-    model.finish()
     compiled = compile_to_highs(model.m)
     highs = compiled.highs
     cols = tracking_columns(model, compiled)
-    initial_tangents(compiled, cols, model.held - cols.target)  # something to buy for
+    initial_tangents(compiled, cols, model.data.held - cols.target)  # something to buy for
     relax(compiled, model.lazy.groups)  # minimum trades off: only the counts are integer
     variables, up = share_counts(model)
     counts = compiled.cols(variables)
