@@ -40,7 +40,7 @@ def test_lots_are_chosen_by_tax_cost_not_fifo(legacy_account: Account, market: M
     price = {t: market.price(t) for t in legacy_account.tickers}
 
     def tax_rate(lot) -> Decimal:
-        rate = rates.long_term_rate if plan.model.lot_long_term[plan.model.lot_index[lot.lot_id]] \
+        rate = rates.long_term_rate if plan.model.data.lot_long_term[plan.model.data.lot_index[lot.lot_id]] \
             else rates.short_term_rate
         return rate * (1 - lot.basis_per_share / price[lot.ticker])
 

@@ -218,6 +218,7 @@ class Stub:
         self.lot_value = np.array([-st_range[0], st_range[1], -lt_range[0], lt_range[1]]) / VALUE
         self.lot_gain = np.array([-1.0, 1.0, -1.0, 1.0])
         self.lot_long_term = np.array([False, False, True, True])
+        self.data = self  # the account's data (`AccountModel.data`): the stub holds it itself
 
     def fraction(self, dollars: Decimal | float) -> float:
         return float(dollars) / self.value

@@ -68,7 +68,7 @@ def test_only_the_matched_shares_lose_their_loss(legacy_account: Account, market
         "its basis" in reason.text and reason.realized_gain == line.realized_gain
     # The model charged the same: its long-term gain is the verifier's, to the share snapping.
     model = plan.model
-    charged = plan.solution.x[plan.solution.compiled.cols([model.m.lt_gain])[0]] * model.value
+    charged = plan.solution.x[plan.solution.compiled.cols([model.m.lt_gain])[0]] * model.data.value
     assert abs(charged - float(outcome.realized_long_term)) < 1.0
 
 
