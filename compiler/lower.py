@@ -22,7 +22,7 @@ from pyomo.common.gc_manager import PauseGC
 
 from compiler.ir import CompiledPolicy
 from compiler.rules import RULE_KINDS
-from core.diagnostics import Span
+from core.diagnostics import Span, TailorError, error
 from solver.contribution import Contribution
 
 if TYPE_CHECKING:
@@ -70,7 +70,12 @@ def _lower_rules(policy: CompiledPolicy, model: AccountModel,
             model.declare_target(weights)
     for rule, kind, _ in blocks:
         model.declare_forbidden_buys(kind.forbidden_buys(rule, model))
-        model.declare_cash_flow(kind.cash_flow(rule))
+        flow = kind.cash_flow(rule)
+        if flow and model.data.household:
+            raise TailorError(error(
+                "S114", "a deposit or withdrawal in a household policy does not say which account's cash it "
+                "moves", rule.span, "state it in that account's own policy, or run the accounts one by one"))
+        model.declare_cash_flow(flow)
         transfer = kind.transfer(rule, model)
         if transfer is not None:
             model.declare_transfer(transfer.lots, transfer.dollars)
@@ -81,7 +86,13 @@ def _lower_rules(policy: CompiledPolicy, model: AccountModel,
                 model.lazy.set_min_buy(i, minimum, block)
                 if model.data.held[i] > 0:
                     model.lazy.set_min_sell(i, minimum, block)
-    return [kind.lower(rule, block, model) for rule, kind, block in blocks]
+    contributions = [kind.lower(rule, block, model) for rule, kind, block in blocks]
+    for (rule, _, _), contribution in zip(blocks, contributions, strict=True):
+        if contribution.whole_shares and model.data.household:
+            raise TailorError(error(
+                "S115", "whole shares are not yet offered for a household in one model", rule.span,
+                "trade fractional shares, or rebalance the accounts one by one (`--mode sleeves`)"))
+    return contributions
 
 
 def rule_of(component: pyo.Component, provenance: dict[str, Provenance]) -> Provenance | None:

@@ -8,7 +8,7 @@ the result alone.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 import numpy as np
@@ -19,6 +19,7 @@ from compiler.lower import Provenance, lower_policy
 from compiler.verify_rules import verify
 from solver.account import Account
 from solver.defaults import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT
+from solver.lots import Trade
 from solver.market import Market
 from solver.model import AccountModel
 from solver.result import (
@@ -68,10 +69,10 @@ def _trade_lines(outcome: Outcome) -> tuple[TradeLine, ...]:
                        realized_gain=to_cents(s.realized if s.trade.action == "sell" else Decimal(0)),
                        term="long" if s.long_term else "short",
                        disallowed_loss=to_cents(s.disallowed) if s.disallowed else None,
-                       wash_sale=matched(s.trade.lot_id) if s.disallowed else ())
+                       wash_sale=matched(s.trade.lot_id) if s.disallowed else (), account=s.trade.account)
              for s in (*outcome.sales, *outcome.gifts)]
     lines += [TradeLine(action="buy", ticker=t.ticker, shares=t.shares, price=t.price,
-                        amount=to_cents(t.amount))
+                        amount=to_cents(t.amount), account=t.account)
               for t in outcome.buys]
     return tuple(lines)
 
@@ -113,15 +114,35 @@ def _summary(outcome: Outcome) -> Summary:
                    buys=len(outcome.buys))
 
 
+def _outcome(model: AccountModel, trades: list[Trade], target: dict[str, float]) -> Outcome:
+    """The plan applied to the account. For a household: to the merged account the policy's rules
+    read (its IRAs' and Roths' sales realize no taxable gain), with each account's own accounting
+    — shares per lot, prices, cash that pays for its own buys — checked on its own."""
+    data = model.data
+    if not data.household:
+        return build_outcome(data.account, data.market, trades, target, model.cash_flow)
+    untaxed = frozenset(lot.lot_id for member in data.accounts if not member.is_taxable
+                        for lot in member.lots)
+    merged = build_outcome(data.account, data.market, trades, target, model.cash_flow, untaxed)
+    problems = []
+    for member in data.accounts:
+        own = build_outcome(member, data.market, [t for t in trades if t.account == member.account_id], {})
+        problems += [p.model_copy(update={"message": f"{member.account_id}: {p.message}"})
+                     for p in own.problems]
+    return replace(merged, problems=(*merged.problems, *problems))
+
+
 def plan(accounts: Account | list[Account], policy: CompiledPolicy, market: Market,
-         options: RebalanceOptions = RebalanceOptions()) -> Plan:
+         options: RebalanceOptions = RebalanceOptions(), held_away: frozenset[str] = frozenset()) -> Plan:
+    """Rebalance one account, or a household's accounts in one model (`held_away`: ids of accounts
+    counted but never traded)."""
     accounts = [accounts] if isinstance(accounts, Account) else list(accounts)
     timings: dict[str, float] = {}
     started = time.perf_counter()
     for account in accounts:
         check_account(policy, account)
         market.check_account(account)
-    model = AccountModel(accounts, market)
+    model = AccountModel(accounts, market, held_away=held_away)
     provenance = lower_policy(policy, model)
     timings["build"] = time.perf_counter() - started
     solution = solve(model, SolveOptions(time_limit=options.time_limit, mip_gap=options.mip_gap,
@@ -134,7 +155,7 @@ def plan(accounts: Account | list[Account], policy: CompiledPolicy, market: Mark
     if solution.status in ("optimal", "feasible"):
         trades = extract_trades(model, solution, whole_shares=model.whole_shares)
         target = {t: float(w) for t, w in zip(model.data.tickers, model.target_weights, strict=True) if w > 0}
-        outcome = build_outcome(account, market, trades, target, model.cash_flow)
+        outcome = _outcome(model, trades, target)
         violations = tuple(verify(outcome, policy.rules))
         if violations and model.whole_shares:  # without the remainders of the positions it exits
             kept = extract_trades(model, solution, whole_shares=True, exits=False)

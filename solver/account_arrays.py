@@ -1,7 +1,13 @@
-"""An account as the arrays an optimisation model is written from: no Pyomo here.
+"""An account — or a household of accounts — as the arrays an optimisation model is written from: no
+Pyomo here.
 
 `AccountModel` builds its Pyomo model on these; a model written directly against a solver's arrays
 (the benchmark's highspy baseline) starts from the same preparation, so both pay for it.
+
+A household is a list of accounts in one model: the universe, the target and the weights are the
+household's, every lot keeps its account (`lot_account`), and buys and cash are split by account in
+the model (solver/model.py). Rules read the household through `account`, one merged view
+(solver/household_view.py): all lots, every account's recent trades, the joint tax profile.
 """
 
 from __future__ import annotations
@@ -11,19 +17,23 @@ from datetime import date
 import numpy as np
 
 from solver.account import Account
+from solver.household_view import merged_view
 from solver.market import Market, RiskArrays, risk_arrays
 from solver.tax import is_long_term
 
 
 class AccountArrays:
     """The universe (held names and every priced name the risk model covers), prices, and per-lot
-    values, gains and holding periods, in fractions of the account's value before cash flows."""
+    values, gains and holding periods, in fractions of the (household's) value before cash flows.
 
-    def __init__(self, accounts: list[Account], market: Market):
-        if len(accounts) != 1:
-            raise NotImplementedError("one account per model for now; household models are planned")
+    `lot_gain` is the gain per dollar sold that a tax return sees: in a household, a lot of an IRA or
+    a Roth realizes none (0), so every rule about gains and losses reads the household right. A lone
+    untaxed account keeps its lots' gains; its rules skip on `taxable`."""
+
+    def __init__(self, accounts: list[Account], market: Market, *, held_away: frozenset[str] = frozenset()):
         self.accounts = accounts
-        self.account = account = accounts[0]
+        self.household = len(accounts) > 1
+        self.account = account = merged_view(accounts) if self.household else accounts[0]
         self.market = market
         self.as_of: date = market.as_of
         held = set(account.tickers)
@@ -35,6 +45,8 @@ class AccountArrays:
         self.lots = list(account.lots)
         self.lot_index = {lot.lot_id: k for k, lot in enumerate(self.lots)}
         self.lot_ticker = np.array([self.index[lot.ticker] for lot in self.lots], dtype=int)
+        owner = {lot.lot_id: a for a, member in enumerate(accounts) for lot in member.lots}
+        self.lot_account = np.array([owner[lot.lot_id] for lot in self.lots], dtype=int)
         shares = np.array([float(lot.shares) for lot in self.lots])
         basis = np.array([float(lot.basis_per_share) for lot in self.lots])
         lot_price = self.price[self.lot_ticker]
@@ -42,6 +54,9 @@ class AccountArrays:
         self.lot_value = shares * lot_price / self.value
         # Gain per unit of value sold: 1 - basis/price (a loss when negative).
         self.lot_gain = 1.0 - basis / lot_price
+        if self.household:
+            taxed = np.array([member.is_taxable for member in accounts], dtype=bool)
+            self.lot_gain[~taxed[self.lot_account]] = 0.0
         # Lots bought on the same day share a holding period: one date computation per day.
         term = {day: is_long_term(day, self.as_of) for day in {lot.held_since for lot in self.lots}}
         self.lot_long_term = np.array([term[lot.held_since] for lot in self.lots], dtype=bool)
@@ -50,4 +65,8 @@ class AccountArrays:
         for k, i in enumerate(self.lot_ticker.tolist()):
             self.lots_of[i].append(k)
         self.taxable = account.is_taxable
+        # Per account: its cash (fraction of the household), and whether it trades (a held-away
+        # account is counted in the household's holdings and wash sales, never traded).
+        self.account_cash = np.array([float(member.cash) / self.value for member in accounts])
+        self.tradable = np.array([member.account_id not in held_away for member in accounts], dtype=bool)
         self.risk: RiskArrays = risk_arrays(market.risk, self.tickers)

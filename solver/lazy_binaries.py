@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import pyomo.environ as pyo
 
+from solver.linear import linear
+
 if TYPE_CHECKING:
     from solver.model import AccountModel
 
@@ -52,6 +54,8 @@ class LazyBinaries:
         its minimum buy's (1: at least that much is bought) and its sale indicator (0: nothing sold),
         None where there is none; and its minimum sale (a fraction of the account; 0 for none). For
         rules to state valid inequalities over them (they add no binary)."""
+        if model.data.household:  # the minimums hold per account's order: no one binary per name
+            return None, None, self.min_sell.get(i, (0.0, None))[0]
         buy = model.m.buy_on[i] if i in self.min_buy and i not in model.buy_forbidden else None
         sold = model.m.sell_on[i] if i in self.min_sell else None
         return buy, sold, self.min_sell.get(i, (0.0, None))[0]
@@ -61,6 +65,9 @@ class LazyBinaries:
         the asking rule's Block), M as small as the account allows now that every rule has tightened
         the bounds; a sale's the same over the ticker's lots, where selling the whole position is
         always allowed."""
+        if model.data.household:
+            self._write_per_account(model)
+            return
         m = model.m
         for i in sorted(set(self.min_buy) - model.buy_forbidden):
             fraction, owner = self.min_buy[i]
@@ -73,6 +80,33 @@ class LazyBinaries:
             low = min(fraction, float(model.data.held[i]))
             self.add([_link(m.sell_link, (i, "max"), sold <= float(model.data.held[i]) * m.sell_on[i]),
                       _link(_rows_on(owner, "min_sell"), i, sold >= low * m.sell_on[i])], [m.sell_on[i]])
+
+
+    def _write_per_account(self, model: AccountModel) -> None:
+        """A household's minimum trades, per account's order: each tradable account's buy of a name,
+        and its sale of the name's lots it holds, none or at least the minimum (or the whole of what
+        that account holds)."""
+        m, data = model.m, model.data
+        m.buy_on_in = pyo.Var(list(m.buy_in.keys()), domain=pyo.Binary)
+        for a, i in m.buy_in:
+            if i not in self.min_buy or i in model.buy_forbidden:
+                continue
+            fraction, owner = self.min_buy[i]
+            bound, on = float(m.buy[i].ub), m.buy_on_in[a, i]
+            self.add([_link(m.buy_link, (a, i, "max"), m.buy_in[a, i] <= bound * on),
+                      _link(_rows_on(owner, "min_buy"), (a, i), m.buy_in[a, i] >= min(fraction, bound) * on)],
+                     [on])
+        held: dict[tuple[int, int], list[int]] = {}
+        for x, (a, i) in enumerate(zip(data.lot_account.tolist(), data.lot_ticker.tolist(), strict=True)):
+            if data.tradable[a] and i in self.min_sell:
+                held.setdefault((a, i), []).append(x)
+        m.sell_on_in = pyo.Var(sorted(held), domain=pyo.Binary)
+        for (a, i), lots in sorted(held.items()):
+            fraction, owner = self.min_sell[i]
+            sold = linear([1.0] * len(lots), [m.sell[x] for x in lots])
+            value, on = float(data.lot_value[lots].sum()), m.sell_on_in[a, i]
+            self.add([_link(m.sell_link, (a, i, "max"), sold <= value * on),
+                      _link(_rows_on(owner, "min_sell"), (a, i), sold >= min(fraction, value) * on)], [on])
 
 
 def _link(component: pyo.Constraint, index: object, expr: object) -> object:

@@ -53,6 +53,7 @@ class Trade(BaseModel):
     lot_id: str | None = None
     acquired: date | None = None
     basis_per_share: Decimal | None = None
+    account: str | None = None  # in a household, the account that trades; None: the one account
 
     @property
     def amount(self) -> Decimal:

@@ -11,7 +11,10 @@ that keeps the matrix well scaled whatever the account size. Variables:
 * `variance`  — ex-ante active variance in %² (TE² with TE in percent), bounded below by the
   tangent cuts of `solver.tracking` over the separable terms `q[i]` (specific) and `h[j]` (factor);
 * `transfer[l]` — value leaving lot l in kind (a gift of shares), only when a rule asks
-  (`declare_transfer`).
+  (`declare_transfer`);
+* in a household (several accounts in one model): `buy_in[a, i]` — value of ticker i bought in
+  tradable account a (`buy[i]` is their sum), and `cash_in[a]` — account a's cash after trading
+  (`cash` is their sum). Each account pays for its own buys; a held-away account never trades.
 
 The objective is a sum of tagged terms in basis points; the Params `objective_weight[tax|tracking|
 cost]` (set by the policy's preferences) scale every term priced in those units.
@@ -61,8 +64,9 @@ PRIMAL_TOLERANCE = 1e-9
 
 
 class AccountModel:
-    def __init__(self, accounts: list[Account], market: Market, *, schedule_d: bool = True):
-        self.data = AccountArrays(accounts, market)
+    def __init__(self, accounts: list[Account], market: Market, *, schedule_d: bool = True,
+                 held_away: frozenset[str] = frozenset()):
+        self.data = AccountArrays(accounts, market, held_away=held_away)
         self.objective_terms: dict[str, pyo.Expression] = {}
         self.cash_flow = Decimal(0)
         self.transferable: set[int] = set()
@@ -83,7 +87,8 @@ class AccountModel:
         m = self.m = pyo.ConcreteModel(name=f"account_{self.data.account.account_id}")
         n, lots, k = len(self.data.tickers), len(self.data.lots), self.data.risk.loadings.shape[1]
         m.sell = pyo.Var(range(lots), bounds=(0.0, None))
-        for sell, lot_value in zip(m.sell.values(), self.data.lot_value.tolist(), strict=True):
+        sellable = self.data.lot_value * self.data.tradable[self.data.lot_account]  # held away: none
+        for sell, lot_value in zip(m.sell.values(), sellable.tolist(), strict=True):
             sell.setub(lot_value)  # half the time of a per-index bounds rule
         m.buy = pyo.Var(range(n), bounds=(0.0, 1.0))
         m.weight = pyo.Var(range(n), bounds=(0.0, None))
@@ -107,6 +112,10 @@ class AccountModel:
         m.transferred = pyo.Param(initialize=0.0, mutable=True)
         # Flows are Params so that rules' rows (e.g. a cash reserve) can scale with the post-flow account.
         self.post_value = 1.0 + m.flow - m.transferred
+        if self.data.household:
+            traders = np.flatnonzero(self.data.tradable).tolist()
+            m.buy_in = pyo.Var([(a, i) for a in traders for i in range(n)], bounds=(0.0, 1.0))
+            m.cash_in = pyo.Var(range(len(self.data.accounts)), bounds=(0.0, None))
 
     def _base_rows(self, post: float) -> None:
         """The rows every rebalance has, as arrays (solver/matrix_rows.py: no expression objects, copied
@@ -147,11 +156,34 @@ class AccountModel:
             np.r_[np.ones(k), -loadings.T.ravel()], offsets, offsets, list(m.factor.values()) + weight)
         m.variance_definition = one_row(np.r_[-np.ones(n + k), 1.0],
                                         [*m.q.values(), *m.h.values(), m.variance], 0.0, 0.0)
+        if data.household:
+            self._account_rows()
         if len(moved):
             count = len(moved)
             m.transfer_limit = matrix_rows(
                 (count, 2 * count), np.tile(np.arange(count), 2), np.arange(2 * count), np.ones(2 * count),
                 -np.inf, self.data.lot_value[moved], [sell[x] for x in moved.tolist()] + transfer)
+
+    def _account_rows(self) -> None:
+        """A household's rows by account: buy_split[i]: buy_i − Σₐ buy_in[a, i] = 0; account_cash[a]:
+        cash_in[a] + Σᵢ buy_in[a, i] − Σ sell (lots of a) = a's cash before (their sum is the household's
+        cash balance, so `cash` is Σ cash_in)."""
+        m, data = self.m, self.data
+        n, lots, accounts = len(data.tickers), len(data.lots), len(data.accounts)
+        keys = list(m.buy_in.keys())
+        pair_account = np.array([a for a, _ in keys], dtype=int)
+        pair_ticker = np.array([i for _, i in keys], dtype=int)
+        pairs, ids = np.arange(len(keys)), np.arange(n)
+        buy_in = list(m.buy_in.values())
+        m.buy_split = matrix_rows((n, n + len(keys)), np.r_[ids, pair_ticker], np.r_[ids, n + pairs],
+                                  np.r_[np.ones(n), -np.ones(len(keys))], 0.0, 0.0,
+                                  list(m.buy.values()) + buy_in)
+        owners = np.arange(accounts)
+        m.account_cash = matrix_rows(
+            (accounts, accounts + len(keys) + lots), np.r_[owners, pair_account, data.lot_account],
+            np.r_[owners, accounts + pairs, accounts + len(keys) + np.arange(lots)],
+            np.r_[np.ones(accounts), np.ones(len(keys)), -np.ones(lots)], data.account_cash,
+            data.account_cash, list(m.cash_in.values()) + buy_in + list(m.sell.values()))
 
     # -- ready-made expressions for rules -------------------------------------------------------
     def ids(self, tickers: Iterable[str]) -> list[int]:

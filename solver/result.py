@@ -64,6 +64,7 @@ class TradeLine(BaseModel):
     term: Literal["short", "long"] | None = None
     disallowed_loss: Decimal | None = None  # a sale's loss that a wash sale disallows
     wash_sale: tuple[WashSaleMatch, ...] = ()
+    account: str | None = None  # in a household's plan, the account that trades; None: the one account
 
 
 class SolveInfo(BaseModel):

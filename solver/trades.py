@@ -47,6 +47,8 @@ def extract_trades(model: AccountModel, solution: Solution, whole_shares: bool =
     trades: list[Trade] = []
     sell_cols = compiled.cols(list(m.sell.values()))
     closed = _closed_out(model, solution) if whole_shares else set()
+    owner = [model.data.accounts[a].account_id if model.data.household else None
+             for a in model.data.lot_account.tolist()]
     for k, lot in enumerate(model.data.lots):
         dollars = float(x[sell_cols[k]]) * model.data.value if sell_cols[k] >= 0 else 0.0
         if dollars < dust:
@@ -58,7 +60,10 @@ def extract_trades(model: AccountModel, solution: Solution, whole_shares: bool =
         if shares > 0:
             trades.append(Trade(action="sell", ticker=lot.ticker, shares=shares, price=price,
                                 lot_id=lot.lot_id, acquired=lot.acquired,
-                                basis_per_share=lot.basis_per_share))
+                                basis_per_share=lot.basis_per_share, account=owner[k]))
+    if model.data.household:
+        gifts = _transfers(model, solution, prices, {t.lot_id: t.shares for t in trades}, dust, False, owner)
+        return trades + gifts + _household_buys(model, solution, trades, prices, dust)
     buy_cols = compiled.cols(list(m.buy.values()))
     buys = []
     for i, ticker in enumerate(model.data.tickers):
@@ -74,10 +79,39 @@ def extract_trades(model: AccountModel, solution: Solution, whole_shares: bool =
     planned = Decimal(repr(max(float(x[cash_col]), 0.0) * model.data.value)).quantize(
         CENT, rounding=ROUND_DOWN)
     planned_cash = max(planned - CASH_MARGIN_USD, Decimal(0))
-    gifts = _transfers(model, solution, prices, {t.lot_id: t.shares for t in trades}, dust, whole_shares)
+    sold = {t.lot_id: t.shares for t in trades}
+    gifts = _transfers(model, solution, prices, sold, dust, whole_shares, owner)
     if whole_shares and exits:
         trades = _exit_whole(model, trades, {t.ticker for t in (*buys, *gifts)}, prices)
-    return trades + gifts + _fit_cash(model, trades, buys, whole_shares, planned_cash)
+    cash = model.data.account.cash + model.cash_flow
+    return trades + gifts + _fit_cash(cash, trades, buys, whole_shares, planned_cash)
+
+
+def _household_buys(model: AccountModel, solution: Solution, sells: list[Trade], prices: dict[str, Decimal],
+                    dust: float) -> list[Trade]:
+    """A household's buys, by account (`buy_in`), each account's trimmed to its own planned cash."""
+    m, x, compiled, data = model.m, solution.x, solution.compiled, model.data
+    keys = list(m.buy_in.keys())
+    cols = compiled.cols(list(m.buy_in.values()))
+    cash_cols = compiled.cols(list(m.cash_in.values()))
+    buys: list[Trade] = []
+    for a, member in enumerate(data.accounts):
+        mine = []
+        for (owner, i), col in zip(keys, cols, strict=True):
+            dollars = float(x[col]) * data.value if owner == a and col >= 0 else 0.0
+            if dollars < dust:
+                continue
+            ticker = data.tickers[i]
+            shares = snap_shares(dollars / float(prices[ticker]), False)
+            if shares > 0:
+                mine.append(Trade(action="buy", ticker=ticker, shares=shares, price=prices[ticker],
+                                  account=member.account_id))
+        planned = float(x[cash_cols[a]]) if cash_cols[a] >= 0 else float(data.account_cash[a])
+        floor = max(Decimal(repr(max(planned, 0.0) * data.value)).quantize(CENT, rounding=ROUND_DOWN)
+                    - CASH_MARGIN_USD, Decimal(0))
+        sold = [t for t in sells if t.account == member.account_id]
+        buys += _fit_cash(member.cash, sold, mine, False, floor)
+    return buys
 
 
 def _exit_whole(model: AccountModel, sells: list[Trade], kept: set[str],
@@ -113,7 +147,8 @@ def _closed_out(model: AccountModel, solution: Solution) -> set[str]:
 
 
 def _transfers(model: AccountModel, solution: Solution, prices: dict[str, Decimal],
-               sold: dict[str | None, Decimal], dust: float, whole: bool) -> list[Trade]:
+               sold: dict[str | None, Decimal], dust: float, whole: bool,
+               owner: list[str | None]) -> list[Trade]:
     """Shares leaving in kind (`AccountModel.declare_transfer`), rounded down even in whole shares (a
     gift never exceeds what was asked for), never more than the sale left of the lot."""
     lots = sorted(model.transferable)
@@ -128,15 +163,16 @@ def _transfers(model: AccountModel, solution: Solution, prices: dict[str, Decima
         shares = from_lot(snap_shares(dollars / float(price), whole, rounding=ROUND_DOWN), left)
         if shares > 0:
             gifts.append(Trade(action="gift", ticker=lot.ticker, shares=shares, price=price,
-                               lot_id=lot.lot_id, acquired=lot.acquired, basis_per_share=lot.basis_per_share))
+                               lot_id=lot.lot_id, acquired=lot.acquired,
+                               basis_per_share=lot.basis_per_share, account=owner[k]))
     return gifts
 
 
-def _fit_cash(model: AccountModel, sells: list[Trade], buys: list[Trade], whole: bool,
+def _fit_cash(cash_before: Decimal, sells: list[Trade], buys: list[Trade], whole: bool,
               floor: Decimal) -> list[Trade]:
     """Trim the largest buy if rounding left less cash than the model planned (reserves hold)."""
-    cash = model.data.account.cash + model.cash_flow + sum(
-        (t.amount for t in sells), Decimal(0)) - sum((t.amount for t in buys), Decimal(0))
+    cash = cash_before + sum((t.amount for t in sells), Decimal(0)) - sum((t.amount for t in buys),
+                                                                         Decimal(0))
     if cash >= floor or not buys:
         return buys
     largest = int(np.argmax([float(t.amount) for t in buys]))

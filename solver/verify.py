@@ -162,8 +162,10 @@ def _tracking_error(market: Market, shares: dict[str, Decimal], cash: Decimal,
 
 
 def build_outcome(account: Account, market: Market, trades: list[Trade], target: dict[str, float],
-                  cash_flow: Decimal = Decimal(0)) -> Outcome:
-    """Apply `trades` to `account` at the market's prices; record what does not add up."""
+                  cash_flow: Decimal = Decimal(0), untaxed: frozenset[str] = frozenset()) -> Outcome:
+    """Apply `trades` to `account` at the market's prices; record what does not add up. `untaxed`:
+    lots of a household's IRAs and Roths inside a merged `account` (solver/household_view.py): their
+    sales realize no gain a return sees, so none a rule or the tax could count (0), and no loss to wash."""
     problems: list[Violation] = []
     prices = {t: market.price(t) for t in sorted({lot.ticker for lot in account.lots}
                                                  | {t.ticker for t in trades} | set(target))
@@ -195,7 +197,7 @@ def build_outcome(account: Account, market: Market, trades: list[Trade], target:
                 problems.append(Violation(code="V101", span=account.span_of(lot.lot_id), message=f"lot "
                                           f"{lot.lot_id} ({lot.ticker}) oversold by {oversold}"))
             # §1001: the gain is the amount realized less the adjusted basis of the shares sold
-            gain = trade.amount - trade.shares * lot.basis_per_share
+            gain = Decimal(0) if lot.lot_id in untaxed else trade.amount - trade.shares * lot.basis_per_share
             long_term = held_more_than_one_year(lot.held_since, market.as_of)
             moved = LotSale(trade=trade, gain=gain, long_term=long_term)
             after[trade.ticker] -= trade.shares

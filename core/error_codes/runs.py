@@ -33,6 +33,27 @@ SOLVE = Family("S1", "Solve", (
         "S111", "Restricted lot not in the account",
         "`restrict selling lots …` names a lot id the account's lots file does not have.",
         "Use the lot ids of the lots file (the hint suggests the closest); remove lots already sold."),
+    ErrorCode(
+        "S112", "A household's taxable accounts state different tax profiles",
+        "A household is one taxpayer and spouse filing one return: its taxable accounts' gains net on "
+        "one Schedule D, so they share the rates, the year's realized gains and the carryforwards.",
+        "Give every taxable account of the household the same `tax:` (the joint return's figures)."),
+    ErrorCode(
+        "S113", "A lot id in two accounts of a household",
+        "The household's accounts are one model: each lot is named by its id in trades and "
+        "explanations, so the ids must differ across the accounts.",
+        "Give each lot of the household its own id (for example prefixed by the account)."),
+    ErrorCode(
+        "S114", "A cash flow in a household policy",
+        "A deposit or withdrawal moves one account's cash; a household policy's cash rule does not say "
+        "which account's.",
+        "State the deposit or withdrawal in that account's own policy, or rebalance the accounts one by "
+        "one."),
+    ErrorCode(
+        "S115", "Whole shares in a household model",
+        "Whole-share trading is built for one account per model; a household's buys are split by "
+        "account, and their share counts are not yet modelled.",
+        "Trade fractional shares in the household, or rebalance the accounts one by one."),
 ))
 
 POLICY_TESTS = Family("T1", "Policy tests", (
