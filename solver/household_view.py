@@ -44,6 +44,7 @@ def merged_view(accounts: list[Account]) -> Account:
                    household_id=first.household_id, account_type=first.account_type,
                    cash=sum((a.cash for a in accounts), Decimal(0)),
                    lots=tuple(lot for member in accounts for lot in member.lots), transactions=trades,
+                   household_transactions=(),  # every account's trades are the merged account's own
                    tax=first.tax, source=first.source,
                    lot_spans={k: v for member in accounts for k, v in member.lot_spans.items()},
                    as_of=first.as_of, as_of_span=first.as_of_span)
