@@ -23,6 +23,7 @@ from solver.lots import Trade
 from solver.market import Market
 from solver.model import AccountModel
 from solver.result import (
+    AccountPart,
     BasisAdjustment,
     RebalanceResult,
     RuleRef,
@@ -114,22 +115,33 @@ def _summary(outcome: Outcome) -> Summary:
                    buys=len(outcome.buys))
 
 
-def _outcome(model: AccountModel, trades: list[Trade], target: dict[str, float]) -> Outcome:
+def _outcome(model: AccountModel, trades: list[Trade],
+             target: dict[str, float]) -> tuple[Outcome, tuple[AccountPart, ...]]:
     """The plan applied to the account. For a household: to the merged account the policy's rules
     read (its IRAs' and Roths' sales realize no taxable gain), with each account's own accounting
-    — shares per lot, prices, cash that pays for its own buys — checked on its own."""
+    — shares per lot, prices, cash that pays for its own buys — checked on its own; and each
+    account's part of the plan."""
     data = model.data
     if not data.household:
-        return build_outcome(data.account, data.market, trades, target, model.cash_flow)
+        return build_outcome(data.account, data.market, trades, target, model.cash_flow), ()
     untaxed = frozenset(lot.lot_id for member in data.accounts if not member.is_taxable
                         for lot in member.lots)
     merged = build_outcome(data.account, data.market, trades, target, model.cash_flow, untaxed)
-    problems = []
-    for member in data.accounts:
+    problems, parts = [], []
+    for member, traded in zip(data.accounts, data.tradable.tolist(), strict=True):
         own = build_outcome(member, data.market, [t for t in trades if t.account == member.account_id], {})
         problems += [p.model_copy(update={"message": f"{member.account_id}: {p.message}"})
                      for p in own.problems]
-    return replace(merged, problems=(*merged.problems, *problems))
+        sales = [s for s in merged.sales if s.trade.account == member.account_id]
+        parts.append(AccountPart(
+            account_id=member.account_id, account_type=member.account_type, traded=traded,
+            value_before=to_cents(own.value_before), value_after=to_cents(own.value_after),
+            cash_before=to_cents(own.cash_before), cash_after=to_cents(own.cash_after),
+            realized_short_term=to_cents(sum((s.realized for s in sales if not s.long_term), Decimal(0))),
+            realized_long_term=to_cents(sum((s.realized for s in sales if s.long_term), Decimal(0))),
+            disallowed_loss=to_cents(sum((s.disallowed for s in sales), Decimal(0))),
+            sells=len(own.sales), buys=len(own.buys)))
+    return replace(merged, problems=(*merged.problems, *problems)), tuple(parts)
 
 
 def plan(accounts: Account | list[Account], policy: CompiledPolicy, market: Market,
@@ -151,11 +163,11 @@ def plan(accounts: Account | list[Account], policy: CompiledPolicy, market: Mark
     timings["solve"] = solution.timings["solve"]
     started = time.perf_counter()
     account = model.data.account
-    outcome, violations = None, ()
+    outcome, violations, parts = None, (), ()
     if solution.status in ("optimal", "feasible"):
         trades = extract_trades(model, solution, whole_shares=model.whole_shares)
         target = {t: float(w) for t, w in zip(model.data.tickers, model.target_weights, strict=True) if w > 0}
-        outcome = _outcome(model, trades, target)
+        outcome, parts = _outcome(model, trades, target)
         violations = tuple(verify(outcome, policy.rules))
         if violations and model.whole_shares:  # without the remainders of the positions it exits
             kept = extract_trades(model, solution, whole_shares=True, exits=False)
@@ -181,7 +193,7 @@ def plan(accounts: Account | list[Account], policy: CompiledPolicy, market: Mark
         account_hash=account.input_hash, solve=info, verified=outcome is not None and not violations,
         violations=violations, summary=_summary(outcome) if outcome else None,
         trades=_trade_lines(outcome) if outcome else (),
-        basis_adjustments=_basis_adjustments(outcome) if outcome else (),
+        basis_adjustments=_basis_adjustments(outcome) if outcome else (), accounts=parts,
         rules=tuple(RuleRef(id=r.id, kind=r.kind, span=r.span) for r in policy.rules),
         timings={k: round(v, 3) for k, v in timings.items()})
     return Plan(result=result, model=model, solution=solution, outcome=outcome, provenance=provenance,

@@ -34,12 +34,14 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def trades_csv(result: RebalanceResult) -> str:
+    """One row per trade; a household's plan names each trade's account in a first column."""
+    columns = (("account",) if any(line.account for line in result.trades) else ()) + TRADE_COLUMNS
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(TRADE_COLUMNS)
+    writer.writerow(columns)
     for line in result.trades:
         data = line.model_dump(mode="json")
-        writer.writerow(["" if data[c] is None else data[c] for c in TRADE_COLUMNS])
+        writer.writerow(["" if data[c] is None else data[c] for c in columns])
     return buffer.getvalue()
 
 

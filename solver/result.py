@@ -128,6 +128,26 @@ class RuleRef(BaseModel):
     span: Span
 
 
+class AccountPart(BaseModel):
+    """One account of a household's plan: its own cash and values before and after, its realized
+    gains (an IRA's or a Roth's realize none a return sees) and its trades (`trades` lines name it)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    account_id: str
+    account_type: Literal["taxable", "ira", "roth"]
+    traded: bool  # False: held away, counted in the household's weights and wash sales only
+    value_before: Decimal
+    value_after: Decimal
+    cash_before: Decimal
+    cash_after: Decimal
+    realized_short_term: Decimal
+    realized_long_term: Decimal
+    disallowed_loss: Decimal
+    sells: int
+    buys: int
+
+
 class RebalanceResult(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -150,6 +170,9 @@ class RebalanceResult(BaseModel):
     summary: Summary | None
     trades: tuple[TradeLine, ...]
     basis_adjustments: tuple[BasisAdjustment, ...] = ()
+    # A household's plan (one model over its accounts): each account's part; `summary` is the
+    # household's. Empty for one account.
+    accounts: tuple[AccountPart, ...] = ()
     rules: tuple[RuleRef, ...]
     timings: dict[str, float] = Field(default_factory=dict)
 

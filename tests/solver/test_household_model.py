@@ -59,8 +59,14 @@ def test_the_household_is_one_verified_plan_whose_accounts_pay_for_their_own_buy
     result = household_plan.result
     assert result.verified and result.solve.status in ("optimal", "feasible")
     assert {t.account for t in result.trades} == {"joint", "ira"}
+    parts = {part.account_id: part for part in result.accounts}
     for account in accounts:
-        assert cash_after(account, result) >= 0
+        # (trade lines are rounded to the cent each, the account's cash once)
+        assert abs(cash_after(account, result) - parts[account.account_id].cash_after) < 1
+        assert parts[account.account_id].cash_after >= 0
+    assert sum(part.value_before for part in parts.values()) == result.summary.value_before
+    assert parts["ira"].realized_short_term == parts["ira"].realized_long_term == 0
+    assert parts["joint"].realized_long_term == result.summary.realized_long_term
     own = {account.account_id: {lot.lot_id for lot in account.lots} for account in accounts}
     assert all(t.lot_id in own[t.account] for t in result.trades if t.action == "sell")
 
@@ -73,7 +79,7 @@ def test_sales_in_the_ira_realize_no_taxable_gain(household_plan: Plan, accounts
     assert ira_sales and all(t.realized_gain == 0 for t in ira_sales)
     joint = [s.realized for s in household_plan.outcome.sales if s.trade.account == "joint"]
     reported = result.summary.realized_short_term + result.summary.realized_long_term
-    assert joint and abs(reported - sum(joint, Decimal(0))) <= Decimal("0.01")  # each term rounded to the cent
+    assert joint and abs(reported - sum(joint, Decimal(0))) <= Decimal("0.01")  # terms rounded to cents
 
 
 def test_no_name_is_sold_at_a_loss_in_the_taxable_account_and_bought_in_any(household_plan: Plan) -> None:
