@@ -41,6 +41,7 @@ class HouseholdWash:
     ticker: str
     loss_account: str
     sale: str  # the lot sold today (`lot JNT-00012`) or the recorded sale (`sold 2020-03-09`)
+    lot_id: str | None  # the lot sold today; None for a recorded sale
     sold_on: date
     replacement_account: str
     replacement: str  # `lot IRA-00051`, `bought 2020-03-16` or `bought now`
@@ -60,6 +61,7 @@ class _Loss:
     account: str
     ticker: str
     label: str
+    lot_id: str | None
     sold_on: date
     acquired: date  # of the shares sold: the order of sales of one day
     shares: Decimal
@@ -87,12 +89,12 @@ def _losses(household: Household, trades: Mapping[str, Sequence[Trade]]) -> list
             continue
         for t in member.account.transactions:
             if t.is_loss_sale and t.on <= as_of and in_wash_sale_period(as_of, t.on):
-                found.append(_Loss(member.name, t.ticker, f"sold {t.on}", t.on, t.on, t.shares,
+                found.append(_Loss(member.name, t.ticker, f"sold {t.on}", None, t.on, t.on, t.shares,
                                    -t.realized_gain / t.shares, today=False))
         for trade in trades.get(member.name, ()):
             basis = trade.basis_per_share
             if trade.action == "sell" and basis is not None and trade.price < basis:
-                found.append(_Loss(member.name, trade.ticker, f"lot {trade.lot_id}", as_of,
+                found.append(_Loss(member.name, trade.ticker, f"lot {trade.lot_id}", trade.lot_id, as_of,
                                    trade.acquired or as_of, trade.shares, basis - trade.price, today=True))
     return sorted(found, key=lambda loss: (loss.sold_on, loss.acquired, loss.account, loss.label))
 
@@ -148,7 +150,8 @@ def household_wash_sales(household: Household, trades: Mapping[str, Sequence[Tra
             each.shares -= taken
             if loss.today or each.today:
                 found.append(HouseholdWash(
-                    ticker=loss.ticker, loss_account=loss.account, sale=loss.label, sold_on=loss.sold_on,
+                    ticker=loss.ticker, loss_account=loss.account, sale=loss.label, lot_id=loss.lot_id,
+                    sold_on=loss.sold_on,
                     replacement_account=each.account, replacement=each.label, replacement_ticker=each.ticker,
                     replacement_acquired=each.acquired, shares=taken,
                     loss_disallowed=taken * loss.loss_per_share, permanent=each.sheltered))

@@ -232,4 +232,11 @@ ACCOUNT = Family("A1", "Account files and run options", (
         "moves cash into it.",
         "Remove `max_contribution` from the held-away account, or give the account the type it is "
         "traded as."),
+    ErrorCode(
+        "A141", "Household mode not built yet",
+        "`tailor household --mode household` asks for one model holding every account of the "
+        "household (issue 14), which is not built yet; tailor refuses rather than run something else "
+        "under its name.",
+        "Use `--mode sleeves`: each account rebalanced on its own toward the household target, with "
+        "the household's figures and its cross-account wash sales (docs/households.md)."),
 ))
