@@ -140,7 +140,7 @@ class Outcome:
                 if t.action == "sell" and t.realized_gain < 0 and self.is_recent(t.on, days)]
 
 
-def _tracking_error(market: Market, shares: dict[str, Decimal], cash: Decimal,
+def tracking_error(market: Market, shares: dict[str, Decimal], cash: Decimal,
                     target: dict[str, float]) -> float:
     """Ex-ante tracking error by its definition, √(aᵀ(X F Xᵀ + D) a), on the risk model's own arrays
     (not the optimiser's diagonalised form, nor the risk model's methods). A name the model does not
@@ -234,7 +234,7 @@ def build_outcome(account: Account, market: Market, trades: list[Trade], target:
                    cash_before=account.cash, cash_flow=cash_flow, cash_after=cash,
                    value_before=value_before, value_after=value_after, realized_short_term=st,
                    realized_long_term=lt, estimated_tax=estimated,
-                   tracking_error_before=_tracking_error(market, dict(before), account.cash, target),
-                   tracking_error_after=_tracking_error(market, dict(after), cash, target),
+                   tracking_error_before=tracking_error(market, dict(before), account.cash, target),
+                   tracking_error_after=tracking_error(market, dict(after), cash, target),
                    problems=tuple(problems), groups=dict(market.groups), gifts=tuple(gifts),
                    wash_matches=tuple(matches))

@@ -11,9 +11,9 @@ ACCOUNT = Family("A1", "Account files and run options", (
     "\"Account files\"."), (
     ErrorCode(
         "A101", "Account file cannot be read",
-        "A file the account names (or account.yaml itself) is missing, is not a regular file (a folder, "
-        "a pipe, a device), is too large (50 MB for a table, 1 MB for account.yaml), or cannot be read "
-        "(permissions).",
+        "A file the account or household names (or account.yaml or household.yaml itself) is missing, "
+        "is not a regular file (a folder, a pipe, a device), is too large (50 MB for a table, 1 MB for "
+        "account.yaml), or cannot be read (permissions).",
         "Check the path, relative to account.yaml, and the file's permissions; split an account too "
         "large for one file."),
     ErrorCode(
@@ -108,13 +108,14 @@ ACCOUNT = Family("A1", "Account files and run options", (
         "space."),
     ErrorCode(
         "A119", "account.yaml is not plain YAML data",
-        "account.yaml has a YAML syntax error, an alias (`*name`), a tag (`!!python/…`), a key that is "
-        "not a plain word, nesting over 12 levels, or more than 5,000 entries in one list or mapping.",
+        "account.yaml (or household.yaml) has a YAML syntax error, an alias (`*name`), a tag "
+        "(`!!python/…`), a key that is not a plain word, nesting over 12 levels, or more than 5,000 "
+        "entries in one list or mapping.",
         "Write plain `key: value` lines, and the `tax:` numbers indented under `tax:`."),
     ErrorCode(
         "A120", "Field given twice",
-        "A key appears twice in account.yaml (both lines are named), or two columns of a table give "
-        "the same field (`ticker` and `Symbol`). YAML alone would keep the last key silently.",
+        "A key appears twice in account.yaml or household.yaml (both lines are named), or two columns of "
+        "a table give the same field (`ticker` and `Symbol`). YAML alone would keep the last key silently.",
         "Keep one of them."),
     ErrorCode(
         "A121", "Number not finite or out of bounds",
@@ -192,4 +193,50 @@ ACCOUNT = Family("A1", "Account files and run options", (
         "on their acquisition date or the lot's own, whichever is earlier.",
         "Give the loss shares' acquisition date from the custodian's wash-sale adjustment, or leave the "
         "cell empty for a lot no wash sale adjusted."),
+    ErrorCode(
+        "A135", "Household file has the wrong structure",
+        "household.yaml is not laid out as tailor reads it: an unknown or missing key (the household's "
+        "`household`, `as_of`, `policy` and `accounts`; an account's `name`, `type`, `account`, "
+        "`policy` and `max_contribution`), a key that takes one value given a list, `accounts` not a "
+        "list of mappings or empty, an empty file. A key tailor does not read is refused, never "
+        "dropped: it could hold a setting you expect to apply. Format: docs/households.md.",
+        "Rename or remove the key (the hint suggests the closest one tailor reads)."),
+    ErrorCode(
+        "A136", "Unknown household account type",
+        "An account's `type` in household.yaml is not taxable, traditional_ira, roth or held_away.",
+        "Use one of the four; the hint suggests the closest. An account tailor must not trade (held "
+        "at another firm) is `held_away`, whatever its tax type."),
+    ErrorCode(
+        "A137", "Account named twice in a household",
+        "Two accounts of household.yaml have the same name, or name the same account.yaml. Trades, "
+        "results and wash-sale matches name the account, so each name must be one account.",
+        "Give each account its own name and its own account file."),
+    ErrorCode(
+        "A138", "Account file disagrees with the household file",
+        "An account file names another household (`household:`), another account id (its "
+        "`account:`, or its folder's name when it states none) than the household's `name` for it, or "
+        "a tax type (`type:`) other than the household's type for it (taxable → taxable, "
+        "traditional_ira → ira, roth → roth; a held-away account keeps its own).",
+        "Make the two files agree: the household file is the list of accounts, the account file "
+        "describes one of them."),
+    ErrorCode(
+        "A139", "Household trades given inside a household",
+        "An account of household.yaml gives `household_transactions`: in a household, the other "
+        "accounts' recent trades are read from their own `transactions` files, so a second copy "
+        "could disagree with them.",
+        "Remove `household_transactions` from the account file; give each account's recent trades "
+        "in its own `transactions` file."),
+    ErrorCode(
+        "A140", "Contribution into a held-away account",
+        "A held-away account has a `max_contribution`: tailor never trades a held-away account nor "
+        "moves cash into it.",
+        "Remove `max_contribution` from the held-away account, or give the account the type it is "
+        "traded as."),
+    ErrorCode(
+        "A141", "Household mode not built yet",
+        "`tailor household --mode household` asks for one model holding every account of the "
+        "household (issue 14), which is not built yet; tailor refuses rather than run something else "
+        "under its name.",
+        "Use `--mode sleeves`: each account rebalanced on its own toward the household target, with "
+        "the household's figures and its cross-account wash sales (docs/households.md)."),
 ))

@@ -177,4 +177,14 @@ RULES = Family("V2", "Verification: rules", _ABOUT, (
         "held, over the value with cash) is below the `dividend yield` floor or above its ceiling, or "
         "the price history has no dividends for the year to the plan's date to check it with.",
         _relaxed("yields less (or more) than the dividend yield rule asks")),
+    ErrorCode(
+        "V237", "Wash sale across the household's accounts",
+        "One account of the household sells a security at a loss and another buys the same or a "
+        "substantially identical one within 30 days before or after (IRC §1091 reaches the taxpayer "
+        "and spouse in every account). The matched shares' loss is disallowed: deferred into the "
+        "replacement's basis when it is in a taxable account, lost for good when it is in an IRA or a "
+        "Roth (Rev. Rul. 2008-5). The check sees every account's trades of the day together, which a "
+        "rebalance of one account cannot.",
+        "Rebalance the household as one (issue 14), or keep the other account from buying the name "
+        "for 31 days after the loss sale (a replacement of another sector or a different index)."),
 ))

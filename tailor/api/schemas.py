@@ -12,6 +12,8 @@ from pydantic import BaseModel
 
 from engine.explain.schema import SCHEMA as EXPLANATION_SCHEMA
 from engine.explain.schema import Explanation
+from engine.household_summary import SCHEMA as HOUSEHOLD_SCHEMA
+from engine.household_summary import HouseholdSummary
 from solver.result import SCHEMA as RESULT_SCHEMA
 from solver.result import RebalanceResult
 from tailor.api.decision import DECISION_SCHEMA, Decision
@@ -26,6 +28,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     EXPLANATION_SCHEMA: Explanation,
     DECISION_SCHEMA: Decision,
     BOOK_SCHEMA: BookReport,
+    HOUSEHOLD_SCHEMA: HouseholdSummary,
     JOB_SCHEMA: JobStatus,
     ERROR_SCHEMA: ErrorBody,
 }
