@@ -75,7 +75,7 @@ class HouseholdSummary(BaseModel):
     schema_: str = Field(default=SCHEMA, alias="schema")
     household_id: str
     as_of: date
-    mode: Literal["sleeves"]
+    mode: Literal["sleeves", "household"]
     policy_name: str
     policy_hash: str  # the household policy's
     household_hash: str  # household.yaml and every account's input hash

@@ -33,7 +33,7 @@ class AccountArrays:
     def __init__(self, accounts: list[Account], market: Market, *, held_away: frozenset[str] = frozenset()):
         self.accounts = accounts
         self.household = len(accounts) > 1
-        self.account = account = merged_view(accounts) if self.household else accounts[0]
+        self.account = account = merged_view(accounts, held_away) if self.household else accounts[0]
         self.market = market
         self.as_of: date = market.as_of
         held = set(account.tickers)

@@ -16,11 +16,13 @@ from core.diagnostics import Span, TailorError, error
 from solver.account import Account
 
 
-def merged_view(accounts: list[Account]) -> Account:
+def merged_view(accounts: list[Account], held_away: frozenset[str] = frozenset()) -> Account:
     """The household as one account: taxable when any of its accounts is, with that account's tax
-    profile (every taxable account must state the same one: S112), every lot (lot ids unique across
-    the household: S113) and every account's recent trades, each naming its account."""
-    taxable = [a for a in accounts if a.is_taxable]
+    profile (every taxable account that trades must state the same one: S112; a held-away account
+    realizes nothing here), every lot (lot ids unique across the household: S113) and every account's
+    recent trades, each naming its account."""
+    taxable = [a for a in accounts if a.is_taxable and a.account_id not in held_away] \
+        or [a for a in accounts if a.is_taxable]
     profiles = {a.tax for a in taxable}
     if len(profiles) > 1:
         first, other = taxable[0], next(a for a in taxable if a.tax != taxable[0].tax)

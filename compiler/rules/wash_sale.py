@@ -188,7 +188,7 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
     def lower(self, rule: WashSaleIR, block: Block, model: AccountModel) -> Contribution:
         import pyomo.environ as pyo
 
-        from compiler.rules.wash_share import ShareForShare, replacement_shares
+        from compiler.rules.wash_share import ShareForShare, in_one_account, replacement_shares
         from solver.contribution import Contribution, LazyGroup
         from solver.model import linear
 
@@ -220,7 +220,9 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
                 if set(ids) <= model.buy_forbidden and \
                         self.window_buys_all_held(rule, account, group, as_of, rule.window_days):
                     liquidations.append((ids, losses, model.lots_in(group)))
-                elif self.share_for_share(group, loss_sold, recent):
+                elif self.share_for_share(group, loss_sold, recent) and in_one_account(
+                        model, losses, [t for t in trades if t.action == "buy" and t.ticker in group],
+                        rule.window_days):
                     # ... of only the shares matched with the replacement shares (wash_share.py)
                     replacing = replacement_shares(group[0], lots_of.get(group[0], ()), trades, as_of,
                                                    LEGAL_WINDOW_DAYS)

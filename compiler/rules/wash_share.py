@@ -196,3 +196,18 @@ class ShareForShare:
                                                safe=[0.0]) for rows, binary in self.groups]
         contribution.gain_terms += [GainTerm(long_term, coef, resolved(var))
                                     for long_term, coef, var in self.gain_terms]
+
+
+def in_one_account(model: AccountModel, losses: list[int], buys: list[Transaction], days: int) -> bool:
+    """In a household, may the loss lots be sold share for share? Only when they and every recent
+    purchase of the name (recorded buys, lots acquired within `days`) are in one account: a loss matched
+    with another account's shares is a wash across accounts, which the household model avoids (lost for
+    good when the replacement is in an IRA or a Roth)."""
+    data = model.data
+    if not data.household:
+        return True
+    tickers = {data.lots[x].ticker for x in losses}
+    recent = [x for x, lot in enumerate(data.lots)
+              if lot.ticker in tickers and (data.as_of - lot.acquired).days <= days]
+    owners = {data.accounts[a].account_id for a in data.lot_account[[*losses, *recent]].tolist()}
+    return len(owners | {t.account for t in buys}) == 1

@@ -233,10 +233,17 @@ ACCOUNT = Family("A1", "Account files and run options", (
         "Remove `max_contribution` from the held-away account, or give the account the type it is "
         "traded as."),
     ErrorCode(
-        "A141", "Household mode not built yet",
-        "`tailor household --mode household` asks for one model holding every account of the "
-        "household (issue 14), which is not built yet; tailor refuses rather than run something else "
-        "under its name.",
-        "Use `--mode sleeves`: each account rebalanced on its own toward the household target, with "
-        "the household's figures and its cross-account wash sales (docs/households.md)."),
+        "A141", "An account's own policy in household mode",
+        "`tailor household --mode household` solves the household in one model under the household "
+        "policy; an account's own policy (rules for that account alone: its cash flows, its own caps "
+        "and budgets) is not yet lowered onto its part of that model, and tailor refuses rather than "
+        "ignore it.",
+        "Move the account's rules into the household policy where they hold for the household, or use "
+        "`--mode sleeves`, where each account runs under its own policy stack (docs/households.md)."),
+    ErrorCode(
+        "A142", "A contribution between a household's accounts",
+        "The household file lets cash move into an account (`max_contribution`); neither mode of "
+        "`tailor household` moves cash between accounts yet (the sleeves run each account alone, the "
+        "one model keeps each account's cash in it), and tailor refuses rather than ignore it.",
+        "Remove `max_contribution`: each account's cash stays in it."),
 ))

@@ -1,15 +1,18 @@
 """`tailor household` — rebalance a household (household.yaml, docs/households.md).
 
-    tailor household examples/households/smith/household.yaml --mode sleeves [--out DIR]
+    tailor household examples/households/smith/household.yaml --mode household|sleeves [--out DIR]
                      [--time-limit 60] [--gap 0.001]
 
-`--mode sleeves` rebalances each tradable account on its own toward the household target (the sleeve
-baseline), then judges the household as one: the combined tracking error, the tax with every
-cross-account wash sale counted, the turnover and the losses those wash sales disallow or lose for
-good. `--mode household` (one model for every account) is not built yet and is refused (A141).
-Prints a table; with --out, writes DIR/<account>/result.json and trades.csv for each account with a
-verified plan, then DIR/household.json (schema tailor.household/1) and DIR/household.csv, each folder
-replaced as one unit. Exit 1 when an account has no verified plan (its result.json records why).
+`--mode household` rebalances every account in one model under the household policy: one target, tax
+paid only where a sale realizes it, each account paying for its own buys, no wash sale across
+accounts (engine/household_plan.py); with --out, DIR/result.json and DIR/trades.csv (each trade
+naming its account) beside DIR/household.json and household.csv. `--mode sleeves` rebalances each
+tradable account on its own toward the household target (the sleeve baseline), then judges the
+household as one: the combined tracking error, the tax with every cross-account wash sale counted,
+the turnover and the losses those wash sales disallow or lose for good; with --out,
+DIR/<account>/result.json and trades.csv for each account with a verified plan, then household.json
+(schema tailor.household/1) and household.csv. Each folder is replaced as one unit. Exit 1 when there
+is no verified plan (result.json records why).
 """
 
 from __future__ import annotations
@@ -29,6 +32,9 @@ if TYPE_CHECKING:
 
     from engine.household import SleeveRun
     from engine.household_summary import HouseholdSummary
+    from engine.rebalance import RebalanceOptions
+    from solver.household import Household
+    from solver.market import Market
 
 MODES = ("sleeves", "household")
 
@@ -41,7 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("household", metavar="PATH", help="household.yaml (docs/households.md)")
     parser.add_argument("--mode", required=True, choices=MODES,
                         help="sleeves: each account on its own toward the household target; household: one "
-                        "model for all (not built yet)")
+                        "model for every account under the household policy")
     parser.add_argument("--out", metavar="DIR", help="write each account's results and household.json here")
     parser.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT, metavar="S",
                         help=f"solver time limit per account in seconds (default {DEFAULT_TIME_LIMIT:g})")
@@ -118,22 +124,22 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from engine.household import run_sleeves
+    from engine.household_plan import refuse_contributions
     from engine.rebalance import RebalanceOptions
     from solver.household_files import load_household
     from solver.market import Market
 
     if args.time_limit <= 0 or not 0 <= args.gap < 1:
         raise TailorError(error("A112", "--time-limit must be positive and --gap in [0, 1)"))
-    if args.mode == "household":
-        raise TailorError(error("A141", "--mode household (one model for every account) is not built yet",
-                                None, "use --mode sleeves: each account on its own toward the household "
-                                "target, with the household's figures (docs/households.md)"))
     out = check_out_dir(args.out) if args.out else None
     household = load_household(args.household)
+    refuse_contributions(household)
     market = Market.load(household.as_of)
     for note in market.notes():
         print(render(note), file=sys.stderr)
     options = RebalanceOptions(time_limit=args.time_limit, mip_gap=args.gap, log=args.log)
+    if args.mode == "household":
+        return _one_model(household, market, options, out, args.time_limit)
     sleeves = run_sleeves(household, market, options)
     problems = {s.member.name: failure(s.result, s.member.account, s.policy, args.time_limit)
                 for s in sleeves.sleeves if s.result is not None and s.policy is not None}
@@ -144,4 +150,32 @@ def run(args: argparse.Namespace) -> int:
     found = [d for diagnostics in problems.values() for d in diagnostics]
     if found:
         raise TailorError(found)
+    return 0
+
+
+def _one_model(household: Household, market: Market, options: RebalanceOptions, out: Path | None,
+               time_limit: float) -> int:
+    """`--mode household`: one model for every account; its result.json and trades.csv (each trade
+    naming its account) and the household's figures beside them."""
+    from rich.console import Console
+
+    from engine.household_plan import plan_household
+    from solver.outputs import render_summary, trades_csv
+
+    found = plan_household(household, market, options)
+    result = found.plan.result
+    problems = failure(result, found.plan.model.data.account, found.policy, time_limit)
+    console = Console()
+    render_summary(result, console)
+    if found.summary is not None:
+        render_household(found.summary, console)
+    if out is not None:
+        files: dict[str, str | None] = {"trades.csv": None, "household.csv": None, "household.json": None,
+                                        "result.json": failed_result_json(result, problems, {})} if problems \
+            else {"trades.csv": trades_csv(result), "household.csv": found.summary.to_csv(),
+                  "household.json": found.summary.to_json(), "result.json": result.to_json()}
+        for path in commit(out, files):
+            console.print(f"wrote {path}")
+    if problems:
+        raise TailorError(problems)
     return 0

@@ -1,0 +1,139 @@
+"""A household rebalanced as one: every account in one model under the household policy (issue 14).
+
+The accounts of one taxpayer and spouse are one portfolio toward one target: tax is paid where a sale
+realizes it (never in an IRA or a Roth), each account pays for its own buys, and a loss sale in a
+taxable account is never matched with shares of another account (solver/model.py, `buy_in`,
+`cash_in`; compiler/rules/wash_share.py, `in_one_account`). The plan is verified against the policy
+on the household as one account and each account's own accounting (engine/rebalance.py), and then by
+the verifier's own cross-account wash-sale check (solver/verify_household.py, V237), which sees every
+account's trades of the day together. The household's figures are those the sleeve baseline reports
+(engine/household.py), so the two modes compare line for line (docs/households.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from compiler.check import compile_policy
+from compiler.ir import CompiledPolicy
+from core.diagnostics import TailorError, error
+from engine.household import household_target
+from engine.household_summary import AccountLine, CrossAccountWash, HouseholdSummary, TaxLine
+from engine.rebalance import Plan, RebalanceOptions, plan
+from solver.household import Household
+from solver.lots import Trade
+from solver.market import Market
+from solver.tax import to_cents
+from solver.verify import Outcome, build_outcome, tracking_error
+from solver.verify_household import HouseholdWash, cross_account_violations, household_wash_sales
+from solver.verify_law import added_tax
+
+
+@dataclass(frozen=True)
+class HouseholdPlan:
+    plan: Plan  # its result: the household's summary, each account's part, every trade with its account
+    policy: CompiledPolicy
+    summary: HouseholdSummary | None  # None when no verified plan was found
+
+
+def refuse_contributions(household: Household) -> None:
+    """Cash moved between accounts (`max_contribution`) is not modelled in either mode yet: refused
+    (A142), never ignored."""
+    for member in household.accounts:
+        if member.max_contribution > 0:
+            raise TailorError(error(
+                "A142", f"account {member.name} may receive ${member.max_contribution:,} from the others, "
+                "which tailor does not move between accounts yet", member.span,
+                "remove `max_contribution`: each account's cash stays in it"))
+
+
+def refuse_unsupported(household: Household) -> None:
+    """What one model does not yet honour is refused, never ignored: an account's own policy (A141)
+    and cash moved between accounts (A142)."""
+    refuse_contributions(household)
+    for member in household.accounts:
+        if member.policy is not None:
+            raise TailorError(error(
+                "A141", f"account {member.name} has its own policy, which household mode does not apply "
+                "yet", member.span, "move its rules into the household policy, or use --mode sleeves"))
+
+
+def plan_household(household: Household, market: Market,
+                   options: RebalanceOptions | None = None) -> HouseholdPlan:
+    refuse_unsupported(household)
+    policy = compile_policy(household.policy)
+    away = frozenset(member.account.account_id for member in household.accounts if not member.tradable)
+    found = plan([member.account for member in household.accounts], policy, market,
+                 options or RebalanceOptions(), held_away=away)
+    if found.outcome is None:
+        return HouseholdPlan(plan=found, policy=policy, summary=None)
+    trades = _trades(found.outcome)
+    wash = policy.one("wash_sale")
+    by_account = {m.name: [t for t in trades if t.account == m.account.account_id]
+                  for m in household.accounts}
+    matches = household_wash_sales(household, by_account, getattr(wash, "groups", ()))
+    across = cross_account_violations(matches)
+    if across:
+        result = found.result.model_copy(update={"violations": (*found.result.violations, *across),
+                                                 "verified": False})
+        found = replace(found, result=result)
+    summary = _summary(household, policy, market, found, trades, matches) if found.result.verified else None
+    return HouseholdPlan(plan=found, policy=policy, summary=summary)
+
+
+def _trades(outcome: Outcome) -> list[Trade]:
+    return [*(s.trade for s in outcome.sales), *outcome.buys, *(g.trade for g in outcome.gifts)]
+
+
+def _summary(household: Household, policy: CompiledPolicy, market: Market, found: Plan,
+             trades: list[Trade], matches: list[HouseholdWash]) -> HouseholdSummary:
+    """The sleeve baseline's figures for the one-model plan. A taxable account's line states the tax
+    its own sales would add on their own; the household's tax nets every taxable account's sales on
+    the joint return, as the model prices it."""
+    result, merged = found.result, found.outcome
+    assert result.summary is not None and merged is not None
+    target = household_target(policy, market)
+    lines = []
+    for member in household.accounts:
+        account = member.account
+        own = build_outcome(account, market, [t for t in trades if t.account == account.account_id], target)
+        part = next(p for p in result.accounts if p.account_id == account.account_id)
+        rates = account.tax
+        tax = added_tax(rates.realized_short_term_ytd, rates.realized_long_term_ytd,
+                        part.realized_short_term, part.realized_long_term, rates.carryforward_short_term,
+                        rates.carryforward_long_term, rates.short_term_rate, rates.long_term_rate) \
+            if account.is_taxable else Decimal(0)
+        lines.append(AccountLine(
+            name=member.name, kind=member.kind, traded=member.tradable,
+            status=result.solve.status if member.tradable else None, value_before=part.value_before,
+            value_after=part.value_after, estimated_tax=to_cents(tax), disallowed_loss=part.disallowed_loss,
+            tracking_error_before=_te(market, own.shares_before, own.cash_before, target),
+            tracking_error_after=_te(market, own.shares_after, own.cash_after, target),
+            turnover=round(float(own.turnover), 6), sells=part.sells, buys=part.buys))
+    s = result.summary
+    tax = TaxLine(tax=s.estimated_tax, carried_forward=s.carryforward_short_term + s.carryforward_long_term,
+                  carried_value=s.carryforward_value)
+    washes = tuple(CrossAccountWash(
+        ticker=m.ticker, loss_account=m.loss_account, sale=m.sale, sold_on=m.sold_on,
+        replacement_account=m.replacement_account, replacement=m.replacement,
+        replacement_ticker=m.replacement_ticker, replacement_acquired=m.replacement_acquired,
+        shares=m.shares, loss_disallowed=to_cents(m.loss_disallowed), lost_for_good=m.permanent)
+        for m in matches if m.across_accounts)
+    return HouseholdSummary(
+        household_id=household.household_id, as_of=household.as_of, mode="household",
+        policy_name=policy.name, policy_hash=policy.policy_hash, household_hash=household.input_hash,
+        complete=True,
+        accounts=tuple(lines), value_before=sum((line.value_before for line in lines), Decimal(0)),
+        value_after=sum((line.value_after for line in lines), Decimal(0)), as_planned=tax,
+        household_tax=tax,
+        tracking_error_before=_te(market, merged.shares_before, merged.cash_before, target),
+        tracking_error_after=_te(market, merged.shares_after, merged.cash_after, target),
+        turnover=round(float(merged.turnover), 6),
+        loss_disallowed_across_accounts=sum((w.loss_disallowed for w in washes), Decimal(0)),
+        loss_lost_for_good=sum((w.loss_disallowed for w in washes if w.lost_for_good), Decimal(0)),
+        wash_sales=washes)
+
+
+def _te(market: Market, shares: dict[str, Decimal], cash: Decimal, target: dict[str, float]) -> float:
+    return round(tracking_error(market, shares, cash, target), 6)
