@@ -107,11 +107,6 @@ def test_the_summary_is_written_with_each_accounts_result(sleeves: SleeveRun, tm
     assert "smith-brokerage  held away" in console.file.getvalue()  # type: ignore[attr-defined]
 
 
-def test_household_mode_is_refused_with_a_code(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["household", str(SMITH), "--mode", "household"]) == 1
-    assert "error[A141]" in capsys.readouterr().err
-
-
 def test_a_bad_household_file_is_a_diagnostic_not_a_traceback(tmp_path: Path,
                                                               capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "household.yaml"
