@@ -55,12 +55,15 @@ def test_low_turnover_trades_less(by_preset: dict[str, Plan]) -> None:
 def test_weights_reach_the_objective(legacy_account: Account, market: Market) -> None:
     model = AccountModel([legacy_account], market)
     rule = preferences(None, tax=2.5, tracking=0.0, cost=3.0)
-    KIND.lower(rule, pyo.Block(concrete=True), model)
+    contribution = KIND.lower(rule, pyo.Block(concrete=True), model)
+    assert contribution.objective_weights == {"tax": 2.5, "tracking": 0.0, "cost": 3.0}
+    # A taxable account's carried-forward losses are their own term, priced in tax units.
+    assert set(contribution.objective) == {"preferences.tax", "preferences.carryforward",
+                                           "preferences.tracking", "preferences.cost"}
+    model.assemble([contribution])  # the assembler sets the Params the other rules' terms reference
     assert {k: pyo.value(w) for k, w in model.m.objective_weight.items()} == {"tax": 2.5, "tracking": 0.0,
                                                                               "cost": 3.0}
-    # A taxable account's carried-forward losses are their own term, priced in tax units.
-    assert set(model.objective_terms) == {"preferences.tax", "preferences.carryforward",
-                                          "preferences.tracking", "preferences.cost"}
+    assert set(model.objective_terms) == set(contribution.objective)
 
 
 def test_no_tracking_weight_means_no_trade_for_tracking(legacy_account: Account, market: Market) -> None:
