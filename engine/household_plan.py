@@ -39,18 +39,18 @@ class HouseholdPlan:
 
 def refuse_contributions(household: Household) -> None:
     """Cash moved between accounts (`max_contribution`) is not modelled in either mode yet: refused
-    (A142), never ignored."""
+    (A143), never ignored."""
     for member in household.accounts:
         if member.max_contribution > 0:
             raise TailorError(error(
-                "A142", f"account {member.name} may receive ${member.max_contribution:,} from the others, "
+                "A143", f"account {member.name} may receive ${member.max_contribution:,} from the others, "
                 "which tailor does not move between accounts yet", member.span,
                 "remove `max_contribution`: each account's cash stays in it"))
 
 
 def refuse_unsupported(household: Household) -> None:
     """What one model does not yet honour is refused, never ignored: an account's own policy (A141)
-    and cash moved between accounts (A142)."""
+    and cash moved between accounts (A143)."""
     refuse_contributions(household)
     for member in household.accounts:
         if member.policy is not None:

@@ -241,7 +241,7 @@ ACCOUNT = Family("A1", "Account files and run options", (
         "Move the account's rules into the household policy where they hold for the household, or use "
         "`--mode sleeves`, where each account runs under its own policy stack (docs/households.md)."),
     ErrorCode(
-        "A142", "A contribution between a household's accounts",
+        "A143", "A contribution between a household's accounts",
         "The household file lets cash move into an account (`max_contribution`); neither mode of "
         "`tailor household` moves cash between accounts yet (the sleeves run each account alone, the "
         "one model keeps each account's cash in it), and tailor refuses rather than ignore it.",

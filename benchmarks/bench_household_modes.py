@@ -1,7 +1,7 @@
 """Households (issue 14): one model against the sleeves, and the one model's speed.
 
-    .venv/bin/python benchmarks/bench_household.py compare [--gap 0.001]
-    .venv/bin/python benchmarks/bench_household.py speed [--repeat 3]
+    .venv/bin/python benchmarks/bench_household_modes.py compare [--gap 0.001]
+    .venv/bin/python benchmarks/bench_household_modes.py speed [--repeat 3]
 
 `compare` runs the shipped household (examples/households/smith, as of the 2020-03-23 low) in both
 modes of `tailor household` and prints the household's figures side by side: tax this year, loss
