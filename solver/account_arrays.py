@@ -16,6 +16,7 @@ from datetime import date
 
 import numpy as np
 
+from market.dividends import trailing_yields
 from solver.account import Account
 from solver.household_view import merged_view
 from solver.market import Market, RiskArrays, risk_arrays
@@ -69,4 +70,8 @@ class AccountArrays:
         # account is counted in the household's holdings and wash sales, never traded).
         self.account_cash = np.array([float(member.cash) / self.value for member in accounts])
         self.tradable = np.array([member.account_id not in held_away for member in accounts], dtype=bool)
+        # A household's asset location prices each name's dividends where they are taxed: its trailing
+        # yield (market/dividends.py; None when the market carries no dividend history).
+        self.dividend_yield = trailing_yields(self.as_of, market.prices, self.tickers) \
+            if self.household and market.snapshot is None else None
         self.risk: RiskArrays = risk_arrays(market.risk, self.tickers)

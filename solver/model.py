@@ -41,6 +41,7 @@ import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 from pyomo.core.expr.numeric_expr import LinearExpression
 
+from core.diagnostics import TailorError, error
 from solver.account import Account
 from solver.account_arrays import AccountArrays
 from solver.contribution import Contribution
@@ -282,6 +283,29 @@ class AccountModel:
     def netting_binaries(self) -> list[pyo.Var]:
         """The Schedule D binaries (at most two): account-level choices the search decides first."""
         return list(self.netting.binaries) if self.netting is not None else []
+
+    def asset_location_cost(self) -> pyo.Expression:
+        """A household's asset location, in bp of its value: the change this rebalance makes to one
+        year of tax on dividends, each name's trailing yield taxed at the joint return's long-term rate
+        (qualified dividends) where it is held in a taxable account, and nowhere in an IRA or a Roth. So
+        a buy of a high-yield name goes where its dividends are sheltered, other things equal. 0 for one
+        account, where every holding is taxed alike; a household on a market without dividend history
+        is refused (S116)."""
+        data = self.data
+        if not data.household:
+            return 0
+        if data.dividend_yield is None:
+            raise TailorError(error(
+                "S116", f"a household's asset location needs the dividend history of the year before "
+                f"{data.as_of}, which this market does not carry", None,
+                "rebalance the household on the bundled price history (a date it covers)"))
+        drag = 1e4 * data.dividend_yield * float(data.account.tax.long_term_rate)
+        taxed = np.array([member.is_taxable for member in data.accounts], dtype=bool)
+        m = self.m
+        bought = [(float(drag[i]), var) for (a, i), var in m.buy_in.items() if taxed[a] and drag[i] > 0]
+        lot_drag = drag[data.lot_ticker] * (taxed & data.tradable)[data.lot_account]
+        sold = [(-float(lot_drag[x]), m.sell[x]) for x in np.flatnonzero(lot_drag > 0).tolist()]
+        return linear([c for c, _ in bought + sold], [v for _, v in bought + sold])
 
     def tracking_penalty(self) -> pyo.Expression:
         """Active variance priced at TRACKING_BP_PER_PCT2 bp of account value per %² (TE 1% costs

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from compiler.ir import RuleIR
 from compiler.rules.base import Change, RuleKind, combine, compare_bound, fraction_or_none
 from core.diagnostics import TailorError, error
+from market.dividends import WINDOW_DAYS
 from policy_lang.ast import Quantity, RuleNode
 from policy_lang.quantities import WEIGHT_UNITS, format_quantity
 from policy_lang.syntax import SyntaxErrorExample
@@ -44,8 +45,6 @@ if TYPE_CHECKING:
     from solver.model import AccountModel
     from solver.verify import Outcome, Violation
 
-WINDOW_DAYS = 365  # trailing twelve months: ex-dates after the as-of date less this, up to the as-of date
-DISTRIBUTION_SHARE = 0.5  # a payout of this share of the previous close or more is not income
 MAX_LIMIT = 0.25  # no S&P 500 name yields near this; a larger limit is a typo (25 for 2.5%)
 YIELD_TOLERANCE = Decimal("0.000001")  # the verifier's slack: a ten-thousandth of a percentage point
 
@@ -163,32 +162,14 @@ dividend_yield_bound: "at" "least" quantity             -> dividend_yield_min
 
     @staticmethod
     def rates(rule: DividendYieldIR, market: Market, tickers: list[str]) -> np.ndarray:
-        """Each ticker's trailing-twelve-month yield on the market's date (0 for a name the history
-        does not price): the window's payouts below half the previous close, each scaled to today's
-        shares by the product of the split factors booked after its row, over today's close."""
-        import numpy as np
+        """Each ticker's trailing-twelve-month yield on the market's date (market/dividends.py); a
+        market snapshot carries no dividend history (D121)."""
+        from market.dividends import trailing_yields
 
-        from market.prices import load_prices
-
-        history = load_prices()
-        first_day = market.as_of - timedelta(days=WINDOW_DAYS - 1)
-        if market.snapshot is not None or first_day <= history.first:  # a payout's previous close too
+        found = None if market.snapshot is not None else trailing_yields(market.as_of, market.prices, tickers)
+        if found is None:
             raise no_dividend_history(rule, market.as_of)
-        columns = history.close.columns.get_indexer(tickers)
-        found = columns >= 0
-        start = int(history.dates.searchsorted(np.datetime64(first_day)))
-        end = history.row_on(market.as_of) + 1
-        paid = np.nan_to_num(history.dividends.to_numpy()[start:end, columns[found]])
-        factors = np.nan_to_num(history.split_factors.to_numpy()[start:end, columns[found]], nan=1.0)
-        previous = history.close.to_numpy()[start - 1:end - 1, columns[found]] / factors
-        income = paid < DISTRIBUTION_SHARE * np.nan_to_num(previous, nan=np.inf)
-        from_row_on = np.cumprod(factors[::-1], axis=0)[::-1]  # row r: the product of factors r … end
-        later_splits = np.vstack([from_row_on[1:], np.ones((1, factors.shape[1]))])
-        per_share = (np.where(income, paid, 0.0) / later_splits).sum(axis=0)
-        close = market.prices.reindex(tickers).to_numpy(dtype=float)
-        rates = np.zeros(len(tickers))
-        rates[found] = per_share / close[found]
-        return np.nan_to_num(rates)
+        return found
 
     @staticmethod
     def refuse_unreachable(rule: DividendYieldIR, rates: np.ndarray, model: AccountModel) -> None:

@@ -130,6 +130,9 @@ preferences_weight: "tax" quantity       -> preferences_tax
         if model.data.taxable:
             # Its own term, priced in tax units: the tax term stays the reported estimated tax.
             contribution.add_objective(f"{rule.id}.carryforward", weights["tax"] * model.carryforward_value())
+        if model.data.household:  # where each name's dividends are taxed, priced in tax units too
+            contribution.add_objective(f"{rule.id}.asset_location",
+                                       weights["tax"] * model.asset_location_cost())
         return contribution
 
     # ---- verifier side: the rule's meaning re-derived from the IR, sharing nothing with `lower` ----

@@ -54,6 +54,12 @@ SOLVE = Family("S1", "Solve", (
         "Whole-share trading is built for one account per model; a household's buys are split by "
         "account, and their share counts are not yet modelled.",
         "Trade fractional shares in the household, or rebalance the accounts one by one."),
+    ErrorCode(
+        "S116", "A household on a market without dividend history",
+        "A household's asset location prices where each name's dividends are taxed, from their trailing "
+        "twelve months in the bundled price history; a market snapshot (or a date the history does not "
+        "cover by a year) carries none.",
+        "Rebalance the household on the bundled price history, on a date at least a year after its start."),
 ))
 
 POLICY_TESTS = Family("T1", "Policy tests", (

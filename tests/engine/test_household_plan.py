@@ -13,6 +13,7 @@ import pytest
 
 from engine.household_plan import HouseholdPlan, plan_household
 from engine.rebalance import RebalanceOptions
+from market.dividends import trailing_yields
 from solver.household import Household
 from solver.household_files import load_household
 from solver.market import Market
@@ -62,6 +63,21 @@ def test_the_household_ends_within_its_tracking_limit(found: HouseholdPlan) -> N
     assert summary.tracking_error_after <= 0.03 < summary.tracking_error_before
     roth = next(line for line in summary.accounts if line.name == "smith-roth")
     assert roth.tracking_error_after > summary.tracking_error_after
+
+
+def test_dividends_are_bought_where_they_are_sheltered(found: HouseholdPlan, smith: Household) -> None:
+    """Asset location (`AccountModel.asset_location_cost`): one year of tax on each name's dividends
+    where it is held taxable. The household's buys of high-yield names go to the IRA and the Roth,
+    its buys in the joint account are of names that pay little."""
+    market = Market.load(smith.as_of)
+    trades = found.plan.result.trades
+    tickers = sorted({t.ticker for t in trades})
+    yields = dict(zip(tickers, trailing_yields(smith.as_of, market.prices, tickers), strict=True))
+
+    def bought_yield(accounts: set[str]) -> float:
+        buys = [t for t in trades if t.action == "buy" and t.account in accounts]
+        return sum(float(t.amount) * yields[t.ticker] for t in buys) / sum(float(t.amount) for t in buys)
+    assert bought_yield({"smith-ira", "smith-roth"}) > 0.02 > 0.005 > bought_yield({"smith-joint"})
 
 
 def test_the_cli_writes_the_plan_and_the_household_figures(tmp_path: Path) -> None:
