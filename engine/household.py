@@ -103,11 +103,13 @@ def household_policies(household: Household) -> tuple[CompiledPolicy, dict[str, 
 
 
 def household_target(policy: CompiledPolicy, market: Market) -> dict[str, float]:
+    """The household policy's target rule's weights (benchmark and tilts) on the market's date."""
     weights = RULE_KINDS["target"].weights(policy.one("target"), market)  # type: ignore[attr-defined]
     return {str(t): float(w) for t, w in weights.items() if w > 0}
 
 
 def run_sleeves(household: Household, market: Market, options: RebalanceOptions | None = None) -> SleeveRun:
+    """Every tradable account rebalanced on its own, then the household judged as one (the module)."""
     options = options or RebalanceOptions()
     household_policy, policies = household_policies(household)
     target = household_target(household_policy, market)
