@@ -109,6 +109,14 @@ def test_the_summary_is_written_with_each_accounts_result(sleeves: SleeveRun, tm
     assert "smith-brokerage  held away" in console.file.getvalue()  # type: ignore[attr-defined]
 
 
+def test_the_api_loads_a_household_and_names_the_summary(smith: Household) -> None:
+    import tailor
+
+    assert tailor.load_household(SMITH) == smith
+    assert tailor.household_sleeves is run_sleeves
+    assert tailor.HouseholdSummary.model_fields["schema_"].default == "tailor.household/1"
+
+
 def test_household_mode_is_refused_with_a_code(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["household", str(SMITH), "--mode", "household"]) == 1
     assert "error[A141]" in capsys.readouterr().err
