@@ -16,13 +16,17 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import pairwise
 
 from compiler.check import compile_policy
 from compiler.inputs import check_account
 from compiler.ir import CompiledPolicy
+from compiler.language import load_layers
 from compiler.rules import RULE_KINDS
+from core.diagnostics import TailorError, error
 from engine.household_summary import AccountLine, CrossAccountWash, HouseholdSummary, TaxLine
 from engine.rebalance import RebalanceOptions, plan
+from policy_lang.ast import LAYERS
 from solver.household import Household, HouseholdAccount
 from solver.lots import Trade
 from solver.market import Market
@@ -59,9 +63,38 @@ class SleeveRun:
     sleeves: tuple[Sleeve, ...]
 
 
+def check_layers(household: Household) -> None:
+    """A142: each account's stack — the household policy, then its own, each with what it extends —
+    runs firm → model → household → account (an explicit stack is merged in the order given, which
+    `extends` alone would have checked)."""
+    household_layers = load_layers(household.policy)
+    problems = []
+    if household_layers[-1].layer == "account":
+        problems.append(error("A142", "the household policy is an account policy (`layer account`)",
+                              household.policy_span, "give it `layer household`; accounts' own policies "
+                              "layer under it"))
+    for member in household.tradable:
+        if member.policy is None:
+            continue
+        stack = list(household_layers)
+        stack += [p for p in load_layers(member.policy) if all(p.file != q.file for q in stack)]
+        declared = [p for p in stack if p.layer is not None]
+        for upper, lower in pairwise(declared):
+            if LAYERS.index(upper.layer) > LAYERS.index(lower.layer):  # type: ignore[arg-type]
+                problems.append(error(
+                    "A142", f"{member.name}'s policies put {lower.file} (layer {lower.layer}) under "
+                    f"{upper.file} (layer {upper.layer})", member.policy_span,
+                    "layers run firm → model → household → account: give the account's policy "
+                    "`layer account` and let it extend the household policy or nothing above it"))
+                break
+    if problems:
+        raise TailorError(problems)
+
+
 def household_policies(household: Household) -> tuple[CompiledPolicy, dict[str, CompiledPolicy]]:
     """The household policy alone (its target and identical groups judge the household) and each
     tradable account's stack, checked against its account before any market data is loaded."""
+    check_layers(household)
     policies = {}
     for member in household.tradable:
         policies[member.name] = compile_policy(household.policy_layers(member))  # type: ignore[arg-type]
@@ -70,11 +103,13 @@ def household_policies(household: Household) -> tuple[CompiledPolicy, dict[str, 
 
 
 def household_target(policy: CompiledPolicy, market: Market) -> dict[str, float]:
+    """The household policy's target rule's weights (benchmark and tilts) on the market's date."""
     weights = RULE_KINDS["target"].weights(policy.one("target"), market)  # type: ignore[attr-defined]
     return {str(t): float(w) for t, w in weights.items() if w > 0}
 
 
 def run_sleeves(household: Household, market: Market, options: RebalanceOptions | None = None) -> SleeveRun:
+    """Every tradable account rebalanced on its own, then the household judged as one (the module)."""
     options = options or RebalanceOptions()
     household_policy, policies = household_policies(household)
     target = household_target(household_policy, market)

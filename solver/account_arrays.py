@@ -16,7 +16,8 @@ from datetime import date
 
 import numpy as np
 
-from market.dividends import trailing_yields
+from core.diagnostics import TailorError
+from market.dividends import trailing_dividend_yield
 from solver.account import Account
 from solver.household_view import merged_view
 from solver.market import Market, RiskArrays, risk_arrays
@@ -72,6 +73,13 @@ class AccountArrays:
         self.tradable = np.array([member.account_id not in held_away for member in accounts], dtype=bool)
         # A household's asset location prices each name's dividends where they are taxed: its trailing
         # yield (market/dividends.py; None when the market carries no dividend history).
-        self.dividend_yield = trailing_yields(self.as_of, market.prices, self.tickers) \
-            if self.household and market.snapshot is None else None
+        self.dividend_yield = self._yields(market) if self.household else None
+
+    def _yields(self, market: Market) -> np.ndarray | None:
+        if market.snapshot is not None:
+            return None
+        try:
+            return trailing_dividend_yield(self.as_of, market.prices.reindex(self.tickers)).to_numpy()
+        except TailorError:  # the history does not cover the year before the date
+            return None
         self.risk: RiskArrays = risk_arrays(market.risk, self.tickers)

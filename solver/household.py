@@ -41,6 +41,7 @@ class HouseholdAccount(BaseModel):
     policy: str | None = None
     max_contribution: Decimal = Decimal(0)
     span: Span | None = None  # the account's entry in household.yaml
+    policy_span: Span | None = None  # its `policy:` there
 
     @property
     def tradable(self) -> bool:
@@ -53,6 +54,7 @@ class Household(BaseModel):
     household_id: str
     as_of: date
     policy: str  # the household policy file (resolved path): the layer every account's policy sits under
+    policy_span: Span | None = None  # `policy:` in household.yaml
     accounts: tuple[HouseholdAccount, ...]
     source: str = "<memory>"
     input_hash: str = ""

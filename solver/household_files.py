@@ -144,6 +144,9 @@ def _entry(node: YNode, base: Path, problems: Problems) -> _Entry | None:
         if number and kind is not None and kind.value == "held_away":
             problems.add(error("A140", "a held-away account takes no contribution: tailor never trades it",
                                given.span, "remove `max_contribution` from this account"))
+    if "policy" in scalars and kind is not None and kind.value == "held_away":
+        problems.add(error("A140", "a held-away account has no policy: tailor never trades it",
+                           scalars["policy"].span, "remove `policy` from this account"))
     account_file = _file(base, scalars["account"], "account", problems) if "account" in scalars else None
     policy = _file(base, scalars["policy"], "policy", problems) if "policy" in scalars else None
     if len(problems.found) > before or account_file is None:
@@ -252,11 +255,11 @@ def load_household(path: str | Path) -> Household:
         loaded.append((entry, account))
     if diagnostics:
         raise TailorError(diagnostics)
-    return _household(household_id, as_of, policy, loaded, path, raw)
+    return _household(household_id, as_of, (policy, scalars["policy"].span), loaded, path, raw)
 
 
-def _household(household_id: str, as_of: date, policy: Path, loaded: list[tuple[_Entry, Account]],
-               path: Path, raw: bytes) -> Household:
+def _household(household_id: str, as_of: date, policy: tuple[Path, Span],
+               loaded: list[tuple[_Entry, Account]], path: Path, raw: bytes) -> Household:
     """The household, each account on the household's date and seeing the others' recent trades as
     `household_transactions` (a wash sale of scope household counts them)."""
     digest = hashlib.sha256(raw)
@@ -268,9 +271,11 @@ def _household(household_id: str, as_of: date, policy: Path, loaded: list[tuple[
                        for _, other in loaded if other is not account for trade in other.transactions)
         members.append(HouseholdAccount(
             name=entry.name, kind=entry.kind, policy=str(entry.policy) if entry.policy else None,  # type: ignore[arg-type]
+            policy_span=entry.scalars["policy"].span if entry.policy else None,
             max_contribution=entry.max_contribution, span=entry.node.span,
             account=account.model_copy(update={
                 "household_id": household_id, "household_transactions": others, "as_of": as_of,
                 "as_of_span": account.as_of_span or entry.node.span})))
-    return Household(household_id=household_id, as_of=as_of, policy=str(policy), accounts=tuple(members),
+    return Household(household_id=household_id, as_of=as_of, policy=str(policy[0]), policy_span=policy[1],
+                     accounts=tuple(members),
                      source=str(path), input_hash=digest.hexdigest())

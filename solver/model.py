@@ -44,6 +44,7 @@ from pyomo.core.expr.numeric_expr import LinearExpression
 from core.diagnostics import TailorError, error
 from solver.account import Account
 from solver.account_arrays import AccountArrays
+from solver.asset_location import tax_drag
 from solver.contribution import Contribution
 from solver.lazy_binaries import LazyBinaries
 from solver.linear import linear
@@ -286,8 +287,9 @@ class AccountModel:
 
     def asset_location_cost(self) -> pyo.Expression:
         """A household's asset location, in bp of its value: the change this rebalance makes to one
-        year of tax on dividends, each name's trailing yield taxed at the joint return's long-term rate
-        (qualified dividends) where it is held in a taxable account, and nowhere in an IRA or a Roth. So
+        year of tax on dividends, each name's trailing yield taxed at the account's long-term rate
+        (qualified dividends) in a taxable account and not at all in an IRA or a Roth
+        (solver/asset_location.py states the model and what it ignores). So
         a buy of a high-yield name goes where its dividends are sheltered, other things equal. 0 for one
         account, where every holding is taxed alike; a household on a market without dividend history
         is refused (S116)."""
@@ -299,11 +301,11 @@ class AccountModel:
                 "S116", f"a household's asset location needs the dividend history of the year before "
                 f"{data.as_of}, which this market does not carry", None,
                 "rebalance the household on the bundled price history (a date it covers)"))
-        drag = 1e4 * data.dividend_yield * float(data.account.tax.long_term_rate)
-        taxed = np.array([member.is_taxable for member in data.accounts], dtype=bool)
+        yields = pd.Series(data.dividend_yield, index=data.tickers)
+        drag = 1e4 * np.array([tax_drag(yields, member).to_numpy() for member in data.accounts])  # a × i
         m = self.m
-        bought = [(float(drag[i]), var) for (a, i), var in m.buy_in.items() if taxed[a] and drag[i] > 0]
-        lot_drag = drag[data.lot_ticker] * (taxed & data.tradable)[data.lot_account]
+        bought = [(float(drag[a, i]), var) for (a, i), var in m.buy_in.items() if drag[a, i] > 0]
+        lot_drag = drag[data.lot_account, data.lot_ticker] * data.tradable[data.lot_account]
         sold = [(-float(lot_drag[x]), m.sell[x]) for x in np.flatnonzero(lot_drag > 0).tolist()]
         return linear([c for c, _ in bought + sold], [v for _, v in bought + sold])
 

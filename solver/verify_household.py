@@ -126,7 +126,12 @@ def _replacements(household: Household, trades: Mapping[str, Sequence[Trade]]) -
                                           sheltered))
         found += [_Replacement(member.name, t.ticker, "bought now", as_of, t.shares, True, sheltered)
                   for t in day if t.action == "buy"]
-    return sorted(found, key=lambda r: (r.acquired, r.account, r.label))
+    return sorted(found, key=_acquisition)
+
+
+def _acquisition(each: _Replacement) -> tuple[date, str, str]:
+    """Replacement shares are matched in the order of their acquisition (ties by account and name)."""
+    return each.acquired, each.account, each.label
 
 
 def household_wash_sales(household: Household, trades: Mapping[str, Sequence[Trade]],
@@ -134,16 +139,19 @@ def household_wash_sales(household: Household, trades: Mapping[str, Sequence[Tra
     """The wash sales the day's `trades` (account name → its trades) make or complete, in any account
     of the household; `groups` are a policy's substantially identical tickers. See the module."""
     groups = [tuple(group) for group in groups]
-    replacements = _replacements(household, trades)
+    by_ticker: dict[str, list[_Replacement]] = {}  # each in the order of acquisition
+    for each in _replacements(household, trades):
+        by_ticker.setdefault(each.ticker, []).append(each)
     found = []
     for loss in _losses(household, trades):
         identical = substantially_identical(loss.ticker, groups)
+        candidates = by_ticker.get(loss.ticker, []) if len(identical) == 1 else sorted(
+            (each for ticker in identical for each in by_ticker.get(ticker, ())), key=_acquisition)
         left = loss.shares
-        for each in replacements:
+        for each in candidates:
             if left <= 0:
                 break
-            if each.shares <= 0 or each.ticker not in identical \
-                    or not in_wash_sale_period(loss.sold_on, each.acquired):
+            if each.shares <= 0 or not in_wash_sale_period(loss.sold_on, each.acquired):
                 continue
             taken = min(left, each.shares)
             left -= taken
@@ -151,8 +159,8 @@ def household_wash_sales(household: Household, trades: Mapping[str, Sequence[Tra
             if loss.today or each.today:
                 found.append(HouseholdWash(
                     ticker=loss.ticker, loss_account=loss.account, sale=loss.label, lot_id=loss.lot_id,
-                    sold_on=loss.sold_on,
-                    replacement_account=each.account, replacement=each.label, replacement_ticker=each.ticker,
+                    sold_on=loss.sold_on, replacement_account=each.account, replacement=each.label,
+                    replacement_ticker=each.ticker,
                     replacement_acquired=each.acquired, shares=taken,
                     loss_disallowed=taken * loss.loss_per_share, permanent=each.sheltered))
     return found

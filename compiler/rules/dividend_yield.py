@@ -164,12 +164,14 @@ dividend_yield_bound: "at" "least" quantity             -> dividend_yield_min
     def rates(rule: DividendYieldIR, market: Market, tickers: list[str]) -> np.ndarray:
         """Each ticker's trailing-twelve-month yield on the market's date (market/dividends.py); a
         market snapshot carries no dividend history (D121)."""
-        from market.dividends import trailing_yields
+        from market.dividends import trailing_dividend_yield
 
-        found = None if market.snapshot is not None else trailing_yields(market.as_of, market.prices, tickers)
-        if found is None:
+        if market.snapshot is not None:
             raise no_dividend_history(rule, market.as_of)
-        return found
+        try:
+            return trailing_dividend_yield(market.as_of, market.prices.reindex(tickers)).to_numpy()
+        except TailorError:  # the history does not cover the year before the date
+            raise no_dividend_history(rule, market.as_of) from None
 
     @staticmethod
     def refuse_unreachable(rule: DividendYieldIR, rates: np.ndarray, model: AccountModel) -> None:

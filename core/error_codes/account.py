@@ -227,11 +227,10 @@ ACCOUNT = Family("A1", "Account files and run options", (
         "Remove `household_transactions` from the account file; give each account's recent trades "
         "in its own `transactions` file."),
     ErrorCode(
-        "A140", "Contribution into a held-away account",
-        "A held-away account has a `max_contribution`: tailor never trades a held-away account nor "
-        "moves cash into it.",
-        "Remove `max_contribution` from the held-away account, or give the account the type it is "
-        "traded as."),
+        "A140", "Trading setting on a held-away account",
+        "A held-away account has a `max_contribution` or a `policy`: tailor never trades a held-away "
+        "account nor moves cash into it, so either would be silently ignored.",
+        "Remove the key from the held-away account, or give the account the type it is traded as."),
     ErrorCode(
         "A141", "An account's own policy in household mode",
         "`tailor household --mode household` solves the household in one model under the household "
@@ -240,6 +239,15 @@ ACCOUNT = Family("A1", "Account files and run options", (
         "ignore it.",
         "Move the account's rules into the household policy where they hold for the household, or use "
         "`--mode sleeves`, where each account runs under its own policy stack (docs/households.md)."),
+    ErrorCode(
+        "A142", "Household policies out of layer order",
+        "An account's policy stack in a household (the household policy, then the account's own "
+        "policy, each with what it extends) puts a layer under a lower one — an account policy above "
+        "the household's, a model under the household policy — or the household policy is itself an "
+        "account policy. Layers run firm → model → household → account, each narrowing the ones "
+        "above.",
+        "Give the household policy `layer household` (extending the firm's or a model), and each "
+        "account's own policy `layer account`, extending the household policy or nothing above it."),
     ErrorCode(
         "A143", "A contribution between a household's accounts",
         "The household file lets cash move into an account (`max_contribution`); neither mode of "

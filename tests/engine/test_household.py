@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from engine.household import SleeveRun, household_tax, run_sleeves
+from core.diagnostics import TailorError
+from engine.household import SleeveRun, check_layers, household_policies, household_tax, run_sleeves
 from engine.rebalance import RebalanceOptions
 from solver.household import Household
 from solver.household_files import load_household
@@ -20,6 +21,7 @@ from solver.market import Market
 from solver.verify_household import household_wash_sales
 from tailor.cli import main
 from tailor.commands.household import _write, render_household
+from tests.solver.test_household_files import GOOD, write_household
 
 ROOT = Path(__file__).resolve().parents[2]
 SMITH = ROOT / "examples" / "households" / "smith" / "household.yaml"
@@ -107,6 +109,14 @@ def test_the_summary_is_written_with_each_accounts_result(sleeves: SleeveRun, tm
     assert "smith-brokerage  held away" in console.file.getvalue()  # type: ignore[attr-defined]
 
 
+def test_the_api_loads_a_household_and_names_the_summary(smith: Household) -> None:
+    import tailor
+
+    assert tailor.load_household(SMITH) == smith
+    assert tailor.household_sleeves is run_sleeves
+    assert tailor.HouseholdSummary.model_fields["schema_"].default == "tailor.household/1"
+
+
 def test_a_bad_household_file_is_a_diagnostic_not_a_traceback(tmp_path: Path,
                                                               capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "household.yaml"
@@ -114,3 +124,35 @@ def test_a_bad_household_file_is_a_diagnostic_not_a_traceback(tmp_path: Path,
     assert main(["household", str(path), "--mode", "sleeves"]) == 1
     err = capsys.readouterr().err
     assert "error[A101]" in err and "error[A135]" in err and "Traceback" not in err
+
+
+def layered(tmp_path: Path, household_layer: str, account_policy: str) -> Household:
+    """A household whose policy is `layer household_layer` and whose joint account has the policy
+    `account_policy` (written to joint.tailor)."""
+    text = GOOD.replace("    account: joint/account.yaml\n",
+                        "    account: joint/account.yaml\n    policy: joint.tailor\n")
+    write_household(tmp_path, text)
+    (tmp_path / "household.tailor").write_text(f'policy "Smith household"\nlayer {household_layer}\n'
+                                               "wash sale window 30 days scope household\n")
+    (tmp_path / "joint.tailor").write_text(account_policy)
+    return load_household(tmp_path / "household.yaml")
+
+
+def test_an_account_policy_layers_under_the_household_policy(tmp_path: Path) -> None:
+    fine = layered(tmp_path, "household", 'policy "Joint"\nlayer account\nextends "household.tailor"\n')
+    check_layers(fine)
+    _, policies = household_policies(fine)
+    assert [Path(p).name for p in policies["joint"].sources] == ["household.tailor", "joint.tailor"]
+
+
+def test_policies_out_of_layer_order_are_refused(tmp_path: Path) -> None:
+    upside_down = layered(tmp_path, "household", 'policy "Joint"\nlayer model\n')
+    with pytest.raises(TailorError) as exc:
+        check_layers(upside_down)
+    (found,) = exc.value.diagnostics
+    assert (found.code, found.span.line, found.span.column) == ("A142", 8, 13)
+    assert "joint.tailor (layer model) under" in found.message
+    account_as_household = layered(tmp_path, "account", 'policy "Joint"\nlayer account\n')
+    with pytest.raises(TailorError) as exc:
+        check_layers(account_as_household)
+    assert [(d.code, d.span.line) for d in exc.value.diagnostics] == [("A142", 3)]

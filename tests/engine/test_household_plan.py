@@ -13,7 +13,7 @@ import pytest
 
 from engine.household_plan import HouseholdPlan, plan_household
 from engine.rebalance import RebalanceOptions
-from market.dividends import trailing_yields
+from market.dividends import trailing_dividend_yield
 from solver.household import Household
 from solver.household_files import load_household
 from solver.market import Market
@@ -72,7 +72,7 @@ def test_dividends_are_bought_where_they_are_sheltered(found: HouseholdPlan, smi
     market = Market.load(smith.as_of)
     trades = found.plan.result.trades
     tickers = sorted({t.ticker for t in trades})
-    yields = dict(zip(tickers, trailing_yields(smith.as_of, market.prices, tickers), strict=True))
+    yields = trailing_dividend_yield(smith.as_of, market.prices.reindex(tickers))
 
     def bought_yield(accounts: set[str]) -> float:
         buys = [t for t in trades if t.action == "buy" and t.account in accounts]

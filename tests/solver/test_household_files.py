@@ -161,6 +161,11 @@ def test_a_held_away_account_takes_no_contribution(tmp_path: Path) -> None:
     assert located(tmp_path, text) == [("A140", "household.yaml", 15, 23)]
 
 
+def test_a_held_away_account_has_no_policy(tmp_path: Path) -> None:
+    (tmp_path / "away.tailor").write_text('policy "Away"\nlayer account\n')
+    assert located(tmp_path, GOOD + "    policy: away.tailor\n") == [("A140", "household.yaml", 15, 13)]
+
+
 def test_a_negative_contribution_is_refused(tmp_path: Path) -> None:
     assert located(tmp_path, GOOD.replace("7000", "-5"))[0][0] == "A103"
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from compiler.rules.wash_sale import WashSale, WashSaleIR
 from solver.market import Market, risk_arrays
 from solver.tax import in_wash_window, incremental_tax, to_cents
-from solver.verify import _tracking_error
+from solver.verify import tracking_error
 from solver.verify_law import (
     added_tax,
     capital_gains_tax,
@@ -93,7 +93,7 @@ def test_tracking_error_agrees_with_the_models_risk_arrays(market: Market, held:
     names = list(market.prices.index)
     shares = {names[k]: D(n) for k, n in held}
     target = {t: float(w) for t, w in market.benchmarks["sp500_equal" if equal else "sp500"].items()}
-    verifier = _tracking_error(market, shares, D(cash), target)
+    verifier = tracking_error(market, shares, D(cash), target)
     values = {t: float(s * market.price(t)) for t, s in shares.items()}
     total = sum(values.values()) + cash
     universe = sorted(set(values) | set(target))
