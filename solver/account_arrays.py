@@ -74,6 +74,7 @@ class AccountArrays:
         # A household's asset location prices each name's dividends where they are taxed: its trailing
         # yield (market/dividends.py; None when the market carries no dividend history).
         self.dividend_yield = self._yields(market) if self.household else None
+        self.risk: RiskArrays = risk_arrays(market.risk, self.tickers)
 
     def _yields(self, market: Market) -> np.ndarray | None:
         if market.snapshot is not None:
@@ -82,4 +83,3 @@ class AccountArrays:
             return trailing_dividend_yield(self.as_of, market.prices.reindex(self.tickers)).to_numpy()
         except TailorError:  # the history does not cover the year before the date
             return None
-        self.risk: RiskArrays = risk_arrays(market.risk, self.tickers)
