@@ -35,6 +35,7 @@ EXPORTS: dict[str, tuple[str, str]] = {
     "load_snapshot": ("market.snapshot", "load_snapshot"),
     "load_household": ("solver.household_files", "load_household"),
     "household_sleeves": ("engine.household", "run_sleeves"),
+    "household_plan": ("engine.household_plan", "plan_household"),
     "Household": ("solver.household", "Household"),
     "HouseholdSummary": ("engine.household_summary", "HouseholdSummary"),
     "CheckReport": ("tailor.api.models", "CheckReport"),

@@ -114,6 +114,7 @@ def test_the_api_loads_a_household_and_names_the_summary(smith: Household) -> No
 
     assert tailor.load_household(SMITH) == smith
     assert tailor.household_sleeves is run_sleeves
+    assert tailor.household_plan is plan_household
     assert tailor.HouseholdSummary.model_fields["schema_"].default == "tailor.household/1"
 
 
