@@ -14,6 +14,7 @@ from rich.console import Console
 
 from core.diagnostics import TailorError
 from engine.household import SleeveRun, check_layers, household_policies, household_tax, run_sleeves
+from engine.household_plan import plan_household
 from engine.rebalance import RebalanceOptions
 from solver.household import Household
 from solver.household_files import load_household
