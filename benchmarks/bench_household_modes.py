@@ -66,8 +66,9 @@ def compare(gap: float) -> None:
     rows = [_row("household (one model)", one.summary, len(one.plan.result.trades), one_cpu),
             _row("sleeves (account by account)", sleeves.summary,
                  sum(line.sells + line.buys for line in sleeves.summary.accounts), sleeves_cpu)]
+    solve = one.plan.result.solve
     print(f"{household.household_id} as of {household.as_of}, gap {gap:g}; statuses: household "
-          f"{one.plan.result.solve.status}, sleeves "
+          f"{solve.status} (proven gap {solve.mip_gap:.2%}), sleeves "
           + ", ".join(f"{line.name} {line.status}" for line in sleeves.summary.accounts if line.status))
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
