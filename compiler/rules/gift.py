@@ -108,10 +108,11 @@ gift_rule: "gift" quantity ("of" "appreciated" "lots")?
         from solver.model import linear
 
         contribution = Contribution()
-        gift = self.transfer(rule, model)
-        if gift is None:
+        if rule.amount_usd <= 0:
             return contribution
-        transfer, lots = model.m.transfer, gift.lots
+        # The lots this gift declared (`transfer`): every gift declares the same ones, the account's
+        # appreciated long-term lots, so the declared set is this rule's without scanning the lots again.
+        transfer, lots = model.m.transfer, sorted(model.transferable)
         amount = model.fraction(rule.amount_usd)
         model.add(block, "amount", linear([1.0] * len(lots), [transfer[x] for x in lots]), lower=amount,
                   upper=amount)
