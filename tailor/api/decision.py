@@ -98,7 +98,10 @@ def trade_rows(result: RebalanceResult) -> tuple[dict[str, str], ...]:
     rows = []
     for line in result.trades:
         data = line.model_dump(mode="json")
-        rows.append({c: "" if data[c] is None else str(data[c]) for c in TRADE_COLUMNS})
+        row = {c: "" if data[c] is None else str(data[c]) for c in TRADE_COLUMNS}
+        if line.account is not None:  # a household's plan: trades.csv names the account too
+            row["account"] = line.account
+        rows.append(row)
     return tuple(rows)
 
 

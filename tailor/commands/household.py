@@ -35,12 +35,14 @@ if TYPE_CHECKING:
     from engine.rebalance import RebalanceOptions
     from solver.household import Household
     from solver.market import Market
+    from tailor.decision_log.store import DecisionLog
 
 MODES = ("sleeves", "household")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     from solver.defaults import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT
+    from tailor.commands.rebalance import DECISION_LOG_HELP
 
     parser = subparsers.add_parser("household", help="rebalance a household of accounts",
                                    description=__doc__.splitlines()[0])
@@ -54,6 +56,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--gap", type=float, default=DEFAULT_MIP_GAP, metavar="G",
                         help=f"relative MIP gap to prove per account (default {DEFAULT_MIP_GAP:g})")
     parser.add_argument("--log", action="store_true", help="show the HiGHS log")
+    parser.add_argument("--decision-log", metavar="URL", help=DECISION_LOG_HELP)
     parser.set_defaults(run=run)
 
 
@@ -128,10 +131,13 @@ def run(args: argparse.Namespace) -> int:
     from engine.rebalance import RebalanceOptions
     from solver.household_files import load_household
     from solver.market import Market
+    from tailor.decision_log.record import record_decisions
+    from tailor.decision_log.store import DecisionLog
 
     if args.time_limit <= 0 or not 0 <= args.gap < 1:
         raise TailorError(error("A112", "--time-limit must be positive and --gap in [0, 1)"))
     out = check_out_dir(args.out) if args.out else None
+    log = DecisionLog(args.decision_log)  # a log that cannot be written stops the run before the solve
     household = load_household(args.household)
     refuse_contributions(household)
     market = Market.load(household.as_of)
@@ -139,10 +145,13 @@ def run(args: argparse.Namespace) -> int:
         print(render(note), file=sys.stderr)
     options = RebalanceOptions(time_limit=args.time_limit, mip_gap=args.gap, log=args.log)
     if args.mode == "household":
-        return _one_model(household, market, options, out, args.time_limit)
+        return _one_model(household, market, options, out, args, log)
     sleeves = run_sleeves(household, market, options)
     problems = {s.member.name: failure(s.result, s.member.account, s.policy, args.time_limit)
                 for s in sleeves.sleeves if s.result is not None and s.policy is not None}
+    record_decisions(log, "household", vars(args), [
+        (s.result, problems[s.member.name], s.member.account.source)
+        for s in sleeves.sleeves if s.result is not None and s.policy is not None], options)
     console = Console()
     render_household(sleeves.summary, console)
     if out is not None:
@@ -154,17 +163,19 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _one_model(household: Household, market: Market, options: RebalanceOptions, out: Path | None,
-               time_limit: float) -> int:
+               args: argparse.Namespace, log: DecisionLog) -> int:
     """`--mode household`: one model for every account; its result.json and trades.csv (each trade
-    naming its account) and the household's figures beside them."""
+    naming its account) and the household's figures beside them; one decision in the log."""
     from rich.console import Console
 
     from engine.household_plan import plan_household
     from solver.outputs import render_summary, trades_csv
+    from tailor.decision_log.record import record_decisions
 
     found = plan_household(household, market, options)
     result = found.plan.result
-    problems = failure(result, found.plan.model.data.account, found.policy, time_limit)
+    problems = failure(result, found.plan.model.data.account, found.policy, args.time_limit)
+    record_decisions(log, "household", vars(args), [(result, problems, household.source)], options)
     console = Console()
     render_summary(result, console)
     if found.summary is not None:

@@ -19,15 +19,25 @@ from tailor.decision_log.store import DecisionLog
 def record_command(log: DecisionLog, command: str, arguments: dict[str, Any], result: RebalanceResult,
                    problems: list[Diagnostic], options: RebalanceOptions) -> int:
     """Append the run and its decision; the decision's id in the log."""
-    if problems:  # as result.json of a failed run: nothing that reads as a plan to execute
-        result = result.model_copy(update={"trades": (), "summary": None})
-    report = RebalanceReport(status=status_of(problems, result.solve.status), result=result,
-                             diagnostics=tuple(problems))
+    return record_decisions(log, command, arguments, [(result, problems, None)], options)[0]
+
+
+def record_decisions(log: DecisionLog, command: str, arguments: dict[str, Any],
+                     results: list[tuple[RebalanceResult, list[Diagnostic], str | None]],
+                     options: RebalanceOptions) -> list[int]:
+    """Append one run with a decision for each (result, its problems, its account file — else the
+    command's `account` argument): a household's accounts run account by account are one run."""
     shown = {k: str(v) if isinstance(v, Path) else v for k, v in arguments.items() if k != "run"}
-    decision = decision_of(report, options, account_file=shown.get("account"),
-                           policy_file=shown.get("policy"), trades=trade_rows(result))
+    decisions = []
+    for result, problems, account_file in results:
+        if problems:  # as result.json of a failed run: nothing that reads as a plan to execute
+            result = result.model_copy(update={"trades": (), "summary": None})
+        report = RebalanceReport(status=status_of(problems, result.solve.status), result=result,
+                                 diagnostics=tuple(problems))
+        decisions.append(decision_of(report, options, account_file=account_file or shown.get("account"),
+                                     policy_file=shown.get("policy"), trades=trade_rows(result)))
     with log.run(command, shown) as run_id:
-        return log.record(run_id, decision)
+        return [log.record(run_id, decision) for decision in decisions]
 
 
 def record_report(log: DecisionLog, command: str, arguments: dict[str, Any], report: RebalanceReport,

@@ -84,6 +84,7 @@ trades = Table(
     Column("realized_gain", String(32)),
     Column("term", String(8)),
     Column("disallowed_loss", String(32)),  # a sale's loss a wash sale disallows
+    Column("account", String(256)),  # a household plan's trade: the account that trades
 )
 
 # Every column of trades.csv (solver.outputs.TRADE_COLUMNS) has its column here; a test keeps them in

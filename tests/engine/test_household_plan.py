@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sqlite3
 from decimal import Decimal
 from pathlib import Path
 
@@ -81,8 +82,9 @@ def test_dividends_are_bought_where_they_are_sheltered(found: HouseholdPlan, smi
 
 
 def test_the_cli_writes_the_plan_and_the_household_figures(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    assert main(["household", str(SMITH), "--mode", "household", "--gap", "0.01", "--out", str(out)]) == 0
+    out, log = tmp_path / "out", tmp_path / "decisions.db"
+    assert main(["household", str(SMITH), "--mode", "household", "--gap", "0.01", "--out", str(out),
+                 "--decision-log", str(log)]) == 0
     result = json.loads((out / "result.json").read_text())
     assert result["verified"] and {p["account_id"] for p in result["accounts"]} == {
         "smith-joint", "smith-ira", "smith-roth", "smith-brokerage"}
@@ -93,6 +95,12 @@ def test_the_cli_writes_the_plan_and_the_household_figures(tmp_path: Path) -> No
     # household.json adds up its lines, each to the cent; result.json rounds the total once
     total = Decimal(result["summary"]["value_before"])
     assert abs(Decimal(household["value_before"]) - total) <= Decimal("0.02")
+    # One decision in the log, its trades naming their accounts as trades.csv does
+    with sqlite3.connect(log) as db:
+        decisions = db.execute("SELECT account_id, status, plan_hash FROM tailor_decisions").fetchall()
+        logged = db.execute("SELECT account, ticker, shares FROM tailor_trades ORDER BY seq").fetchall()
+    assert decisions == [("smith", "verified", result["plan_hash"])]
+    assert logged == [(row["account"], row["ticker"], row["shares"]) for row in rows]
 
 
 @pytest.mark.parametrize(("entry", "mode", "code"), [
