@@ -125,6 +125,9 @@ class Account(BaseModel):
     as_of: date | None = None
     as_of_span: Span | None = None
     target: AccountTarget | None = None
+    # A household's merged view (solver/household_view.py): the account that holds each lot, so that a
+    # recorded buy is told from the lot it opened in that account. Empty for one account.
+    lot_accounts: dict[str, str] = Field(default_factory=dict)
 
     @property
     def is_taxable(self) -> bool:

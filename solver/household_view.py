@@ -49,4 +49,5 @@ def merged_view(accounts: list[Account], held_away: frozenset[str] = frozenset()
                    household_transactions=(),  # every account's trades are the merged account's own
                    tax=first.tax, source=first.source,
                    lot_spans={k: v for member in accounts for k, v in member.lot_spans.items()},
+                   lot_accounts={lot.lot_id: member.account_id for member in accounts for lot in member.lots},
                    as_of=first.as_of, as_of_span=first.as_of_span)

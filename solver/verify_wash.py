@@ -50,14 +50,16 @@ def _replacements(account: Account, as_of: date, ticker: str, lots: list[Lot], r
     def recent(on: date) -> bool:
         return on <= as_of and in_wash_sale_period(as_of, on)
 
-    held = {lot.acquired for lot in lots}
+    # A recorded buy that opened a lot of its account is that lot (in a household's merged view, the
+    # account that holds each lot is known; in one account, its own buys have no account).
+    held = {(account.lot_accounts.get(lot.lot_id), lot.acquired) for lot in lots}
     found = [(lot.lot_id, lot.acquired, remaining[lot.lot_id], lot.basis_per_share) for lot in lots
              if recent(lot.acquired) and remaining[lot.lot_id] > 0 and lot.lot_id not in loss_lots]
     found += [(f"bought {t.on}" if t.account is None else f"bought in {t.account} {t.on}", t.on, t.shares,
                t.price)
               for t in (*account.transactions, *(account.household_transactions or ()))
               if t.action == "buy" and t.ticker == ticker and recent(t.on)
-              and (t.account is not None or t.on not in held)]
+              and (t.account, t.on) not in held]
     found += [("bought now", as_of, t.shares, t.price) for t in bought_now if t.ticker == ticker]
     return found
 

@@ -225,7 +225,7 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
                         rule.window_days):
                     # ... of only the shares matched with the replacement shares (wash_share.py)
                     replacing = replacement_shares(group[0], lots_of.get(group[0], ()), trades, as_of,
-                                                   LEGAL_WINDOW_DAYS)
+                                                   LEGAL_WINDOW_DAYS, account.lot_accounts)
                     recent_lots = [x for x in model.lots_in(group)
                                    if (as_of - model.data.lots[x].acquired).days <= LEGAL_WINDOW_DAYS]
                     share_for_share_rows.add(ids[0], losses, recent_lots, replacing)

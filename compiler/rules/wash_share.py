@@ -37,7 +37,7 @@ import numpy as np
 INF = float("inf")
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
 
     from pyomo.environ import Block
 
@@ -48,18 +48,19 @@ if TYPE_CHECKING:
 
 
 def replacement_shares(ticker: str, held: Iterable[Lot], trades: Iterable[Transaction], as_of: date,
-                       days: int) -> Decimal:
+                       days: int, lot_accounts: Mapping[str, str]) -> Decimal:
     """R: `ticker`'s shares acquired within `days` before `as_of` — its recent lots (`held`: the
-    ticker's lots), and recorded buys that opened no lot of this account (bought in another account
-    of the household, or since sold)."""
+    ticker's lots), and recorded buys that opened no lot of their account (bought in another account
+    of the household, or since sold). `lot_accounts`: a household's account of each lot (empty for
+    one account, whose own buys name no account)."""
     def recent(on: date) -> bool:
         return 0 <= (as_of - on).days <= days
 
     held = list(held)
-    opened = {lot.acquired for lot in held}
+    opened = {(lot_accounts.get(lot.lot_id), lot.acquired) for lot in held}
     return (sum((lot.shares for lot in held if recent(lot.acquired)), Decimal(0))
             + sum((t.shares for t in trades if t.action == "buy" and t.ticker == ticker and recent(t.on)
-                   and (t.account is not None or t.on not in opened)), Decimal(0)))
+                   and (t.account, t.on) not in opened), Decimal(0)))
 
 
 def matched_shares(shares: Iterable[Decimal], replacement: Decimal) -> list[Decimal]:

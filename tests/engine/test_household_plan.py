@@ -47,6 +47,25 @@ def test_one_verified_plan_with_no_wash_sale_across_accounts(found: HouseholdPla
     assert losses, "the crash's losses are harvested in the taxable account"
 
 
+def test_each_purchase_replaces_a_loss_once(found: HouseholdPlan, smith: Household) -> None:
+    """The joint account bought PFE and others on 2020-03-02: each purchase is both a lot and a
+    recorded buy of the account, and the merged account's wash-sale matching counts it once (the lot),
+    never again as a buy: the shares matched with a day's purchases of a name are at most the shares
+    that day's lots hold."""
+    outcome = found.plan.outcome
+    bought: dict[tuple[str, object], Decimal] = {}
+    for member in smith.accounts:
+        for lot in member.account.lots:
+            key = (lot.ticker, lot.acquired)
+            bought[key] = bought.get(key, Decimal(0)) + lot.shares
+    matched: dict[tuple[str, object], Decimal] = {}
+    for match in outcome.wash_matches:
+        key = (match.ticker, match.replacement_acquired)
+        matched[key] = matched.get(key, Decimal(0)) + match.shares
+    assert outcome.wash_matches, "the joint account's recent buys make some harvest share for share"
+    assert all(shares <= bought.get(key, Decimal(0)) for key, shares in matched.items())
+
+
 def test_tax_is_paid_only_where_a_sale_realizes_it(found: HouseholdPlan) -> None:
     parts = {part.account_id: part for part in found.plan.result.accounts}
     for sheltered in ("smith-ira", "smith-roth"):
