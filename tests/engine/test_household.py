@@ -35,8 +35,9 @@ def smith() -> Household:
 
 @pytest.fixture(scope="module")
 def sleeves(smith: Household) -> SleeveRun:
-    # A 1% gap: the three plans take ~30 s of one core instead of ~80 s at the default 0.1%.
-    return run_sleeves(smith, Market.load(smith.as_of), RebalanceOptions(mip_gap=0.01))
+    # A 5% gap: the three plans take ~12 s of one core instead of ~80 s at the default 0.1%; what the
+    # tests assert (the IRAs' buys washing the joint account's losses) holds at any gap.
+    return run_sleeves(smith, Market.load(smith.as_of), RebalanceOptions(mip_gap=0.05))
 
 
 def test_every_tradable_account_is_planned_and_the_held_away_one_is_not(sleeves: SleeveRun) -> None:
