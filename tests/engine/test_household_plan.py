@@ -125,7 +125,8 @@ def test_the_cli_writes_the_plan_and_the_household_figures(tmp_path: Path) -> No
 @pytest.mark.parametrize(("entry", "mode", "code"), [
     (f"    policy: {ROOT / 'policies' / 'clients' / 'retiree_cash.tailor'}\n", "household", "A141"),
     ("    max_contribution: 7000\n", "household", "A143"),
-    ("    max_contribution: 7000\n", "sleeves", "A143")])
+    ("    max_contribution: 7000\n", "sleeves", "A143")],
+    ids=["own policy", "contribution", "sleeves contribution"])
 def test_what_one_model_does_not_model_yet_is_refused(entry: str, mode: str, code: str, tmp_path: Path,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     """An account's own policy in household mode, and cash moved between accounts in either mode."""
