@@ -254,4 +254,10 @@ ACCOUNT = Family("A1", "Account files and run options", (
         "`tailor household` moves cash between accounts yet (the sleeves run each account alone, the "
         "one model keeps each account's cash in it), and tailor refuses rather than ignore it.",
         "Remove `max_contribution`: each account's cash stays in it."),
+    ErrorCode(
+        "A144", "--explain with the sleeves",
+        "`tailor household --explain` explains the household's one plan (why each trade, why each "
+        "overweight lot was kept, the accounts a wash sale across accounts involves); the sleeve "
+        "baseline makes one plan per account, which `tailor explain` explains one at a time.",
+        "Use `--mode household --explain`, or `tailor explain` on one account."),
 ))

@@ -106,7 +106,7 @@ class ReasonBuilder:
         each match moves into the replacement's basis."""
         def which(m: WashMatch) -> str:
             if m.replacement in self.model.data.lot_index:
-                return f"lot {m.replacement} bought {m.replacement_acquired}"
+                return f"lot {m.replacement}{self._held_in(m.replacement)} bought {m.replacement_acquired}"
             return f"the shares {m.replacement}"
 
         whole = f"{sale.trade.shares.normalize():,f}"
@@ -203,10 +203,12 @@ class ReasonBuilder:
             over = float(outcome.weight_after([ticker])) - outcome.target.get(ticker, 0.0)
             if over <= KEPT_MIN_OVERWEIGHT or ticker not in model.data.index:
                 continue
-            lots = [
+            data = model.data
+            lots = [  # a held-away account's lots are never sold: nothing to explain there
                 k
-                for k in model.data.lots_of[model.data.index[ticker]]
-                if outcome.lot_remaining.get(model.data.lots[k].lot_id, Decimal(0)) > 0
+                for k in data.lots_of[data.index[ticker]]
+                if outcome.lot_remaining.get(data.lots[k].lot_id, Decimal(0)) > 0
+                and data.tradable[data.lot_account[k]]
             ]
             if not lots:
                 continue
@@ -217,6 +219,24 @@ class ReasonBuilder:
         for _, ticker, lot, over in sorted(found)[:KEPT_MAX]:
             out.append(self._kept_reason(ticker, lot, over))
         return out
+
+    def _held_in(self, lot_id: str) -> str:
+        """In a household's plan, the account holding a lot (` in smith-ira`); nothing for one account."""
+        account = self.outcome.account.lot_accounts.get(lot_id)
+        return f" in {account}" if account else ""
+
+    def _bought_elsewhere(self, ticker: str, lot: int) -> str:
+        """A household's recent purchases of the name in accounts other than the lot's: the other side
+        of a wash sale across accounts, which the loss sale would make."""
+        data, account = self.model.data, self.outcome.account
+        if not data.household:
+            return ""
+        own = account.lot_accounts.get(data.lots[lot].lot_id)
+        bought = sorted({(t.account, t.on) for t in account.transactions
+                         if t.action == "buy" and t.ticker == ticker and t.account != own
+                         and 0 <= (data.as_of - t.on).days <= 30})
+        return "".join(f"; {who} bought {ticker} on {on} (a loss sale now would be a wash sale across "
+                       "accounts)" for who, on in bought)
 
     def _kept_reason(self, ticker: str, lot: int, over: float) -> TradeReason:
         model, outcome = self.model, self.outcome
@@ -235,13 +255,17 @@ class ReasonBuilder:
         days = None if long_term else days_to_long_term(record.held_since, model.data.as_of)
         term = "long" if long_term else "short"
         what = f"a {_money(-gain)} loss" if gain < 0 else f"a {_money(gain)} {term}-term gain"
+        if not model.data.accounts[model.data.lot_account[lot]].is_taxable and model.data.household:
+            what, gain = "no taxable gain or loss (an IRA or a Roth)", Decimal(0)
         text = (
-            f"kept lot {record.lot_id} of {ticker} although {over:.2%} overweight: selling "
-            f"{shares.normalize():f} shares would realize {what}"
+            f"kept lot {record.lot_id}{self._held_in(record.lot_id)} of {ticker} although {over:.2%} "
+            f"overweight: selling {shares.normalize():f} shares would realize {what}"
         )
         if days:
             text += f"; it turns long-term in {days} days ({long_term_from(record.held_since)})"
         text += f"; {self._because(rules, terms)}"
+        if gain < 0 and any(r.kind == "wash_sale" for r in rules):
+            text += self._bought_elsewhere(ticker, lot)
         return TradeReason(
             action="keep",
             ticker=ticker,

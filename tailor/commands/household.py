@@ -57,6 +57,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help=f"relative MIP gap to prove per account (default {DEFAULT_MIP_GAP:g})")
     parser.add_argument("--log", action="store_true", help="show the HiGHS log")
     parser.add_argument("--decision-log", metavar="URL", help=DECISION_LOG_HELP)
+    parser.add_argument("--explain", action="store_true",
+                        help="household mode: why each trade, and why each overweight lot was kept "
+                        "(naming the accounts a wash sale across accounts involves); with --out, "
+                        "explanation.json too")
     parser.set_defaults(run=run)
 
 
@@ -146,6 +150,10 @@ def run(args: argparse.Namespace) -> int:
     options = RebalanceOptions(time_limit=args.time_limit, mip_gap=args.gap, log=args.log)
     if args.mode == "household":
         return _one_model(household, market, options, out, args, log)
+    if args.explain:
+        raise TailorError(error("A144", "--explain is for --mode household: the sleeves are explained one "
+                                "account at a time", None, "run `tailor explain` on an account, or use "
+                                "--mode household --explain"))
     sleeves = run_sleeves(household, market, options)
     problems = {s.member.name: failure(s.result, s.member.account, s.policy, args.time_limit)
                 for s in sleeves.sleeves if s.result is not None and s.policy is not None}
@@ -168,6 +176,8 @@ def _one_model(household: Household, market: Market, options: RebalanceOptions, 
     naming its account) and the household's figures beside them; one decision in the log."""
     from rich.console import Console
 
+    from engine.explain import explain
+    from engine.explain.render import print_rich
     from engine.household_plan import plan_household
     from solver.outputs import render_summary, trades_csv
     from tailor.decision_log.record import record_decisions
@@ -180,11 +190,16 @@ def _one_model(household: Household, market: Market, options: RebalanceOptions, 
     render_summary(result, console)
     if found.summary is not None:
         render_household(found.summary, console)
+    explanation = explain(found.plan, found.policy) if args.explain else None
+    if explanation is not None:
+        print_rich(explanation, console)
     if out is not None:
         files: dict[str, str | None] = {"trades.csv": None, "household.csv": None, "household.json": None,
                                         "result.json": failed_result_json(result, problems, {})} if problems \
             else {"trades.csv": trades_csv(result), "household.csv": found.summary.to_csv(),
                   "household.json": found.summary.to_json(), "result.json": result.to_json()}
+        if explanation is not None:
+            files = {"explanation.json": explanation.to_json(), **files}
         for path in commit(out, files):
             console.print(f"wrote {path}")
     if problems:

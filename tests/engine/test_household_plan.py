@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.explain import explain
 from engine.household_plan import HouseholdPlan, plan_household
 from engine.rebalance import RebalanceOptions
 from market.dividends import trailing_dividend_yield
@@ -100,10 +101,21 @@ def test_dividends_are_bought_where_they_are_sheltered(found: HouseholdPlan, smi
     assert bought_yield({"smith-ira", "smith-roth"}) > 0.02 > 0.005 > bought_yield({"smith-joint"})
 
 
+def test_the_explanation_names_both_accounts_of_a_wash_sale(found: HouseholdPlan) -> None:
+    """The IRA bought XOM and CVX on 2020-03-16: the joint account keeps its XOM and CVX lots at a
+    loss, and the explanation says which account's purchase stands in the way. A held-away account's
+    lots are never explained as kept (they are never sold)."""
+    explanation = explain(found.plan, found.policy)
+    kept = {reason.ticker: reason.text for reason in explanation.kept}
+    assert "in smith-joint" in kept["XOM"] and "smith-ira bought XOM on 2020-03-16" in kept["XOM"]
+    assert not [reason for reason in explanation.kept if reason.lot_id and reason.lot_id.startswith("AWAY")]
+
+
 def test_the_cli_writes_the_plan_and_the_household_figures(tmp_path: Path) -> None:
     out, log = tmp_path / "out", tmp_path / "decisions.db"
     assert main(["household", str(SMITH), "--mode", "household", "--gap", "0.01", "--out", str(out),
-                 "--decision-log", str(log)]) == 0
+                 "--decision-log", str(log), "--explain"]) == 0
+    assert json.loads((out / "explanation.json").read_text())["kept"]
     result = json.loads((out / "result.json").read_text())
     assert result["verified"] and {p["account_id"] for p in result["accounts"]} == {
         "smith-joint", "smith-ira", "smith-roth", "smith-brokerage"}
@@ -139,3 +151,8 @@ def test_what_one_model_does_not_model_yet_is_refused(entry: str, mode: str, cod
     (folder / "household.yaml").write_text(text)
     assert main(["household", str(folder / "household.yaml"), "--mode", mode]) == 1
     assert f"error[{code}]" in capsys.readouterr().err
+
+
+def test_the_sleeves_are_not_explained_as_one(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["household", str(SMITH), "--mode", "sleeves", "--explain"]) == 1
+    assert "error[A144]" in capsys.readouterr().err
