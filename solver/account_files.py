@@ -54,16 +54,18 @@ TAX_BOUNDS = {"realized_short_term_ytd": -MAX_MONEY, "realized_long_term_ytd": -
               "carryforward_short_term": Decimal(0), "carryforward_long_term": Decimal(0)}
 
 
-def _keys(root: YMap, allowed: Iterable[str], problems: Problems, where: str) -> dict[str, YNode]:
+def known_keys(root: YMap, allowed: Iterable[str], problems: Problems, where: str,
+               code: str = "A102") -> dict[str, YNode]:
+    """The mapping's values by key; an unknown key is a `code` problem with the closest known one."""
     allowed = sorted(allowed)
     found = {}
     for key, value in root.items:
         if key.value in allowed:
             found[key.value] = value
         else:
-            problems.add(error("A102", f"unknown key {quote(key.value)}{where}: tailor does not read it",
+            problems.add(error(code, f"unknown key {quote(key.value)}{where}: tailor does not read it",
                                key.span, did_you_mean(key.value, allowed)
-                               or f"the keys tailor reads: {', '.join(allowed)}"))
+                               or f"the keys tailor reads{where}: {', '.join(allowed)}"))
     return found
 
 
@@ -90,7 +92,7 @@ def _tax(node: YNode, problems: Problems) -> dict[str, Decimal]:
                            "e.g. `tax:` and on the next line, indented, `short_term_rate: 0.37`"))
         return {}
     tax, spans = {}, {}
-    for name, value in _keys(node, TAX_KEYS, problems, " under `tax`").items():
+    for name, value in known_keys(node, TAX_KEYS, problems, " under `tax`").items():
         scalar = _scalar(name, value, problems)
         if scalar is None:
             continue
@@ -213,7 +215,7 @@ def load_account(path: str | Path, *, target: str | Path | None = None) -> Accou
         raise TailorError(error("A102", "expected a mapping of keys to values", root.span,
                                 "write one `key: value` per line, e.g. `lots: lots.csv`"))
     problems = Problems(str(path), "A126")
-    keys = _keys(root, ACCOUNT_KEYS, problems, "")
+    keys = known_keys(root, ACCOUNT_KEYS, problems, "")
     values = {name: node for name, node in keys.items() if name != "tax" and _scalar(name, node, problems)}
     scalars: dict[str, YScalar] = {name: node for name, node in values.items() if isinstance(node, YScalar)}
     tax = _tax(keys["tax"], problems) if "tax" in keys else {}

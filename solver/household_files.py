@@ -36,7 +36,7 @@ from core.suggest import did_you_mean
 from core.yaml_reader import YamlDialect, YMap, YNode, YScalar, YSeq, read_yaml
 from solver.account import Account
 from solver.account_data_files import decode, quote, read_bytes
-from solver.account_files import load_account
+from solver.account_files import known_keys, load_account
 from solver.account_values import check_number
 from solver.household import ACCOUNT_TYPE_OF, HOUSEHOLD_ACCOUNT_KINDS, Household, HouseholdAccount
 
@@ -51,18 +51,6 @@ HOUSEHOLD_YAML = YamlDialect(
     document="a household file", plural="household files", syntax="A119", refused="A119", key="A119",
     duplicate="A120", nesting="A119", size="A119", note_first=True,
     shape="household.yaml has three levels: its keys, the list of accounts, and each account's keys")
-
-
-def _keys(node: YMap, allowed: tuple[str, ...], problems: Problems, where: str) -> dict[str, YNode]:
-    found = {}
-    for key, value in node.items:
-        if key.value in allowed:
-            found[key.value] = value
-        else:
-            problems.add(error("A135", f"unknown key {quote(key.value)}{where}: tailor does not read it",
-                               key.span, did_you_mean(key.value, allowed)
-                               or f"the keys tailor reads{where}: {', '.join(allowed)}"))
-    return found
 
 
 def _scalars(found: dict[str, YNode], problems: Problems) -> dict[str, YScalar]:
@@ -124,7 +112,7 @@ def _entry(node: YNode, base: Path, problems: Problems) -> _Entry | None:
                            "`account: joint/account.yaml`"))
         return None
     before = len(problems.found)
-    found = _keys(node, ACCOUNT_ENTRY_KEYS, problems, " in an account of the household")
+    found = known_keys(node, ACCOUNT_ENTRY_KEYS, problems, " in an account of the household", "A135")
     _missing(found, REQUIRED_ACCOUNT_KEYS, node.span, problems, "this account")
     scalars = _scalars(found, problems)
     kind = scalars.get("type")
@@ -226,7 +214,7 @@ def load_household(path: str | Path) -> Household:
     path = Path(path)
     raw, root = _root(path)
     problems = Problems(str(path), "A126")
-    found = _keys(root, HOUSEHOLD_KEYS, problems, "")
+    found = known_keys(root, HOUSEHOLD_KEYS, problems, "", "A135")
     _missing(found, ("household", "policy", "accounts"), root.span, problems, "the household")
     scalars = _scalars({k: v for k, v in found.items() if k != "accounts"}, problems)
     as_of = parse_date(scalars["as_of"].value) if "as_of" in scalars else None
