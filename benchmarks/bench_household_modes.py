@@ -34,6 +34,7 @@ from engine.rebalance import RebalanceOptions, plan
 from solver.account import Account
 from solver.account_files import load_account
 from solver.household_files import load_household
+from solver.household_view import HouseholdTerms
 from solver.market import Market
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,7 +109,7 @@ def speed(repeat: int) -> None:
         times, found = [], None
         for _ in range(repeat):
             started = time.process_time()
-            found = plan(accounts, policy, market, RebalanceOptions(), held_away=away)
+            found = plan(accounts, policy, market, RebalanceOptions(), HouseholdTerms(held_away=away))
             times.append(time.process_time() - started)
         assert found is not None and found.result.verified, f"{name}: no verified plan"
         s, t = found.result.solve, found.result.timings

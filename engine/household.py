@@ -108,8 +108,20 @@ def household_target(policy: CompiledPolicy, market: Market) -> dict[str, float]
     return {str(t): float(w) for t, w in weights.items() if w > 0}
 
 
+def refuse_contributions(household: Household) -> None:
+    """The sleeves run each account alone, so they cannot move cash between accounts: a
+    `max_contribution` is refused there (A143), never ignored; household mode moves it."""
+    for member in household.accounts:
+        if member.max_contribution > 0:
+            raise TailorError(error(
+                "A143", f"account {member.name} may receive ${member.max_contribution:,} from the others, "
+                "which the sleeves (each account alone) cannot move", member.span,
+                "use --mode household, or remove `max_contribution`"))
+
+
 def run_sleeves(household: Household, market: Market, options: RebalanceOptions | None = None) -> SleeveRun:
     """Every tradable account rebalanced on its own, then the household judged as one (the module)."""
+    refuse_contributions(household)
     options = options or RebalanceOptions()
     household_policy, policies = household_policies(household)
     target = household_target(household_policy, market)

@@ -22,6 +22,7 @@ from engine.household import household_target
 from engine.household_summary import AccountLine, CrossAccountWash, HouseholdSummary, TaxLine
 from engine.rebalance import Plan, RebalanceOptions, plan
 from solver.household import Household
+from solver.household_view import HouseholdTerms
 from solver.lots import Trade
 from solver.market import Market
 from solver.tax import to_cents
@@ -37,21 +38,8 @@ class HouseholdPlan:
     summary: HouseholdSummary | None  # None when no verified plan was found
 
 
-def refuse_contributions(household: Household) -> None:
-    """Cash moved between accounts (`max_contribution`) is not modelled in either mode yet: refused
-    (A143), never ignored."""
-    for member in household.accounts:
-        if member.max_contribution > 0:
-            raise TailorError(error(
-                "A143", f"account {member.name} may receive ${member.max_contribution:,} from the others, "
-                "which tailor does not move between accounts yet", member.span,
-                "remove `max_contribution`: each account's cash stays in it"))
-
-
 def refuse_unsupported(household: Household) -> None:
-    """What one model does not yet honour is refused, never ignored: an account's own policy (A141)
-    and cash moved between accounts (A143)."""
-    refuse_contributions(household)
+    """What one model does not yet honour is refused, never ignored: an account's own policy (A141)."""
     for member in household.accounts:
         if member.policy is not None:
             raise TailorError(error(
@@ -63,9 +51,13 @@ def plan_household(household: Household, market: Market,
                    options: RebalanceOptions | None = None) -> HouseholdPlan:
     refuse_unsupported(household)
     policy = compile_policy(household.policy)
-    away = frozenset(member.account.account_id for member in household.accounts if not member.tradable)
+    members = household.accounts
+    terms = HouseholdTerms(
+        held_away=frozenset(m.account.account_id for m in members if not m.tradable),
+        max_contribution={m.account.account_id: m.max_contribution for m in members
+                          if m.max_contribution > 0})
     found = plan([member.account for member in household.accounts], policy, market,
-                 options or RebalanceOptions(), held_away=away)
+                 options or RebalanceOptions(), terms)
     if found.outcome is None:
         return HouseholdPlan(plan=found, policy=policy, summary=None)
     trades = _trades(found.outcome)

@@ -19,6 +19,7 @@ from compiler.lower import Provenance, lower_policy
 from compiler.verify_rules import verify
 from solver.account import Account
 from solver.defaults import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT
+from solver.household_view import HouseholdTerms
 from solver.lots import Trade
 from solver.market import Market
 from solver.model import AccountModel
@@ -35,8 +36,9 @@ from solver.result import (
 from solver.search import SolveOptions
 from solver.solve import Solution, solve
 from solver.tax import carryforward_created, to_cents
-from solver.trades import extract_trades
+from solver.trades import extract_contributions, extract_trades
 from solver.verify import Outcome, build_outcome
+from solver.verify_household import contribution_violations
 
 
 @dataclass(frozen=True)
@@ -115,21 +117,23 @@ def _summary(outcome: Outcome) -> Summary:
                    buys=len(outcome.buys))
 
 
-def _outcome(model: AccountModel, trades: list[Trade],
-             target: dict[str, float]) -> tuple[Outcome, tuple[AccountPart, ...]]:
+def _outcome(model: AccountModel, trades: list[Trade], target: dict[str, float],
+             moved: dict[str, Decimal]) -> tuple[Outcome, tuple[AccountPart, ...]]:
     """The plan applied to the account. For a household: to the merged account the policy's rules
     read (its IRAs' and Roths' sales realize no taxable gain), with each account's own accounting
-    — shares per lot, prices, cash that pays for its own buys — checked on its own; and each
-    account's part of the plan."""
+    — shares per lot, prices, cash that pays for its own buys after what it gives or receives
+    (`moved`), which the household file must allow — checked on its own; and each account's part."""
     data = model.data
     if not data.household:
         return build_outcome(data.account, data.market, trades, target, model.cash_flow), ()
     untaxed = frozenset(lot.lot_id for member in data.accounts if not member.is_taxable
                         for lot in member.lots)
     merged = build_outcome(data.account, data.market, trades, target, model.cash_flow, untaxed)
-    problems, parts = [], []
+    problems, parts = contribution_violations(data.terms, moved), []
     for member, traded in zip(data.accounts, data.tradable.tolist(), strict=True):
-        own = build_outcome(member, data.market, [t for t in trades if t.account == member.account_id], {})
+        flow = moved.get(member.account_id, Decimal(0))
+        mine = [t for t in trades if t.account == member.account_id]
+        own = build_outcome(member, data.market, mine, {}, flow)
         problems += [p.model_copy(update={"message": f"{member.account_id}: {p.message}"})
                      for p in own.problems]
         sales = [s for s in merged.sales if s.trade.account == member.account_id]
@@ -139,22 +143,22 @@ def _outcome(model: AccountModel, trades: list[Trade],
             cash_before=to_cents(own.cash_before), cash_after=to_cents(own.cash_after),
             realized_short_term=to_cents(sum((s.realized for s in sales if not s.long_term), Decimal(0))),
             realized_long_term=to_cents(sum((s.realized for s in sales if s.long_term), Decimal(0))),
-            disallowed_loss=to_cents(sum((s.disallowed for s in sales), Decimal(0))),
+            disallowed_loss=to_cents(sum((s.disallowed for s in sales), Decimal(0))), contribution=flow,
             sells=len(own.sales), buys=len(own.buys)))
     return replace(merged, problems=(*merged.problems, *problems)), tuple(parts)
 
 
 def plan(accounts: Account | list[Account], policy: CompiledPolicy, market: Market,
-         options: RebalanceOptions = RebalanceOptions(), held_away: frozenset[str] = frozenset()) -> Plan:
-    """Rebalance one account, or a household's accounts in one model (`held_away`: ids of accounts
-    counted but never traded)."""
+         options: RebalanceOptions = RebalanceOptions(), terms: HouseholdTerms | None = None) -> Plan:
+    """Rebalance one account, or a household's accounts in one model (`terms`: the accounts counted
+    but never traded, and the cash each may receive from the others)."""
     accounts = [accounts] if isinstance(accounts, Account) else list(accounts)
     timings: dict[str, float] = {}
     started = time.perf_counter()
     for account in accounts:
         check_account(policy, account)
         market.check_account(account)
-    model = AccountModel(accounts, market, held_away=held_away)
+    model = AccountModel(accounts, market, terms=terms)
     provenance = lower_policy(policy, model)
     timings["build"] = time.perf_counter() - started
     solution = solve(model, SolveOptions(time_limit=options.time_limit, mip_gap=options.mip_gap,
@@ -167,7 +171,7 @@ def plan(accounts: Account | list[Account], policy: CompiledPolicy, market: Mark
     if solution.status in ("optimal", "feasible"):
         trades = extract_trades(model, solution, whole_shares=model.whole_shares)
         target = {t: float(w) for t, w in zip(model.data.tickers, model.target_weights, strict=True) if w > 0}
-        outcome, parts = _outcome(model, trades, target)
+        outcome, parts = _outcome(model, trades, target, extract_contributions(model, solution))
         violations = tuple(verify(outcome, policy.rules))
         if violations and model.whole_shares:  # without the remainders of the positions it exits
             kept = extract_trades(model, solution, whole_shares=True, exits=False)

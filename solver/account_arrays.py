@@ -19,7 +19,7 @@ import numpy as np
 from core.diagnostics import TailorError
 from market.dividends import trailing_dividend_yield
 from solver.account import Account
-from solver.household_view import merged_view
+from solver.household_view import HouseholdTerms, merged_view
 from solver.market import Market, RiskArrays, risk_arrays
 from solver.tax import is_long_term
 
@@ -32,10 +32,11 @@ class AccountArrays:
     a Roth realizes none (0), so every rule about gains and losses reads the household right. A lone
     untaxed account keeps its lots' gains; its rules skip on `taxable`."""
 
-    def __init__(self, accounts: list[Account], market: Market, *, held_away: frozenset[str] = frozenset()):
+    def __init__(self, accounts: list[Account], market: Market, *, terms: HouseholdTerms | None = None):
+        self.terms = terms = terms or HouseholdTerms()
         self.accounts = accounts
         self.household = len(accounts) > 1
-        self.account = account = merged_view(accounts, held_away) if self.household else accounts[0]
+        self.account = account = merged_view(accounts, terms.held_away) if self.household else accounts[0]
         self.market = market
         self.as_of: date = market.as_of
         held = set(account.tickers)
@@ -70,7 +71,10 @@ class AccountArrays:
         # Per account: its cash (fraction of the household), and whether it trades (a held-away
         # account is counted in the household's holdings and wash sales, never traded).
         self.account_cash = np.array([float(member.cash) / self.value for member in accounts])
-        self.tradable = np.array([member.account_id not in held_away for member in accounts], dtype=bool)
+        self.tradable = np.array([a.account_id not in terms.held_away for a in accounts], dtype=bool)
+        # The most cash each account may receive from the others (fractions of the household's value).
+        limits = [float(terms.max_contribution.get(member.account_id, 0)) for member in accounts]
+        self.max_contribution = np.array(limits) / self.value * self.tradable
         # A household's asset location prices each name's dividends where they are taxed: its trailing
         # yield (market/dividends.py; None when the market carries no dividend history).
         self.dividend_yield = self._yields(market) if self.household else None

@@ -10,10 +10,21 @@ account.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from core.diagnostics import Span, TailorError, error
 from solver.account import Account
+
+
+@dataclass(frozen=True)
+class HouseholdTerms:
+    """What a household file says of its accounts beyond their files: the accounts counted but never
+    traded (held away), and the most cash each account may receive from the others in one rebalance
+    (`max_contribution`; an account not named receives none)."""
+
+    held_away: frozenset[str] = frozenset()
+    max_contribution: dict[str, Decimal] = field(default_factory=dict)
 
 
 def merged_view(accounts: list[Account], held_away: frozenset[str] = frozenset()) -> Account:

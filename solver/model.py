@@ -46,6 +46,7 @@ from solver.account import Account
 from solver.account_arrays import AccountArrays
 from solver.asset_location import tax_drag
 from solver.contribution import Contribution
+from solver.household_view import HouseholdTerms
 from solver.lazy_binaries import LazyBinaries
 from solver.linear import linear
 from solver.market import Market
@@ -67,8 +68,8 @@ PRIMAL_TOLERANCE = 1e-9
 
 class AccountModel:
     def __init__(self, accounts: list[Account], market: Market, *, schedule_d: bool = True,
-                 held_away: frozenset[str] = frozenset()):
-        self.data = AccountArrays(accounts, market, held_away=held_away)
+                 terms: HouseholdTerms | None = None):
+        self.data = AccountArrays(accounts, market, terms=terms)
         self.objective_terms: dict[str, pyo.Expression] = {}
         self.cash_flow = Decimal(0)
         self.transferable: set[int] = set()
@@ -118,6 +119,11 @@ class AccountModel:
             traders = np.flatnonzero(self.data.tradable).tolist()
             m.buy_in = pyo.Var([(a, i) for a in traders for i in range(n)], bounds=(0.0, 1.0))
             m.cash_in = pyo.Var(range(len(self.data.accounts)), bounds=(0.0, None))
+            if self.data.max_contribution.any():  # cash the household file lets move between accounts
+                limits = self.data.max_contribution
+                m.received = pyo.Var(np.flatnonzero(limits).tolist(),
+                                     bounds=lambda _, a: (0.0, float(limits[a])))
+                m.given = pyo.Var(traders, bounds=(0.0, None))
 
     def _base_rows(self, post: float) -> None:
         """The rows every rebalance has, as arrays (solver/matrix_rows.py: no expression objects, copied
@@ -168,8 +174,9 @@ class AccountModel:
 
     def _account_rows(self) -> None:
         """A household's rows by account: buy_split[i]: buy_i − Σₐ buy_in[a, i] = 0; account_cash[a]:
-        cash_in[a] + Σᵢ buy_in[a, i] − Σ sell (lots of a) = a's cash before (their sum is the household's
-        cash balance, so `cash` is Σ cash_in)."""
+        cash_in[a] + Σᵢ buy_in[a, i] − Σ sell (lots of a) + given[a] − received[a] = a's cash before
+        (their sum is the household's cash balance, so `cash` is Σ cash_in); with contributions,
+        contributions_balance: Σ given − Σ received = 0 (cash moves between accounts, none appears)."""
         m, data = self.m, self.data
         n, lots, accounts = len(data.tickers), len(data.lots), len(data.accounts)
         keys = list(m.buy_in.keys())
@@ -181,11 +188,18 @@ class AccountModel:
                                   np.r_[np.ones(n), -np.ones(len(keys))], 0.0, 0.0,
                                   list(m.buy.values()) + buy_in)
         owners = np.arange(accounts)
+        given = list(m.given.keys()) if hasattr(m, "given") else []
+        received = list(m.received.keys()) if hasattr(m, "received") else []
+        moved = [*(m.given[a] for a in given), *(m.received[a] for a in received)]
+        width, signs = accounts + len(keys) + lots, np.r_[np.ones(len(given)), -np.ones(len(received))]
         m.account_cash = matrix_rows(
-            (accounts, accounts + len(keys) + lots), np.r_[owners, pair_account, data.lot_account],
-            np.r_[owners, accounts + pairs, accounts + len(keys) + np.arange(lots)],
-            np.r_[np.ones(accounts), np.ones(len(keys)), -np.ones(lots)], data.account_cash,
-            data.account_cash, list(m.cash_in.values()) + buy_in + list(m.sell.values()))
+            (accounts, width + len(moved)), np.r_[owners, pair_account, data.lot_account, given, received],
+            np.r_[owners, accounts + pairs, accounts + len(keys) + np.arange(lots),
+                  width + np.arange(len(moved))],
+            np.r_[np.ones(accounts), np.ones(len(keys)), -np.ones(lots), signs], data.account_cash,
+            data.account_cash, list(m.cash_in.values()) + buy_in + list(m.sell.values()) + moved)
+        if moved:
+            m.contributions_balance = one_row(signs, moved, 0.0, 0.0)
 
     # -- ready-made expressions for rules -------------------------------------------------------
     def ids(self, tickers: Iterable[str]) -> list[int]:

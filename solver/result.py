@@ -144,6 +144,7 @@ class AccountPart(BaseModel):
     realized_short_term: Decimal
     realized_long_term: Decimal
     disallowed_loss: Decimal
+    contribution: Decimal  # cash received from the household's other accounts (negative: given to them)
     sells: int
     buys: int
 

@@ -87,10 +87,37 @@ def extract_trades(model: AccountModel, solution: Solution, whole_shares: bool =
     return trades + gifts + _fit_cash(cash, trades, buys, whole_shares, planned_cash)
 
 
+def extract_contributions(model: AccountModel, solution: Solution) -> dict[str, Decimal]:
+    """A household's cash moved between accounts, net per account (+ received, − given), to the cent
+    and adding up to zero: each amount is rounded down, then the larger side trimmed to the smaller
+    (its largest amount first), so no account receives more than was given or than it may."""
+    m = model.m
+    if not hasattr(m, "given"):
+        return {}
+
+    def cents(variables: dict[int, object]) -> dict[int, Decimal]:
+        cols = solution.compiled.cols(list(variables.values()))
+        value = model.data.value
+        return {a: Decimal(repr(max(float(solution.x[c]), 0.0) * value)).quantize(CENT, rounding=ROUND_DOWN)
+                if c >= 0 else Decimal(0) for a, c in zip(variables, cols, strict=True)}
+
+    given, received = cents(dict(m.given.items())), cents(dict(m.received.items()))
+    for side, other in ((given, received), (received, given)):
+        excess = sum(side.values(), Decimal(0)) - sum(other.values(), Decimal(0))
+        for a in sorted(side, key=lambda k: -side[k]):
+            cut = min(excess, side[a]) if excess > 0 else Decimal(0)
+            side[a] -= cut
+            excess -= cut
+    net = {a: received.get(a, Decimal(0)) - given.get(a, Decimal(0)) for a in {*given, *received}}
+    return {model.data.accounts[a].account_id: amount for a, amount in sorted(net.items()) if amount}
+
+
 def _household_buys(model: AccountModel, solution: Solution, sells: list[Trade], prices: dict[str, Decimal],
                     dust: float) -> list[Trade]:
-    """A household's buys, by account (`buy_in`), each account's trimmed to its own planned cash."""
+    """A household's buys, by account (`buy_in`), each account's trimmed to its own planned cash (after
+    the cash it gives or receives)."""
     m, x, compiled, data = model.m, solution.x, solution.compiled, model.data
+    moved = extract_contributions(model, solution)
     keys = list(m.buy_in.keys())
     cols = compiled.cols(list(m.buy_in.values()))
     cash_cols = compiled.cols(list(m.cash_in.values()))
@@ -110,7 +137,7 @@ def _household_buys(model: AccountModel, solution: Solution, sells: list[Trade],
         floor = max(Decimal(repr(max(planned, 0.0) * data.value)).quantize(CENT, rounding=ROUND_DOWN)
                     - CASH_MARGIN_USD, Decimal(0))
         sold = [t for t in sells if t.account == member.account_id]
-        buys += _fit_cash(member.cash, sold, mine, False, floor)
+        buys += _fit_cash(member.cash + moved.get(member.account_id, Decimal(0)), sold, mine, False, floor)
     return buys
 
 

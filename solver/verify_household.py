@@ -29,6 +29,7 @@ from datetime import date
 from decimal import Decimal
 
 from solver.household import Household
+from solver.household_view import HouseholdTerms
 from solver.lots import Trade
 from solver.verify import Violation
 from solver.verify_law import cents, in_wash_sale_period, substantially_identical
@@ -178,4 +179,21 @@ def cross_account_violations(matches: Iterable[HouseholdWash]) -> list[Violation
             f"{m.loss_account} sells {m.ticker} at a loss ({m.sale}, sold {m.sold_on}) and "
             f"{m.replacement_account} acquires {m.replacement_ticker} ({m.replacement}) within 30 days: "
             f"{m.shares} shares' loss of {cents(m.loss_disallowed)} is disallowed, {fate}")))
+    return found
+
+
+def contribution_violations(terms: HouseholdTerms, moved: Mapping[str, Decimal]) -> list[Violation]:
+    """V238: cash moved between accounts (`moved`: net per account id, + received) that the household
+    file does not allow, or that does not add up to zero."""
+    found, total = [], sum(moved.values(), Decimal(0))
+    if total != 0:
+        found.append(Violation(code="V238", message=f"cash moved between the accounts adds up to "
+                                                    f"${cents(total):,}, not $0"))
+    for account, amount in sorted(moved.items()):
+        away = account in terms.held_away
+        allowed = Decimal(0) if away else terms.max_contribution.get(account, Decimal(0))
+        if amount > allowed or (away and amount):
+            found.append(Violation(code="V238", message=(
+                f"{account} receives ${cents(amount):,}, more than the ${cents(allowed):,} the household "
+                "file allows" if amount > 0 else f"{account} is held away and gives ${cents(-amount):,}")))
     return found

@@ -249,11 +249,12 @@ ACCOUNT = Family("A1", "Account files and run options", (
         "Give the household policy `layer household` (extending the firm's or a model), and each "
         "account's own policy `layer account`, extending the household policy or nothing above it."),
     ErrorCode(
-        "A143", "A contribution between a household's accounts",
-        "The household file lets cash move into an account (`max_contribution`); neither mode of "
-        "`tailor household` moves cash between accounts yet (the sleeves run each account alone, the "
-        "one model keeps each account's cash in it), and tailor refuses rather than ignore it.",
-        "Remove `max_contribution`: each account's cash stays in it."),
+        "A143", "A contribution between accounts in the sleeves",
+        "The household file lets cash move into an account (`max_contribution`); the sleeve baseline "
+        "rebalances each account alone and cannot move cash between them, so it refuses rather than "
+        "ignore it.",
+        "Use `--mode household`, which moves up to `max_contribution` into the account, or remove "
+        "`max_contribution`."),
     ErrorCode(
         "A144", "--explain with the sleeves",
         "`tailor household --explain` explains the household's one plan (why each trade, why each "

@@ -187,4 +187,10 @@ RULES = Family("V2", "Verification: rules", _ABOUT, (
         "rebalance of one account cannot.",
         "Rebalance the household as one (issue 14), or keep the other account from buying the name "
         "for 31 days after the loss sale (a replacement of another sector or a different index)."),
+    ErrorCode(
+        "V238", "Cash moved between a household's accounts beyond what the household file allows",
+        "A household plan moves cash between its accounts only as household.yaml allows: no more into "
+        "an account than its `max_contribution`, none into or out of a held-away account, and every "
+        "dollar received given by another account (the amounts add up to zero, to the cent).",
+        "This is a defect of the optimiser, not of the inputs: report the household and its plan."),
 ))

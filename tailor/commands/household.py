@@ -131,7 +131,6 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from engine.household import run_sleeves
-    from engine.household_plan import refuse_contributions
     from engine.rebalance import RebalanceOptions
     from solver.household_files import load_household
     from solver.market import Market
@@ -143,7 +142,6 @@ def run(args: argparse.Namespace) -> int:
     out = check_out_dir(args.out) if args.out else None
     log = DecisionLog(args.decision_log)  # a log that cannot be written stops the run before the solve
     household = load_household(args.household)
-    refuse_contributions(household)
     market = Market.load(household.as_of)
     for note in market.notes():
         print(render(note), file=sys.stderr)

@@ -18,7 +18,9 @@ from engine.rebalance import RebalanceOptions
 from market.dividends import trailing_dividend_yield
 from solver.household import Household
 from solver.household_files import load_household
+from solver.household_view import HouseholdTerms
 from solver.market import Market
+from solver.verify_household import contribution_violations
 from tailor.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -136,12 +138,11 @@ def test_the_cli_writes_the_plan_and_the_household_figures(tmp_path: Path) -> No
 
 @pytest.mark.parametrize(("entry", "mode", "code"), [
     (f"    policy: {ROOT / 'policies' / 'clients' / 'retiree_cash.tailor'}\n", "household", "A141"),
-    ("    max_contribution: 7000\n", "household", "A143"),
     ("    max_contribution: 7000\n", "sleeves", "A143")],
-    ids=["own policy", "contribution", "sleeves contribution"])
+    ids=["own policy", "sleeves contribution"])
 def test_what_one_model_does_not_model_yet_is_refused(entry: str, mode: str, code: str, tmp_path: Path,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
-    """An account's own policy in household mode, and cash moved between accounts in either mode."""
+    """An account's own policy in household mode, and cash moved between accounts by the sleeves."""
     folder = tmp_path / "smith"
     folder.mkdir()
     text = SMITH.read_text().replace("../../../policies", str(ROOT / "policies"))
@@ -156,3 +157,27 @@ def test_what_one_model_does_not_model_yet_is_refused(entry: str, mode: str, cod
 def test_the_sleeves_are_not_explained_as_one(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["household", str(SMITH), "--mode", "sleeves", "--explain"]) == 1
     assert "error[A144]" in capsys.readouterr().err
+
+
+def test_cash_moves_into_an_account_no_more_than_the_household_file_allows(smith: Household) -> None:
+    """`max_contribution: 7000` on the IRA: the joint account's cash funds it, to the cent, and no
+    other account receives any; the IRA's dividends are sheltered, so asset location takes all of it."""
+    members = tuple(m.model_copy(update={"max_contribution": Decimal(7000)}) if m.name == "smith-ira" else m
+                    for m in smith.accounts)
+    found = plan_household(smith.model_copy(update={"accounts": members}), Market.load(smith.as_of), OPTIONS)
+    result = found.plan.result
+    assert result.verified
+    moved = {part.account_id: part.contribution for part in result.accounts}
+    assert moved["smith-ira"] == Decimal("7000.00") and sum(moved.values()) == 0
+    assert moved["smith-roth"] == moved["smith-brokerage"] == 0
+    assert all(part.cash_after >= 0 for part in result.accounts)
+
+
+def test_cash_moved_beyond_the_limit_is_refused_by_the_verifier() -> None:
+    """The verifier's own check of cash between accounts (V238), on figures a plan could not have."""
+    terms = HouseholdTerms(held_away=frozenset({"away"}), max_contribution={"ira": Decimal(7000)})
+    assert contribution_violations(terms, {"joint": Decimal(-7000), "ira": Decimal(7000)}) == []
+    found = contribution_violations(terms, {"joint": Decimal("-8000.01"), "ira": Decimal("7000.01"),
+                                            "away": Decimal("999.99")})
+    assert [v.code for v in found] == ["V238"] * 3
+    assert "ira receives $7,000.01, more than the $7,000.00" in " ".join(v.message for v in found)

@@ -17,6 +17,7 @@ from compiler.rules.wash_sale import WashSaleIR
 from core.diagnostics import TailorError
 from engine.rebalance import Plan, RebalanceOptions, plan
 from solver.account import Account, TaxProfile
+from solver.household_view import HouseholdTerms
 from solver.market import Market
 from tests.solver.conftest import policy, span
 
@@ -99,7 +100,7 @@ def test_a_held_away_account_is_counted_and_never_traded(accounts: list[Account]
     """The IRA held at another firm: its JPM counts in the household's weights (so the joint account
     buys no JPM to reach the target) and none of its lots is sold."""
     result = plan(accounts, household_policy(), market, RebalanceOptions(),
-                  held_away=frozenset({"ira"})).result
+                  terms=HouseholdTerms(held_away=frozenset({"ira"}))).result
     assert result.verified
     assert not [t for t in result.trades if t.account == "ira"]
     assert not [t for t in result.trades if t.ticker == "JPM" and t.action == "buy"]
