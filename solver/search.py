@@ -40,7 +40,7 @@ class SolveOptions:
 DEFAULT_OPTIONS = SolveOptions()
 
 
-_STATUS = {
+STATUS = {
     highspy.HighsModelStatus.kOptimal: "optimal",
     highspy.HighsModelStatus.kInfeasible: "infeasible",
     highspy.HighsModelStatus.kUnboundedOrInfeasible: "infeasible",
@@ -83,7 +83,7 @@ def run_highs(highs: highspy.Highs, deadline: float) -> str:
         # once ended its search this way, leaving HiGHS's MIP 18 s of work); from scratch it solves.
         highs.clearSolver()
         highs.run()
-    status = _STATUS.get(highs.getModelStatus(), "error")
+    status = STATUS.get(highs.getModelStatus(), "error")
     if status in ("time_limit", "error") and highs.getInfo().primal_solution_status == 2:
         return "feasible"  # stopped early (time, solution or node limit) with a feasible point
     return status
