@@ -119,7 +119,12 @@ def _improve(attempt: Callable[[np.ndarray, np.ndarray], np.ndarray | None], hig
         was = values[j]
         low, high = np.floor(x[columns[j]]), np.ceil(x[columns[j]])
         values[j] = high if was == low else low
-        candidate = attempt(values, everything)
+        # A move that costs more is rejected anyway: its LP stops once its bound passes the best.
+        highs.setOptionValue("objective_bound", best)
+        try:
+            candidate = attempt(values, everything)
+        finally:
+            highs.setOptionValue("objective_bound", float("inf"))
         objective = float(highs.getInfo().objective_function_value) if candidate is not None else best
         if candidate is not None and objective < best - 1e-12:
             best, point = objective, candidate

@@ -273,9 +273,15 @@ class Search:
         cols = columns.astype(np.int32)
         self.highs.changeColsBounds(len(cols), cols, self.lower0[cols], self.upper0[cols])
 
-    def lp_objective(self) -> float:
-        """One LP solve of the current state: its objective, or inf when it has no optimum."""
-        optimal = self.lp() == "optimal"
+    def lp_objective(self, cutoff: float = float("inf")) -> float:
+        """One LP solve of the current state: its objective, or inf when it has no optimum or its
+        optimum is above `cutoff`: the dual simplex then stops as soon as its objective, a bound of
+        the optimum, passes the cutoff (`objective_bound`), where a comparison needs no more."""
+        self.highs.setOptionValue("objective_bound", cutoff)
+        try:
+            optimal = self.lp() == "optimal"
+        finally:
+            self.highs.setOptionValue("objective_bound", float("inf"))
         return float(self.highs.getInfo().objective_function_value) if optimal else float("inf")
 
     def lp(self) -> str:
