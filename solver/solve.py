@@ -127,6 +127,8 @@ def _dive(search: Search, columns: np.ndarray, values: np.ndarray, x: np.ndarray
     order = np.argsort(np.abs(x[columns] - values), kind="stable")
     done = np.zeros(len(columns), dtype=bool)
     for j in order:
+        if search.out_of_time():  # (each LP is quick: past the deadline, hundreds would still run)
+            return None
         done[j] = True
         for value in (values[j], 1.0 - values[j]):
             values[j] = value
