@@ -218,6 +218,14 @@ def summary(rows: list[Row]) -> None:
     reasons = Counter(r["stop_reason"] for r in rows if r.get("stop_reason"))
     if reasons:
         print("stop reasons: " + ", ".join(f"{s} {n}" for s, n in reasons.most_common()))
+    # The clock's share (hand-off and search) of the time limit where it fired: the safety net holds
+    # when this stays near 100% (docs/solver.md, "Work limits decide, the clock is a safety net").
+    # A hand-off longer than the limit is left out: the clock is first read after it.
+    clocked = [(r["t_handoff"] + r["t_solve"]) / r["solve"]["time_limit_seconds"] for r in rows
+               if r.get("stop_reason") == "time_limit" and "t_solve" in r
+               and r["t_handoff"] < r["solve"]["time_limit_seconds"]]
+    if clocked:
+        print(f"limit used where it fired: {spread(clocked, '.1%')}")
     for row in rows:
         for problem in ("error", "violation"):
             if row.get(problem):

@@ -13,38 +13,33 @@ from __future__ import annotations
 import highspy
 import numpy as np
 
-from solver.search import Search, run_highs, set_integrality, sub_mip_heuristics
+from solver.deadline import MipRun, grace, run_mip
+from solver.search import STATUS, Search, set_integrality, sub_mip_heuristics
 
 MAX_MIP_NODES = 50  # HiGHS MIP nodes for whole shares that rounding could not settle, in each of
 MAX_MIP_RUNS = 3  # at most this many runs (another when a point fails its polish on new tangents)
 MAX_RUNS_WITHOUT_POINT = 12  # runs while no point is known: each adds what its point broke
 
 
-def highs_mip(search: Search, max_nodes: int, first_point: bool) -> str:
-    """One run of HiGHS's MIP on the current model within `max_nodes` (and until its first point, with
-    `first_point`); its nodes are counted and its dual bound, a relaxation's, raises the bound."""
+def highs_mip(search: Search, max_nodes: int, first_point: bool) -> MipRun:
+    """One run of HiGHS's MIP on the current model, from the best point as a complete start, within
+    `max_nodes` (and until its first point, with `first_point`), ended by the deadline
+    (solver/deadline.py); its nodes are counted and its dual bound, a relaxation's, raises the
+    bound."""
     highs = search.highs
     highs.setOptionValue("mip_max_nodes", max_nodes)
     highs.setOptionValue("mip_max_improving_sols", 1 if first_point else highspy.kHighsIInf)
     try:
         with search.netting.holding(search) as held:
-            status = run_highs(highs, search.deadline)
-            info = highs.getInfo()  # (before the held columns are released: that clears it)
+            run = run_mip(highs, search.deadline, grace(search.options.time_limit),
+                          search.best.x if search.best is not None else None, STATUS)
     finally:
         highs.setOptionValue("mip_max_nodes", highspy.kHighsIInf)
         highs.setOptionValue("mip_max_improving_sols", highspy.kHighsIInf)
-    search.nodes += int(info.mip_node_count)
-    if status in ("optimal", "feasible"):
-        search.netting.raise_bound(search, float(info.mip_dual_bound), held)
-    return status
-
-
-def _start_from_best(search: Search) -> None:
-    if search.best is not None:
-        start = highspy.HighsSolution()
-        start.col_value = search.best.x.tolist()
-        start.value_valid = True
-        search.highs.setSolution(start)
+    search.nodes += run.nodes
+    if run.status in ("optimal", "feasible"):
+        search.netting.raise_bound(search, run.dual_bound, held)
+    return run
 
 
 def binary_mip(search: Search, max_nodes: int = MAX_MIP_NODES) -> bool:
@@ -57,10 +52,10 @@ def binary_mip(search: Search, max_nodes: int = MAX_MIP_NODES) -> bool:
     binaries = np.flatnonzero(search.integer_columns() & ~search.counts.mask)
     if not len(binaries):
         return False
-    _start_from_best(search)
-    if highs_mip(search, max_nodes, first_point=False) not in ("optimal", "feasible"):
+    run = highs_mip(search, max_nodes, first_point=False)
+    if run.status not in ("optimal", "feasible") or run.x is None:
         return False
-    x = search.x()
+    x = run.x
     if search.counts.mask.any():
         x = search.round_counts(binaries, x)
         if x is None:
@@ -84,18 +79,17 @@ def whole_share_mip(search: Search) -> None:
             return
         integer = search.integer_columns() | search.counts.mask
         set_integrality(search.compiled, np.flatnonzero(integer), True)
-        _start_from_best(search)
         # Without a point yet, HiGHS searches until its first whole-share point (or the clock): never
         # nothing when a plan exists. With one, a node budget bounds the improvement.
-        status = highs_mip(search, MAX_MIP_NODES if search.best else highspy.kHighsIInf,
-                           first_point=search.best is None)
-        if status not in ("optimal", "feasible"):
+        run = highs_mip(search, MAX_MIP_NODES if search.best else highspy.kHighsIInf,
+                        first_point=search.best is None)
+        if run.status not in ("optimal", "feasible") or run.x is None:
             search.mip_done = True
-            if status == "infeasible" and search.best is None:
+            if run.status == "infeasible" and search.best is None:
                 search.stop = "infeasible"  # the MIP with only some groups on is a relaxation
             return
         model_before = search.model_size()
-        point = search.polish(search.x())
+        point = search.polish(run.x)
         search.offer(point)
         # A point that failed its polish for new tangents or groups: the MIP decides again with them.
         search.mip_done = point is not None or search.model_size() == model_before

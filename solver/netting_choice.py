@@ -125,6 +125,9 @@ class NettingChoice:
         """Step 2: bound every combination; hold the chosen one when all others are settled."""
         if self.choice is None:
             return
+        if search.out_of_time():  # its LPs would stop on the clock and bound nothing (as below)
+            self.choice = None
+            return
         best = search.best
         # A combination whose bound passes the best point cannot beat it; one within half the
         # requested gap of it cannot beat it by enough to matter.

@@ -11,7 +11,10 @@ binaries still exact), which gives a valid lower bound for the whole-share probl
    leave more cash) and the LP re-solves the continuous rest (cash, gains, weights, tangents);
 3. if that breaks a row (a budget, a minimum trade), a short dive: fix one fractional count at a
    time to its nearer integer (the other one when the LP says infeasible), re-solving from the
-   previous basis after each.
+   previous basis after each. A count that fits neither way once the others are fixed is decided
+   *first* in the next dive (at most MAX_DIVES): with two rows binding in opposite directions (a
+   retiree's cash withdrawal wants a sale rounded up, the tax budget wants it down), the last count
+   left has no room, while decided first the other counts absorb its step.
 
 The result is a point feasible for the whole-share model (every integer column integral, every row
 held by HiGHS's LP), or None. It costs a few warm LP re-solves, milliseconds each.
@@ -26,6 +29,7 @@ import highspy
 import numpy as np
 
 INTEGRAL = 1e-9
+MAX_DIVES = 4  # dives, each deciding first the counts that fitted neither way in the one before
 
 
 def _fractional(values: np.ndarray) -> np.ndarray:
@@ -56,8 +60,12 @@ def round_counts(highs: highspy.Highs, fixed: np.ndarray, counts: np.ndarray, ro
 
     try:
         point = attempt(np.where(pinned, target, safe), np.ones(len(columns), bool))
-        if point is None:  # the safe direction broke a row: dive instead
-            point = _dive(attempt, columns, pinned, target, x, deadline)
+        first: list[int] = []  # counts that fitted neither way in an earlier dive: decided first
+        for _ in range(MAX_DIVES if point is None else 0):  # the safe direction broke a row: dive
+            point, stuck = _dive(attempt, columns, pinned, target, x, deadline, first)
+            if point is not None or stuck is None or stuck in first:
+                break
+            first.append(stuck)
         if point is None:
             return None
         return _improve(attempt, highs, columns, np.flatnonzero(~pinned), np.round(point[columns]), x,
@@ -68,17 +76,22 @@ def round_counts(highs: highspy.Highs, fixed: np.ndarray, counts: np.ndarray, ro
 
 
 def _dive(attempt: Callable[[np.ndarray, np.ndarray], np.ndarray | None], columns: np.ndarray,
-          pinned: np.ndarray, target: np.ndarray, x: np.ndarray, deadline: float) -> np.ndarray | None:
+          pinned: np.ndarray, target: np.ndarray, x: np.ndarray, deadline: float,
+          first: list[int]) -> tuple[np.ndarray | None, int | None]:
     """Fix one fractional count at a time to its nearer integer (the other one when the LP says
-    infeasible), the least fractional first; the LP re-solves the rest after each."""
+    infeasible): the counts of `first` (still fractional) in that order, then the least fractional
+    first; the LP re-solves the rest after each. Returns the point, or None and the count that
+    fitted neither way (None when the clock stopped the dive)."""
     pinned, target, point = pinned.copy(), target.copy(), x
     while time.perf_counter() < deadline:
         current = point[columns]
         open_ = ~pinned & _fractional(current)
         if not open_.any():
-            return point
+            return point, None
         candidates = np.flatnonzero(open_)
-        j = candidates[np.argmin(np.abs(current[candidates] - np.round(current[candidates])))]
+        early = [j for j in first if open_[j]]
+        j = early[0] if early else \
+            candidates[np.argmin(np.abs(current[candidates] - np.round(current[candidates])))]
         near = float(np.round(current[j]))
         other = float(np.floor(current[j]) if near > current[j] else np.ceil(current[j]))
         pinned[j] = True
@@ -88,8 +101,8 @@ def _dive(attempt: Callable[[np.ndarray, np.ndarray], np.ndarray | None], column
             if point is not None:
                 break
         else:
-            return None
-    return None
+            return None, int(j)
+    return None, None
 
 
 def _improve(attempt: Callable[[np.ndarray, np.ndarray], np.ndarray | None], highs: highspy.Highs,
@@ -106,7 +119,12 @@ def _improve(attempt: Callable[[np.ndarray, np.ndarray], np.ndarray | None], hig
         was = values[j]
         low, high = np.floor(x[columns[j]]), np.ceil(x[columns[j]])
         values[j] = high if was == low else low
-        candidate = attempt(values, everything)
+        # A move that costs more is rejected anyway: its LP stops once its bound passes the best.
+        highs.setOptionValue("objective_bound", best)
+        try:
+            candidate = attempt(values, everything)
+        finally:
+            highs.setOptionValue("objective_bound", float("inf"))
         objective = float(highs.getInfo().objective_function_value) if candidate is not None else best
         if candidate is not None and objective < best - 1e-12:
             best, point = objective, candidate

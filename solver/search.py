@@ -40,7 +40,7 @@ class SolveOptions:
 DEFAULT_OPTIONS = SolveOptions()
 
 
-_STATUS = {
+STATUS = {
     highspy.HighsModelStatus.kOptimal: "optimal",
     highspy.HighsModelStatus.kInfeasible: "infeasible",
     highspy.HighsModelStatus.kUnboundedOrInfeasible: "infeasible",
@@ -83,7 +83,7 @@ def run_highs(highs: highspy.Highs, deadline: float) -> str:
         # once ended its search this way, leaving HiGHS's MIP 18 s of work); from scratch it solves.
         highs.clearSolver()
         highs.run()
-    status = _STATUS.get(highs.getModelStatus(), "error")
+    status = STATUS.get(highs.getModelStatus(), "error")
     if status in ("time_limit", "error") and highs.getInfo().primal_solution_status == 2:
         return "feasible"  # stopped early (time, solution or node limit) with a feasible point
     return status
@@ -273,9 +273,15 @@ class Search:
         cols = columns.astype(np.int32)
         self.highs.changeColsBounds(len(cols), cols, self.lower0[cols], self.upper0[cols])
 
-    def lp_objective(self) -> float:
-        """One LP solve of the current state: its objective, or inf when it has no optimum."""
-        optimal = self.lp() == "optimal"
+    def lp_objective(self, cutoff: float = float("inf")) -> float:
+        """One LP solve of the current state: its objective, or inf when it has no optimum or its
+        optimum is above `cutoff`: the dual simplex then stops as soon as its objective, a bound of
+        the optimum, passes the cutoff (`objective_bound`), where a comparison needs no more."""
+        self.highs.setOptionValue("objective_bound", cutoff)
+        try:
+            optimal = self.lp() == "optimal"
+        finally:
+            self.highs.setOptionValue("objective_bound", float("inf"))
         return float(self.highs.getInfo().objective_function_value) if optimal else float("inf")
 
     def lp(self) -> str:

@@ -104,11 +104,13 @@ def _strong_dive(search: Search, columns: np.ndarray, values: np.ndarray,
         if search.dive_lps + 2 > MAX_DIVE_LPS or search.out_of_time():
             break
         column = columns[j:j + 1]
-        objectives = {}
+        objectives: dict[float, float] = {}
         for value in (values[j], 1.0 - values[j]):  # the rounded side first
             search.fix(column, np.array([value]))
             search.dive_lps += 1
-            objectives[value] = search.lp_objective()
+            # The other side only needs to be seen to cost more than the rounded one (ties go to the
+            # rounded side): its LP stops once its bound passes that.
+            objectives[value] = search.lp_objective(cutoff=objectives.get(values[j], float("inf")))
             if objectives[value] <= free + DIVE_TOLERANCE_BP:
                 break  # no other side can be cheaper than the LP with j free, within the tolerance
         values[j] = min(objectives, key=lambda v: (objectives[v], v != values[j]))
@@ -125,6 +127,8 @@ def _dive(search: Search, columns: np.ndarray, values: np.ndarray, x: np.ndarray
     order = np.argsort(np.abs(x[columns] - values), kind="stable")
     done = np.zeros(len(columns), dtype=bool)
     for j in order:
+        if search.out_of_time():  # (each LP is quick: past the deadline, hundreds would still run)
+            return None
         done[j] = True
         for value in (values[j], 1.0 - values[j]):
             values[j] = value
@@ -261,7 +265,7 @@ def _improve(search: Search) -> None:
         moves += 1
         values[j] = 1.0 - values[j]
         search.fix(columns[j:j + 1], values[j:j + 1])
-        objective = search.lp_objective()
+        objective = search.lp_objective(cutoff=current)  # (a flip that costs more stops early)
         if objective < current - 1e-9:
             current, improved = objective, True
         else:
