@@ -174,28 +174,28 @@ def direct_target(data: AccountArrays, market: Market) -> np.ndarray:
     return aligned / aligned.sum()
 
 
-def direct_highs(model: AccountArrays, target: np.ndarray) -> tuple[highspy.Highs, TrackingColumns]:
+def direct_highs(data: AccountArrays, target: np.ndarray) -> tuple[highspy.Highs, TrackingColumns]:
     """The same base model as numpy/scipy arrays: columns [sell | buy | weight | cash, st, lt, traded |
     factor | q | h | variance], rows [holding | cash | st | lt | traded | factor | variance], written
     from the same account preparation (`AccountArrays`) the Pyomo model starts from."""
-    n, lots, k = len(model.data.tickers), len(model.data.lots), model.data.risk.loadings.shape[1]
+    n, lots, k = len(data.tickers), len(data.lots), data.risk.loadings.shape[1]
     sell, buy, weight = 0, lots, lots + n
     cash, st, lt, traded = lots + 2 * n, lots + 2 * n + 1, lots + 2 * n + 2, lots + 2 * n + 3
     factor, q = traded + 1, traded + 1 + k
     h, variance = q + n, q + n + k
     ncols = variance + 1
-    short = ~model.data.lot_long_term
-    loadings = 100.0 * model.data.risk.loadings
+    short = ~data.lot_long_term
+    loadings = 100.0 * data.risk.loadings
     lot_ids, ids = np.arange(lots), np.arange(n)
     blocks = [  # (row, col, value)
-        (model.data.lot_ticker, sell + lot_ids, np.ones(lots)), (ids, buy + ids, -np.ones(n)),
+        (data.lot_ticker, sell + lot_ids, np.ones(lots)), (ids, buy + ids, -np.ones(n)),
         (ids, weight + ids, np.ones(n)),
         (np.full(n + lots + 1, n), np.r_[cash, buy + ids, sell + lot_ids],
          np.r_[1.0, np.ones(n), -np.ones(lots)]),
         (np.full(lots + 1, n + 1), np.r_[st, sell + lot_ids],
-         np.r_[1.0, np.where(short, -model.data.lot_gain, 0.0)]),
+         np.r_[1.0, np.where(short, -data.lot_gain, 0.0)]),
         (np.full(lots + 1, n + 2), np.r_[lt, sell + lot_ids],
-         np.r_[1.0, np.where(short, 0.0, -model.data.lot_gain)]),
+         np.r_[1.0, np.where(short, 0.0, -data.lot_gain)]),
         (np.full(n + lots + 1, n + 3), np.r_[traded, buy + ids, sell + lot_ids],
          np.r_[1.0, -np.ones(n + lots)]),
         (n + 4 + np.repeat(np.arange(k), n + 1),
@@ -209,15 +209,14 @@ def direct_highs(model: AccountArrays, target: np.ndarray) -> tuple[highspy.High
     vals = np.concatenate([b[2] for b in blocks])
     matrix = sparse.csc_array((vals, (rows, cols_)), shape=(n + 5 + k, ncols))
     matrix.eliminate_zeros()
-    data = model.data
     rhs = np.r_[data.held, float(data.account.cash) / data.value, 0.0, 0.0, 0.0, -loadings.T @ target, 0.0]
     lower = np.zeros(ncols)
     lower[[st, lt]] = -INF
     lower[factor:factor + k] = -INF
     upper = np.full(ncols, INF)
-    upper[sell:sell + lots] = model.data.lot_value
+    upper[sell:sell + lots] = data.lot_value
     upper[buy:buy + n] = 1.0
-    tax = model.data.account.tax
+    tax = data.account.tax
     cost = np.zeros(ncols)
     cost[st], cost[lt] = 1e4 * float(tax.short_term_rate), 1e4 * float(tax.long_term_rate)
     cost[traded], cost[variance] = TRADING_COST_BP, TRACKING_BP_PER_PCT2
@@ -229,7 +228,7 @@ def direct_highs(model: AccountArrays, target: np.ndarray) -> tuple[highspy.High
     cols = TrackingColumns(weight=(weight + ids).astype(np.int32),
                            factor=(factor + np.arange(k)).astype(np.int32),
                            q=(q + ids).astype(np.int32), h=(h + np.arange(k)).astype(np.int32),
-                           specific=1e4 * model.data.risk.specific_var, target=target, loadings=loadings)
+                           specific=1e4 * data.risk.specific_var, target=target, loadings=loadings)
     return highs, cols
 
 
@@ -249,8 +248,8 @@ def base_direct(account: Account, market: Market) -> dict[str, float]:
 def assert_same_lp(account: Account, market: Market) -> None:
     """The Pyomo path and the direct path hand HiGHS the very same LP (costs, bounds, matrix)."""
     model, _ = _base_model(account, market)
-    direct = direct_highs(model, direct_target(model, market))[0].getLp()
-    assert np.allclose(direct_target(model, market), model.target_weights, rtol=0, atol=1e-15)
+    direct = direct_highs(model.data, direct_target(model.data, market))[0].getLp()
+    assert np.allclose(direct_target(model.data, market), model.target_weights, rtol=0, atol=1e-15)
     pyomo = compile_to_highs(model.m).highs.getLp()
     for name in ("col_cost_", "col_lower_", "col_upper_", "row_lower_", "row_upper_"):
         assert np.array_equal(getattr(pyomo, name), getattr(direct, name)), name
