@@ -11,7 +11,9 @@ from decimal import Decimal
 
 import pytest
 
+from compiler.rules import RULE_KINDS
 from compiler.rules.cash import CashIR
+from compiler.rules.gift import GiftIR
 from compiler.rules.trading import TradingIR
 from compiler.rules.wash_sale import WashSaleIR
 from core.diagnostics import TailorError
@@ -19,6 +21,7 @@ from engine.rebalance import Plan, RebalanceOptions, plan
 from solver.account import Account, TaxProfile
 from solver.household_view import HouseholdTerms
 from solver.market import Market
+from solver.model import AccountModel
 from tests.solver.conftest import policy, span
 
 HOUSEHOLD = "smith"
@@ -126,3 +129,17 @@ def test_what_a_household_model_cannot_take_is_refused(change: str, code: str, a
     with pytest.raises(TailorError) as raised:
         plan([joint, ira], household_policy(*rules), market, RebalanceOptions())
     assert raised.value.diagnostics[0].code == code
+
+
+def test_a_gift_leaves_only_from_a_taxable_account_that_trades(accounts: list[Account],
+                                                               market: Market) -> None:
+    """A gift of appreciated shares removes their gain from the return: in a household the lots it may
+    take are the taxable account's, never the IRA's (whose shares carry no gain a return sees, and
+    which the verifier refuses as a gift); the plan gives from the joint account only."""
+    gift = GiftIR(id="gift", span=span(7), amount_usd=Decimal(20_000))
+    model = AccountModel(accounts, market)
+    declared = RULE_KINDS["gift"].transfer(gift, model)
+    assert declared is not None and {int(model.data.lot_account[x]) for x in declared.lots} == {0}
+    result = plan(accounts, household_policy(gift), market, RebalanceOptions()).result
+    given = [t for t in result.trades if t.action == "gift"]
+    assert result.verified and given and {t.account for t in given} == {"joint"}
