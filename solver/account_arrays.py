@@ -57,9 +57,11 @@ class AccountArrays:
         self.lot_value = shares * lot_price / self.value
         # Gain per unit of value sold: 1 - basis/price (a loss when negative).
         self.lot_gain = 1.0 - basis / lot_price
-        if self.household:
-            taxed = np.array([member.is_taxable for member in accounts], dtype=bool)
-            self.lot_gain[~taxed[self.lot_account]] = 0.0
+        # Whether a sale of the lot is taxed: every lot of one account alike (its rules skip on `taxable`);
+        # in a household, the lots of its taxable accounts only.
+        taxed = np.array([member.is_taxable or not self.household for member in accounts], dtype=bool)
+        self.lot_taxed = taxed[self.lot_account]
+        self.lot_gain[~self.lot_taxed] = 0.0
         # Lots bought on the same day share a holding period: one date computation per day.
         term = {day: is_long_term(day, self.as_of) for day in {lot.held_since for lot in self.lots}}
         self.lot_long_term = np.array([term[lot.held_since] for lot in self.lots], dtype=bool)

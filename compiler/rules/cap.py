@@ -224,8 +224,8 @@ cap_option: "over" quantity                   -> cap_over
         from solver.contribution import Contribution
         from solver.model import linear
 
-        ids, contribution, weight = model.ids(rule.tickers), Contribution(), model.weight_of(rule.tickers)
-        upper, lower = self.limits(rule, float(model.data.held[ids].sum()), model.data.as_of)
+        data, contribution, weight = model.data, Contribution(), model.weight_of(rule.tickers)
+        upper, lower = self.limits(rule, float(data.held[model.ids(rule.tickers)].sum()), data.as_of)
         if rule.as_budget_allows:  # beyond the limit is allowed, at a price above any tax
             block.beyond = pyo.Var(["above", "below"], bounds=(0, None))
             if upper is not None:
@@ -235,8 +235,8 @@ cap_option: "over" quantity                   -> cap_over
             contribution.add_objective(rule.id, GIVE_WAY_BP * (block.beyond["above"] + block.beyond["below"]))
         else:
             model.add(block, "limit", weight, lower=lower, upper=upper)
-        if rule.long_term_only:
-            short = [x for x in model.lots_in(rule.tickers) if not model.data.lot_long_term[x]]
+        if rule.long_term_only:  # lots taxed and not long-term (a household's IRA lots realize no gain)
+            short = [x for x in model.lots_in(rule.tickers) if data.lot_taxed[x] > data.lot_long_term[x]]
             model.add(block, "long_term_only", linear([1.0] * len(short), [model.m.sell[x] for x in short]),
                       upper=0)
         return contribution

@@ -117,8 +117,9 @@ holding_period_clause: "no" "short-term" "gains"  -> holding_period_no_short_ter
         if not model.data.taxable:
             return contribution
         prices = {t: model.data.market.price(t) for t in {lot.ticker for lot in model.data.lots}}
-        held = [x for x, lot in enumerate(model.data.lots)
-                if self.held_back(rule, lot, prices[lot.ticker], model.data.as_of) is not None]
+        held = [x for x, lot in enumerate(model.data.lots)  # a household's IRA lots realize no gain
+                if model.data.lot_taxed[x] and self.held_back(rule, lot, prices[lot.ticker], model.data.as_of)
+                is not None]
         model.add(block, "held_back", linear([1.0] * len(held), [model.m.sell[x] for x in held]), upper=0)
         return contribution
 

@@ -7,19 +7,25 @@ S&P 500 direct index of 2012 as the joint taxable account, the legacy JPM portfo
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 from decimal import Decimal
 
 import pytest
+from pyomo.core.expr.visitor import identify_variables
 
+from compiler.lower import lower_policy
 from compiler.rules import RULE_KINDS
+from compiler.rules.cap import CapIR
 from compiler.rules.cash import CashIR
 from compiler.rules.gift import GiftIR
+from compiler.rules.holding_period import HoldingPeriodIR
 from compiler.rules.trading import TradingIR
 from compiler.rules.wash_sale import WashSaleIR
 from core.diagnostics import TailorError
 from engine.rebalance import Plan, RebalanceOptions, plan
 from solver.account import Account, TaxProfile
 from solver.household_view import HouseholdTerms
+from solver.lots import Lot
 from solver.market import Market
 from solver.model import AccountModel
 from tests.solver.conftest import policy, span
@@ -143,3 +149,22 @@ def test_a_gift_leaves_only_from_a_taxable_account_that_trades(accounts: list[Ac
     result = plan(accounts, household_policy(gift), market, RebalanceOptions()).result
     given = [t for t in result.trades if t.action == "gift"]
     assert result.verified and given and {t.account for t in given} == {"joint"}
+
+
+def test_rules_about_realized_gains_leave_the_iras_lots_alone(accounts: list[Account],
+                                                              market: Market) -> None:
+    """`holding period no short-term gains` and a cap's `sell only long-term lots` speak of gains a
+    return sees: in a household they hold back the taxable account's short-term lots, not the IRA's.
+    Both accounts bought AAPL at $100 on 2020-11-02 (a short-term gain on 2021-04-21)."""
+    def bought(account: Account) -> Account:
+        lot = Lot(lot_id=f"{account.account_id}-AAPL-NEW", ticker="AAPL", acquired=date(2020, 11, 2),
+                  shares=Decimal(40), basis_per_share=Decimal(100))
+        return account.model_copy(update={"lots": (*account.lots, lot)})
+    rules = (HoldingPeriodIR(id="holding_period", span=span(7), no_short_term_gains=True, defer_days=None),
+             CapIR(id="cap", span=span(8), subject="AAPL", tickers=("AAPL",), max_weight=0.5, min_weight=None,
+                   years=None, long_term_only=True))
+    model = AccountModel([bought(account) for account in accounts], market)
+    lower_policy(household_policy(*rules), model)
+    for row in (model.m.rule_holding_period.held_back, model.m.rule_cap.long_term_only):
+        held = {model.data.lots[int(var.index())].lot_id for var in identify_variables(row.body)}
+        assert "joint-AAPL-NEW" in held and not [lot for lot in held if not lot.startswith("joint-")]
