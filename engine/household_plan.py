@@ -21,10 +21,12 @@ from core.diagnostics import TailorError, error
 from engine.household import household_target
 from engine.household_summary import AccountLine, CrossAccountWash, HouseholdSummary, TaxLine
 from engine.rebalance import Plan, RebalanceOptions, plan
-from solver.household import Household
+from solver.account import Account
+from solver.household import Household, HouseholdAccount
 from solver.household_view import HouseholdTerms
 from solver.lots import Trade
 from solver.market import Market
+from solver.result import AccountPart, RebalanceResult
 from solver.tax import to_cents
 from solver.verify import Outcome, build_outcome, tracking_error
 from solver.verify_household import HouseholdWash, cross_account_violations, household_wash_sales
@@ -62,8 +64,7 @@ def plan_household(household: Household, market: Market,
         return HouseholdPlan(plan=found, policy=policy, summary=None)
     trades = _trades(found.outcome)
     wash = policy.one("wash_sale")
-    by_account = {m.name: [t for t in trades if t.account == m.account.account_id]
-                  for m in household.accounts}
+    by_account = {m.name: _trades_of(m.account, trades, household) for m in household.accounts}
     matches = household_wash_sales(household, by_account, getattr(wash, "groups", ()))
     across = cross_account_violations(matches)
     if across:
@@ -78,6 +79,25 @@ def _trades(outcome: Outcome) -> list[Trade]:
     return [*(s.trade for s in outcome.sales), *outcome.buys, *(g.trade for g in outcome.gifts)]
 
 
+def _trades_of(account: Account, trades: list[Trade], household: Household) -> list[Trade]:
+    """The account's trades: those naming it, or every trade in a household of one account (its model
+    is one account's, whose trades name none)."""
+    if len(household.accounts) == 1:
+        return trades
+    return [t for t in trades if t.account == account.account_id]
+
+
+def _part_of_one(member: HouseholdAccount, result: RebalanceResult) -> AccountPart:
+    """A household of one account: its part is the plan's summary."""
+    s = result.summary
+    assert s is not None
+    return AccountPart(account_id=member.account.account_id, account_type=member.account.account_type,
+                       traded=member.tradable, value_before=s.value_before, value_after=s.value_after,
+                       cash_before=s.cash_before, cash_after=s.cash_after,
+                       realized_short_term=s.realized_short_term, realized_long_term=s.realized_long_term,
+                       disallowed_loss=s.disallowed_loss, contribution=Decimal(0), sells=s.sells, buys=s.buys)
+
+
 def _summary(household: Household, policy: CompiledPolicy, market: Market, found: Plan,
              trades: list[Trade], matches: list[HouseholdWash]) -> HouseholdSummary:
     """The sleeve baseline's figures for the one-model plan. A taxable account's line states the tax
@@ -86,11 +106,11 @@ def _summary(household: Household, policy: CompiledPolicy, market: Market, found
     result, merged = found.result, found.outcome
     assert result.summary is not None and merged is not None
     target = household_target(policy, market)
-    lines = []
+    lines, parts = [], {p.account_id: p for p in result.accounts}
     for member in household.accounts:
         account = member.account
-        own = build_outcome(account, market, [t for t in trades if t.account == account.account_id], target)
-        part = next(p for p in result.accounts if p.account_id == account.account_id)
+        own = build_outcome(account, market, _trades_of(account, trades, household), target)
+        part = parts.get(account.account_id) or _part_of_one(member, result)
         rates = account.tax
         tax = added_tax(rates.realized_short_term_ytd, rates.realized_long_term_ytd,
                         part.realized_short_term, part.realized_long_term, rates.carryforward_short_term,

@@ -181,3 +181,14 @@ def test_cash_moved_beyond_the_limit_is_refused_by_the_verifier() -> None:
                                             "away": Decimal("999.99")})
     assert [v.code for v in found] == ["V238"] * 3
     assert "ira receives $7,000.01, more than the $7,000.00" in " ".join(v.message for v in found)
+
+
+def test_a_household_of_one_account_is_planned_as_that_account(smith: Household) -> None:
+    """A household file naming one account: its model is the account's, and its figures are that
+    plan's (one line, the household's totals the same)."""
+    joint = tuple(m for m in smith.accounts if m.name == "smith-joint")
+    found = plan_household(smith.model_copy(update={"accounts": joint}), Market.load(smith.as_of), OPTIONS)
+    assert found.plan.result.verified and found.summary is not None
+    (line,) = found.summary.accounts
+    assert line.name == "smith-joint" and line.sells == found.plan.result.summary.sells > 0
+    assert found.summary.value_before == line.value_before == found.plan.result.summary.value_before
