@@ -192,3 +192,24 @@ def test_a_household_of_one_account_is_planned_as_that_account(smith: Household)
     (line,) = found.summary.accounts
     assert line.name == "smith-joint" and line.sells == found.plan.result.summary.sells > 0
     assert found.summary.value_before == line.value_before == found.plan.result.summary.value_before
+
+
+def test_a_household_no_plan_can_satisfy_says_how_to_find_why(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """A household policy no plan meets (a tracking limit of 0.05%, with the held-away account's
+    12 names fixed): S101 with result.json saying why, and the hint names household mode's --explain,
+    which gives the conflicting rules."""
+    folder = tmp_path / "smith"
+    folder.mkdir()
+    model = ROOT / "policies" / "models" / "direct_index.tailor"
+    (folder / "tight.tailor").write_text(
+        f'policy "too tight"\nlayer household\nextends "{model}"\nrule tight: tracking error at most 0.05%\n')
+    text = SMITH.read_text().replace("../../../policies/households/smith.tailor", "tight.tailor")
+    for name in ("joint", "ira", "roth", "brokerage"):
+        text = text.replace(f"account: {name}/", f"account: {SMITH.parent / name}/")
+    (folder / "household.yaml").write_text(text)
+    out = tmp_path / "out"
+    assert main(["household", str(folder / "household.yaml"), "--mode", "household", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "error[S101]" in err and "--mode household --explain" in err
+    assert json.loads((out / "result.json").read_text())["solve"]["status"] == "infeasible"
