@@ -17,6 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import pairwise
+from typing import Any
 
 from compiler.check import compile_policy
 from compiler.inputs import check_account
@@ -53,8 +54,7 @@ class Sleeve:
 
     @property
     def trades(self) -> list[Trade]:
-        o = self.outcome
-        return [*(s.trade for s in o.sales), *o.buys, *(g.trade for g in o.gifts)] if self.traded else []
+        return self.outcome.trades if self.traded else []
 
 
 @dataclass(frozen=True)
@@ -194,6 +194,20 @@ def household_tax(sleeves: list[Sleeve], matches: list[HouseholdWash]) -> TaxLin
     return TaxLine(tax=to_cents(tax), carried_forward=to_cents(carried), carried_value=to_cents(value))
 
 
+def wash_sales_across(matches: list[HouseholdWash]) -> dict[str, Any]:
+    """The household summary's wash sales across accounts (`HouseholdSummary.wash_sales`), the loss they
+    disallow and the part of it lost for good (replacements in an IRA or a Roth)."""
+    washes = tuple(CrossAccountWash(
+        ticker=m.ticker, loss_account=m.loss_account, sale=m.sale, sold_on=m.sold_on,
+        replacement_account=m.replacement_account, replacement=m.replacement,
+        replacement_ticker=m.replacement_ticker, replacement_acquired=m.replacement_acquired, shares=m.shares,
+        loss_disallowed=to_cents(m.loss_disallowed), lost_for_good=m.permanent)
+        for m in matches if m.across_accounts)
+    return {"wash_sales": washes,
+            "loss_disallowed_across_accounts": sum((w.loss_disallowed for w in washes), Decimal(0)),
+            "loss_lost_for_good": sum((w.loss_disallowed for w in washes if w.lost_for_good), Decimal(0))}
+
+
 def _summary(household: Household, policy: CompiledPolicy, market: Market, target: dict[str, float],
              sleeves: list[Sleeve], matches: list[HouseholdWash]) -> HouseholdSummary:
     before: dict[str, Decimal] = defaultdict(Decimal)
@@ -210,12 +224,6 @@ def _summary(household: Household, policy: CompiledPolicy, market: Market, targe
     lines = tuple(_line(s, target, market) for s in sleeves)
     value_before = sum((s.outcome.value_before for s in sleeves), Decimal(0))
     sold = sum((sale.trade.amount for s in sleeves if s.traded for sale in s.outcome.sales), Decimal(0))
-    washes = tuple(CrossAccountWash(
-        ticker=m.ticker, loss_account=m.loss_account, sale=m.sale, sold_on=m.sold_on,
-        replacement_account=m.replacement_account, replacement=m.replacement,
-        replacement_ticker=m.replacement_ticker, replacement_acquired=m.replacement_acquired, shares=m.shares,
-        loss_disallowed=to_cents(m.loss_disallowed), lost_for_good=m.permanent)
-        for m in matches if m.across_accounts)
     # Totals are sums of the lines as reported (to the cent), so household.json adds up.
     return HouseholdSummary(
         household_id=household.household_id, as_of=household.as_of, mode="sleeves", policy_name=policy.name,
@@ -227,6 +235,4 @@ def _summary(household: Household, policy: CompiledPolicy, market: Market, targe
         tracking_error_before=round(tracking_error(market, dict(before), cash_before, target), 6),
         tracking_error_after=round(tracking_error(market, dict(after), cash_after, target), 6),
         turnover=round(float(sold / value_before), 6) if value_before > 0 else 0.0,
-        loss_disallowed_across_accounts=sum((w.loss_disallowed for w in washes), Decimal(0)),
-        loss_lost_for_good=sum((w.loss_disallowed for w in washes if w.lost_for_good), Decimal(0)),
-        wash_sales=washes)
+        **wash_sales_across(matches))

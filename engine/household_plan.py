@@ -18,8 +18,8 @@ from decimal import Decimal
 from compiler.check import compile_policy
 from compiler.ir import CompiledPolicy
 from core.diagnostics import TailorError, error
-from engine.household import household_target
-from engine.household_summary import AccountLine, CrossAccountWash, HouseholdSummary, TaxLine
+from engine.household import household_target, wash_sales_across
+from engine.household_summary import AccountLine, HouseholdSummary, TaxLine
 from engine.rebalance import Plan, RebalanceOptions, plan
 from solver.account import Account
 from solver.household import Household, HouseholdAccount
@@ -28,7 +28,7 @@ from solver.lots import Trade
 from solver.market import Market
 from solver.result import AccountPart, RebalanceResult
 from solver.tax import to_cents
-from solver.verify import Outcome, build_outcome, tracking_error
+from solver.verify import build_outcome, tracking_error
 from solver.verify_household import HouseholdWash, cross_account_violations, household_wash_sales
 from solver.verify_law import added_tax
 
@@ -62,7 +62,7 @@ def plan_household(household: Household, market: Market,
                  options or RebalanceOptions(), terms)
     if found.outcome is None:
         return HouseholdPlan(plan=found, policy=policy, summary=None)
-    trades = _trades(found.outcome)
+    trades = found.outcome.trades
     wash = policy.one("wash_sale")
     by_account = {m.name: _trades_of(m.account, trades, household) for m in household.accounts}
     matches = household_wash_sales(household, by_account, getattr(wash, "groups", ()))
@@ -73,10 +73,6 @@ def plan_household(household: Household, market: Market,
         found = replace(found, result=result)
     summary = _summary(household, policy, market, found, trades, matches) if found.result.verified else None
     return HouseholdPlan(plan=found, policy=policy, summary=summary)
-
-
-def _trades(outcome: Outcome) -> list[Trade]:
-    return [*(s.trade for s in outcome.sales), *outcome.buys, *(g.trade for g in outcome.gifts)]
 
 
 def _trades_of(account: Account, trades: list[Trade], household: Household) -> list[Trade]:
@@ -126,12 +122,6 @@ def _summary(household: Household, policy: CompiledPolicy, market: Market, found
     s = result.summary
     tax = TaxLine(tax=s.estimated_tax, carried_forward=s.carryforward_short_term + s.carryforward_long_term,
                   carried_value=s.carryforward_value)
-    washes = tuple(CrossAccountWash(
-        ticker=m.ticker, loss_account=m.loss_account, sale=m.sale, sold_on=m.sold_on,
-        replacement_account=m.replacement_account, replacement=m.replacement,
-        replacement_ticker=m.replacement_ticker, replacement_acquired=m.replacement_acquired,
-        shares=m.shares, loss_disallowed=to_cents(m.loss_disallowed), lost_for_good=m.permanent)
-        for m in matches if m.across_accounts)
     return HouseholdSummary(
         household_id=household.household_id, as_of=household.as_of, mode="household",
         policy_name=policy.name, policy_hash=policy.policy_hash, household_hash=household.input_hash,
@@ -142,9 +132,7 @@ def _summary(household: Household, policy: CompiledPolicy, market: Market, found
         tracking_error_before=_te(market, merged.shares_before, merged.cash_before, target),
         tracking_error_after=_te(market, merged.shares_after, merged.cash_after, target),
         turnover=round(float(merged.turnover), 6),
-        loss_disallowed_across_accounts=sum((w.loss_disallowed for w in washes), Decimal(0)),
-        loss_lost_for_good=sum((w.loss_disallowed for w in washes if w.lost_for_good), Decimal(0)),
-        wash_sales=washes)
+        **wash_sales_across(matches))
 
 
 def _te(market: Market, shares: dict[str, Decimal], cash: Decimal, target: dict[str, float]) -> float:

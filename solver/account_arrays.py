@@ -48,8 +48,8 @@ class AccountArrays:
         self.lots = list(account.lots)
         self.lot_index = {lot.lot_id: k for k, lot in enumerate(self.lots)}
         self.lot_ticker = np.array([self.index[lot.ticker] for lot in self.lots], dtype=int)
-        owner = {lot.lot_id: a for a, member in enumerate(accounts) for lot in member.lots}
-        self.lot_account = np.array([owner[lot.lot_id] for lot in self.lots], dtype=int)
+        # The merged view lists each account's lots in turn (solver/household_view.py).
+        self.lot_account = np.repeat(np.arange(len(accounts)), [len(member.lots) for member in accounts])
         shares = np.array([float(lot.shares) for lot in self.lots])
         basis = np.array([float(lot.basis_per_share) for lot in self.lots])
         lot_price = self.price[self.lot_ticker]

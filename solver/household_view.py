@@ -30,8 +30,8 @@ class HouseholdTerms:
 def merged_view(accounts: list[Account], held_away: frozenset[str] = frozenset()) -> Account:
     """The household as one account: taxable when any of its accounts is, with that account's tax
     profile (every taxable account that trades must state the same one: S112; a held-away account
-    realizes nothing here), every lot (lot ids unique across the household: S113) and every account's
-    recent trades, each naming its account."""
+    realizes nothing here), every lot, each account's in turn (lot ids unique across the household:
+    S113), and every account's recent trades, each naming its account."""
     taxable = [a for a in accounts if a.is_taxable and a.account_id not in held_away] \
         or [a for a in accounts if a.is_taxable]
     profiles = {a.tax for a in taxable}

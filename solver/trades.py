@@ -8,6 +8,7 @@ rounded to the cent (half-even) only when reported.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_UP, Decimal
 
 import numpy as np
@@ -36,6 +37,14 @@ def from_lot(shares: Decimal, available: Decimal) -> Decimal:
     return available if available - shares <= SHARE_STEP * 10 or shares > available else shares
 
 
+def _account_of(model: AccountModel) -> Callable[[int], str | None]:
+    """The account a trade of lot k names: in a household its account, for one account none."""
+    if not model.data.household:
+        return lambda _: None
+    ids, lot_account = [member.account_id for member in model.data.accounts], model.data.lot_account
+    return lambda k: ids[lot_account[k]]
+
+
 def extract_trades(model: AccountModel, solution: Solution, whole_shares: bool = False,
                    exits: bool = True) -> list[Trade]:
     """The plan's trades; under whole shares with `exits`, a position sold down to its fractional
@@ -47,8 +56,7 @@ def extract_trades(model: AccountModel, solution: Solution, whole_shares: bool =
     trades: list[Trade] = []
     sell_cols = compiled.cols(list(m.sell.values()))
     closed = _closed_out(model, solution) if whole_shares else set()
-    owner = [model.data.accounts[a].account_id if model.data.household else None
-             for a in model.data.lot_account.tolist()]
+    owner = _account_of(model)
     for k, lot in enumerate(model.data.lots):
         dollars = float(x[sell_cols[k]]) * model.data.value if sell_cols[k] >= 0 else 0.0
         if dollars < dust:
@@ -60,7 +68,7 @@ def extract_trades(model: AccountModel, solution: Solution, whole_shares: bool =
         if shares > 0:
             trades.append(Trade(action="sell", ticker=lot.ticker, shares=shares, price=price,
                                 lot_id=lot.lot_id, acquired=lot.acquired,
-                                basis_per_share=lot.basis_per_share, account=owner[k]))
+                                basis_per_share=lot.basis_per_share, account=owner(k)))
     if model.data.household:
         gifts = _transfers(model, solution, prices, {t.lot_id: t.shares for t in trades}, dust, False, owner)
         return trades + gifts + _household_buys(model, solution, trades, prices, dust)
@@ -175,7 +183,7 @@ def _closed_out(model: AccountModel, solution: Solution) -> set[str]:
 
 def _transfers(model: AccountModel, solution: Solution, prices: dict[str, Decimal],
                sold: dict[str | None, Decimal], dust: float, whole: bool,
-               owner: list[str | None]) -> list[Trade]:
+               owner: Callable[[int], str | None]) -> list[Trade]:
     """Shares leaving in kind (`AccountModel.declare_transfer`), rounded down even in whole shares (a
     gift never exceeds what was asked for), never more than the sale left of the lot."""
     lots = sorted(model.transferable)
@@ -191,7 +199,7 @@ def _transfers(model: AccountModel, solution: Solution, prices: dict[str, Decima
         if shares > 0:
             gifts.append(Trade(action="gift", ticker=lot.ticker, shares=shares, price=price,
                                lot_id=lot.lot_id, acquired=lot.acquired,
-                               basis_per_share=lot.basis_per_share, account=owner[k]))
+                               basis_per_share=lot.basis_per_share, account=owner(k)))
     return gifts
 
 

@@ -109,6 +109,11 @@ class Outcome:
         return [s for s in self.sales if wanted is None or s.trade.ticker in wanted]
 
     @property
+    def trades(self) -> list[Trade]:
+        """The plan's trades: its sales, buys and gifts."""
+        return [*(s.trade for s in self.sales), *self.buys, *(g.trade for g in self.gifts)]
+
+    @property
     def turnover(self) -> Decimal:
         """Value sold / account value before trading: the one meaning of turnover (the `trading …
         max turnover` rule, its check and `summary.turnover`). Buys and gifts do not count."""

@@ -90,12 +90,11 @@ gift_rule: "gift" quantity ("of" "appreciated" "lots")?
             return None
         data = model.data
         prices = {t: data.market.price(t) for t in data.account.tickers}
-        # In a household, only a taxable account that trades gives: an IRA's shares carry no gain to
-        # remove, and a held-away account is never traded.
-        giving = [not data.household or (member.is_taxable and bool(traded))
-                  for member, traded in zip(data.accounts, data.tradable, strict=True)]
+        # Lots whose gain a return sees, of an account that trades: in a household not an IRA's (no gain
+        # to remove) nor a held-away account's (never traded).
+        giving = data.lot_taxed & data.tradable[data.lot_account]
         lots = [x for x, lot in enumerate(data.lots)
-                if giving[data.lot_account[x]] and self.eligible(lot, prices[lot.ticker], data.as_of)]
+                if giving[x] and self.eligible(lot, prices[lot.ticker], data.as_of)]
         available = sum((data.lots[x].shares * prices[data.lots[x].ticker] for x in lots), Decimal(0))
         if available < rule.amount_usd:
             raise TailorError(error(

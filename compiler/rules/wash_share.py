@@ -208,7 +208,6 @@ def in_one_account(model: AccountModel, losses: list[int], buys: list[Transactio
     if not data.household:
         return True
     tickers = {data.lots[x].ticker for x in losses}
-    recent = [x for x, lot in enumerate(data.lots)
-              if lot.ticker in tickers and (data.as_of - lot.acquired).days <= days]
+    recent = [x for x in model.lots_in(tickers) if (data.as_of - data.lots[x].acquired).days <= days]
     owners = {data.accounts[a].account_id for a in data.lot_account[[*losses, *recent]].tolist()}
     return len(owners | {t.account for t in buys}) == 1

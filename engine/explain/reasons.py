@@ -255,7 +255,7 @@ class ReasonBuilder:
         days = None if long_term else days_to_long_term(record.held_since, model.data.as_of)
         term = "long" if long_term else "short"
         what = f"a {_money(-gain)} loss" if gain < 0 else f"a {_money(gain)} {term}-term gain"
-        if not model.data.accounts[model.data.lot_account[lot]].is_taxable and model.data.household:
+        if not model.data.lot_taxed[lot]:  # a household's IRA or Roth lot
             what, gain = "no taxable gain or loss (an IRA or a Roth)", Decimal(0)
         text = (
             f"kept lot {record.lot_id}{self._held_in(record.lot_id)} of {ticker} although {over:.2%} "

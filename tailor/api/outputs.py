@@ -99,9 +99,10 @@ def _refusal(result: RebalanceResult) -> list[Diagnostic]:
             for v in result.violations]
 
 
-def failure(result: RebalanceResult, account: Account, policy: CompiledPolicy,
-            time_limit: float) -> list[Diagnostic]:
-    """Why there is no plan to execute (empty when the plan is verified)."""
+def failure(result: RebalanceResult, account: Account, policy: CompiledPolicy, time_limit: float,
+            explained_by: str = "`tailor explain` with the same arguments") -> list[Diagnostic]:
+    """Why there is no plan to execute (empty when the plan is verified); `explained_by`: the command
+    that names an infeasible policy's conflicting rules."""
     if result.summary is None and result.solve.status == "time_limit":
         return [error("S102", f"no plan found for {account.account_id} within the time limit of "
                       f"{time_limit:g} s (policy {', '.join(policy.sources)})", None,
@@ -115,8 +116,7 @@ def failure(result: RebalanceResult, account: Account, policy: CompiledPolicy,
     if result.summary is None:
         return [error("S101", f"no trades satisfy the policy {', '.join(policy.sources)} "
                       f"for {account.account_id} (solver status: {result.solve.status})", None,
-                      "`tailor explain` with the same arguments names the rules that conflict "
-                      "and how far each must give")]
+                      f"{explained_by} names the rules that conflict and how far each must give")]
     return [] if result.verified else _refusal(result)
 
 

@@ -182,10 +182,8 @@ def _one_model(household: Household, market: Market, options: RebalanceOptions, 
 
     found = plan_household(household, market, options)
     result = found.plan.result
-    hint = ("`tailor household … --mode household --explain` names the rules that conflict and how far each "
-            "must give")
-    problems = [d.model_copy(update={"hint": hint}) if d.code == "S101" else d
-                for d in failure(result, found.plan.model.data.account, found.policy, args.time_limit)]
+    problems = failure(result, found.plan.model.data.account, found.policy, args.time_limit,
+                       explained_by="`tailor household … --mode household --explain`")
     record_decisions(log, "household", vars(args), [(result, problems, household.source)], options)
     console = Console()
     render_summary(result, console)
