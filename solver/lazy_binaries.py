@@ -9,11 +9,16 @@ and `safe_sides`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pyomo.environ as pyo
 
 from solver.linear import linear
+from solver.matrix_rows import MatrixRows, matrix_rows
+
+INF = float("inf")
 
 if TYPE_CHECKING:
     from solver.model import AccountModel
@@ -64,29 +69,36 @@ class LazyBinaries:
         """Each minimum trade as a lazy disjunction: `buy ≤ ub·z` and `buy ≥ min·z` (the minimum row in
         the asking rule's Block), M as small as the account allows now that every rule has tightened
         the bounds; a sale's the same over the ticker's lots, where selling the whole position is
-        always allowed."""
+        always allowed. Written as arrays (`MatrixRows`): as Pyomo expressions, a direct index's
+        thousand such rows cost more to build and hand off than the rest of the rules."""
         if model.data.household:
             self._write_per_account(model)
             return
-        m = model.m
-        for i in sorted(set(self.min_buy) - model.buy_forbidden):
-            fraction, owner = self.min_buy[i]
-            low = min(fraction, float(m.buy[i].ub))
-            self.add([_link(m.buy_link, (i, "max"), m.buy[i] <= float(m.buy[i].ub) * m.buy_on[i]),
-                      _link(_rows_on(owner, "min_buy"), i, m.buy[i] >= low * m.buy_on[i])], [m.buy_on[i]])
-        for i in sorted(self.min_sell):
-            sold = model.sold_of([model.data.tickers[i]])
-            fraction, owner = self.min_sell[i]
-            low = min(fraction, float(model.data.held[i]))
-            self.add([_link(m.sell_link, (i, "max"), sold <= float(model.data.held[i]) * m.sell_on[i]),
-                      _link(_rows_on(owner, "min_sell"), i, sold >= low * m.sell_on[i])], [m.sell_on[i]])
-
+        m, data = model.m, model.data
+        buys = [_Minimum([m.buy[i]], float(m.buy[i].ub), min(fraction, float(m.buy[i].ub)), m.buy_on[i],
+                         owner)
+                for i, (fraction, owner) in sorted(self.min_buy.items()) if i not in model.buy_forbidden]
+        sells = [_Minimum([m.sell[x] for x in data.lots_of[i]], float(data.held[i]),
+                          min(fraction, float(data.held[i])), m.sell_on[i], owner)
+                 for i, (fraction, owner) in sorted(self.min_sell.items())]
+        for minimums, cap, least in ((buys, "buy_link", "min_buy"), (sells, "sell_link", "min_sell")):
+            if not minimums:
+                continue
+            m.add_component(cap, _rows([(t.traded, t.on, -t.most) for t in minimums], -INF, 0.0))
+            caps = m.component(cap)
+            for owner, rows in _by_owner(minimums):
+                owner.add_component(least, _rows([(minimums[r].traded, minimums[r].on, -minimums[r].least)
+                                                  for r in rows], 0.0, INF))
+                floors = owner.component(least)
+                for k, r in enumerate(rows):
+                    self.add([caps[r], floors[k]], [minimums[r].on])
 
     def _write_per_account(self, model: AccountModel) -> None:
         """A household's minimum trades, per account's order: each tradable account's buy of a name,
         and its sale of the name's lots it holds, none or at least the minimum (or the whole of what
         that account holds)."""
         m, data = model.m, model.data
+        m.buy_link, m.sell_link = pyo.Constraint(pyo.Any), pyo.Constraint(pyo.Any)
         m.buy_on_in = pyo.Var(list(m.buy_in.keys()), domain=pyo.Binary)
         for a, i in m.buy_in:
             if i not in self.min_buy or i in model.buy_forbidden:
@@ -107,6 +119,36 @@ class LazyBinaries:
             value, on = float(data.lot_value[lots].sum()), m.sell_on_in[a, i]
             self.add([_link(m.sell_link, (a, i, "max"), sold <= value * on),
                       _link(_rows_on(owner, "min_sell"), (a, i), sold >= min(fraction, value) * on)], [on])
+
+
+@dataclass(frozen=True)
+class _Minimum:
+    """One name's semi-continuous trade: the Vars whose sum is the trade, at most `most` (the cap's M),
+    none or at least `least`, as its binary `on` says; `owner` the Block of the rule that asked."""
+
+    traded: list[pyo.Var]
+    most: float
+    least: float
+    on: pyo.Var
+    owner: pyo.Block
+
+
+def _by_owner(minimums: list[_Minimum]) -> list[tuple[pyo.Block, list[int]]]:
+    """Each asking rule's Block with the rows of its minimums, in order of first appearance."""
+    owners: dict[int, tuple[pyo.Block, list[int]]] = {}
+    for r, minimum in enumerate(minimums):
+        owners.setdefault(id(minimum.owner), (minimum.owner, []))[1].append(r)
+    return list(owners.values())
+
+
+def _rows(rows: list[tuple[list[pyo.Var], pyo.Var, float]], lower: float, upper: float) -> MatrixRows:
+    """Row r: `lower ≤ Σ traded + coefficient·on ≤ upper`, for (traded, on, coefficient) in `rows` —
+    each row over Vars of its own."""
+    variables = [var for traded, on, _ in rows for var in (*traded, on)]
+    sizes = np.array([len(traded) + 1 for traded, _, _ in rows])
+    coefficients = np.concatenate([[*np.ones(len(traded)), coefficient] for traded, _, coefficient in rows])
+    return matrix_rows((len(rows), len(variables)), np.repeat(np.arange(len(rows)), sizes),
+                       np.arange(len(variables)), coefficients, lower, upper, variables)
 
 
 def _link(component: pyo.Constraint, index: object, expr: object) -> object:

@@ -107,8 +107,6 @@ class AccountModel:
         m.flow = pyo.Param(initialize=0.0, mutable=True)
         m.buy_on = pyo.Var(range(n), domain=pyo.Binary)
         m.sell_on = pyo.Var(range(n), domain=pyo.Binary)
-        m.buy_link = pyo.Constraint(pyo.Any)
-        m.sell_link = pyo.Constraint(pyo.Any)
         # Objective weights (set by the policy's trade-off); any rule may price a term in their units.
         m.objective_weight = pyo.Param(["tax", "tracking", "cost"], initialize=1.0, mutable=True)
         # Value leaving in kind (gifts of shares): neither sold nor bought, it shrinks the account.
