@@ -149,15 +149,21 @@ def bare(book: Path) -> dict:
     decide_cpu = conflict_cpu = 0.0
     statuses: dict[str, int] = {}
     conflicts: dict[str, list[str]] = {}
+    account_cpu: dict[str, float] = {}  # the decision's CPU, per account
     started, started_cpu = time.perf_counter(), time.process_time()
     for entry in read_book(book):
         account = tailor.load_account(entry.account)
-        policy = policies.setdefault(entry.policy, tailor.load_policy(entry.policy))
-        market = markets.setdefault(account.as_of, tailor.Market.load(account.as_of))
+        # Loaded once, as a worker's cache does (setdefault's argument would load it every time).
+        if entry.policy not in policies:
+            policies[entry.policy] = tailor.load_policy(entry.policy)
+        if account.as_of not in markets:
+            markets[account.as_of] = tailor.Market.load(account.as_of)
+        policy, market = policies[entry.policy], markets[account.as_of]
         inputs = resolve(account, policy, market)
         before = time.process_time()
         solved, report = decide(inputs, RebalanceOptions())
         decide_cpu += time.process_time() - before
+        account_cpu[entry.id] = time.process_time() - before
         statuses[report.status] = statuses.get(report.status, 0) + 1
         if report.status == "infeasible" and solved.result.solve.status == "infeasible":
             before = time.process_time()
@@ -167,6 +173,8 @@ def bare(book: Path) -> dict:
     return {"accounts": sum(statuses.values()), "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
             "cpu_per_account_s": round(cpu / max(1, sum(statuses.values())), 3),
             "decide_cpu_s": round(decide_cpu, 1), "conflict_cpu_s": round(conflict_cpu, 1),
+            "decide_cpu_median_s": round(statistics.median(account_cpu.values()), 3),
+            "slowest_decisions_s": {k: round(v, 2) for k, v in sorted(account_cpu.items(), key=lambda kv: -kv[1])[:8]},
             "statuses": statuses, "conflicts": conflicts}
 
 
