@@ -23,6 +23,7 @@ small limit costs the same as 10% on a large one, and firm-locked rules give las
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,7 @@ from compiler.ir import CompiledPolicy
 from compiler.lower import Provenance, rule_of
 from compiler.rules import RULE_KINDS
 from engine.explain.workbench import fork, outcome_at, release_forbidden_buys
+from solver.branch import branch_and_bound
 from solver.handoff import INF, Compiled
 from solver.lazy import LazyGroups, activate_violated, relax
 from solver.model import AccountModel
@@ -49,6 +51,8 @@ TE_TOLERANCE_PCT = 0.005
 MAX_ROUNDS = 20
 SOLVE_TIME_LIMIT = 30.0
 MAX_CONFLICTS = 5
+MAX_BRANCH_BINARIES = 24  # a feasibility test branches itself on at most this many binaries ...
+MAX_BRANCH_NODES = 200  # ... within this many node LPs; beyond either, HiGHS's MIP decides
 
 
 @dataclass
@@ -152,11 +156,55 @@ class ElasticModel:
         """LP rounds (warm-started simplex) until tangents and lazy groups settle; then, if integer
         columns are in play, MIP rounds. An infeasible relaxation ends it at once."""
         status = self._rounds(relaxation=True)
-        deciding = self._integers()
-        deciding[self.netting[self.netting >= 0]] = False
-        if status != "optimal" or not deciding.any():
+        if status != "optimal" or not self._deciding().any():
             return status
         return self._mip()
+
+    def _deciding(self) -> np.ndarray:
+        """The integer columns that decide feasibility (all but the Schedule D binaries)."""
+        deciding = self._integers()
+        deciding[self.netting[self.netting >= 0]] = False
+        return deciding
+
+    def _branch(self) -> bool | None:
+        """Feasibility by branch and bound over the deciding binaries (solver/branch.py), each leaf
+        polished as `_holds_rounded` polishes: True when a leaf is a point of the model, False when no
+        choice of the binaries has a feasible relaxation (a proof: tangents and lazy groups off only
+        relax), None when undecided within the work limits (general integers, too many binaries, a
+        node limit) — the MIP then decides."""
+        for _ in range(MAX_ROUNDS):
+            cols = np.flatnonzero(self._integers())  # (the Schedule D binaries too: the leaf fixes them)
+            binary = all(self.compiled.columns[c].is_binary() for c in cols)
+            if len(cols) > MAX_BRANCH_BINARIES or not binary:
+                return None
+            found = branch_and_bound(self.highs, cols, 0.0, time.perf_counter() + SOLVE_TIME_LIMIT,
+                                     lambda _highs, _deadline: self._solve(), max_nodes=MAX_BRANCH_NODES)
+            if found.status == "infeasible":
+                return False
+            if found.x is None:
+                return None
+            self.x = found.x
+            size = (sum(g.active for g in self.lazy), self.highs.getNumRow())
+            if self._holds_rounded():
+                return True
+            if (sum(g.active for g in self.lazy), self.highs.getNumRow()) == size:
+                return None  # the leaf fails for another reason than the groups or tangents it grew
+        return None
+
+    def _holds_rounded(self) -> bool:
+        """Fix the integer columns at the last LP point's values, rounded, and polish (tangents and lazy
+        groups, as `_mip` polishes its point): True when that is a point of the model — a feasible
+        integer point, found without the MIP. Bounds are restored either way."""
+        cols = np.flatnonzero(self._integers()).astype(np.int32)
+        lp = self.highs.getLp()
+        lower, upper = np.asarray(lp.col_lower_)[cols], np.asarray(lp.col_upper_)[cols]
+        values = np.clip(np.round(self.x[cols]), lower, upper)
+        self.highs.changeColsBounds(len(cols), cols, values, values)
+        active = sum(g.active for g in self.lazy)
+        try:
+            return self._rounds(relaxation=True) == "optimal" and sum(g.active for g in self.lazy) == active
+        finally:
+            self.highs.changeColsBounds(len(cols), cols, lower, upper)
 
     def _integers(self) -> np.ndarray:
         integer = self.compiled.integer.copy()
@@ -234,8 +282,16 @@ class ElasticModel:
         "infeasible" is then still a proof (the relaxation of a model that holds holds too), while
         "feasible" only says the relaxation holds."""
         self._set(set(self.slack_cols) - hard, weighted=False)
-        status = self._rounds(relaxation=True) if relaxation else self._run()
-        return status != "infeasible"
+        status = self._rounds(relaxation=True)
+        if relaxation or status != "optimal" or not self._deciding().any():
+            return status != "infeasible"
+        # Any integer point proves these rules can hold: the relaxation's own, rounded, often is one,
+        # and a few binaries are decided by branching on warm LPs — where the MIP would cost a presolve
+        # and a root solve from scratch, most of a batch's conflict search.
+        if self._holds_rounded():
+            return True
+        branched = self._branch()
+        return branched if branched is not None else self._mip() != "infeasible"
 
     def elastic(self, soft: set[str] | None = None, dropped: frozenset[str] = frozenset()) -> ElasticPoint:
         """Minimum weighted slack with only `soft` rules allowed to give (all rules when None), and
