@@ -40,6 +40,7 @@ from solver.lazy import LazyGroups, activate_violated, relax
 from solver.model import AccountModel
 from solver.tracking import refine, tracking_columns
 from solver.verify import Outcome, Violation
+from solver.whole_shares import share_counts
 
 if TYPE_CHECKING:
     from engine.rebalance import Plan
@@ -51,6 +52,7 @@ TE_TOLERANCE_PCT = 0.005
 MAX_ROUNDS = 20
 SOLVE_TIME_LIMIT = 30.0
 MAX_CONFLICTS = 5
+INTEGRAL = 1e-9
 MAX_BRANCH_BINARIES = 24  # a feasibility test branches itself on at most this many binaries ...
 MAX_BRANCH_NODES = 200  # ... within this many node LPs; beyond either, HiGHS's MIP decides
 
@@ -91,6 +93,13 @@ class ElasticModel:
         release_forbidden_buys(self.model, self.compiled)
         self.original_cost = np.asarray(self.highs.getLp().col_cost_).copy()
         self.x = np.zeros(0)  # the last solved point (kept: changing bounds clears HiGHS's solution)
+        # Whole-share counts, and which way each rounds safely (solver/whole_shares.py)
+        variables, up = share_counts(model)
+        count_cols = compiled.cols(variables)
+        self.counts = np.zeros(len(compiled.columns), dtype=bool)
+        self.round_up = np.zeros(len(compiled.columns), dtype=bool)
+        self.counts[count_cols[count_cols >= 0]] = True
+        self.round_up[count_cols[count_cols >= 0]] = np.array(up, dtype=bool)[count_cols >= 0]
         self.slack_cols: dict[str, list[int]] = {}
         self.slack_weight: dict[int, float] = {}
         self._add_slacks()
@@ -198,13 +207,23 @@ class ElasticModel:
         cols = np.flatnonzero(self._integers()).astype(np.int32)
         lp = self.highs.getLp()
         lower, upper = np.asarray(lp.col_lower_)[cols], np.asarray(lp.col_upper_)[cols]
-        values = np.clip(np.round(self.x[cols]), lower, upper)
-        self.highs.changeColsBounds(len(cols), cols, values, values)
+        x = self.x[cols]
+        # Whole-share counts the safe way (a sale up, a buy down: more cash), when the nearest fail.
+        safe = np.where(self.round_up[cols], np.ceil(x - INTEGRAL), np.floor(x + INTEGRAL))
+        tries = [np.round(x), np.where(self.counts[cols], safe, np.round(x))]
         active = sum(g.active for g in self.lazy)
-        try:
-            return self._rounds(relaxation=True) == "optimal" and sum(g.active for g in self.lazy) == active
-        finally:
-            self.highs.changeColsBounds(len(cols), cols, lower, upper)
+        for k, values in enumerate(tries):
+            if k and np.array_equal(values, tries[0]):
+                break
+            self.highs.changeColsBounds(len(cols), cols, *(np.clip(values, lower, upper),) * 2)
+            try:
+                if self._rounds(relaxation=True) == "optimal" and sum(g.active for g in self.lazy) == active:
+                    return True
+            finally:
+                self.highs.changeColsBounds(len(cols), cols, lower, upper)
+            if sum(g.active for g in self.lazy) != active:
+                break  # the point broke a group: rounding again from it would not be the LP's point
+        return False
 
     def _integers(self) -> np.ndarray:
         integer = self.compiled.integer.copy()
