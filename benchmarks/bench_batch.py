@@ -174,7 +174,8 @@ def bare(book: Path) -> dict:
             "cpu_per_account_s": round(cpu / max(1, sum(statuses.values())), 3),
             "decide_cpu_s": round(decide_cpu, 1), "conflict_cpu_s": round(conflict_cpu, 1),
             "decide_cpu_median_s": round(statistics.median(account_cpu.values()), 3),
-            "slowest_decisions_s": {k: round(v, 2) for k, v in sorted(account_cpu.items(), key=lambda kv: -kv[1])[:8]},
+            "slowest_decisions_s": {k: round(v, 2)
+                                    for k, v in sorted(account_cpu.items(), key=lambda kv: -kv[1])[:8]},
             "statuses": statuses, "conflicts": conflicts}
 
 
