@@ -170,7 +170,7 @@ def _outcome(model: AccountModel, trades: list[Trade], target: dict[str, float],
             realized_short_term=to_cents(sum((s.realized for s in sales if not s.long_term), Decimal(0))),
             realized_long_term=to_cents(sum((s.realized for s in sales if s.long_term), Decimal(0))),
             disallowed_loss=to_cents(sum((s.disallowed for s in sales), Decimal(0))), contribution=flow,
-            cash_flow=own.cash_flow, sells=len(own.sales), buys=len(own.buys)))
+            cash_flow=to_cents(own.cash_flow), sells=len(own.sales), buys=len(own.buys)))
     return replace(merged, problems=(*merged.problems, *problems)), tuple(parts)
 
 
