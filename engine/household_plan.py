@@ -16,9 +16,10 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from compiler.check import compile_policy
-from compiler.ir import CompiledPolicy
-from core.diagnostics import TailorError, error
-from engine.household import household_target, wash_sales_across
+from compiler.inputs import check_account
+from compiler.ir import CompiledPolicy, RuleIR
+from compiler.lower import refuse_unscoped
+from engine.household import check_layers, household_target, wash_sales_across
 from engine.household_summary import AccountLine, HouseholdSummary, TaxLine
 from engine.rebalance import Plan, RebalanceOptions, plan
 from solver.account import Account
@@ -40,26 +41,41 @@ class HouseholdPlan:
     summary: HouseholdSummary | None  # None when no verified plan was found
 
 
-def refuse_unsupported(household: Household) -> None:
-    """What one model does not yet honour is refused, never ignored: an account's own policy (A141)."""
-    for member in household.accounts:
-        if member.policy is not None:
-            raise TailorError(error(
-                "A141", f"account {member.name} has its own policy, which household mode does not apply "
-                "yet", member.span, "move its rules into the household policy, or use --mode sleeves"))
+def account_rules(household: Household, policy: CompiledPolicy) -> dict[str, tuple[RuleIR, ...]]:
+    """Each account's own rules: those of its stack `[household policy, account policy]` that the
+    household policy does not state as they are — the account's new rules and its tightenings of the
+    household's (layering refuses a locked rule loosened: P501; the household's rule still holds for
+    the household). Checked against the account, and refused (A141, each on its line) where one
+    account cannot be governed by them, before any model is built."""
+    if not any(member.policy for member in household.tradable):
+        return {}
+    check_layers(household)
+    stated = {rule.id: rule for rule in policy.rules}
+    found: dict[str, tuple[RuleIR, ...]] = {}
+    for member in household.tradable:
+        if member.policy is None:
+            continue
+        stack = compile_policy(household.policy_layers(member))  # type: ignore[arg-type]
+        check_account(stack, member.account)
+        found[member.account.account_id] = tuple(r for r in stack.rules if stated.get(r.id) != r)
+    refuse_unscoped(found)
+    return found
 
 
 def plan_household(household: Household, market: Market,
                    options: RebalanceOptions | None = None) -> HouseholdPlan:
-    refuse_unsupported(household)
     policy = compile_policy(household.policy)
+    own_rules = account_rules(household, policy)
     members = household.accounts
+    if len(members) == 1 and own_rules:  # one account: its model is the account's, under its stack
+        policy = compile_policy(household.policy_layers(members[0]))  # type: ignore[arg-type]
+        own_rules = {}
     terms = HouseholdTerms(
         held_away=frozenset(m.account.account_id for m in members if not m.tradable),
         max_contribution={m.account.account_id: m.max_contribution for m in members
                           if m.max_contribution > 0})
     found = plan([member.account for member in household.accounts], policy, market,
-                 options or RebalanceOptions(), terms)
+                 options or RebalanceOptions(), terms, own_rules)
     if found.outcome is None:
         return HouseholdPlan(plan=found, policy=policy, summary=None)
     trades = found.outcome.trades

@@ -8,15 +8,16 @@ the result alone.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 import numpy as np
 
 from compiler.inputs import check_account
-from compiler.ir import CompiledPolicy
-from compiler.lower import Provenance, lower_policy
-from compiler.verify_rules import verify
+from compiler.ir import CompiledPolicy, RuleIR
+from compiler.lower import Provenance, account_rule_id, lower_policy
+from compiler.verify_rules import rule_violations, verify
 from solver.account import Account
 from solver.defaults import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT
 from solver.household_view import HouseholdTerms
@@ -56,6 +57,16 @@ class Plan:
     outcome: Outcome | None
     provenance: dict[str, Provenance]
     timings: dict[str, float] = field(default_factory=dict)
+    # A household's accounts' own rules, by account id (their ids in the plan: `account_rule_id`).
+    account_rules: Mapping[str, Sequence[RuleIR]] = field(default_factory=dict)
+
+    def account_rule(self, rule_id: str) -> tuple[int, RuleIR] | None:
+        """The account (its position in the model) and the rule of an account's own rule's plan id."""
+        for a, member in enumerate(self.model.data.accounts):
+            for rule in self.account_rules.get(member.account_id, ()):
+                if account_rule_id(member.account_id, rule.id) == rule_id:
+                    return a, rule
+        return None
 
 
 def _trade_lines(outcome: Outcome) -> tuple[TradeLine, ...]:
@@ -103,7 +114,8 @@ def _carryforward(outcome: Outcome) -> dict[str, Decimal]:
 
 def _summary(outcome: Outcome) -> Summary:
     return Summary(value_before=to_cents(outcome.value_before), value_after=to_cents(outcome.value_after),
-                   cash_before=to_cents(outcome.cash_before), cash_flow=to_cents(outcome.cash_flow),
+                   cash_before=to_cents(outcome.cash_before),
+                   cash_flow=to_cents(outcome.cash_flow + outcome.cash_moved),
                    cash_after=to_cents(outcome.cash_after),
                    realized_short_term=to_cents(outcome.realized_short_term),
                    realized_long_term=to_cents(outcome.realized_long_term),
@@ -117,25 +129,39 @@ def _summary(outcome: Outcome) -> Summary:
                    buys=len(outcome.buys))
 
 
-def _outcome(model: AccountModel, trades: list[Trade], target: dict[str, float],
-             moved: dict[str, Decimal]) -> tuple[Outcome, tuple[AccountPart, ...]]:
+def account_outcome(model: AccountModel, trades: list[Trade], position: int, target: dict[str, float],
+                    moved: Decimal = Decimal(0)) -> Outcome:
+    """A household account's own trades applied to it: its own flows, and `moved`, the cash the others
+    give it (negative: it gives them)."""
+    member = model.data.accounts[position]
+    mine = [t for t in trades if t.account == member.account_id]
+    flow = model.account_flows.get(position, Decimal(0))
+    return build_outcome(member, model.data.market, mine, target, flow, cash_moved=moved)
+
+
+def _outcome(model: AccountModel, trades: list[Trade], target: dict[str, float], moved: dict[str, Decimal],
+             account_rules: Mapping[str, Sequence[RuleIR]]) -> tuple[Outcome, tuple[AccountPart, ...]]:
     """The plan applied to the account. For a household: to the merged account the policy's rules
     read (its IRAs' and Roths' sales realize no taxable gain), with each account's own accounting
-    — shares per lot, prices, cash that pays for its own buys after what it gives or receives
-    (`moved`), which the household file must allow — checked on its own; and each account's part."""
+    — shares per lot, prices, cash that pays for its own buys after its own flows and what it gives or
+    receives (`moved`), which the household file must allow — checked on its own, and its own
+    policy's rules (`account_rules`) checked on its own trades; and each account's part."""
     data = model.data
     if not data.household:
         return build_outcome(data.account, data.market, trades, target, model.cash_flow), ()
     untaxed = frozenset(lot.lot_id for member in data.accounts if not member.is_taxable
                         for lot in member.lots)
-    merged = build_outcome(data.account, data.market, trades, target, model.cash_flow, untaxed)
+    merged = build_outcome(data.account, data.market, trades, target, model.cash_flow, untaxed,
+                           model.total_cash_flow - model.cash_flow)
     problems, parts = contribution_violations(data.terms, moved), []
-    for member, traded in zip(data.accounts, data.tradable.tolist(), strict=True):
+    for a, (member, traded) in enumerate(zip(data.accounts, data.tradable.tolist(), strict=True)):
         flow = moved.get(member.account_id, Decimal(0))
-        mine = [t for t in trades if t.account == member.account_id]
-        own = build_outcome(member, data.market, mine, {}, flow)
+        rules = account_rules.get(member.account_id, ())
+        # The household's target only where an account's own rule may read it (`outside target`).
+        own = account_outcome(model, trades, a, target if rules else {}, flow)
         problems += [p.model_copy(update={"message": f"{member.account_id}: {p.message}"})
-                     for p in own.problems]
+                     for p in (*own.problems, *rule_violations(
+                         own, rules, [account_rule_id(member.account_id, r.id) for r in rules]))]
         sales = [s for s in merged.sales if s.trade.account == member.account_id]
         parts.append(AccountPart(
             account_id=member.account_id, account_type=member.account_type, traded=traded,
@@ -144,14 +170,18 @@ def _outcome(model: AccountModel, trades: list[Trade], target: dict[str, float],
             realized_short_term=to_cents(sum((s.realized for s in sales if not s.long_term), Decimal(0))),
             realized_long_term=to_cents(sum((s.realized for s in sales if s.long_term), Decimal(0))),
             disallowed_loss=to_cents(sum((s.disallowed for s in sales), Decimal(0))), contribution=flow,
-            sells=len(own.sales), buys=len(own.buys)))
+            cash_flow=to_cents(own.cash_flow), sells=len(own.sales), buys=len(own.buys)))
     return replace(merged, problems=(*merged.problems, *problems)), tuple(parts)
 
 
 def plan(accounts: Account | list[Account], policy: CompiledPolicy, market: Market,
-         options: RebalanceOptions = RebalanceOptions(), terms: HouseholdTerms | None = None) -> Plan:
+         options: RebalanceOptions = RebalanceOptions(), terms: HouseholdTerms | None = None,
+         account_rules: Mapping[str, Sequence[RuleIR]] | None = None) -> Plan:
     """Rebalance one account, or a household's accounts in one model (`terms`: the accounts counted
-    but never traded, and the cash each may receive from the others)."""
+    but never traded, and the cash each may receive from the others; `account_rules`: each account's
+    own policy's rules, by account id, which govern that account's part of the model and are checked
+    on its own trades)."""
+    account_rules = account_rules or {}
     accounts = [accounts] if isinstance(accounts, Account) else list(accounts)
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -159,7 +189,7 @@ def plan(accounts: Account | list[Account], policy: CompiledPolicy, market: Mark
         check_account(policy, account)
         market.check_account(account)
     model = AccountModel(accounts, market, terms=terms)
-    provenance = lower_policy(policy, model)
+    provenance = lower_policy(policy, model, account_rules)
     timings["build"] = time.perf_counter() - started
     solution = solve(model, SolveOptions(time_limit=options.time_limit, mip_gap=options.mip_gap,
                                          log=options.log))
@@ -171,7 +201,8 @@ def plan(accounts: Account | list[Account], policy: CompiledPolicy, market: Mark
     if solution.status in ("optimal", "feasible"):
         trades = extract_trades(model, solution, whole_shares=model.whole_shares)
         target = {t: float(w) for t, w in zip(model.data.tickers, model.target_weights, strict=True) if w > 0}
-        outcome, parts = _outcome(model, trades, target, extract_contributions(model, solution))
+        moved = extract_contributions(model, solution)
+        outcome, parts = _outcome(model, trades, target, moved, account_rules)
         violations = tuple(verify(outcome, policy.rules))
         if violations and model.whole_shares:  # without the remainders of the positions it exits
             kept = extract_trades(model, solution, whole_shares=True, exits=False)
@@ -198,10 +229,12 @@ def plan(accounts: Account | list[Account], policy: CompiledPolicy, market: Mark
         violations=violations, summary=_summary(outcome) if outcome else None,
         trades=_trade_lines(outcome) if outcome else (),
         basis_adjustments=_basis_adjustments(outcome) if outcome else (), accounts=parts,
-        rules=tuple(RuleRef(id=r.id, kind=r.kind, span=r.span) for r in policy.rules),
+        rules=(*(RuleRef(id=r.id, kind=r.kind, span=r.span) for r in policy.rules),
+               *(RuleRef(id=account_rule_id(owner, r.id), kind=r.kind, span=r.span)
+                 for owner, rules in account_rules.items() for r in rules)),
         timings={k: round(v, 3) for k, v in timings.items()})
     return Plan(result=result, model=model, solution=solution, outcome=outcome, provenance=provenance,
-                timings=timings)
+                timings=timings, account_rules=account_rules)
 
 
 def rebalance(accounts: Account | list[Account], policy: CompiledPolicy, market: Market,

@@ -33,6 +33,10 @@ class LazyBinaries:
         # Minimum trades per ticker: the largest fraction asked for and the Block of the rule that asked.
         self.min_buy: dict[int, tuple[float, pyo.Block]] = {}
         self.min_sell: dict[int, tuple[float, pyo.Block]] = {}
+        # A household account's own minimums (its own policy's), by (account, ticker): each of its orders
+        # keeps the larger of its own and the household's.
+        self.min_buy_in: dict[tuple[int, int], tuple[float, pyo.Block]] = {}
+        self.min_sell_in: dict[tuple[int, int], tuple[float, pyo.Block]] = {}
 
     def add(self, constraints: list, binaries: list, safe: list[float] | None = None) -> None:
         """Declare a disjunction (rows tied by a few binaries) that the solver may leave out until a
@@ -53,6 +57,20 @@ class LazyBinaries:
         the whole position is sold; the row goes into `block`."""
         if fraction > self.min_sell.get(i, (0.0, None))[0]:
             self.min_sell[i] = (fraction, block)
+
+    def set_min_trade_in(self, account: int, i: int, fraction: float, block: pyo.Block, *,
+                         sell: bool) -> None:
+        """One household account's minimum buy (or sale) of ticker i, the row in `block`."""
+        asked = self.min_sell_in if sell else self.min_buy_in
+        if fraction > asked.get((account, i), (0.0, None))[0]:
+            asked[account, i] = (fraction, block)
+
+    def _minimum(self, household: dict[int, tuple[float, pyo.Block]],
+                 own: dict[tuple[int, int], tuple[float, pyo.Block]], a: int,
+                 i: int) -> tuple[float, pyo.Block] | None:
+        """The larger of the household's minimum for ticker i and account a's own (None: neither)."""
+        asked = [found for found in (household.get(i), own.get((a, i))) if found is not None]
+        return max(asked, key=lambda found: found[0]) if asked else None
 
     def trade_forcing(self, model: AccountModel, i: int) -> tuple[pyo.Var | None, pyo.Var | None, float]:
         """Ticker i's binaries, as the minimum trades (declared before any rule is lowered) link them:
@@ -101,20 +119,21 @@ class LazyBinaries:
         m.buy_link, m.sell_link = pyo.Constraint(pyo.Any), pyo.Constraint(pyo.Any)
         m.buy_on_in = pyo.Var(list(m.buy_in.keys()), domain=pyo.Binary)
         for a, i in m.buy_in:
-            if i not in self.min_buy or i in model.buy_forbidden:
+            minimum = self._minimum(self.min_buy, self.min_buy_in, a, i)
+            if minimum is None or i in model.buy_forbidden:
                 continue
-            fraction, owner = self.min_buy[i]
+            fraction, owner = minimum
             bound, on = float(m.buy[i].ub), m.buy_on_in[a, i]
             self.add([_link(m.buy_link, (a, i, "max"), m.buy_in[a, i] <= bound * on),
                       _link(_rows_on(owner, "min_buy"), (a, i), m.buy_in[a, i] >= min(fraction, bound) * on)],
                      [on])
         held: dict[tuple[int, int], list[int]] = {}
         for x, (a, i) in enumerate(zip(data.lot_account.tolist(), data.lot_ticker.tolist(), strict=True)):
-            if data.tradable[a] and i in self.min_sell:
+            if data.tradable[a] and (i in self.min_sell or (a, i) in self.min_sell_in):
                 held.setdefault((a, i), []).append(x)
         m.sell_on_in = pyo.Var(sorted(held), domain=pyo.Binary)
         for (a, i), lots in sorted(held.items()):
-            fraction, owner = self.min_sell[i]
+            fraction, owner = self._minimum(self.min_sell, self.min_sell_in, a, i)  # type: ignore[misc]
             sold = linear([1.0] * len(lots), [m.sell[x] for x in lots])
             value, on = float(data.lot_value[lots].sum()), m.sell_on_in[a, i]
             self.add([_link(m.sell_link, (a, i, "max"), sold <= value * on),

@@ -42,7 +42,7 @@ from pyomo.common.gc_manager import PauseGC
 from pyomo.core.expr.numeric_expr import LinearExpression
 
 from core.diagnostics import TailorError, error
-from solver.account import Account
+from solver.account import Account, TaxProfile
 from solver.account_arrays import AccountArrays
 from solver.asset_location import tax_drag
 from solver.contribution import Contribution
@@ -71,7 +71,11 @@ class AccountModel:
                  terms: HouseholdTerms | None = None):
         self.data = AccountArrays(accounts, market, terms=terms)
         self.objective_terms: dict[str, pyo.Expression] = {}
-        self.cash_flow = Decimal(0)
+        self.cash_flow = Decimal(0)  # the deposits and withdrawals of the policy the model is built for
+        # A household's accounts' own deposits and withdrawals (their own policies), by account position.
+        self.account_flows: dict[int, Decimal] = {}
+        # Accounts whose own realized gains a rule reads (solver/account_scope.py), defined at assembly.
+        self.account_gains_read: dict[int, tuple[pyo.Var, pyo.Var]] = {}
         self.transferable: set[int] = set()
         self.whole_shares = False
         self.close_out_names: list[int] = []  # under whole shares: names whose lots have fractional shares
@@ -194,10 +198,29 @@ class AccountModel:
             (accounts, width + len(moved)), np.r_[owners, pair_account, data.lot_account, given, received],
             np.r_[owners, accounts + pairs, accounts + len(keys) + np.arange(lots),
                   width + np.arange(len(moved))],
-            np.r_[np.ones(accounts), np.ones(len(keys)), -np.ones(lots), signs], data.account_cash,
-            data.account_cash, list(m.cash_in.values()) + buy_in + list(m.sell.values()) + moved)
+            np.r_[np.ones(accounts), np.ones(len(keys)), -np.ones(lots), signs], self.account_cash_before,
+            self.account_cash_before, list(m.cash_in.values()) + buy_in + list(m.sell.values()) + moved)
         if moved:
             m.contributions_balance = one_row(signs, moved, 0.0, 0.0)
+        self._account_gain_rows()
+
+    def _account_gain_rows(self) -> None:
+        """account_gain_definition_<a>_<st|lt>: gain − Σ (1 − basis/price)·sell over a's lots of that term
+        − every gain term of the household (a wash sale's disallowed loss, positive) = 0, for each account
+        whose own gains a rule reads. A gain term does not say which account's loss it disallows, so each
+        account's gains count them all: at least the account's own, never less (a budget stays safe)."""
+        m, data = self.m, self.data
+        if not self.account_gains_read:
+            return
+        sell = list(m.sell.values())
+        for a, gains in sorted(self.account_gains_read.items()):
+            for long_term, gain in zip((False, True), gains, strict=True):
+                lots = np.flatnonzero((data.lot_account == a) & (data.lot_long_term == long_term))
+                sold = zip((-data.lot_gain[lots]).tolist(), (sell[x] for x in lots.tolist()), strict=True)
+                terms = [(1.0, gain), *sold,
+                         *((-coef, var) for coef, var in self._gain_terms[long_term])]
+                term = "lt" if long_term else "st"
+                m.add_component(f"account_gain_definition_{a}_{term}", summed_row(terms, 0.0, 0.0))
 
     # -- ready-made expressions for rules -------------------------------------------------------
     def ids(self, tickers: Iterable[str]) -> list[int]:
@@ -227,6 +250,70 @@ class AccountModel:
     def sold_total(self) -> LinearExpression:
         lots = range(len(self.data.lots))
         return linear([1.0] * len(lots), [self.m.sell[x] for x in lots])
+
+    # -- what a rule reads of the part of the model it governs (solver/account_scope.py: RuleScope) ----
+    # The whole model is the scope of its policy's rules: its account (or household) before and after
+    # trading. An account's own policy in a household reads the same names on `AccountScope`.
+    @property
+    def account_id(self) -> str:
+        return self.data.account.account_id
+
+    @property
+    def tax(self) -> TaxProfile:
+        return self.data.account.tax
+
+    @property
+    def taxable(self) -> bool:
+        return self.data.taxable
+
+    @property
+    def own_lots(self) -> range:
+        """Positions of the lots the rules govern: every lot."""
+        return range(len(self.data.lots))
+
+    @property
+    def lot_index(self) -> dict[str, int]:
+        return self.data.lot_index
+
+    @property
+    def value_before(self) -> float:
+        """The value before trading and flows: the model's unit."""
+        return 1.0
+
+    @property
+    def value_after(self) -> pyo.Expression:
+        """The value after flows and transfers in kind, in the model's unit."""
+        return self.post_value
+
+    @property
+    def cash_after(self) -> pyo.Var:
+        return self.m.cash
+
+    def weight_before(self, tickers: Iterable[str]) -> float:
+        """The names' weight before trading."""
+        return float(self.data.held[self.ids(tickers)].sum())
+
+    def realized_gains(self) -> tuple[pyo.Var, pyo.Var]:
+        """This rebalance's realized short-term and long-term gains (wash sales' disallowed losses in)."""
+        return self.m.st_gain, self.m.lt_gain
+
+    def account_gains(self, account: int) -> tuple[pyo.Var, pyo.Var]:
+        """A household account's realized short-term and long-term gains, as variables whose rows
+        (`account_gain_definition_*`) are written at assembly, once every rule's gain terms are known."""
+        if account not in self.account_gains_read:
+            gains = pyo.Var(["st", "lt"])
+            self.m.add_component(f"account_gain_{account}", gains)
+            self.account_gains_read[account] = (gains["st"], gains["lt"])
+        return self.account_gains_read[account]
+
+    def limit_weight(self, block: pyo.Block, name: str, tickers: Iterable[str], *, lower: float | None = None,
+                     upper: float | None = None, give: pyo.Var | None = None) -> None:
+        """`lower ≤ weight after trading ≤ upper` for the names together; `give`, a non-negative
+        variable, lets the weight pass the one bound given by that much."""
+        weight = self.weight_of(tickers)
+        if give is not None:
+            weight = weight - give if upper is not None else weight + give
+        self.add(block, name, weight, lower=lower, upper=upper)
 
     def fraction(self, dollars: Decimal | float) -> float:
         """Dollars as a fraction of the account value (the model's unit)."""
@@ -265,7 +352,33 @@ class AccountModel:
     def declare_cash_flow(self, dollars: Decimal | float) -> None:
         """A deposit (positive) or withdrawal (negative) made with this rebalance."""
         self.cash_flow += Decimal(dollars)
-        self.m.flow = self.fraction(self.cash_flow)
+        self.m.flow = self.fraction(self.total_cash_flow)
+
+    def declare_account_cash_flow(self, account: int, dollars: Decimal) -> None:
+        """A household account's own deposit or withdrawal (its own policy's): into that account's cash
+        row, and into the household's value after flows."""
+        self.account_flows[account] = self.account_flows.get(account, Decimal(0)) + dollars
+        self.m.flow = self.fraction(self.total_cash_flow)
+
+    @property
+    def total_cash_flow(self) -> Decimal:
+        """Every flow the model makes: its policy's and, in a household, each account's own."""
+        return self.cash_flow + sum(self.account_flows.values(), Decimal(0))
+
+    @property
+    def account_cash_before(self) -> np.ndarray:
+        """Each account's cash before trading and after its own flows (fractions of the household)."""
+        flows = np.zeros(len(self.data.accounts))
+        for a, dollars in self.account_flows.items():
+            flows[a] = self.fraction(dollars)
+        return self.data.account_cash + flows
+
+    def declare_minimum_trade(self, fraction: float, block: pyo.Block) -> None:
+        """Every buy, and every sale of a held name: none, or at least `fraction` of the account."""
+        for i in range(len(self.data.tickers)):
+            self.lazy.set_min_buy(i, fraction, block)
+            if self.data.held[i] > 0:
+                self.lazy.set_min_sell(i, fraction, block)
 
     def declare_transfer(self, lots: Iterable[int], dollars: Decimal | float) -> None:
         """Let `dollars` of securities leave the account in kind from `lots` (e.g. a gift of shares):

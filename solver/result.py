@@ -145,6 +145,7 @@ class AccountPart(BaseModel):
     realized_long_term: Decimal
     disallowed_loss: Decimal
     contribution: Decimal  # cash received from the household's other accounts (negative: given to them)
+    cash_flow: Decimal = Decimal(0)  # its own policy's deposit (negative: withdrawal)
     sells: int
     buys: int
 

@@ -91,7 +91,7 @@ def extract_trades(model: AccountModel, solution: Solution, whole_shares: bool =
     gifts = _transfers(model, solution, prices, sold, dust, whole_shares, owner)
     if whole_shares and exits:
         trades = _exit_whole(model, trades, {t.ticker for t in (*buys, *gifts)}, prices)
-    cash = model.data.account.cash + model.cash_flow
+    cash = model.data.account.cash + model.total_cash_flow
     return trades + gifts + _fit_cash(cash, trades, buys, whole_shares, planned_cash)
 
 
@@ -123,7 +123,7 @@ def extract_contributions(model: AccountModel, solution: Solution) -> dict[str, 
 def _household_buys(model: AccountModel, solution: Solution, sells: list[Trade], prices: dict[str, Decimal],
                     dust: float) -> list[Trade]:
     """A household's buys, by account (`buy_in`), each account's trimmed to its own planned cash (after
-    the cash it gives or receives)."""
+    the cash it gives or receives, and its own deposits and withdrawals)."""
     m, x, compiled, data = model.m, solution.x, solution.compiled, model.data
     moved = extract_contributions(model, solution)
     keys = list(m.buy_in.keys())
@@ -141,11 +141,12 @@ def _household_buys(model: AccountModel, solution: Solution, sells: list[Trade],
             if shares > 0:
                 mine.append(Trade(action="buy", ticker=ticker, shares=shares, price=prices[ticker],
                                   account=member.account_id))
-        planned = float(x[cash_cols[a]]) if cash_cols[a] >= 0 else float(data.account_cash[a])
+        planned = float(x[cash_cols[a]]) if cash_cols[a] >= 0 else float(model.account_cash_before[a])
         floor = max(Decimal(repr(max(planned, 0.0) * data.value)).quantize(CENT, rounding=ROUND_DOWN)
                     - CASH_MARGIN_USD, Decimal(0))
         sold = [t for t in sells if t.account == member.account_id]
-        buys += _fit_cash(member.cash + moved.get(member.account_id, Decimal(0)), sold, mine, False, floor)
+        cash = member.cash + moved.get(member.account_id, Decimal(0)) + model.account_flows.get(a, Decimal(0))
+        buys += _fit_cash(cash, sold, mine, False, floor)
     return buys
 
 

@@ -83,6 +83,9 @@ class Outcome:
     groups: dict[str, str] = field(default_factory=dict)
     gifts: tuple[LotSale, ...] = ()  # shares given away in kind; `gain` is the unrealized gain they carry
     wash_matches: tuple[WashMatch, ...] = ()  # loss shares sold matched with replacement shares
+    # Cash that arrives other than by the policy's own flow: in a household, what an account receives
+    # from the others (negative: gives them), and for the household, its accounts' own flows.
+    cash_moved: Decimal = Decimal(0)
 
     # -- helpers for rule verifiers --------------------------------------------------------------
     def weight_after(self, tickers: Iterable[str]) -> Decimal:
@@ -167,10 +170,12 @@ def tracking_error(market: Market, shares: dict[str, Decimal], cash: Decimal,
 
 
 def build_outcome(account: Account, market: Market, trades: list[Trade], target: dict[str, float],
-                  cash_flow: Decimal = Decimal(0), untaxed: frozenset[str] = frozenset()) -> Outcome:
+                  cash_flow: Decimal = Decimal(0), untaxed: frozenset[str] = frozenset(),
+                  cash_moved: Decimal = Decimal(0)) -> Outcome:
     """Apply `trades` to `account` at the market's prices; record what does not add up. `untaxed`:
     lots of a household's IRAs and Roths inside a merged `account` (solver/household_view.py): their
-    sales realize no gain a return sees, so none a rule or the tax could count (0), and no loss to wash."""
+    sales realize no gain a return sees, so none a rule or the tax could count (0), and no loss to wash.
+    `cash_moved`: cash arriving besides the policy's `cash_flow` (Outcome.cash_moved)."""
     problems: list[Violation] = []
     prices = {t: market.price(t) for t in sorted({lot.ticker for lot in account.lots}
                                                  | {t.ticker for t in trades} | set(target))
@@ -181,7 +186,7 @@ def build_outcome(account: Account, market: Market, trades: list[Trade], target:
     for lot in account.lots:
         before[lot.ticker] += lot.shares
     after = defaultdict(Decimal, before)
-    cash = account.cash + cash_flow
+    cash = account.cash + cash_flow + cash_moved
     sales, buys, gifts = [], [], []
     for trade in trades:
         if trade.shares <= 0 or trade.shares != trade.shares.quantize(SHARE_STEP):
@@ -242,4 +247,4 @@ def build_outcome(account: Account, market: Market, trades: list[Trade], target:
                    tracking_error_before=tracking_error(market, dict(before), account.cash, target),
                    tracking_error_after=tracking_error(market, dict(after), cash, target),
                    problems=tuple(problems), groups=dict(market.groups), gifts=tuple(gifts),
-                   wash_matches=tuple(matches))
+                   wash_matches=tuple(matches), cash_moved=cash_moved)

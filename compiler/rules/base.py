@@ -141,6 +141,13 @@ class RuleKind(ABC, Generic[N, I]):
         """Securities the rule moves out of the account in kind (a gift of shares); None: none."""
         return None
 
+    def not_per_account(self, rule: I) -> str | None:
+        """Why the rule cannot govern one account of a household model, as that account's own policy
+        states it (None: it can). A kind that can lowers and verifies through `RuleScope` alone
+        (solver/account_scope.py), so its rows read the account's lots, buys, cash and value when its
+        `lower` is handed an account's scope, and its `verify` is given the account's own outcome."""
+        return f"household mode applies a `{self.keyword}` rule to the household as one, not to one account"
+
     def lower(self, rule: I, block: pyomo.environ.Block,
               model: solver.model.AccountModel) -> solver.contribution.Contribution:
         """Write this rule's variables and rows into `block` — referencing the base model's variables,

@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from policy_lang.tree_reader import TreeReader
     from policy_lang.yaml_fields import Fields
     from solver.account import TaxProfile
+    from solver.account_scope import RuleScope
     from solver.contribution import Contribution
-    from solver.model import AccountModel
     from solver.verify import Outcome, Violation
 
 Measure = Literal["short_term", "long_term", "net", "tax"]
@@ -86,21 +86,24 @@ budget_measure: "short-term" "gains"  -> budget_short_term
         return {"measure": node.measure, "amount": format_quantity(node.amount)}
 
     # ---- optimizer side -----------------------------------------------------------------------
-    def lower(self, rule: BudgetIR, block: Block, model: AccountModel) -> Contribution:
+    def not_per_account(self, rule: BudgetIR) -> str | None:
+        return None  # the gains the account's own sales realize, on top of its file's year so far
+
+    def lower(self, rule: BudgetIR, block: Block, model: RuleScope) -> Contribution:
         import pyomo.environ as pyo
 
         from solver.contribution import Contribution
 
         contribution = Contribution()
-        if not model.data.taxable:
+        if not model.taxable:
             return contribution
         from decimal import Decimal
 
         from solver.model import ROUNDING_MARGIN_USD
 
-        tax, m = model.data.account.tax, model.m
-        st = m.st_gain + model.fraction(tax.realized_short_term_ytd)
-        lt = m.lt_gain + model.fraction(tax.realized_long_term_ytd)
+        tax, (st_gain, lt_gain) = model.tax, model.realized_gains()
+        st = st_gain + model.fraction(tax.realized_short_term_ytd)
+        lt = lt_gain + model.fraction(tax.realized_long_term_ytd)
         # Up to a dollar of room for rounding shares to 6 places after solving, never so much that
         # doing nothing would break the budget; a budget already spent means "no more this year".
         ytd = self.before(rule, tax)
@@ -117,8 +120,8 @@ budget_measure: "short-term" "gains"  -> budget_short_term
             # loss offsets short-term gains, so holding the bound where it stands could still add tax
             # (and pass the budget); realizing no further gain of either character cannot, as the tax
             # never falls when a gain grows.
-            model.add(block, "no_more_short_term", m.st_gain, upper=0)
-            model.add(block, "no_more_long_term", m.lt_gain, upper=0)
+            model.add(block, "no_more_short_term", st_gain, upper=0)
+            model.add(block, "no_more_long_term", lt_gain, upper=0)
         else:
             # Tax after netting is bounded above by max(0, s·ST + l·LT, l·(ST + LT)) with ST and LT
             # net of carryforwards (s ≥ l): a convex bound, so `tax ≤ amount` stays linear and safe.

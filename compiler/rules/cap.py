@@ -47,8 +47,8 @@ if TYPE_CHECKING:
     from compiler.check import CheckContext
     from policy_lang.tree_reader import TreeReader
     from policy_lang.yaml_fields import Fields
+    from solver.account_scope import RuleScope
     from solver.contribution import Contribution
-    from solver.model import AccountModel
     from solver.verify import Outcome, Violation
 
 
@@ -218,23 +218,26 @@ cap_option: "over" quantity                   -> cap_over
             return rule
         return rule.model_copy(update={"start_weight": float(weight_of(rule.tickers))})
 
-    def lower(self, rule: CapIR, block: Block, model: AccountModel) -> Contribution:
+    def not_per_account(self, rule: CapIR) -> str | None:
+        return None  # a weight in the account's own value, its own lots sold
+
+    def lower(self, rule: CapIR, block: Block, model: RuleScope) -> Contribution:
         import pyomo.environ as pyo
 
         from solver.contribution import Contribution
         from solver.model import linear
 
-        data, contribution, weight = model.data, Contribution(), model.weight_of(rule.tickers)
-        upper, lower = self.limits(rule, float(data.held[model.ids(rule.tickers)].sum()), data.as_of)
+        data, contribution = model.data, Contribution()
+        upper, lower = self.limits(rule, model.weight_before(rule.tickers), data.as_of)
         if rule.as_budget_allows:  # beyond the limit is allowed, at a price above any tax
-            block.beyond = pyo.Var(["above", "below"], bounds=(0, None))
+            beyond = block.beyond = pyo.Var(["above", "below"], bounds=(0, None))
             if upper is not None:
-                model.add(block, "limit_above", weight - block.beyond["above"], upper=upper)
+                model.limit_weight(block, "limit_above", rule.tickers, upper=upper, give=beyond["above"])
             if lower is not None:
-                model.add(block, "limit_below", weight + block.beyond["below"], lower=lower)
+                model.limit_weight(block, "limit_below", rule.tickers, lower=lower, give=beyond["below"])
             contribution.add_objective(rule.id, GIVE_WAY_BP * (block.beyond["above"] + block.beyond["below"]))
         else:
-            model.add(block, "limit", weight, lower=lower, upper=upper)
+            model.limit_weight(block, "limit", rule.tickers, lower=lower, upper=upper)
         if rule.long_term_only:  # lots taxed and not long-term (a household's IRA lots realize no gain)
             short = [x for x in model.lots_in(rule.tickers) if data.lot_taxed[x] > data.lot_long_term[x]]
             model.add(block, "long_term_only", linear([1.0] * len(short), [model.m.sell[x] for x in short]),

@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from compiler.check import CheckContext
     from policy_lang.tree_reader import TreeReader
     from policy_lang.yaml_fields import Fields
+    from solver.account_scope import RuleScope
     from solver.contribution import Contribution
-    from solver.model import AccountModel
     from solver.verify import Outcome, Violation
 
 _USD = (Unit.USD,)
@@ -95,7 +95,10 @@ cash_clause: "reserve" quantity   -> cash_reserve
     def cash_flow(self, rule: CashIR) -> Decimal:
         return rule.deposit_usd - rule.withdrawal_usd
 
-    def lower(self, rule: CashIR, block: Block, model: AccountModel) -> Contribution:
+    def not_per_account(self, rule: CashIR) -> str | None:
+        return None  # the account's own reserve and its own deposit or withdrawal
+
+    def lower(self, rule: CashIR, block: Block, model: RuleScope) -> Contribution:
         from solver.contribution import Contribution
         from solver.model import CASH_MARGIN_USD
 
@@ -104,9 +107,10 @@ cash_clause: "reserve" quantity   -> cash_reserve
         # (solver/trades.py keeps cash within a cent of the plan).
         margin = model.fraction(CASH_MARGIN_USD)
         if rule.reserve_pct:
-            model.add(block, "reserve_pct", model.m.cash - rule.reserve_pct * model.post_value, lower=margin)
+            model.add(block, "reserve_pct", model.cash_after - rule.reserve_pct * model.value_after,
+                      lower=margin)
         if rule.reserve_usd:
-            model.add(block, "reserve_usd", model.m.cash, lower=model.fraction(rule.reserve_usd) + margin)
+            model.add(block, "reserve_usd", model.cash_after, lower=model.fraction(rule.reserve_usd) + margin)
         return contribution
 
     # ---- verifier side: the rule's meaning re-derived from the IR, sharing nothing with `lower` ----

@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from compiler.check import CheckContext
     from policy_lang.tree_reader import TreeReader
     from policy_lang.yaml_fields import Fields
+    from solver.account_scope import RuleScope
     from solver.contribution import Contribution
-    from solver.model import AccountModel
     from solver.verify import Outcome, Violation
 
 Sell = Literal["immediately", "as_budget_allows"]
@@ -85,10 +85,13 @@ exclude_sell: "sell" "immediately"             -> exclude_immediately
     # budgets let it sell.
     HOLDING_PENALTY_BP: ClassVar[float] = 1e4
 
-    def forbidden_buys(self, rule: ExcludeIR, model: AccountModel) -> list[int]:
+    def not_per_account(self, rule: ExcludeIR) -> str | None:
+        return None  # an account's exclusion: no buys there, its own holdings sold
+
+    def forbidden_buys(self, rule: ExcludeIR, model: RuleScope) -> list[int]:
         return model.ids(rule.tickers)
 
-    def lower(self, rule: ExcludeIR, block: Block, model: AccountModel) -> Contribution:
+    def lower(self, rule: ExcludeIR, block: Block, model: RuleScope) -> Contribution:
         from solver.contribution import Contribution
 
         contribution = Contribution()

@@ -24,9 +24,9 @@ if TYPE_CHECKING:
     from compiler.check import CheckContext
     from policy_lang.tree_reader import TreeReader
     from policy_lang.yaml_fields import Fields
+    from solver.account_scope import RuleScope
     from solver.contribution import Contribution
     from solver.lots import Lot
-    from solver.model import AccountModel
     from solver.verify import Outcome, Violation
 
 
@@ -107,19 +107,24 @@ holding_period_clause: "no" "short-term" "gains"  -> holding_period_no_short_ter
             return f"a gain that turns long-term in {days} days, within the {rule.defer_days}-day deferral"
         return None
 
-    def lower(self, rule: HoldingPeriodIR, block: Block, model: AccountModel) -> Contribution:
+    def not_per_account(self, rule: HoldingPeriodIR) -> str | None:
+        return None  # the account's own taxed lots
+
+    def lower(self, rule: HoldingPeriodIR, block: Block, model: RuleScope) -> Contribution:
         """One row per rule: the held-back lots sell nothing (all sells are non-negative). Tax-exempt
         accounts realize no taxable gains, so the rule does not apply to them."""
         from solver.contribution import Contribution
         from solver.model import linear
 
         contribution = Contribution()
-        if not model.data.taxable:
+        if not model.taxable:
             return contribution
-        prices = {t: model.data.market.price(t) for t in {lot.ticker for lot in model.data.lots}}
-        held = [x for x, lot in enumerate(model.data.lots)  # a household's IRA lots realize no gain
-                if model.data.lot_taxed[x] and self.held_back(rule, lot, prices[lot.ticker], model.data.as_of)
-                is not None]
+        data = model.data
+        lots = [(x, data.lots[x]) for x in model.own_lots]
+        prices = {t: data.market.price(t) for t in {lot.ticker for _, lot in lots}}
+        held = [x for x, lot in lots  # a household's IRA lots realize no gain
+                if data.lot_taxed[x]
+                and self.held_back(rule, lot, prices[lot.ticker], data.as_of) is not None]
         model.add(block, "held_back", linear([1.0] * len(held), [model.m.sell[x] for x in held]), upper=0)
         return contribution
 

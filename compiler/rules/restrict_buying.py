@@ -35,8 +35,8 @@ if TYPE_CHECKING:
     from compiler.check import CheckContext
     from policy_lang.tree_reader import TreeReader
     from policy_lang.yaml_fields import Fields
+    from solver.account_scope import RuleScope
     from solver.contribution import Contribution
-    from solver.model import AccountModel
     from solver.verify import Outcome, Violation
 
 Level = Literal["sub_industry", "industry", "sector"]
@@ -154,15 +154,18 @@ restrict_buying_level: "by" "sub-industry"  -> restrict_buying_by_sub_industry
 
     # ---- optimizer side -----------------------------------------------------------------------
     @staticmethod
-    def barred(rule: RestrictBuyingIR, model: AccountModel) -> tuple[str, ...]:
+    def barred(rule: RestrictBuyingIR, model: RuleScope) -> tuple[str, ...]:
         if rule.outside_target:
             return _outside_target(model.data.tickers, model.target_weights)
         return rule.tickers
 
-    def forbidden_buys(self, rule: RestrictBuyingIR, model: AccountModel) -> list[int]:
+    def not_per_account(self, rule: RestrictBuyingIR) -> str | None:
+        return None  # no buys of the names in that account
+
+    def forbidden_buys(self, rule: RestrictBuyingIR, model: RuleScope) -> list[int]:
         return model.ids(self.barred(rule, model))
 
-    def lower(self, rule: RestrictBuyingIR, block: Block, model: AccountModel) -> Contribution:
+    def lower(self, rule: RestrictBuyingIR, block: Block, model: RuleScope) -> Contribution:
         from solver.contribution import Contribution
 
         contribution = Contribution()

@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from compiler.check import CheckContext
     from policy_lang.tree_reader import TreeReader
     from policy_lang.yaml_fields import Fields
+    from solver.account_scope import RuleScope
     from solver.contribution import Contribution
-    from solver.model import AccountModel
     from solver.verify import Outcome, Violation
 
 
@@ -91,7 +91,10 @@ restrict_selling_lots: STRING ("," STRING)*
         return out
 
     # ---- optimizer side -----------------------------------------------------------------------
-    def lower(self, rule: RestrictSellingIR, block: Block, model: AccountModel) -> Contribution:
+    def not_per_account(self, rule: RestrictSellingIR) -> str | None:
+        return None  # the account's own lots of the names, or its lots named
+
+    def lower(self, rule: RestrictSellingIR, block: Block, model: RuleScope) -> Contribution:
         from core.diagnostics import TailorError, error
         from core.suggest import did_you_mean
         from solver.contribution import Contribution
@@ -100,14 +103,13 @@ restrict_selling_lots: STRING ("," STRING)*
         contribution = Contribution()
         # A protected lot the account does not hold is almost always a typo: protecting nothing in
         # silence would let the optimizer sell the lot the client meant.
-        unknown = [i for i in rule.lot_ids if i not in model.data.lot_index]
+        lot_index = model.lot_index
+        unknown = [i for i in rule.lot_ids if i not in lot_index]
         if unknown:
             raise TailorError(error(
-                "S111", f"lot {', '.join(unknown)} is not in account {model.data.account.account_id}",
-                rule.span,
-                did_you_mean(unknown[0], model.data.lot_index)
-                or "use the lot ids of the account's lots file"))
-        lots = sorted(set(model.lots_in(rule.tickers)) | {model.data.lot_index[i] for i in rule.lot_ids})
+                "S111", f"lot {', '.join(unknown)} is not in account {model.account_id}", rule.span,
+                did_you_mean(unknown[0], lot_index) or "use the lot ids of the account's lots file"))
+        lots = sorted(set(model.lots_in(rule.tickers)) | {lot_index[i] for i in rule.lot_ids})
         model.add(block, "no_sale", linear([1.0] * len(lots), [model.m.sell[x] for x in lots]), upper=0)
         return contribution
 

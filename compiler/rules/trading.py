@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from compiler.check import CheckContext
     from policy_lang.tree_reader import TreeReader
     from policy_lang.yaml_fields import Fields
+    from solver.account_scope import RuleScope
     from solver.contribution import Contribution
     from solver.model import AccountModel
     from solver.verify import Outcome, Violation
@@ -118,7 +119,16 @@ trading_clause: "minimum" "trade" quantity  -> trading_min_trade
         # with the account (2 cents each on $20M).
         return model.fraction(rule.min_trade_usd + ROUNDING_MARGIN_USD / 100) + 4 * PRIMAL_TOLERANCE
 
-    def lower(self, rule: TradingIR, block: Block, model: AccountModel) -> Contribution:
+    def not_per_account(self, rule: TradingIR) -> str | None:
+        """An account's minimum trade and turnover read its own orders and value; whole shares are not
+        modelled in a household (S115), and a number of positions is not yet counted per account."""
+        if rule.whole_shares:
+            return "whole shares are not offered for a household in one model"
+        if rule.max_positions is not None:
+            return "household mode does not count one account's positions (`max positions`)"
+        return None
+
+    def lower(self, rule: TradingIR, block: Block, model: RuleScope) -> Contribution:
         import pyomo.environ as pyo
 
         from solver.contribution import Contribution
@@ -127,7 +137,7 @@ trading_clause: "minimum" "trade" quantity  -> trading_min_trade
         if rule.whole_shares:
             contribution.whole_shares = True
         if rule.max_turnover is not None:
-            model.add(block, "turnover", model.sold_total, upper=rule.max_turnover)
+            model.add(block, "turnover", model.sold_total, upper=rule.max_turnover * model.value_before)
         if rule.max_positions is not None:
             ids = list(range(len(model.data.tickers)))
             block.held = pyo.Var(ids, domain=pyo.Binary)

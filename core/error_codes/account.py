@@ -232,13 +232,15 @@ ACCOUNT = Family("A1", "Account files and run options", (
         "account nor moves cash into it, so either would be silently ignored.",
         "Remove the key from the held-away account, or give the account the type it is traded as."),
     ErrorCode(
-        "A141", "An account's own policy in household mode",
-        "`tailor household --mode household` solves the household in one model under the household "
-        "policy; an account's own policy (rules for that account alone: its cash flows, its own caps "
-        "and budgets) is not yet lowered onto its part of that model, and tailor refuses rather than "
-        "ignore it.",
-        "Move the account's rules into the household policy where they hold for the household, or use "
-        "`--mode sleeves`, where each account runs under its own policy stack (docs/households.md)."),
+        "A141", "A rule household mode cannot apply to one account",
+        "`tailor household --mode household` solves the household in one model; an account's own policy "
+        "is lowered onto that account's part of it (its lots, buys, cash and value), which the kinds "
+        "an advisor states per account support: exclude, restrict buying, restrict selling, cap, budget, "
+        "holding period, cash (a reserve, a deposit, a withdrawal) and trading's minimum trade and maximum "
+        "turnover. Any other rule in an account's own policy (or a kind's clause with no meaning for one "
+        "account, like a maximum number of positions) would be ignored there, so tailor refuses it.",
+        "State the rule in the household policy, where it holds for the household as one, or use "
+        "`--mode sleeves`, where each account runs alone under its own policy stack (docs/households.md)."),
     ErrorCode(
         "A142", "Household policies out of layer order",
         "An account's policy stack in a household (the household policy, then the account's own "

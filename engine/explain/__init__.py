@@ -21,7 +21,7 @@ from engine.explain.forces import Forces
 from engine.explain.reasons import ReasonBuilder, cite
 from engine.explain.schema import Conflict, Explanation, Relaxation
 from engine.explain.workbench import Workbench
-from engine.rebalance import Plan, RebalanceOptions, _summary, _trade_lines
+from engine.rebalance import Plan, RebalanceOptions, _summary, _trade_lines, account_outcome
 from engine.rebalance import plan as solve_plan
 from solver.result import RebalanceResult
 
@@ -110,12 +110,20 @@ def conflict(plan: Plan, policy: CompiledPolicy) -> Conflict:
 def _alternative(plan: Plan, policy: CompiledPolicy, rule_id: str) -> str | None:
     """The mildest other form of the rule (its kind's `alternatives`) under which the whole policy
     holds, checked by a verified re-solve; None when the kind offers none or none holds."""
-    rule = policy.by_id(rule_id)
+    own = plan.account_rule(rule_id)
+    rule = own[1] if own else policy.by_id(rule_id)
     options = RebalanceOptions(time_limit=ALTERNATIVE_TIME_LIMIT, mip_gap=plan.result.solve.requested_gap)
+    data = plan.model.data
     for text, other in RULE_KINDS[rule.kind].alternatives(rule):
-        rules = tuple(other if r.id == rule_id else r for r in policy.rules)
-        changed = policy.model_copy(update={"rules": rules})
-        result = solve_plan(plan.model.data.accounts, changed, plan.model.data.market, options).result
+        changed, account_rules = policy, dict(plan.account_rules)
+        if own is None:
+            changed = policy.model_copy(update={"rules": tuple(other if r.id == rule_id else r
+                                                               for r in policy.rules)})
+        else:
+            owner = data.accounts[own[0]].account_id
+            account_rules[owner] = tuple(other if r is rule else r for r in account_rules[owner])
+        terms = data.terms if data.household else None
+        result = solve_plan(data.accounts, changed, data.market, options, terms, account_rules).result
         if result.summary is not None and result.verified:
             where = cite(rule_id, plan.provenance)
             return text.format(rule=where) + " (a re-solve confirms the policy then holds)"
@@ -127,12 +135,17 @@ def _relaxation(
 ) -> Relaxation:
     """Let only this rule give, every other rule held (except the set-aside rule of each other
     conflict, switched off): the rule kind's verifier on that plan says how far it must move."""
-    rule = policy.by_id(rule_id)
+    own = plan.account_rule(rule_id)
+    rule = own[1] if own else policy.by_id(rule_id)
     aside = frozenset(c[-1] for c in found[1:] if rule_id not in c)
     point = elastic.elastic(soft={rule_id}, dropped=aside)
     needs: tuple[str, ...] = ()
-    if point.status == "optimal":
+    if point.status == "optimal" and own is None:
         needs = tuple(v.message for v in elastic.violations(elastic.outcome(point), {rule_id}))
+    elif point.status == "optimal":  # an account's own rule, on that account's own trades
+        relaxed = elastic.outcome(point)
+        mine = account_outcome(plan.model, relaxed.trades, own[0], relaxed.target)
+        needs = tuple(v.message for v in RULE_KINDS[rule.kind].verify(rule, mine))
     where = cite(rule_id, plan.provenance)
     if point.status != "optimal":
         text = f"relaxing {where} alone is not enough"

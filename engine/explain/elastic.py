@@ -344,7 +344,7 @@ class ElasticModel:
         that short list makes it irreducible for the model itself. When only integrality makes the
         candidates conflict, there is nothing to localise, and the filter runs with integers on all."""
         if candidates is None:
-            candidates = [r.id for r in self.policy.rules if r.id in self.slack_cols]
+            candidates = self.candidates()
         if not self.feasible(set(candidates), relaxation=True):
             return self.deletion_filter(self.deletion_filter(candidates, relaxation=True), relaxation=False)
         if self.feasible(set(candidates)):
@@ -363,11 +363,18 @@ class ElasticModel:
                 keep = trial
         return keep
 
+    def candidates(self) -> list[str]:
+        """The rules that may give, in policy order: the policy's, then a household's accounts' own
+        (as the plan names them, `smith-joint/no-energy`), the most specific last."""
+        ordered = dict.fromkeys([*(r.id for r in self.policy.rules),
+                                 *(p.rule_id for p in self.provenance.values())])
+        return [rule_id for rule_id in ordered if rule_id in self.slack_cols]
+
     def conflicts(self, limit: int = MAX_CONFLICTS) -> list[list[str]]:
         """Several irreducible conflicts, when there are several: after each, its most specific rule
         (the last in policy order: account before household before firm) is set aside and the filter
         runs again on the rest, until the rest can hold together."""
-        candidates = [r.id for r in self.policy.rules if r.id in self.slack_cols]
+        candidates = self.candidates()
         found: list[list[str]] = []
         while len(found) < limit:
             conflict = self.irreducible(candidates)

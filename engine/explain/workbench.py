@@ -108,7 +108,8 @@ def outcome_at(model: AccountModel, compiled: Compiled, x: np.ndarray) -> Outcom
     )
     trades = extract_trades(model, solution, whole_shares=model.whole_shares)
     target = {t: float(w) for t, w in zip(model.data.tickers, model.target_weights, strict=True) if w > 0}
-    return build_outcome(model.data.account, model.data.market, trades, target, model.cash_flow)
+    return build_outcome(model.data.account, model.data.market, trades, target, model.cash_flow,
+                         cash_moved=model.total_cash_flow - model.cash_flow)
 
 
 def release_forbidden_buys(model: AccountModel, compiled: Compiled) -> None:
