@@ -88,7 +88,8 @@ def main() -> None:
     smith = load_household(SMITH / "household.yaml")
     market = Market.load(smith.as_of)
     print(f"\nhousehold mode, CPU seconds, medians of {repeat}")
-    for name, household in (("smith (stocks)", smith), ("smith, IRA and Roth in VOO", with_voo(smith, market))):
+    cases = (("smith (stocks)", smith), ("smith, IRA and Roth in VOO", with_voo(smith, market)))
+    for name, household in cases:
         seconds, found = cpu(lambda h=household: plan_household(h, market, OPTIONS), repeat)
         result, summary = found.plan.result, found.summary
         print(f"  {name:28} {seconds:6.2f} s  {result.solve.status:8} verified={result.verified}  "

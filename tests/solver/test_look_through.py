@@ -19,16 +19,23 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scipy import sparse
 
+from compiler.lower import lower_policy
 from compiler.rules import RULE_KINDS
 from compiler.rules.target import TargetIR
 from compiler.rules.tracking_error import TrackingErrorIR
 from core.diagnostics import TailorError
 from engine.rebalance import plan
+from engine.screens import Screener
+from engine.spec import Bands
 from solver.account import Account
+from solver.handoff import compile_to_highs
 from solver.look_through import LookThrough, universe
 from solver.lots import Lot
 from solver.market import Market, risk_arrays
+from solver.model import AccountModel
+from solver.tracking import add_tangents, tracking_columns
 from solver.verify import build_outcome, tracking_error
 from tests.solver.conftest import AS_OF, policy, span
 
@@ -109,6 +116,20 @@ def test_the_verifier_refuses_a_looked_through_tracking_error_over_the_limit(
     assert RULE_KINDS["tracking_error"].verify(rule.model_copy(update={"max_te": 0.009}), outcome) == []
 
 
+def test_a_simulation_screens_the_etf_looked_through(market: Market, index_account: Account,
+                                                     sp500: dict[str, float]) -> None:
+    """A simulation's fast path measures the account's ex-ante tracking error itself (engine/screens.py):
+    the same figure as the verifier's, and its gradient prices a unit of VOO as the index's stocks."""
+    half = etf_account(market, "VOO", value_of(index_account, market), index_account.cash, index_account.lots)
+    screener = Screener(policy(), "proof", Bands())
+    at = screener.position(half, market, market.target("sp500"))
+    assert at.tracking_error == pytest.approx(tracking_error(market, shares_of(half), half.cash, sp500),
+                                              abs=1e-9)
+    index = {t: i for i, t in enumerate(at.tickers)}
+    through = sum(w * at.gradient[index[t]] for t, w in sp500.items())
+    assert at.gradient[index["VOO"]] == pytest.approx(through, rel=1e-9)
+
+
 def test_the_explanation_says_the_etf_is_looked_through(market: Market, sp500: dict[str, float]) -> None:
     account = etf_account(market, "SPY", Decimal(250_000), Decimal(5_000))
     outcome = build_outcome(account, market, [], sp500)
@@ -135,6 +156,30 @@ def test_a_target_etf_no_account_holds_is_refused(market: Market, index_account:
         plan(index_account, policy(target), market)
     assert info.value.diagnostics[0].code == "S117"
     assert "VOO" in info.value.diagnostics[0].message
+
+
+def test_a_tangent_is_on_the_effective_weight(market: Market, index_account: Account) -> None:
+    """The specific tangent of a name the ETF holds, q ≥ s(2c·a − c²), reads a = its own weight + the
+    ETF's × its index weight − its effective target: at any weights, the row's bound on q is that."""
+    half = etf_account(market, "VOO", value_of(index_account, market), index_account.cash, index_account.lots)
+    model = AccountModel([half], market)
+    lower_policy(policy(), model)
+    compiled = compile_to_highs(model.m)
+    cols = tracking_columns(model, compiled)
+    j, c = model.data.index["AAPL"], 0.01
+    assert add_tangents(compiled, cols, {j: c}, {}) == 1
+    lp = compiled.highs.getLp()
+    matrix = sparse.csc_matrix((lp.a_matrix_.value_, lp.a_matrix_.index_, lp.a_matrix_.start_),
+                               shape=(lp.num_row_, lp.num_col_)).tocsr()
+    row = matrix[lp.num_row_ - 1].toarray().ravel()
+    assert np.count_nonzero(row) == 3  # q, AAPL's weight, VOO's weight
+    weights = np.random.default_rng(7).dirichlet(np.ones(len(model.data.tickers)))
+    x = np.zeros(lp.num_col_)
+    x[cols.weight] = weights
+    bound = (lp.row_lower_[-1] - row @ x) / row[cols.q[j]]
+    active = cols.look.effective(weights - cols.target)[j]
+    s = cols.specific[j]
+    assert bound == pytest.approx(s * (2 * c * active - c * c), rel=1e-9)
 
 
 # ---- properties: the one definition, read by the model's arrays and by the verifier ------------------
