@@ -109,10 +109,13 @@ def test_refused_inputs_and_options_carry_the_cli_codes(client: TestClient) -> N
     assert sleeves.status_code == 422 and _codes(sleeves) == ["A143"]  # refused there, never ignored
 
 
-def test_past_the_time_limit_is_504() -> None:
+def test_the_service_limits_hold() -> None:
     hasty = TestClient(create_app(ServiceSettings(time_limit=0.05)), raise_server_exceptions=False)
     slow = hasty.post("/v1/household", json={"household": household_files(), "mode": "household"})
     assert slow.status_code == 504 and _codes(slow) == ["H102"]
+    small = TestClient(create_app(ServiceSettings(max_body=10_000)), raise_server_exceptions=False)
+    big = small.post("/v1/household", json={"household": household_files(), "mode": "household"})
+    assert big.status_code == 413 and _codes(big) == ["H101"]  # the shipped household is ~25 kB
 
 
 def test_the_endpoint_is_in_the_openapi_schema(client: TestClient) -> None:
