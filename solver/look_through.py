@@ -42,10 +42,12 @@ class LookThrough:
     @classmethod
     def of(cls, tickers: list[str], market: Market) -> LookThrough:
         etfs = [i for i, t in enumerate(tickers) if is_index_etf(t)]
+        if not etfs:
+            return cls.identity(len(tickers))
         # `universe` holds every constituent, so no part of an ETF falls outside the reindexing.
         columns = [market.look_through(pd.Series({tickers[e]: 1.0})) for e in etfs]
         share = np.column_stack([column.reindex(tickers, fill_value=0.0).to_numpy(dtype=float)
-                                 for column in columns]) if etfs else np.zeros((len(tickers), 0))
+                                 for column in columns])
         return cls(etfs=np.array(etfs, dtype=np.int64), share=share)
 
     @classmethod

@@ -35,10 +35,9 @@ class TrackingColumns:
     loadings: np.ndarray  # 100·L, so that factor = loadingsᵀ·a in percent (a: effective active weights)
     # ETFs measured as their index's constituents: a specific term is on a name's effective active
     # weight (solver/look_through.py); the identity when no ETF is held.
-    look: LookThrough | None = None
+    look: LookThrough
 
     def __post_init__(self) -> None:
-        self.look = self.look or LookThrough.identity(len(self.target))
         self.effective_target = self.look.effective(self.target)
 
     def active(self, x: np.ndarray) -> np.ndarray:
