@@ -185,7 +185,7 @@ def direct_highs(data: AccountArrays, target: np.ndarray) -> tuple[highspy.Highs
     h, variance = q + n, q + n + k
     ncols = variance + 1
     short = ~data.lot_long_term
-    loadings = 100.0 * data.risk.loadings
+    loadings = 100.0 * data.look_through.transpose(data.risk.loadings)  # as the model's factor rows
     lot_ids, ids = np.arange(lots), np.arange(n)
     blocks = [  # (row, col, value)
         (data.lot_ticker, sell + lot_ids, np.ones(lots)), (ids, buy + ids, -np.ones(n)),
@@ -228,7 +228,8 @@ def direct_highs(data: AccountArrays, target: np.ndarray) -> tuple[highspy.Highs
     cols = TrackingColumns(weight=(weight + ids).astype(np.int32),
                            factor=(factor + np.arange(k)).astype(np.int32),
                            q=(q + ids).astype(np.int32), h=(h + np.arange(k)).astype(np.int32),
-                           specific=1e4 * data.risk.specific_var, target=target, loadings=loadings)
+                           specific=1e4 * data.risk.specific_var, target=target,
+                           loadings=100.0 * data.risk.loadings, look=data.look_through)
     return highs, cols
 
 

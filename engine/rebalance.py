@@ -125,6 +125,7 @@ def _summary(outcome: Outcome) -> Summary:
                    disallowed_loss=to_cents(sum((s.disallowed for s in outcome.sales), Decimal(0))),
                    tracking_error_before=round(outcome.tracking_error_before, 6),
                    tracking_error_after=round(outcome.tracking_error_after, 6),
+                   looked_through=outcome.looked_through,
                    turnover=round(float(outcome.turnover), 6), sells=len(outcome.sales),
                    buys=len(outcome.buys))
 

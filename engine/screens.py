@@ -44,6 +44,8 @@ from compiler.rules.harvest import Harvest
 from compiler.verify_rules import verify
 from engine.spec import Bands
 from solver.account import Account
+from solver.look_through import LookThrough
+from solver.look_through import universe as rebalance_universe
 from solver.lots import Lot
 from solver.market import Market, risk_arrays
 from solver.model import CASH_MARGIN_USD, TRACKING_BP_PER_PCT2, TRADING_COST_BP
@@ -170,10 +172,12 @@ class Screener:
         return self._table
 
     def position(self, account: Account, market: Market, target: pd.Series) -> Position:
-        """Active weights over the rebalance's universe (held names and every priced name the risk
-        model covers), the target renormalised over it as `AccountModel.declare_target` does."""
+        """Active weights over the rebalance's universe (solver/look_through.py: held names, every priced
+        name the risk model covers, a held ETF's constituents), the target renormalised over it as
+        `AccountModel.declare_target` does; the tracking error and its gradient with ETFs looked through
+        as the model does."""
         table = self.table(account.lots)
-        universe = sorted(set(account.tickers) | (set(market.prices.index) & set(market.risk.tickers)))
+        universe = rebalance_universe(set(account.tickers), market)
         index = {t: i for i, t in enumerate(universe)}
         prices = market.prices.reindex(universe).to_numpy(dtype=float)
         at = np.array([index[t] for t in table.tickers], dtype=int)
@@ -181,12 +185,13 @@ class Screener:
         total = float(values.sum()) + float(account.cash)
         aligned = target.reindex(universe).fillna(0.0).to_numpy(dtype=float)
         aligned = aligned / aligned.sum() if aligned.sum() > 0 else aligned
-        active = values / total - aligned
+        look = LookThrough.of(universe, market)
+        active = look.effective(values / total - aligned)
         risk = risk_arrays(market.risk, universe)
         times_active = risk.loadings @ (risk.loadings.T @ active) + risk.specific_var * active
         variance = float(active @ times_active)
         # The model prices variance at TRACKING_BP_PER_PCT2 bp per %², and %² is 10⁴ × the fraction².
-        gradient = 2.0 * TRACKING_BP_PER_PCT2 * 1e4 * self.weights[1] * times_active
+        gradient = 2.0 * TRACKING_BP_PER_PCT2 * 1e4 * self.weights[1] * look.transpose(times_active)
         target = {t: float(w) for t, w in zip(universe, aligned, strict=True) if w > 0}
         te = float(np.sqrt(max(variance, 0.0)))
         return Position(tickers=universe, gradient=gradient, tracking_error=te, value=total, target=target,

@@ -120,14 +120,16 @@ def index_weights(as_of: date, scheme: str = "cap") -> pd.Series:
     return weights.rename("weight")
 
 
-def look_through(weights: pd.Series, as_of: date) -> pd.Series:
-    """Replace S&P 500 ETF positions by the index's cap weights on `as_of`; other names pass through."""
+def look_through(weights: pd.Series, index: pd.Series) -> pd.Series:
+    """Effective weights: each name's own weight plus, for every S&P 500 ETF position, the ETF's weight
+    times the name's weight in `index` (the S&P 500's weights on the date, summing to 1); the ETFs
+    drop out. Linear, so it looks through active weights as well as holdings. The one definition every
+    tracking error reads (`solver.market.Market.look_through`)."""
     etfs = [t for t in weights.index if is_index_etf(t)]
-    direct = weights.drop(etfs)
-    etf_total = float(weights[etfs].sum()) if etfs else 0.0
-    if etf_total == 0.0:
+    if not etfs:
         return weights.rename("weight")
-    combined = direct.add(index_weights(as_of, "cap") * etf_total, fill_value=0.0)
+    etf_total = float(weights[etfs].sum())
+    combined = weights.drop(etfs).add(index * etf_total, fill_value=0.0)
     return combined.sort_index().rename("weight")
 
 

@@ -20,12 +20,14 @@ from core.diagnostics import TailorError
 from market.dividends import trailing_dividend_yield
 from solver.account import Account
 from solver.household_view import HouseholdTerms, merged_view
+from solver.look_through import LookThrough, universe
 from solver.market import Market, RiskArrays, risk_arrays
 from solver.tax import is_long_term
 
 
 class AccountArrays:
-    """The universe (held names and every priced name the risk model covers), prices, and per-lot
+    """The universe (held names, every priced name the risk model covers, an ETF's constituents), prices,
+    the ETF look-through (`look_through`: effective weights = M·weights), and per-lot
     values, gains and holding periods, in fractions of the (household's) value before cash flows.
 
     `lot_gain` is the gain per dollar sold that a tax return sees: in a household, a lot of an IRA or
@@ -39,10 +41,9 @@ class AccountArrays:
         self.account = account = merged_view(accounts, terms.held_away) if self.household else accounts[0]
         self.market = market
         self.as_of: date = market.as_of
-        held = set(account.tickers)
-        # The universe: every held name, and every priced name the risk model covers.
-        covered = set(market.prices.index) & set(market.risk.tickers)
-        self.tickers: list[str] = sorted(held | covered)
+        # The universe: every held name, every priced name the risk model covers, and the constituents
+        # of any index ETF held, which the tracking error measures it as (solver/look_through.py).
+        self.tickers: list[str] = universe(set(account.tickers), market)
         self.index = {t: i for i, t in enumerate(self.tickers)}
         self.price = market.prices.reindex(self.tickers).to_numpy(dtype=float)
         self.lots = list(account.lots)
@@ -81,6 +82,7 @@ class AccountArrays:
         # yield (market/dividends.py; None when the market carries no dividend history).
         self.dividend_yield = self._yields(market) if self.household else None
         self.risk: RiskArrays = risk_arrays(market.risk, self.tickers)
+        self.look_through = LookThrough.of(self.tickers, market)
 
     def _yields(self, market: Market) -> np.ndarray | None:
         if market.snapshot is not None:

@@ -74,10 +74,23 @@ def _missing(found: dict[str, YNode], required: tuple[str, ...], where: Span, pr
             problems.add(error("A135", f"{what} has no `{name}`", where, f"add `{name}: {EXAMPLES[name]}`"))
 
 
-def _file(base: Path, node: YScalar, key: str, problems: Problems) -> Path | None:
+def _within(path: Path, folder: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except (OSError, ValueError):  # a NUL byte (YAML's "\0"), a loop of links: not a file of the folder
+        return False
+
+
+def _file(base: Path, node: YScalar, key: str, problems: Problems, inside: Path | None) -> Path | None:
     """The file `key:` names, relative to household.yaml's folder; a missing one is A101 with the
-    closest name in that folder."""
+    closest name in that folder. With `inside` (a household sent to the service), a path leading out
+    of that folder is A145, before anything there is read or listed."""
     path = base / node.value
+    if inside is not None and not _within(path, inside):
+        problems.add(error("A145", f"`{key}`: {quote(node.value)} is outside the household's files",
+                           node.span, f"send the {key} file with household.yaml and name it by its path "
+                           "among them"))
+        return None
     if path.is_file():
         return path
     folder = path.parent
@@ -105,7 +118,7 @@ class _Entry:
         return self.scalars["type"].value
 
 
-def _entry(node: YNode, base: Path, problems: Problems) -> _Entry | None:
+def _entry(node: YNode, base: Path, problems: Problems, inside: Path | None) -> _Entry | None:
     if not isinstance(node, YMap):
         problems.add(error("A135", "each item of `accounts` is a mapping of an account's keys", node.span,
                            "e.g. `- name: smith-joint` and, indented below it, `type: taxable` and "
@@ -135,8 +148,9 @@ def _entry(node: YNode, base: Path, problems: Problems) -> _Entry | None:
     if "policy" in scalars and kind is not None and kind.value == "held_away":
         problems.add(error("A140", "a held-away account has no policy: tailor never trades it",
                            scalars["policy"].span, "remove `policy` from this account"))
-    account_file = _file(base, scalars["account"], "account", problems) if "account" in scalars else None
-    policy = _file(base, scalars["policy"], "policy", problems) if "policy" in scalars else None
+    account_file = _file(base, scalars["account"], "account", problems, inside) if "account" in scalars \
+        else None
+    policy = _file(base, scalars["policy"], "policy", problems, inside) if "policy" in scalars else None
     if len(problems.found) > before or account_file is None:
         return None
     return _Entry(node, scalars, account_file, policy, limit)
@@ -183,7 +197,7 @@ def _root(path: Path) -> tuple[bytes, YMap]:
     return raw, root
 
 
-def _accounts(found: dict[str, YNode], base: Path, problems: Problems) -> list[_Entry]:
+def _accounts(found: dict[str, YNode], base: Path, problems: Problems, inside: Path | None) -> list[_Entry]:
     node = found.get("accounts")
     if node is None:
         return []
@@ -191,7 +205,7 @@ def _accounts(found: dict[str, YNode], base: Path, problems: Problems) -> list[_
         problems.add(error("A135", "`accounts` is a list of the household's accounts", node.span,
                            "write `accounts:` and below it one `- name: …` item per account"))
         return []
-    entries = [entry for item in node.items if (entry := _entry(item, base, problems)) is not None]
+    entries = [entry for item in node.items if (entry := _entry(item, base, problems, inside)) is not None]
     _unique(entries, "name", lambda entry: entry.name, problems)
     _unique(entries, "account", lambda entry: entry.account_file.resolve(), problems)
     return entries
@@ -209,8 +223,9 @@ def _unique(entries: list[_Entry], key: str, identity: Callable[[_Entry], object
                                entry.scalars[key].span, "give each account its own name and account file"))
 
 
-def load_household(path: str | Path) -> Household:
-    """Load household.yaml and every account file it names; see the module docstring."""
+def load_household(path: str | Path, inside: Path | None = None) -> Household:
+    """Load household.yaml and every account file it names; see the module docstring. `inside`: the
+    folder every file it names must be in (A145; the service's request folder)."""
     path = Path(path)
     raw, root = _root(path)
     problems = Problems(str(path), "A126")
@@ -226,8 +241,8 @@ def load_household(path: str | Path) -> Household:
         problems.add(error("A113", "the household states no `as_of`", root.span,
                            "add `as_of: YYYY-MM-DD`: the date all its accounts' lots and cash are as of"))
     base = path.parent
-    policy = _file(base, scalars["policy"], "policy", problems) if "policy" in scalars else None
-    entries = _accounts(found, base, problems)
+    policy = _file(base, scalars["policy"], "policy", problems, inside) if "policy" in scalars else None
+    entries = _accounts(found, base, problems, inside)
     problems.check()
     assert as_of is not None and policy is not None  # else a problem was raised above
     household_id = scalars["household"].value

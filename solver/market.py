@@ -149,6 +149,26 @@ class Market:
     def price(self, ticker: str) -> Decimal:
         return self.decimal_prices[ticker]
 
+    def look_through(self, weights: pd.Series) -> pd.Series:
+        """Weights with every S&P 500 ETF position (SPY, IVV, VOO) replaced by the index's constituents
+        at this market's index weights (`market.index.look_through`: a name's own weight plus the ETF's
+        weight times its index weight). Every tracking error is measured on these. An ETF with a weight
+        and no index weights to look through is D122, never a tracking error of 0."""
+        from market.etfs import is_index_etf
+        from market.index import look_through
+
+        etfs = sorted(str(t) for t, w in weights.items() if is_index_etf(str(t)) and w != 0)
+        if etfs and "sp500" not in self.benchmarks:
+            origin = self.snapshot.origin if self.snapshot else "<memory>"
+            raise TailorError(error(
+                "D122", f"{', '.join(etfs)} must be looked through to the S&P 500's constituents, but the "
+                f"market {origin} gives no index weights on {self.as_of}",
+                Span.point(origin, 1, 1) if self.snapshot else None,
+                "add `target: target.csv` (the index's weights on the as-of date) to the snapshot, so that "
+                "the ETF is measured as the stocks it holds"))
+        return look_through(weights, self.benchmarks["sp500"]) if etfs else \
+            weights.drop([t for t in weights.index if is_index_etf(str(t))])
+
     def target(self, benchmark: str, model_path: str | None = None) -> pd.Series:
         if benchmark == "model":  # its names may be any this market knows (a snapshot adds securities)
             from market.etfs import SP500_ETFS

@@ -42,6 +42,7 @@ from pyomo.common.gc_manager import PauseGC
 from pyomo.core.expr.numeric_expr import LinearExpression
 
 from core.diagnostics import TailorError, error
+from market.etfs import is_index_etf
 from solver.account import Account, TaxProfile
 from solver.account_arrays import AccountArrays
 from solver.asset_location import tax_drag
@@ -135,7 +136,8 @@ class AccountModel:
         * st_definition, lt_definition: gain − Σ (1 − basis/price)·sell over lots of that term − the
           rules' gain terms (`Contribution.gain_terms`) = 0;
         * traded_definition: traded − Σ buy − Σ sell = 0;
-        * factor_definition[j]: factor_j − 100 Σᵢ L_ij·weight_i = −100 Σᵢ L_ij·target_i (in percent);
+        * factor_definition[j]: factor_j − 100 Σᵢ L_ij·weight_i = −100 Σᵢ L_ij·target_i (in percent), L
+          looked through (an ETF's row is its constituents' index-weighted sum: solver/look_through.py);
         * variance_definition: Σ q + Σ h − variance = 0;
         * transfer_limit[r] (with transfers): sell_l + transfer_l ≤ lot value, l the r-th transferable lot.
         Each row lists its variables in declaration order (sell, buy, weight, …), which the hand-off
@@ -158,7 +160,8 @@ class AccountModel:
             m.add_component(f"{name}_definition", summed_row(
                 [(1.0, gain), *sold, *((-coef, var) for coef, var in self._gain_terms[term])], 0.0, 0.0))
         m.traded_definition = one_row(np.r_[1.0, -np.ones(n + lots)], [m.traded, *buy, *sell], 0.0, 0.0)
-        loadings = 100.0 * self.data.risk.loadings
+        # The factor exposures of the effective (looked-through) weights: Lᵀ·M·w = (MᵀL)ᵀ·w.
+        loadings = 100.0 * self.data.look_through.transpose(self.data.risk.loadings)
         offsets = -loadings.T @ self.target_weights
         factors = np.arange(k)
         m.factor_definition = matrix_rows(
@@ -343,7 +346,16 @@ class AccountModel:
             self.m.buy[i].setub(0.0)
 
     def declare_target(self, weights: pd.Series) -> None:
-        """Target weights over the universe (names outside it are dropped and reported by the caller)."""
+        """Target weights over the universe (names outside it are dropped and reported by the caller).
+        An index ETF in the target must be held (S117): the universe holds an ETF only when an account
+        does, and dropping it would track another target."""
+        missing = sorted(str(t) for t, w in weights.items() if w > 0 and is_index_etf(str(t))
+                         and t not in self.data.index)
+        if missing:
+            raise TailorError(error(
+                "S117", f"the target gives weight to {', '.join(missing)}, which no account holds", None,
+                f"hold some {missing[0]} in an account (the plan then sizes it), or give its weight to the "
+                "S&P 500's stocks: `target sp500` is the ETF looked through"))
         aligned = weights.reindex(self.data.tickers).fillna(0.0)
         total = float(aligned.sum())
         for i, w in enumerate(aligned.to_numpy()):

@@ -99,8 +99,9 @@ def render_summary(result: RebalanceResult, console: Console,
         if carried:
             table.add_row("loss carried forward (value)",
                           f"{_money(carried)} ({_money(summary.carryforward_value)})")
+        through = f" ({', '.join(summary.looked_through)} looked through)" if summary.looked_through else ""
         table.add_row("tracking error",
-                      f"{summary.tracking_error_before:.2%} → {summary.tracking_error_after:.2%}")
+                      f"{summary.tracking_error_before:.2%} → {summary.tracking_error_after:.2%}{through}")
         table.add_row("cash", f"{_money(summary.cash_before)} → {_money(summary.cash_after)}")
     if result.market is not None:
         table.add_row("market data", _market_line(result.market))

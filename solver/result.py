@@ -115,6 +115,8 @@ class Summary(BaseModel):
     carryforward_value: Decimal = Decimal(0)
     tracking_error_before: float
     tracking_error_after: float
+    # S&P 500 ETFs held or targeted, which both tracking errors measure as the index's constituents.
+    looked_through: tuple[str, ...] = ()
     turnover: float  # value sold / value before trading (as `trading … max turnover`); buys not counted
     sells: int
     buys: int

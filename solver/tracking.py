@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from solver.handoff import INF, Compiled
+from solver.look_through import LookThrough
 from solver.model import AccountModel
 
 RELATIVE_GRID = (1.0, 0.5, -0.5)
@@ -31,10 +32,18 @@ class TrackingColumns:
     h: np.ndarray
     specific: np.ndarray  # 10⁴·sᵢ, so that a specific term is specific·aᵢ² in %²
     target: np.ndarray
-    loadings: np.ndarray  # 100·L, so that factor = loadingsᵀ·a in percent
+    loadings: np.ndarray  # 100·L, so that factor = loadingsᵀ·a in percent (a: effective active weights)
+    # ETFs measured as their index's constituents: a specific term is on a name's effective active
+    # weight (solver/look_through.py); the identity when no ETF is held.
+    look: LookThrough
+
+    def __post_init__(self) -> None:
+        self.effective_target = self.look.effective(self.target)
 
     def active(self, x: np.ndarray) -> np.ndarray:
-        return np.where(self.weight >= 0, x[np.maximum(self.weight, 0)], 0.0) - self.target
+        """Effective active weights: M·(w − t)."""
+        held = np.where(self.weight >= 0, x[np.maximum(self.weight, 0)], 0.0)
+        return self.look.effective(held - self.target)
 
     def exact_terms(self, active: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return self.specific * active * active, (self.loadings.T @ active) ** 2
@@ -53,21 +62,24 @@ def tracking_columns(model: AccountModel, compiled: Compiled) -> TrackingColumns
                            q=compiled.cols([m.q[i] for i in range(n)]),
                            h=compiled.cols([m.h[j] for j in range(k)]),
                            specific=1e4 * model.data.risk.specific_var, target=model.target_weights,
-                           loadings=100.0 * model.data.risk.loadings)
+                           loadings=100.0 * model.data.risk.loadings, look=model.data.look_through)
 
 
 def add_tangents(compiled: Compiled, cols: TrackingColumns, specific_at: dict[int, float],
                  factor_at: dict[int, float]) -> int:
-    """Add tangents q_i ≥ s(2c·a − c²) at a = c (a = w − t) and h_j ≥ 2c·f − c² at f = c: one row per
-    name (in index order), then one per factor; built as arrays (the initial grid adds 13 such
-    batches, ~6,500 rows on a 500-name account)."""
+    """Add tangents q_i ≥ s(2c·a − c²) at a = c (a = e − t: effective active weight, e_i = w_i +
+    Σ_etf share_i·w_etf) and h_j ≥ 2c·f − c² at f = c: one row per name (in index order; its own
+    weight and each ETF holding it), then one per factor; built as arrays (the initial grid adds 13
+    such batches, ~6,500 rows on a 500-name account)."""
+    look = cols.look
     names = np.array(sorted(specific_at), dtype=np.int64)
     c = np.array([specific_at[i] for i in names.tolist()], dtype=float)
-    # Weights are never negative, so an active weight below -target never occurs.
-    keep = (cols.q[names] >= 0) & (cols.weight[names] >= 0) & (c >= -cols.target[names]) if len(names) \
-        else np.zeros(0, dtype=bool)
+    # Weights are never negative, so an active weight below -target never occurs; an ETF looked
+    # through has no effective weight of its own.
+    keep = (cols.q[names] >= 0) & (cols.weight[names] >= 0) & (c >= -cols.effective_target[names]) \
+        & look.counted[names] if len(names) else np.zeros(0, dtype=bool)
     names, c = names[keep], c[keep]
-    s, t = cols.specific[names], cols.target[names]
+    s, t = cols.specific[names], cols.effective_target[names]
     factors = np.array(sorted(factor_at), dtype=np.int64)
     f = np.array([factor_at[j] for j in factors.tolist()], dtype=float)
     keep = (cols.h[factors] >= 0) & (cols.factor[factors] >= 0) if len(factors) else np.zeros(0, dtype=bool)
@@ -75,16 +87,27 @@ def add_tangents(compiled: Compiled, cols: TrackingColumns, specific_at: dict[in
     count = len(names) + len(factors)
     if not count:
         return 0
-    index = np.empty(2 * count, dtype=np.int32)
-    value = np.empty(2 * count)
-    index[0:2 * len(names):2], index[1:2 * len(names):2] = cols.q[names], cols.weight[names]
-    index[2 * len(names)::2], index[2 * len(names) + 1::2] = cols.h[factors], cols.factor[factors]
-    value[0::2] = 1.0
-    value[1:2 * len(names):2] = -2.0 * s * c
-    value[2 * len(names) + 1::2] = -2.0 * f
+    slope = -2.0 * s * c
+    # Each name's row: q, its own weight, then the ETFs that hold it (share > 0).
+    share = look.share[names]
+    row, etf = np.nonzero(share > 0)
+    per_row = np.r_[2 + np.bincount(row, minlength=len(names)), np.full(len(factors), 2)]
+    start = np.r_[0, np.cumsum(per_row)[:-1]]
+    index = np.empty(int(per_row.sum()), dtype=np.int32)
+    value = np.empty(len(index))
+    named, factored = start[:len(names)], start[len(names):]
+    index[named], index[named + 1] = cols.q[names], cols.weight[names]
+    value[named], value[named + 1] = 1.0, slope
+    if len(row):
+        rank = np.arange(len(row)) - np.searchsorted(row, row)  # row is sorted: position within its row
+        at = named[row] + 2 + rank
+        index[at] = cols.weight[look.etfs[etf]]
+        value[at] = slope[row] * share[row, etf]
+    index[factored], index[factored + 1] = cols.h[factors], cols.factor[factors]
+    value[factored], value[factored + 1] = 1.0, -2.0 * f
     lower = np.r_[-s * c * c - 2.0 * s * c * t, -f * f]
-    compiled.highs.addRows(count, lower, np.full(count, INF), len(index),
-                           np.arange(0, 2 * count, 2, dtype=np.int32), index, value)
+    compiled.highs.addRows(count, lower, np.full(count, INF), len(index), start.astype(np.int32), index,
+                           value)
     return count
 
 
@@ -92,7 +115,9 @@ def initial_tangents(compiled: Compiled, cols: TrackingColumns, held_active: np.
     """Tangents where solutions land: on a grid between the current active weights and their mirror
     image (rebalancing moves them towards zero), and at fixed active weights of ±0.25% … ±4% for
     every name (a name on target today can still become a replacement or be sold); factor
-    exposures (in percent) get the same grid scaled by 40, i.e. ±0.1% … ±1.6%."""
+    exposures (in percent) get the same grid scaled by 40, i.e. ±0.1% … ±1.6%. `held_active`: held
+    minus target weights over the universe, looked through here."""
+    held_active = cols.look.effective(held_active)
     count = 0
     for scale in RELATIVE_GRID:
         specific = {i: float(scale * a) for i, a in enumerate(held_active) if a != 0}

@@ -18,9 +18,11 @@ from datetime import date
 from decimal import Decimal
 
 import numpy as np
+import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from core.diagnostics import Span
+from market.etfs import is_index_etf
 from solver.account import Account
 from solver.lots import SHARE_STEP, Trade
 from solver.market import Market
@@ -117,6 +119,13 @@ class Outcome:
         return [*(s.trade for s in self.sales), *self.buys, *(g.trade for g in self.gifts)]
 
     @property
+    def looked_through(self) -> tuple[str, ...]:
+        """The S&P 500 ETFs held before or after, or targeted: the tracking errors count them as the
+        index's constituents."""
+        named = {*self.shares_before, *self.shares_after, *self.target}
+        return tuple(sorted(t for t in named if is_index_etf(t)))
+
+    @property
     def turnover(self) -> Decimal:
         """Value sold / account value before trading: the one meaning of turnover (the `trading …
         max turnover` rule, its check and `summary.turnover`). Buys and gifts do not count."""
@@ -153,10 +162,15 @@ def tracking_error(market: Market, shares: dict[str, Decimal], cash: Decimal,
     """Ex-ante tracking error by its definition, √(aᵀ(X F Xᵀ + D) a), on the risk model's own arrays
     (not the optimiser's diagonalised form, nor the risk model's methods). A name the model does not
     cover (e.g. VAR, whose prices stop before the as-of date) counts with no factor exposure and the
-    model's largest specific variance: the convention stated in docs/solver.md."""
+    model's largest specific variance: the convention stated in docs/solver.md. An S&P 500 ETF held or
+    targeted is measured as the index's constituents (`Market.look_through`, on both sides)."""
     values = {t: float(s * market.price(t)) for t, s in shares.items() if s > 0}
     total = sum(values.values()) + float(cash)
-    active = {t: values.get(t, 0.0) / total - target.get(t, 0.0) for t in sorted(set(values) | set(target))}
+    weights = {t: v / total for t, v in values.items()}
+    if any(is_index_etf(t) for t in (*weights, *target)):
+        weights, target = (market.look_through(pd.Series(side, dtype=float)).to_dict()
+                           for side in (weights, target))
+    active = {t: weights.get(t, 0.0) - target.get(t, 0.0) for t in sorted(set(weights) | set(target))}
     risk = market.risk
     row = {t: k for k, t in enumerate(risk.tickers)}
     covered = [t for t in active if t in row]

@@ -232,8 +232,10 @@ target_tilt: "tilt" subject quantity
     def explain(self, rule: TargetIR, outcome: Outcome) -> list[str]:
         name = _name(rule, outcome.account)
         tilts = "".join(f", {t.subject} {t.active:+.2%}" for t in rule.tilts)
+        etfs = outcome.looked_through
+        through = f" ({', '.join(etfs)} looked through to the S&P 500's stocks)" if etfs else ""
         return [f"tracks {name}{tilts}: tracking error {outcome.tracking_error_before:.2%} before, "
-                f"{outcome.tracking_error_after:.2%} after"]
+                f"{outcome.tracking_error_after:.2%} after{through}"]
 
     def compare(self, old: TargetNode, new: TargetNode) -> Change:
         return Change.SAME if old == new else Change.CHANGED

@@ -263,4 +263,12 @@ ACCOUNT = Family("A1", "Account files and run options", (
         "overweight lot was kept, the accounts a wash sale across accounts involves); the sleeve "
         "baseline makes one plan per account, which `tailor explain` explains one at a time.",
         "Use `--mode household --explain`, or `tailor explain` on one account."),
+    ErrorCode(
+        "A145", "A household sent to the service names a file outside it",
+        "A household sent to the HTTP service (`POST /v1/household`) is its household.yaml and the files "
+        "it names, laid out in a private folder; a `policy` or `account` path leading out of that folder "
+        "(`..`, an absolute path) would make the service read its own files, so it is refused before "
+        "anything there is read.",
+        "Send the file with the household and name it by its path among the files sent, e.g. "
+        "`joint/account.yaml`, `policies/smith.tailor`."),
 ))

@@ -116,4 +116,11 @@ MARKET_DATA = Family("D1", "Market data", (
         "closes but no dividends.",
         "Rebalance on a date the bundled history covers with a full year before it (2000-10-31 to "
         "2021-04-21), or drop the dividend yield rule for this run."),
+    ErrorCode(
+        "D122", "An index ETF without index weights to look through",
+        "Tracking error measures an S&P 500 ETF (SPY, IVV, VOO) as the stocks it holds: the ETF's weight "
+        "times each constituent's index weight on the as-of date. The market has no index weights on "
+        "that date (a market snapshot without a `target` file), so the ETF cannot be looked through; "
+        "tailor refuses rather than count it as risk-free or as one unknown stock.",
+        "Add `target: target.csv` (the index's weights on the snapshot's date) to the snapshot."),
 ))

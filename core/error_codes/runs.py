@@ -60,6 +60,13 @@ SOLVE = Family("S1", "Solve", (
         "twelve months in the bundled price history; a market snapshot (or a date the history does not "
         "cover by a year) carries none.",
         "Rebalance the household on the bundled price history, on a date at least a year after its start."),
+    ErrorCode(
+        "S117", "A target ETF that no account holds",
+        "The target gives weight to an S&P 500 ETF (SPY, IVV, VOO) that no account holds. A model's "
+        "universe holds an ETF only when an account does (otherwise every direct index could buy the "
+        "index in one trade), so the ETF could be neither bought nor tracked.",
+        "Hold some of the ETF in an account, or track its weight through the stocks (`target sp500` "
+        "is the ETF looked through)."),
 ))
 
 POLICY_TESTS = Family("T1", "Policy tests", (

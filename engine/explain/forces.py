@@ -56,8 +56,9 @@ class Forces:
         self.post = 1.0 + float(model.m.flow.value)
         tracking = bench.cols
         active = tracking.active(point.x)
-        # d(variance in %²)/d(weight_i), exact: 2·(100L)(100L)ᵀa + 2·(10⁴s)·a
-        self.variance_gradient = (
+        # d(variance in %²)/d(weight_i), exact: Mᵀ(2·(100L)(100L)ᵀa + 2·(10⁴s)·a), a the effective
+        # active weights (an ETF's gradient is its constituents': solver/look_through.py)
+        self.variance_gradient = tracking.look.transpose(
             2.0 * (tracking.loadings @ (tracking.loadings.T @ active)) + 2.0 * tracking.specific * active
         )
         # Each rule's binding rows folded into one vector over columns: Σ dual·row. A trade's force

@@ -1,5 +1,5 @@
 """The stable Python API: `import tailor`, then `tailor.check`, `tailor.rebalance`, `tailor.explain`,
-`tailor.simulate`, `tailor.batch`.
+`tailor.household`, `tailor.simulate`, `tailor.batch`.
 
     report = tailor.rebalance("examples/accounts/legacy_jpm/account.yaml",
                               "policies/clients/executive.tailor")
@@ -36,6 +36,8 @@ EXPORTS: dict[str, tuple[str, str]] = {
     "load_household": ("solver.household_files", "load_household"),
     "household_sleeves": ("engine.household", "run_sleeves"),
     "household_plan": ("engine.household_plan", "plan_household"),
+    "household": ("tailor.api.household", "household"),
+    "HouseholdReport": ("tailor.api.household", "HouseholdReport"),
     "Household": ("solver.household", "Household"),
     "HouseholdSummary": ("engine.household_summary", "HouseholdSummary"),
     "CheckReport": ("tailor.api.models", "CheckReport"),

@@ -17,6 +17,7 @@ from engine.household_summary import HouseholdSummary
 from solver.result import SCHEMA as RESULT_SCHEMA
 from solver.result import RebalanceResult
 from tailor.api.decision import DECISION_SCHEMA, Decision
+from tailor.api.household import HOUSEHOLD_RUN_SCHEMA, HouseholdReport
 from tailor.api.models import CHECK_SCHEMA, REBALANCE_SCHEMA, CheckReport, RebalanceReport
 from tailor.batch.summary import BOOK_SCHEMA, BookReport
 from tailor.service.models import ERROR_SCHEMA, JOB_SCHEMA, ErrorBody, JobStatus
@@ -29,6 +30,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     DECISION_SCHEMA: Decision,
     BOOK_SCHEMA: BookReport,
     HOUSEHOLD_SCHEMA: HouseholdSummary,
+    HOUSEHOLD_RUN_SCHEMA: HouseholdReport,
     JOB_SCHEMA: JobStatus,
     ERROR_SCHEMA: ErrorBody,
 }

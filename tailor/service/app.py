@@ -1,5 +1,5 @@
-"""`tailor serve`: the API over HTTP (FastAPI). check, rebalance and explain answer at once; batch jobs
-run in the background on the batch machinery and are polled.
+"""`tailor serve`: the API over HTTP (FastAPI). check, rebalance, explain and a household (in one model
+or as sleeves) answer at once; batch jobs run in the background on the batch machinery and are polled.
 
 Every error is a `tailor.error/1` body with diagnostics carrying the CLI's codes: 422 for inputs the
 CLI would refuse (P…, A…, D…) or a body that does not match the schema (H104), 401 without the
@@ -28,18 +28,21 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from core.diagnostics import Diagnostic, TailorError, error
 from engine.explain.schema import Explanation
 from engine.rebalance import RebalanceOptions
+from solver.household_files import load_household
 from tailor.api.decision import engine_version
 from tailor.api.engine import check, explain, rebalance
+from tailor.api.household import HouseholdReport, household
 from tailor.api.models import CheckReport, RebalanceReport
-from tailor.decision_log.record import record_report
+from tailor.decision_log.record import record_decisions, record_report
 from tailor.decision_log.store import DecisionLog
-from tailor.service.files import hide_folder, policy_path, write_files
+from tailor.service.files import confine_policies, hide_folder, policy_path, write_files
 from tailor.service.jobs import Jobs
 from tailor.service.limits import BodyLimit
 from tailor.service.models import (
     CheckRequest,
     ErrorBody,
     Health,
+    HouseholdRequest,
     JobAccountResult,
     JobRequest,
     JobStatus,
@@ -177,6 +180,26 @@ def create_app(settings: ServiceSettings = ServiceSettings()) -> FastAPI:
     @app.post("/v1/explain", response_model=Explanation, dependencies=[Depends(authorised)])
     async def explain_account(request: RebalanceRequest) -> Any:
         return await solve(lambda: _rebalanced(request, explaining=True))
+
+    def _household(request: HouseholdRequest) -> HouseholdReport:
+        with tempfile.TemporaryDirectory(prefix="tailor-household-") as folder:
+            root = Path(folder)
+            chosen = options(request.options)
+            try:
+                # household.yaml names only files of the request (A145), its policies likewise (H106)
+                loaded = load_household(write_files(request.household, root), inside=root)
+                policies = [loaded.policy, *(m.policy for m in loaded.accounts if m.policy)]
+                confine_policies([Path(p) for p in policies], root)
+                report = household(loaded, request.mode, chosen)
+            except TailorError as exc:
+                raise hide_folder(exc, root) from None
+        record_decisions(log, "serve", {"endpoint": "/v1/household", "mode": request.mode},
+                         [(plan.result, list(plan.diagnostics), None) for plan in report.plans], chosen)
+        return report
+
+    @app.post("/v1/household", response_model=HouseholdReport, dependencies=[Depends(authorised)])
+    async def household_accounts(request: HouseholdRequest) -> Any:
+        return await solve(lambda: _household(request))
 
     @app.post("/v1/jobs", response_model=JobStatus, status_code=202, dependencies=[Depends(authorised)])
     async def start_job(request: JobRequest) -> JobStatus:

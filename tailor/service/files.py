@@ -84,18 +84,36 @@ def _texts(node: object) -> Iterator[Text]:
 
 def _confine(folder: Path) -> None:
     """Every file a sent policy names must be a file of the request."""
-    root = folder.resolve()
     for path in sorted(folder.rglob("*")):
-        if not is_policy_file(path):
-            continue
-        for text in _texts(parse_file(str(path))):
-            value = text.value
-            escapes = value.startswith(("/", "git:")) or ".." in PurePosixPath(value).parts
-            if escapes or not (path.parent / value).resolve().is_relative_to(root):
-                span = text.span or Span.point(str(path), 1, 1)
-                raise TailorError(error("H106", f"{value[:80]!r} names a file outside the request", span,
-                                        "send the files a policy extends or names with it, or use a policy "
-                                        "of the service's library"))
+        if is_policy_file(path):
+            _confine_policy(path, folder.resolve())
+
+
+def _confine_policy(path: Path, root: Path) -> list[Path]:
+    """Refuse a file the policy at `path` names outside `root` (H106); the policy files it names."""
+    named = []
+    for text in _texts(parse_file(str(path))):
+        value = text.value
+        escapes = value.startswith(("/", "git:")) or ".." in PurePosixPath(value).parts
+        if escapes or not (path.parent / value).resolve().is_relative_to(root):
+            span = text.span or Span.point(str(path), 1, 1)
+            raise TailorError(error("H106", f"{value[:80]!r} names a file outside the request", span,
+                                    "send the files a policy extends or names with it, or use a policy "
+                                    "of the service's library"))
+        if is_policy_file(path.parent / value):
+            named.append(path.parent / value)
+    return named
+
+
+def confine_policies(policies: list[Path], root: Path) -> None:
+    """The policies a sent household names, and every policy they extend, name only files of the
+    request (H106); household.yaml and the account files, YAML too, are not policies to parse."""
+    todo, seen = list(policies), set()
+    while todo:
+        path = todo.pop()
+        if path.resolve() not in seen:
+            seen.add(path.resolve())
+            todo += _confine_policy(path, root.resolve())
 
 
 def policy_path(ref: PolicyRef, library: Path | None, folder: Path) -> Path:

@@ -21,6 +21,7 @@ from tailor.batch.summary import BookReport
 ERROR_SCHEMA = "tailor.error/1"
 JOB_SCHEMA = "tailor.job/1"
 MAX_FILES = 20
+MAX_HOUSEHOLD_FILES = 60  # a household of several accounts, each with up to three files, and its policies
 FileName = Annotated[str, Field(min_length=1, max_length=200)]
 
 
@@ -60,6 +61,19 @@ class RebalanceRequest(_Request):
     policy: PolicyRef
     market: FileSet | None = None  # a market snapshot; default: the bundled history on the as-of date
     as_of: date | None = None
+    options: Options = Options()
+
+
+class HouseholdFiles(FileSet):
+    """A household: its household.yaml (`main`), every account's files and the policies it names, by
+    their paths relative to household.yaml (`joint/account.yaml`, `policies/smith.tailor`)."""
+
+    files: dict[FileName, str] = Field(max_length=MAX_HOUSEHOLD_FILES)
+
+
+class HouseholdRequest(_Request):
+    household: HouseholdFiles
+    mode: Literal["household", "sleeves"]  # one model for every account, or each account on its own
     options: Options = Options()
 
 

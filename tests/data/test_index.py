@@ -81,13 +81,13 @@ def test_renormalise_excludes_and_rescales(cap_2021):
 
 def test_look_through_replaces_etfs_by_the_index(cap_2021):
     model = pd.Series({"SPY": 0.6, "VOO": 0.2, "AAPL": 0.2})
-    through = look_through(model, END)
+    through = look_through(model, cap_2021)
     assert through.sum() == pytest.approx(1.0)
     assert not {"SPY", "VOO"} & set(through.index)
     assert through["AAPL"] == pytest.approx(0.2 + 0.8 * cap_2021["AAPL"])
     assert through["MSFT"] == pytest.approx(0.8 * cap_2021["MSFT"])
     plain = pd.Series({"AAPL": 0.5, "MSFT": 0.5})
-    assert look_through(plain, END).equals(plain.rename("weight"))
+    assert look_through(plain, cap_2021).equals(plain.rename("weight"))
 
 
 def _write(tmp_path, text):
