@@ -65,6 +65,7 @@ BRANCH_BINARIES = 24  # the branch and bound takes on at most this many binaries
 NODE_WORK = 2_000_000  # a node re-solves an LP whose cost grows with the model (~20 ms at 16,000 columns)
 MIN_NODES = 50
 MIP_PROVE_MAX_COLUMNS = 4_000  # models up to ~2,000 lots (legacy and transition accounts)
+VARIANCE_BACK_OFF = 0.94  # a variance limit's share while a first whole-share point is sought (TE 0.97)
 WHOLE_SHARE_MIP_MAX_COUNTS = 400  # share counts HiGHS's MIP may improve once a whole-share point exists
 
 
@@ -240,6 +241,30 @@ def _repair_safely(search: Search) -> Point | None:
     return _repair(search, search.x()) if status == "optimal" else None
 
 
+def _repair_backed_off(search: Search) -> Point | None:
+    """No whole-share point near the relaxation's: when a tracking-error limit binds, the relaxation's
+    point sits on it and its whole-share neighbours pass it. Once more with every upper limit on the
+    variance backed off (TE by 3%): a point found inside keeps the limit itself. On acct-0557 of the
+    batch book (51 lots, a $60,000 withdrawal, whole shares, TE at most 3%) HiGHS's MIP found no point
+    in 120 s; a plan exists under 2.9%. The bound does not rise meanwhile (`Search.restricted`)."""
+    compiled = search.compiled
+    column = compiled.matrix[:, [search.variance_col]].tocoo()
+    rows = column.row[(column.data > 0) & (compiled.row_upper[column.row] < float("inf"))
+                      & (compiled.row_lower[column.row] == -float("inf"))].astype(np.int32)
+    if not len(rows) or not search.counts.mask.any() or search.best is not None or search.out_of_time():
+        return None
+    lower, upper = compiled.row_lower[rows], compiled.row_upper[rows]
+    restricted, search.restricted = search.restricted, True
+    search.highs.changeRowsBounds(len(rows), rows, lower, upper * VARIANCE_BACK_OFF)
+    try:
+        search.counts = search.counts.relaxed_again(compiled)
+        status, _, _ = search.lp_rounds(relaxation=True)
+        return _repair(search, search.x()) if status == "optimal" else None
+    finally:
+        search.highs.changeRowsBounds(len(rows), rows, lower, upper)
+        search.restricted = restricted
+
+
 def _improve(search: Search) -> None:
     """Step 3: flip one ambiguous binary at a time (fixed LP, the tangents as they are) and polish
     the flips that lower the objective. A bounded number of moves, in column order."""
@@ -353,7 +378,8 @@ def solve(model: AccountModel, options: SolveOptions = DEFAULT_OPTIONS) -> Solut
             search.offer(Point(x, *search.exact_objective(x)))
         else:
             decided = search.netting.decide(search, x)
-            search.offer(_repair(search, x if decided is None else decided) or _repair_safely(search))
+            search.offer(_repair(search, x if decided is None else decided) or _repair_safely(search)
+                         or _repair_backed_off(search))
             search.netting.settle(search)
             _improve(search)
             if search.best is None and search.counts.mask.any() and not search.out_of_time():
