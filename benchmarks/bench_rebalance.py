@@ -296,8 +296,10 @@ def full_layer(name: str, market: Market, repeat: int, without: set[str]) -> dic
         started = time.process_time()
         lp = compile_to_highs(model.m).highs.getLp()
         compile_ = time.process_time() - started
+        direct = highspy.Highs()
+        direct.setOptionValue("output_flag", False)
         started = time.process_time()
-        highspy.Highs().passModel(lp)
+        direct.passModel(lp)
         raw = time.process_time() - started
         model = AccountModel([account], market)
         lower_policy(policy, model)
