@@ -23,7 +23,7 @@ from solver.household import Household
 from solver.result import RebalanceResult
 from tailor.api.engine import status_of
 from tailor.api.inputs import PathLike
-from tailor.api.models import RebalanceReport, RebalanceStatus, _Frozen
+from tailor.api.models import RebalanceReport, RebalanceStatus, _Run
 from tailor.api.outputs import failure
 
 HOUSEHOLD_RUN_SCHEMA = "tailor.household_run/1"
@@ -32,7 +32,7 @@ HouseholdMode = Literal["household", "sleeves"]
 EXPLAINED_BY = "`tailor household … --mode household --explain`"
 
 
-class HouseholdReport(_Frozen):
+class HouseholdReport(_Run):
     """`tailor.household`: a household's run in one mode. `status` is `verified` only when every plan
     is; otherwise the first plan's that is not. `summary` (the household's figures) is there when the
     household model's plan is verified, and always for the sleeves (an account without a verified plan
@@ -46,12 +46,6 @@ class HouseholdReport(_Frozen):
     plans: tuple[RebalanceReport, ...]
     diagnostics: tuple[Diagnostic, ...] = ()
 
-    @property
-    def verified(self) -> bool:
-        return self.status == "verified"
-
-    def to_json(self) -> str:
-        return self.model_dump_json(by_alias=True, indent=2) + "\n"
 
 
 def _report(result: RebalanceResult, problems: list[Diagnostic]) -> RebalanceReport:

@@ -7,7 +7,7 @@ checked against these models by tests/book/test_api_schemas.py).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,6 +25,20 @@ RebalanceStatus = Literal["verified", "infeasible", "time_limit", "no_plan", "re
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+    def to_json(self) -> str:
+        return self.model_dump_json(by_alias=True, indent=2) + "\n"
+
+
+class _Run(_Frozen):
+    """A run that ends in a `status` (each subclass's own field, so that its schema keeps its order)."""
+
+    if TYPE_CHECKING:
+        status: RebalanceStatus
+
+    @property
+    def verified(self) -> bool:
+        return self.status == "verified"
 
 
 class CheckedFile(_Frozen):
@@ -48,11 +62,8 @@ class CheckReport(_Frozen):
     def ok(self) -> bool:
         return self.errors == 0
 
-    def to_json(self) -> str:
-        return self.model_dump_json(by_alias=True, indent=2) + "\n"
 
-
-class RebalanceReport(_Frozen):
+class RebalanceReport(_Run):
     """`tailor.rebalance`: the plan (`result`, schema tailor.result/1) and how the run ended.
 
     When `status` is not `verified`, `result` has no trades and no summary (as result.json of a failed
@@ -66,9 +77,3 @@ class RebalanceReport(_Frozen):
     result: RebalanceResult
     diagnostics: tuple[Diagnostic, ...] = ()
 
-    @property
-    def verified(self) -> bool:
-        return self.status == "verified"
-
-    def to_json(self) -> str:
-        return self.model_dump_json(by_alias=True, indent=2) + "\n"

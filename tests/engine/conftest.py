@@ -1,4 +1,5 @@
-"""Small simulations on real data: a 30-name legacy account bought at real closes in 2017–2019,
+"""The Smith household (examples/households/smith), loaded once for every household test; and small
+simulations on real data: a 30-name legacy account bought at real closes in 2017–2019,
 tracking an equal-weighted model of its own names, simulated quarterly from mid-2019 to the autumn
 of 2020 (a tax-year roll, the COVID drawdown, AAPL's 4:1 split on 2020-08-31) and daily from late
 February to the end of March 2020. Built in a temporary folder from the shipped price history,
@@ -14,7 +15,17 @@ import pytest
 
 from engine import SimulationResult, load_spec, simulate
 from market.prices import load_prices
+from solver.household import Household
+from solver.household_files import load_household
 from tests.solver.conftest import legacy_account, market  # noqa: F401 - fixtures, by name
+
+SMITH = Path(__file__).resolve().parents[2] / "examples" / "households" / "smith" / "household.yaml"
+
+
+@pytest.fixture(scope="session")
+def smith() -> Household:
+    return load_household(SMITH)
+
 
 NAMES = ("AAPL", "MSFT", "JPM", "JNJ", "XOM", "PG", "KO", "PFE", "INTC", "CSCO", "WMT", "HD", "MRK",
          "CVX", "BAC", "WFC", "T", "VZ", "DIS", "MCD", "IBM", "ORCL", "PEP", "ABT", "MMM", "HON", "UNH",

@@ -22,15 +22,8 @@ from solver.market import Market
 from solver.verify_household import household_wash_sales
 from tailor.cli import main
 from tailor.commands.household import _write, render_household
+from tests.engine.conftest import SMITH
 from tests.solver.test_household_files import GOOD, write_household
-
-ROOT = Path(__file__).resolve().parents[2]
-SMITH = ROOT / "examples" / "households" / "smith" / "household.yaml"
-
-
-@pytest.fixture(scope="module")
-def smith() -> Household:
-    return load_household(SMITH)
 
 
 @pytest.fixture(scope="module")

@@ -18,13 +18,10 @@ from engine.explain import explain
 from engine.household_plan import HouseholdPlan, account_rules, plan_household
 from engine.rebalance import RebalanceOptions, _outcome
 from solver.household import Household
-from solver.household_files import load_household
 from solver.lots import Trade
 from solver.market import Market
 from solver.result import TradeLine
 
-ROOT = Path(__file__).resolve().parents[2]
-SMITH = ROOT / "examples" / "households" / "smith" / "household.yaml"
 OPTIONS = RebalanceOptions(mip_gap=0.05)  # a few seconds of one core
 JOINT_POLICY = """\
 policy "Smith joint account"
@@ -43,11 +40,6 @@ def with_joint_policy(smith: Household, folder: Path, text: str) -> Household:
     members = tuple(m.model_copy(update={"policy": str(path)}) if m.name == "smith-joint" else m
                     for m in smith.accounts)
     return smith.model_copy(update={"accounts": members})
-
-
-@pytest.fixture(scope="module")
-def smith() -> Household:
-    return load_household(SMITH)
 
 
 @pytest.fixture(scope="module")

@@ -19,20 +19,13 @@ from market.index import index_weights
 from market.master import load_master
 from solver.account import Account
 from solver.household import Household
-from solver.household_files import load_household
 from solver.lots import Lot
 from solver.market import Market
 from solver.verify import tracking_error
 
 ROOT = Path(__file__).resolve().parents[2]
-SMITH = ROOT / "examples" / "households" / "smith" / "household.yaml"
 OPTIONS = RebalanceOptions(mip_gap=0.01)
 SHARE = Decimal("0.000001")
-
-
-@pytest.fixture(scope="module")
-def smith() -> Household:
-    return load_household(SMITH)
 
 
 @pytest.fixture(scope="module")

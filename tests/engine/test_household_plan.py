@@ -17,20 +17,14 @@ from engine.household_plan import HouseholdPlan, plan_household
 from engine.rebalance import RebalanceOptions
 from market.dividends import trailing_dividend_yield
 from solver.household import Household
-from solver.household_files import load_household
 from solver.household_view import HouseholdTerms
 from solver.market import Market
 from solver.verify_household import contribution_violations
 from tailor.cli import main
+from tests.engine.conftest import SMITH
 
 ROOT = Path(__file__).resolve().parents[2]
-SMITH = ROOT / "examples" / "households" / "smith" / "household.yaml"
 OPTIONS = RebalanceOptions(mip_gap=0.01)  # a 1% gap: a few seconds of one core
-
-
-@pytest.fixture(scope="module")
-def smith() -> Household:
-    return load_household(SMITH)
 
 
 @pytest.fixture(scope="module")
