@@ -10,6 +10,8 @@ runs again with the model it grew.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import highspy
 import numpy as np
 
@@ -66,13 +68,16 @@ def binary_mip(search: Search, max_nodes: int = MAX_MIP_NODES) -> bool:
     return point is None and search.model_size() != model_before
 
 
-def whole_share_mip(search: Search) -> None:
+def whole_share_mip(search: Search, without_point: Callable[[], None] = lambda: None) -> None:
     """Whole shares whose rounding left more than the gap, or found no point: HiGHS's MIP over every
     integer column, started from the best point when there is one, within a node budget. Its point
     may break a lazy group still off (HiGHS sees only the groups switched on): polishing switches it
-    on and the MIP runs again, a bounded number of times."""
+    on and the MIP runs again, a bounded number of times. Without a point, the first run has a node
+    budget too; when it ends without one, `without_point` may find one another way (solver/solve.py:
+    the repair with the tracking-error limits backed off) before HiGHS searches on without a limit."""
     search.counts = search.counts.strict(search.compiled)
     sub_mip_heuristics(search.highs, True)
+    bounded_first = search.best is None
     # Without a point, every run adds the tangents or groups its point broke: give it more runs.
     for _ in range(MAX_MIP_RUNS if search.best else MAX_RUNS_WITHOUT_POINT):
         if search.mip_done or search.closed() or search.out_of_time():
@@ -81,8 +86,14 @@ def whole_share_mip(search: Search) -> None:
         set_integrality(search.compiled, np.flatnonzero(integer), True)
         # Without a point yet, HiGHS searches until its first whole-share point (or the clock): never
         # nothing when a plan exists. With one, a node budget bounds the improvement.
-        run = highs_mip(search, MAX_MIP_NODES if search.best else highspy.kHighsIInf,
-                        first_point=search.best is None)
+        nodes = MAX_MIP_NODES if search.best or bounded_first else highspy.kHighsIInf
+        run = highs_mip(search, nodes, first_point=search.best is None)
+        if bounded_first and run.x is None and run.status not in ("infeasible", "time_limit"):
+            bounded_first = False
+            without_point()
+            search.counts = search.counts.strict(search.compiled)
+            continue
+        bounded_first = False
         if run.status not in ("optimal", "feasible") or run.x is None:
             search.mip_done = True
             if run.status == "infeasible" and search.best is None:

@@ -242,11 +242,14 @@ def _repair_safely(search: Search) -> Point | None:
 
 
 def _repair_backed_off(search: Search) -> Point | None:
-    """No whole-share point near the relaxation's: when a tracking-error limit binds, the relaxation's
-    point sits on it and its whole-share neighbours pass it. Once more with every upper limit on the
-    variance backed off (TE by 3%): a point found inside keeps the limit itself. On acct-0557 of the
-    batch book (51 lots, a $60,000 withdrawal, whole shares, TE at most 3%) HiGHS's MIP found no point
-    in 120 s; a plan exists under 2.9%. The bound does not rise meanwhile (`Search.restricted`)."""
+    """No whole-share point by rounding nor by HiGHS's MIP within its first budget: when a
+    tracking-error limit binds, the relaxation's point sits on it and its whole-share neighbours pass
+    it. The repair once more with every upper limit on the variance backed off (TE by 3%): a point
+    found inside keeps the limit itself. On acct-0557 of the batch book (51 lots, a $60,000
+    withdrawal, whole shares, TE at most 3%) HiGHS's MIP found no point in 120 s; a plan exists under
+    2.9%. The bound does not rise meanwhile (`Search.restricted`). Tried before HiGHS's MIP, right
+    after the repair, it cost accounts that MIP serves (acct-0107: 16.6 → 42.6 s): the groups a failed
+    backed-off repair switches on weigh on every MIP run after it."""
     compiled = search.compiled
     column = compiled.matrix[:, [search.variance_col]].tocoo()
     rows = column.row[(column.data > 0) & (compiled.row_upper[column.row] < float("inf"))
@@ -263,6 +266,15 @@ def _repair_backed_off(search: Search) -> Point | None:
     finally:
         search.highs.changeRowsBounds(len(rows), rows, lower, upper)
         search.restricted = restricted
+
+
+def _from_backed_off(search: Search) -> None:
+    """HiGHS's MIP found no first whole-share point within its budget: the repair with the
+    tracking-error limits backed off, and from its point, when it finds one, the search's own
+    improvement and proof."""
+    if search.offer(_repair_backed_off(search)):
+        _improve(search)
+        _prove(search)
 
 
 def _improve(search: Search) -> None:
@@ -357,7 +369,7 @@ def _prove(search: Search) -> None:
         # a quiet core and 35–65 s at load 3–5, overrunning the clock (HiGHS checks it rarely there),
         # so the time limit, not the inputs, decided the plan. There the rounded point stands, with
         # its honest gap.
-        whole_share_mip(search)
+        whole_share_mip(search, lambda: _from_backed_off(search))
 
 
 def solve(model: AccountModel, options: SolveOptions = DEFAULT_OPTIONS) -> Solution:
@@ -378,8 +390,7 @@ def solve(model: AccountModel, options: SolveOptions = DEFAULT_OPTIONS) -> Solut
             search.offer(Point(x, *search.exact_objective(x)))
         else:
             decided = search.netting.decide(search, x)
-            search.offer(_repair(search, x if decided is None else decided) or _repair_safely(search)
-                         or _repair_backed_off(search))
+            search.offer(_repair(search, x if decided is None else decided) or _repair_safely(search))
             search.netting.settle(search)
             _improve(search)
             if search.best is None and search.counts.mask.any() and not search.out_of_time():
