@@ -4,7 +4,8 @@
     .venv/bin/python benchmarks/bench_batch.py --only book     # the full book on 2 pool workers
     .venv/bin/python benchmarks/bench_batch.py --only compare  # pool and Dask, 1 and 2 workers, a sample
     .venv/bin/python benchmarks/bench_batch.py --only bare --sample 60  # one process, CPU per account
-                                                         # (--check-conflicts: each one irreducible?)
+                                                         # (--check-conflicts: each one irreducible?,
+                                                         #  also with --only book)
     .venv/bin/python benchmarks/bench_batch.py --only service  # requests per second, p50/p99 latency
 
 The book (benchmarks/book/, git-ignored) holds 1,000 accounts of 30 to 2,000 lots (log-uniform), each
@@ -326,7 +327,8 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=ACCOUNTS)
     parser.add_argument("--sample", type=int, default=120, help="accounts in the pool/Dask comparison")
     parser.add_argument("--check-conflicts", action="store_true",
-                        help="with --only bare: check each conflict irreducible on fresh models (untimed)")
+                        help="with --only bare or book: check each conflict irreducible on fresh models "
+                             "(untimed)")
     args = parser.parse_args()
     started = time.perf_counter()
     book = make_book(args.accounts)
@@ -349,6 +351,11 @@ def main() -> None:
         figures["hours_for_10000_on_2_cores"] = round(10_000 / per_hour, 2)
         print(json.dumps({k: figures[k] for k in ("book_pool_2", "hours_for_10000_on_2_cores")}, indent=2),
               flush=True)
+        if args.check_conflicts:
+            decided = json.loads((BOOK / "out_book" / "book.json").read_text())["accounts"]
+            conflicts = {a["id"]: list(a["conflict"]) for a in decided if a["conflict"]}
+            figures["book_conflicts_checked"] = check_conflicts(book, conflicts)
+            print(json.dumps(figures["book_conflicts_checked"], indent=2), flush=True)
     if args.only in (None, "service"):
         figures["service"] = service(book)
         print(json.dumps(figures["service"], indent=2), flush=True)
