@@ -22,7 +22,7 @@ LOG_HELP = ("the decision log: a database URL (sqlite:///…, postgresql+psycopg
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from solver.defaults import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT
+    from tailor.commands.rebalance import add_solve_options
 
     parser = subparsers.add_parser("batch", help="rebalance a book of accounts (process pool or Dask)",
                                    description=__doc__.splitlines()[0])
@@ -33,10 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--force", action="store_true", help="rebalance accounts whose inputs are unchanged")
     parser.add_argument("--changed", metavar="MODEL",
                         help="only the accounts whose effective policy a change to this policy file changed")
-    parser.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT, metavar="S",
-                        help=f"solver time limit per account in seconds (default {DEFAULT_TIME_LIMIT:g})")
-    parser.add_argument("--gap", type=float, default=DEFAULT_MIP_GAP, metavar="G",
-                        help=f"relative MIP gap to prove (default {DEFAULT_MIP_GAP:g})")
+    add_solve_options(parser, each=" per account", highs_log=False)
     parser.add_argument("--decision-log", metavar="URL", help=LOG_HELP)
     parser.set_defaults(run=run)
 

@@ -20,8 +20,13 @@ import sys
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from solver.defaults import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT
-    from tailor.commands.rebalance import AS_OF_HELP, DECISION_LOG_HELP, MARKET_HELP, TARGET_HELP
+    from tailor.commands.rebalance import (
+        AS_OF_HELP,
+        DECISION_LOG_HELP,
+        MARKET_HELP,
+        TARGET_HELP,
+        add_solve_options,
+    )
 
     parser = subparsers.add_parser(
         "explain",
@@ -49,20 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="DIR",
         help="write explanation.json here (and, with --relax, the relaxed trades.csv and result.json)",
     )
-    parser.add_argument(
-        "--time-limit",
-        type=float,
-        default=DEFAULT_TIME_LIMIT,
-        metavar="S",
-        help=f"solver time limit in seconds (default {DEFAULT_TIME_LIMIT:g})",
-    )
-    parser.add_argument(
-        "--gap",
-        type=float,
-        default=DEFAULT_MIP_GAP,
-        metavar="G",
-        help=f"relative MIP gap (default {DEFAULT_MIP_GAP:g})",
-    )
+    add_solve_options(parser, highs_log=False)
     parser.add_argument("--decision-log", metavar="URL", help=DECISION_LOG_HELP)
     parser.set_defaults(run=run)
 

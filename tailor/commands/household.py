@@ -41,8 +41,7 @@ MODES = ("sleeves", "household")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from solver.defaults import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT
-    from tailor.commands.rebalance import DECISION_LOG_HELP
+    from tailor.commands.rebalance import DECISION_LOG_HELP, add_solve_options
 
     parser = subparsers.add_parser("household", help="rebalance a household of accounts",
                                    description=__doc__.splitlines()[0])
@@ -51,11 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="sleeves: each account on its own toward the household target; household: one "
                         "model for every account under the household policy")
     parser.add_argument("--out", metavar="DIR", help="write each account's results and household.json here")
-    parser.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT, metavar="S",
-                        help=f"solver time limit per account in seconds (default {DEFAULT_TIME_LIMIT:g})")
-    parser.add_argument("--gap", type=float, default=DEFAULT_MIP_GAP, metavar="G",
-                        help=f"relative MIP gap to prove per account (default {DEFAULT_MIP_GAP:g})")
-    parser.add_argument("--log", action="store_true", help="show the HiGHS log")
+    add_solve_options(parser, each=" per account")
     parser.add_argument("--decision-log", metavar="URL", help=DECISION_LOG_HELP)
     parser.add_argument("--explain", action="store_true",
                         help="household mode: why each trade, and why each overweight lot was kept "

@@ -47,8 +47,6 @@ TARGET_HELP = ("the account's target model, a ticker,weight CSV: replaces the po
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from solver.defaults import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT
-
     parser = subparsers.add_parser("rebalance", help="rebalance an account under a policy",
                                    description=__doc__.splitlines()[0])
     parser.add_argument("--policy", required=True, metavar="P", help="policy file (.tailor or .yaml)")
@@ -57,13 +55,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--market", metavar="SNAPSHOT", help=MARKET_HELP)
     parser.add_argument("--target", metavar="FILE", help=TARGET_HELP)
     parser.add_argument("--out", metavar="DIR", help="write trades.csv and result.json here")
-    parser.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT, metavar="S",
-                        help=f"solver time limit in seconds (default {DEFAULT_TIME_LIMIT:g})")
-    parser.add_argument("--gap", type=float, default=DEFAULT_MIP_GAP, metavar="G",
-                        help=f"relative MIP gap to prove (default {DEFAULT_MIP_GAP:g} = 0.1%%)")
-    parser.add_argument("--log", action="store_true", help="show the HiGHS log")
+    add_solve_options(parser)
     parser.add_argument("--decision-log", metavar="URL", help=DECISION_LOG_HELP)
     parser.set_defaults(run=run)
+
+
+def add_solve_options(parser: argparse.ArgumentParser, *, each: str = "", highs_log: bool = True) -> None:
+    """The search's settings every command that solves takes: --time-limit and --gap (`each`: " per
+    account" for commands of several), and --log."""
+    from solver.defaults import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT
+
+    parser.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT, metavar="S",
+                        help=f"solver time limit{each} in seconds (default {DEFAULT_TIME_LIMIT:g})")
+    parser.add_argument("--gap", type=float, default=DEFAULT_MIP_GAP, metavar="G",
+                        help=f"relative MIP gap to prove{each} (default {DEFAULT_MIP_GAP:g} = 0.1%%)")
+    if highs_log:
+        parser.add_argument("--log", action="store_true", help="show the HiGHS log")
 
 
 # ---- inputs shared by the commands that take an account (rebalance, explain) ------------------------
