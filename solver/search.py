@@ -19,7 +19,7 @@ from solver.model import PRIMAL_TOLERANCE, AccountModel
 from solver.netting_choice import NettingChoice
 from solver.rounding import round_counts
 from solver.tracking import initial_tangents, refine, tracking_columns
-from solver.whole_shares import share_counts
+from solver.whole_shares import count_columns
 
 TE_TOLERANCE_PCT = 0.005  # half a basis point of tracking error, tightened by the gap (_te_tolerance)
 MAX_LP_ROUNDS = 30  # LP re-solves for tangents and lazy groups, in one call of `lp_rounds`
@@ -108,10 +108,7 @@ class ShareCounts:
 
     @classmethod
     def of(cls, model: AccountModel, compiled: Compiled) -> ShareCounts:
-        variables, up = share_counts(model)
-        columns = compiled.cols(variables)
-        keep = columns >= 0
-        columns, round_up = columns[keep], np.array(up, dtype=bool)[keep]
+        columns, round_up = count_columns(model, compiled)
         mask = np.zeros(len(compiled.columns), dtype=bool)
         mask[columns] = True
         set_integrality(compiled, columns, False)

@@ -12,6 +12,7 @@ import pyomo.environ as pyo
 from solver.linear import linear
 
 if TYPE_CHECKING:
+    from solver.handoff import Compiled
     from solver.model import AccountModel
 
 
@@ -49,6 +50,14 @@ def whole_share_rows(model: AccountModel) -> list[int]:
     m.close_whole = pyo.Constraint(fractional, rule=lambda _, x: linear(
         [1.0, -float(whole[x])], [m.sell_shares[x], m.close_out[int(model.data.lot_ticker[x])]]) >= 0)
     return closing
+
+
+def count_columns(model: AccountModel, compiled: Compiled) -> tuple[np.ndarray, np.ndarray]:
+    """The share counts' HiGHS columns and, for each, whether rounding up is safe (`share_counts`)."""
+    variables, up = share_counts(model)
+    columns = compiled.cols(variables)
+    keep = columns >= 0
+    return columns[keep], np.array(up, dtype=bool)[keep]
 
 
 def share_counts(model: AccountModel) -> tuple[list[pyo.Var], list[bool]]:

@@ -40,7 +40,7 @@ from solver.lazy import LazyGroups, activate_violated, relax
 from solver.model import AccountModel
 from solver.tracking import refine, tracking_columns
 from solver.verify import Outcome, Violation
-from solver.whole_shares import share_counts
+from solver.whole_shares import count_columns
 
 if TYPE_CHECKING:
     from engine.rebalance import Plan
@@ -94,12 +94,10 @@ class ElasticModel:
         self.original_cost = np.asarray(self.highs.getLp().col_cost_).copy()
         self.x = np.zeros(0)  # the last solved point (kept: changing bounds clears HiGHS's solution)
         # Whole-share counts, and which way each rounds safely (solver/whole_shares.py)
-        variables, up = share_counts(model)
-        count_cols = compiled.cols(variables)
+        count_cols, up = count_columns(model, compiled)
         self.counts = np.zeros(len(compiled.columns), dtype=bool)
         self.round_up = np.zeros(len(compiled.columns), dtype=bool)
-        self.counts[count_cols[count_cols >= 0]] = True
-        self.round_up[count_cols[count_cols >= 0]] = np.array(up, dtype=bool)[count_cols >= 0]
+        self.counts[count_cols], self.round_up[count_cols] = True, up
         self.slack_cols: dict[str, list[int]] = {}
         self.slack_weight: dict[int, float] = {}
         self._add_slacks()
