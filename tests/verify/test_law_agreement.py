@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import numpy as np
+import pandas as pd
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -89,14 +90,17 @@ def test_schedule_d_by_hand() -> None:
 def test_tracking_error_agrees_with_the_models_risk_arrays(market: Market, held: list[tuple[int, int]],
                                                            cash: int, equal: bool) -> None:
     """The verifier's √(aᵀ(XFXᵀ + D)a) on the risk model's arrays against the optimiser's
-    diagonalised form, names outside the risk model (ETFs, VAR) included."""
+    diagonalised form, names outside the risk model (VAR) included; an S&P 500 ETF held (SPY, IVV,
+    VOO are among the priced names) is looked through to the index on both sides (Market.look_through,
+    the one definition)."""
     names = list(market.prices.index)
     shares = {names[k]: D(n) for k, n in held}
     target = {t: float(w) for t, w in market.benchmarks["sp500_equal" if equal else "sp500"].items()}
     verifier = tracking_error(market, shares, D(cash), target)
     values = {t: float(s * market.price(t)) for t, s in shares.items()}
     total = sum(values.values()) + cash
-    universe = sorted(set(values) | set(target))
-    active = np.array([values.get(t, 0.0) / total - target.get(t, 0.0) for t in universe])
+    weights = market.look_through(pd.Series({t: v / total for t, v in values.items()}, dtype=float))
+    universe = sorted(set(weights.index) | set(target))
+    active = np.array([float(weights.get(t, 0.0)) - target.get(t, 0.0) for t in universe])
     optimiser = float(np.sqrt(risk_arrays(market.risk, universe).variance(active)))
     assert abs(verifier - optimiser) <= 1e-9 * max(1.0, optimiser)
