@@ -6,7 +6,7 @@
    optimum of a relaxation of the full problem, so the best of them is a valid lower *bound*. The
    account's Schedule D binaries (at most two) are then decided as the law signs its gains, and
    their other choices bounded once the repair has a point (solver/netting_choice.py).
-2. **Repair** (`_repair`). The relaxation's point is turned into a feasible one: binaries are
+2. **Repair** (`solver/repair.py`). The relaxation's point is turned into a feasible one: binaries are
    rounded (a trade below its minimum dropped or raised, a rebuy that would wash cancelled or the
    loss sale given up), then flipped where the fixed LP's reduced costs say the other side is
    cheaper; the LP re-solves the continuous rest with those choices fixed and newly violated groups
@@ -39,15 +39,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from solver import repair
 from solver.branch import branch_and_bound
-from solver.clashes import flip_clashes
 from solver.handoff import Compiled
-from solver.lazy import activate
 from solver.mip_phases import binary_mip, whole_share_mip
 from solver.model import AccountModel
+from solver.repair import MAX_REPAIR_ROUNDS
 from solver.search import (
     DEFAULT_OPTIONS,
-    INTEGRAL,
     MAX_LP_ROUNDS,
     Point,
     Search,
@@ -55,17 +54,12 @@ from solver.search import (
     run_highs,
 )
 
-MAX_DIVE_LPS = 240  # LP re-solves deciding binaries one by one during repairs
-DIVE_TOLERANCE_BP = 1e-6
-MAX_REPAIR_ROUNDS = 12  # rounds of deciding newly violated groups during a repair; after
-SWITCH_ALL_AFTER = 6  # this many rounds that each broke new groups, every group is switched on
 MAX_IMPROVE_MOVES = 40  # single flips tried after the repair
 BRANCH_BINARIES = 24  # the branch and bound takes on at most this many binaries
 # Branch-and-bound nodes: SolveOptions.max_nodes, and at most NODE_WORK / columns (at least MIN_NODES)
 NODE_WORK = 2_000_000  # a node re-solves an LP whose cost grows with the model (~20 ms at 16,000 columns)
 MIN_NODES = 50
 MIP_PROVE_MAX_COLUMNS = 4_000  # models up to ~2,000 lots (legacy and transition accounts)
-VARIANCE_BACK_OFF = 0.94  # a variance limit's share while a first whole-share point is sought (TE 0.97)
 WHOLE_SHARE_MIP_MAX_COUNTS = 400  # share counts HiGHS's MIP may improve once a whole-share point exists
 
 
@@ -89,190 +83,11 @@ class Solution:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def _strong_dive(search: Search, columns: np.ndarray, values: np.ndarray,
-                 ambiguous: np.ndarray) -> np.ndarray:
-    """Decide the ambiguous binaries one at a time, each by strong branching on the LP in which the
-    earlier decisions are fixed: fixed at 0 and at 1, the cheaper side wins and stays fixed. Seeing
-    the earlier decisions matters: harvesting one name of a sector is cheap while a substitute can be
-    bought, harvesting all of them is not. Two warm LP re-solves per binary, within a work budget;
-    past it, the rest keep their rounded values."""
-    values = values.copy()
-    # The choices the relaxation already made are fixed first, as they will be in the end, so that
-    # every comparison below sees them.
-    search.fix(columns[~ambiguous], values[~ambiguous])
-    free = search.lp_objective()  # the LP with binary j free bounds both of its sides from below
-    for j in np.flatnonzero(ambiguous):
-        if search.dive_lps + 2 > MAX_DIVE_LPS or search.out_of_time():
-            break
-        column = columns[j:j + 1]
-        objectives: dict[float, float] = {}
-        for value in (values[j], 1.0 - values[j]):  # the rounded side first
-            search.fix(column, np.array([value]))
-            search.dive_lps += 1
-            # The other side only needs to be seen to cost more than the rounded one (ties go to the
-            # rounded side): its LP stops once its bound passes that.
-            objectives[value] = search.lp_objective(cutoff=objectives.get(values[j], float("inf")))
-            if objectives[value] <= free + DIVE_TOLERANCE_BP:
-                break  # no other side can be cheaper than the LP with j free, within the tolerance
-        values[j] = min(objectives, key=lambda v: (objectives[v], v != values[j]))
-        if np.isfinite(objectives[values[j]]):
-            free = objectives[values[j]]
-        search.fix(column, values[j:j + 1])
-    return values
-
-
-def _dive(search: Search, columns: np.ndarray, values: np.ndarray, x: np.ndarray) -> np.ndarray | None:
-    """Fix one column at a time (the most decided first), taking the other value when the LP says
-    the first is infeasible. For repairs whose all-at-once rounding breaks a row."""
-    search.release(columns)
-    order = np.argsort(np.abs(x[columns] - values), kind="stable")
-    done = np.zeros(len(columns), dtype=bool)
-    for j in order:
-        if search.out_of_time():  # (each LP is quick: past the deadline, hundreds would still run)
-            return None
-        done[j] = True
-        for value in (values[j], 1.0 - values[j]):
-            values[j] = value
-            search.fix(columns[done], values[done])
-            status = search.lp()
-            if status == "optimal":
-                break
-            if search.out_of_time():
-                return None
-        else:
-            return None
-    return values
-
-
-def _repair(search: Search, x: np.ndarray) -> Point | None:
-    """Turn a relaxation's point into a polished feasible one (module docstring, step 2)."""
-    ambiguous_seen: set[int] = set()
-    for round_ in range(MAX_REPAIR_ROUNDS):
-        if search.out_of_time():
-            return None
-        integer = search.integer_columns() & (search.lower0 < search.upper0)  # (not fixed for good)
-        columns = np.flatnonzero(integer)
-        values = np.clip(np.round(x[columns]), search.lower0[columns], search.upper0[columns])
-        fractional = np.abs(x[columns] - np.round(x[columns])) > INTEGRAL
-        ambiguous_seen.update(columns[fractional].tolist())
-        binary = (search.lower0[columns] == 0.0) & (search.upper0[columns] == 1.0)
-        # Binaries with a safe side (a wash sale's harvest, LazyBinaries.safe_sides) keep the rounded
-        # side, clashes flipped below: strong branching on each of a crash's hundred harvests cost
-        # ten times the rest of the search.
-        ambiguous_now = fractional & binary & np.isnan(search.safe_value[columns])
-        # The order they are decided in: the relaxation's own choices (which its point meets), the
-        # rounded safe sides, the strong branching's.
-        order = np.r_[np.flatnonzero(~fractional), np.flatnonzero(fractional & ~ambiguous_now),
-                      np.flatnonzero(ambiguous_now)]
-        if len(columns):
-            values = _strong_dive(search, columns, values, ambiguous_now)
-            search.fix(columns, values)
-            # (This LP also leaves the basis the tangent rounds below start from.)
-            # Fixing everything at once may leave no feasible LP: the few choices that clash found by
-            # bisection and flipped, else one binary at a time.
-            if search.lp() != "optimal" and binary.all() and \
-                    not flip_clashes(search, columns, values, order, int((~fractional).sum())) and \
-                    _dive(search, columns, values.copy(), x) is None:
-                search.release(columns)
-                return None
-        status, _, switched = search.lp_rounds(relaxation=False)
-        if status == "infeasible" and switched and len(columns) and binary.all() and \
-                flip_clashes(search, columns, values, order, 0):
-            # A group switched on here clashed with a few of the choices just fixed (a minimum sale that
-            # must take a small position whole, against a loss sale that keeps its replacement lots).
-            status, _, _ = search.lp_rounds(relaxation=False)
-        x = search.x()
-        search.release(columns)
-        if status == "infeasible" and switched:
-            # ... with many of them: decide again from the relaxation with those groups on (still a
-            # relaxation: a bound).
-            status, _, _ = search.lp_rounds(relaxation=True)
-            if status != "optimal":
-                return None
-            x = search.x()
-            continue
-        if status != "optimal":
-            return None
-        if switched and round_ + 1 >= SWITCH_ALL_AFTER:
-            # Groups keep breaking as the LP moves to names whose groups are still off (cash spread
-            # over 500 names against a minimum trade): switch every group on at once and start the
-            # decisions again from the relaxation with all of them on (a relaxation still: a bound).
-            activate(search.compiled, search.lazy)
-            status, _, _ = search.lp_rounds(relaxation=True)
-            if status != "optimal":
-                return None
-            x = search.x()
-            continue
-        if switched:
-            continue  # newly violated groups: their binaries are decided in the next round
-        if search.counts.relaxed and search.counts.mask.any():
-            rounded = search.round_counts(columns, x)
-            if rounded is None:
-                return None
-            x = rounded
-        # The Schedule D binaries first (dropped once settled): one flip changes every gain's price.
-        netting = search.netting.columns
-        # (Not the harvest choices share for share: flipping one alone mostly breaks its pair — a loss
-        # sale given up under a forced order kept — and on a crash's direct index their 40 LPs were half
-        # the search's work for no better plan.)
-        seen = [c for c in sorted(ambiguous_seen - set(netting.tolist())) if np.isnan(search.safe_value[c])]
-        search.ambiguous = np.r_[netting, seen].astype(np.int64)
-        model_before = search.model_size()
-        point = search.polish(x)
-        if point is not None or search.model_size() == model_before:
-            return point
-        # Polishing switched groups on or added tangents: decide again in another round, with the
-        # share counts free to move again (rounded for the old choices, they may not fit the new).
-        search.counts = search.counts.relaxed_again(search.compiled)
-        x = search.x()
-    return None
-
-
-def _repair_safely(search: Search) -> Point | None:
-    """The repair once more, every binary that has a safe side fixed there for good
-    (`LazyBinaries.safe_sides`: a wash sale's harvest given up, as before sales share for share were
-    offered). What is left is a restriction of the problem whose choices each forgo a trade, so its
-    repair finds a point wherever the search without those choices did; the bound stays the one of
-    the whole problem."""
-    if np.isnan(search.safe_value).all() or search.out_of_time():
-        return None
-    search.fix_safe_sides()
-    status, _, _ = search.lp_rounds(relaxation=True)  # (raises no bound now: `Search.restricted`)
-    return _repair(search, search.x()) if status == "optimal" else None
-
-
-def _repair_backed_off(search: Search) -> Point | None:
-    """No whole-share point by rounding nor by HiGHS's MIP within its first budget: when a
-    tracking-error limit binds, the relaxation's point sits on it and its whole-share neighbours pass
-    it. The repair once more with every upper limit on the variance backed off (TE by 3%): a point
-    found inside keeps the limit itself. On acct-0557 of the batch book (51 lots, a $60,000
-    withdrawal, whole shares, TE at most 3%) HiGHS's MIP found no point in 120 s; a plan exists under
-    2.9%. The bound does not rise meanwhile (`Search.restricted`). Tried before HiGHS's MIP, right
-    after the repair, it cost accounts that MIP serves (acct-0107: 16.6 → 42.6 s): the groups a failed
-    backed-off repair switches on weigh on every MIP run after it."""
-    compiled = search.compiled
-    column = compiled.matrix[:, [search.variance_col]].tocoo()
-    rows = column.row[(column.data > 0) & (compiled.row_upper[column.row] < float("inf"))
-                      & (compiled.row_lower[column.row] == -float("inf"))].astype(np.int32)
-    if not len(rows) or not search.counts.mask.any() or search.best is not None or search.out_of_time():
-        return None
-    lower, upper = compiled.row_lower[rows], compiled.row_upper[rows]
-    restricted, search.restricted = search.restricted, True
-    search.highs.changeRowsBounds(len(rows), rows, lower, upper * VARIANCE_BACK_OFF)
-    try:
-        search.counts = search.counts.relaxed_again(compiled)
-        status, _, _ = search.lp_rounds(relaxation=True)
-        return _repair(search, search.x()) if status == "optimal" else None
-    finally:
-        search.highs.changeRowsBounds(len(rows), rows, lower, upper)
-        search.restricted = restricted
-
-
 def _from_backed_off(search: Search) -> None:
     """HiGHS's MIP found no first whole-share point within its budget: the repair with the
     tracking-error limits backed off, and from its point, when it finds one, the search's own
     improvement and proof."""
-    if search.offer(_repair_backed_off(search)):
+    if search.offer(repair.repair_backed_off(search)):
         _improve(search)
         _prove(search)
 
@@ -390,7 +205,8 @@ def solve(model: AccountModel, options: SolveOptions = DEFAULT_OPTIONS) -> Solut
             search.offer(Point(x, *search.exact_objective(x)))
         else:
             decided = search.netting.decide(search, x)
-            search.offer(_repair(search, x if decided is None else decided) or _repair_safely(search))
+            search.offer(repair.repair_point(search, x if decided is None else decided)
+                         or repair.repair_safely(search))
             search.netting.settle(search)
             _improve(search)
             if search.best is None and search.counts.mask.any() and not search.out_of_time():

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-import solver.solve
+import solver.repair
 from compiler.rules.trading import TradingIR
 from compiler.rules.wash_sale import WashSaleIR
 from solver.account import Account
@@ -30,13 +30,13 @@ def test_a_repair_that_fails_falls_back_to_the_safe_sides(legacy_account: Accoun
     account = with_lots(legacy_account, XOM_2014, XOM_NEW)
     harvest = run(account, market, RULE)
     assert [s for s in harvest.outcome.sold(["XOM"]) if s.gain < 0]
-    repair, calls = solver.solve._repair, []
+    repair, calls = solver.repair.repair_point, []
 
     def failing_first(*args: object) -> object:
         calls.append(args)
         return None if len(calls) == 1 else repair(*args)
 
-    monkeypatch.setattr(solver.solve, "_repair", failing_first)
+    monkeypatch.setattr(solver.repair, "repair_point", failing_first)
     safe = run(account, market, RULE)
     assert len(calls) == 2 and safe.result.verified
     assert not [s for s in safe.outcome.sold(["XOM"]) if s.gain < 0]

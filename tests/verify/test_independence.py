@@ -33,9 +33,9 @@ from solver.market import Market
 from tests.solver.conftest import ROOT, policy, run, span
 
 OPTIMISER = ("solver.tax", "solver.model", "solver.account_arrays", "solver.tracking", "solver.trades",
-             "solver.handoff", "solver.search", "solver.solve", "solver.lazy", "solver.branch",
-             "solver.matrix_rows", "solver.rounding", "solver.look_through", "engine.rebalance",
-             "engine.explain", "compiler.lower",
+             "solver.handoff", "solver.search", "solver.solve", "solver.repair", "solver.lazy",
+             "solver.branch", "solver.matrix_rows", "solver.rounding", "solver.look_through",
+             "engine.rebalance", "engine.explain", "compiler.lower",
              "pyomo", "highspy")
 
 
