@@ -12,12 +12,12 @@ import numpy as np
 from solver.clashes import flip_clashes
 from solver.lazy import activate
 from solver.search import INTEGRAL, Point, Search
+from solver.tracking import variance_backed_off, variance_limit_rows
 
 MAX_DIVE_LPS = 240  # LP re-solves deciding binaries one by one during repairs
 DIVE_TOLERANCE_BP = 1e-6
 MAX_REPAIR_ROUNDS = 12  # rounds of deciding newly violated groups during a repair; after
 SWITCH_ALL_AFTER = 6  # this many rounds that each broke new groups, every group is switched on
-VARIANCE_BACK_OFF = 0.94  # a variance limit's share while a first whole-share point is sought (TE 0.97)
 
 
 def _strong_dive(search: Search, columns: np.ndarray, values: np.ndarray,
@@ -182,18 +182,14 @@ def repair_backed_off(search: Search) -> Point | None:
     after the repair, it cost accounts that MIP serves (acct-0107: 16.6 → 42.6 s): the groups a failed
     backed-off repair switches on weigh on every MIP run after it."""
     compiled = search.compiled
-    column = compiled.matrix[:, [search.variance_col]].tocoo()
-    rows = column.row[(column.data > 0) & (compiled.row_upper[column.row] < float("inf"))
-                      & (compiled.row_lower[column.row] == -float("inf"))].astype(np.int32)
+    rows = variance_limit_rows(compiled, search.variance_col)
     if not len(rows) or not search.counts.mask.any() or search.best is not None or search.out_of_time():
         return None
-    lower, upper = compiled.row_lower[rows], compiled.row_upper[rows]
     restricted, search.restricted = search.restricted, True
-    search.highs.changeRowsBounds(len(rows), rows, lower, upper * VARIANCE_BACK_OFF)
     try:
-        search.counts = search.counts.relaxed_again(compiled)
-        status, _, _ = search.lp_rounds(relaxation=True)
-        return repair_point(search, search.x()) if status == "optimal" else None
+        with variance_backed_off(search.highs, rows):
+            search.counts = search.counts.relaxed_again(compiled)
+            status, _, _ = search.lp_rounds(relaxation=True)
+            return repair_point(search, search.x()) if status == "optimal" else None
     finally:
-        search.highs.changeRowsBounds(len(rows), rows, lower, upper)
         search.restricted = restricted

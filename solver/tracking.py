@@ -12,8 +12,11 @@ the exact figure within that tolerance — no quadratic solver needed (HiGHS sol
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+import highspy
 import numpy as np
 
 from solver.handoff import INF, Compiled
@@ -22,6 +25,7 @@ from solver.model import AccountModel
 
 RELATIVE_GRID = (1.0, 0.5, -0.5)
 ABSOLUTE_GRID = (-0.04, -0.02, -0.01, -0.005, -0.0025, 0.0025, 0.005, 0.01, 0.02, 0.04)
+VARIANCE_BACK_OFF = 0.94  # a variance limit's share while a whole-share point is sought (TE 0.97)
 
 
 @dataclass
@@ -63,6 +67,28 @@ def tracking_columns(model: AccountModel, compiled: Compiled) -> TrackingColumns
                            h=compiled.cols([m.h[j] for j in range(k)]),
                            specific=1e4 * model.data.risk.specific_var, target=model.target_weights,
                            loadings=100.0 * model.data.risk.loadings, look=model.data.look_through)
+
+
+def variance_limit_rows(compiled: Compiled, variance_col: int) -> np.ndarray:
+    """The rows that hold the variance under a limit (`variance ≤ limit²`: a tracking-error rule's,
+    the household's), not the tangents, which bound it from below."""
+    column = compiled.matrix[:, [variance_col]].tocoo()
+    upper, lower = compiled.row_upper[column.row], compiled.row_lower[column.row]
+    limits = (column.data > 0) & (upper < INF) & (lower == -INF)
+    return column.row[limits].astype(np.int32)
+
+
+@contextmanager
+def variance_backed_off(highs: highspy.Highs, rows: np.ndarray) -> Iterator[None]:
+    """Every limit in `rows` at VARIANCE_BACK_OFF of itself while inside, restored on leaving. A
+    relaxation's point on a binding tracking-error limit has whole-share neighbours that pass it; the
+    point of the backed-off relaxation, rounded, usually keeps the limit itself."""
+    _, _, lower, upper, _ = highs.getRows(len(rows), rows)
+    highs.changeRowsBounds(len(rows), rows, lower, upper * VARIANCE_BACK_OFF)
+    try:
+        yield
+    finally:
+        highs.changeRowsBounds(len(rows), rows, lower, upper)
 
 
 def add_tangents(compiled: Compiled, cols: TrackingColumns, specific_at: dict[int, float],

@@ -23,7 +23,9 @@ small limit costs the same as 10% on a large one, and firm-locked rules give las
 
 from __future__ import annotations
 
+import itertools
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -38,7 +40,7 @@ from solver.branch import branch_and_bound
 from solver.handoff import INF, Compiled
 from solver.lazy import LazyGroups, activate_violated, relax
 from solver.model import AccountModel
-from solver.tracking import refine, tracking_columns
+from solver.tracking import refine, tracking_columns, variance_backed_off, variance_limit_rows
 from solver.verify import Outcome, Violation
 from solver.whole_shares import count_columns
 
@@ -98,6 +100,7 @@ class ElasticModel:
         self.counts = np.zeros(len(compiled.columns), dtype=bool)
         self.round_up = np.zeros(len(compiled.columns), dtype=bool)
         self.counts[count_cols], self.round_up[count_cols] = True, up
+        self.variance_limits = variance_limit_rows(compiled, compiled.col(model.m.variance))
         self.slack_cols: dict[str, list[int]] = {}
         self.slack_weight: dict[int, float] = {}
         self._add_slacks()
@@ -173,21 +176,23 @@ class ElasticModel:
         deciding[self.netting[self.netting >= 0]] = False
         return deciding
 
-    def _branch(self) -> bool | None:
+    def _branch(self, fixed: np.ndarray | None = None) -> bool | None:
         """Feasibility by branch and bound over the deciding binaries (solver/branch.py), each leaf
         polished as `_holds_rounded` polishes: True when a leaf is a point of the model, False when no
         choice of the binaries has a feasible relaxation (a proof: tangents and lazy groups off only
         relax), None when undecided within the work limits (general integers, too many binaries, a
-        node limit) — the MIP then decides."""
+        node limit) — the MIP then decides. Integer columns in `fixed` (the caller fixed them) are not
+        branched on; an exhausted tree then proves nothing about the model, only about that fixing."""
         for _ in range(MAX_ROUNDS):
-            cols = np.flatnonzero(self._integers())  # (the Schedule D binaries too: the leaf fixes them)
+            cols = np.flatnonzero(self._integers() & ~fixed if fixed is not None else self._integers())
+            # (the Schedule D binaries among them: the leaf fixes them)
             binary = all(self.compiled.columns[c].is_binary() for c in cols)
             if len(cols) > MAX_BRANCH_BINARIES or not binary:
                 return None
             found = branch_and_bound(self.highs, cols, 0.0, time.perf_counter() + SOLVE_TIME_LIMIT,
                                      lambda _highs, _deadline: self._solve(), max_nodes=MAX_BRANCH_NODES)
             if found.status == "infeasible":
-                return False
+                return False if fixed is None else None
             if found.x is None:
                 return None
             self.x = found.x
@@ -205,14 +210,8 @@ class ElasticModel:
         cols = np.flatnonzero(self._integers()).astype(np.int32)
         lp = self.highs.getLp()
         lower, upper = np.asarray(lp.col_lower_)[cols], np.asarray(lp.col_upper_)[cols]
-        x = self.x[cols]
-        # Whole-share counts the safe way (a sale up, a buy down: more cash), when the nearest fail.
-        safe = np.where(self.round_up[cols], np.ceil(x - INTEGRAL), np.floor(x + INTEGRAL))
-        tries = [np.round(x), np.where(self.counts[cols], safe, np.round(x))]
         active = sum(g.active for g in self.lazy)
-        for k, values in enumerate(tries):
-            if k and np.array_equal(values, tries[0]):
-                break
+        for values in self._roundings(cols):
             self.highs.changeColsBounds(len(cols), cols, *(np.clip(values, lower, upper),) * 2)
             try:
                 if self._rounds(relaxation=True) == "optimal" and sum(g.active for g in self.lazy) == active:
@@ -222,6 +221,60 @@ class ElasticModel:
             if sum(g.active for g in self.lazy) != active:
                 break  # the point broke a group: rounding again from it would not be the LP's point
         return False
+
+    def _roundings(self, cols: np.ndarray) -> Iterator[np.ndarray]:
+        """The last LP point's integer values rounded: to the nearest, then whole-share counts the safe
+        way (a sale up, a buy down: more cash). Each with the Schedule D binaries as rounded, then
+        flipped: they follow the gains the rounded trades realise, which rounding them alone ignores
+        (a fractional `nets_to_gain` at 0.43 rounded to 0 under net gains has no point at all)."""
+        x = self.x[cols]
+        nearest = np.round(x)
+        safe = np.where(self.counts[cols], np.where(self.round_up[cols], np.ceil(x - INTEGRAL),
+                                                    np.floor(x + INTEGRAL)), nearest)
+        netting = np.flatnonzero(np.isin(cols, self.netting))
+        for k, values in enumerate((nearest, safe)):
+            if k and np.array_equal(values, nearest):
+                return
+            for flips in itertools.product((False, True), repeat=len(netting)):
+                choice = values.copy()
+                choice[netting] = np.where(flips, 1.0 - values[netting], values[netting])
+                yield choice
+
+    def _holds_counts_rounded(self) -> bool:
+        """Whole shares: the share counts rounded (to the nearest, then the safe way) and fixed, and the
+        few binaries left — lazy groups' switches, minimum trades, the Schedule D binaries — decided by
+        branching on warm LPs, so that they follow the rounded counts (rounded alone, a switch at 0.3
+        beside a count rounded up contradicts it). True when a leaf is a point of the model."""
+        if not self.counts.any():
+            return False
+        cols = np.flatnonzero(self.counts & self._integers()).astype(np.int32)
+        fixed = np.zeros(len(self.counts), dtype=bool)
+        fixed[cols] = True
+        _, _, _, lower, upper, _ = self.highs.getCols(len(cols), cols)
+        x = self.x[cols]
+        safe = np.where(self.round_up[cols], np.ceil(x - INTEGRAL), np.floor(x + INTEGRAL))
+        for k, values in enumerate((np.round(x), safe)):
+            if k and np.array_equal(values, np.round(x)):
+                break
+            self.highs.changeColsBounds(len(cols), cols, *(np.clip(values, lower, upper),) * 2)
+            try:
+                if self._branch(fixed):
+                    return True
+            finally:
+                self.highs.changeColsBounds(len(cols), cols, lower, upper)
+        return False
+
+    def _holds_backed_off(self) -> bool:
+        """With whole shares under a binding tracking-error limit, the relaxation's point sits on the
+        limit and its whole-share neighbours pass it (the search's `repair_backed_off`): the relaxation
+        once more with the variance limits backed off, its point rounded and polished under the limits
+        themselves. In the batch book's `retiree_cash` conflicts this spares HiGHS's MIP 2–4 s a test."""
+        if not self.counts.any() or not len(self.variance_limits):
+            return False
+        with variance_backed_off(self.highs, self.variance_limits):
+            if self._rounds(relaxation=True) != "optimal":
+                return False
+        return self._holds_rounded() or self._holds_counts_rounded()
 
     def _integers(self) -> np.ndarray:
         integer = self.compiled.integer.copy()
@@ -308,7 +361,11 @@ class ElasticModel:
         if self._holds_rounded():
             return True
         branched = self._branch()
-        return branched if branched is not None else self._mip() != "infeasible"
+        if branched is not None:
+            return branched
+        if self._holds_counts_rounded() or self._holds_backed_off():
+            return True
+        return self._mip() != "infeasible"
 
     def elastic(self, soft: set[str] | None = None, dropped: frozenset[str] = frozenset()) -> ElasticPoint:
         """Minimum weighted slack with only `soft` rules allowed to give (all rules when None), and

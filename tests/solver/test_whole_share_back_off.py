@@ -11,7 +11,7 @@ import pytest
 
 from compiler.check import compile_policy
 from engine.rebalance import RebalanceOptions, plan
-from solver import repair
+from solver import tracking
 from solver.account_files import load_account
 from solver.market import Market
 
@@ -38,7 +38,7 @@ def test_without_backing_off_no_point_is_found_in_the_time(market: Market,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """The companion that shows the first test can fail: with the limit not backed off, the search is
     left to HiGHS's MIP, which finds no whole-share point within the limit."""
-    monkeypatch.setattr(repair, "VARIANCE_BACK_OFF", 1.0)
+    monkeypatch.setattr(tracking, "VARIANCE_BACK_OFF", 1.0)
     found = plan(load_account(ACCOUNT), compile_policy(POLICY), market, RebalanceOptions(time_limit=5))
     assert found.result.solve.status == "time_limit"
     assert not found.result.trades
