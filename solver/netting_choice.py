@@ -149,6 +149,10 @@ class NettingChoice:
         """The binaries held at the chosen combination (none unless every other one is settled)."""
         return self.columns if self.choice is not None else self.columns[:0]
 
+    def others_hold_no_point(self) -> bool:
+        """Every other combination's LP is infeasible: what holds for the chosen one holds for all."""
+        return self.elsewhere == INF
+
     @contextmanager
     def holding(self, search: Search) -> Iterator[np.ndarray]:
         """Step 3: hold them while a branch and bound or HiGHS's MIP runs; yields the held columns."""

@@ -158,7 +158,9 @@ def _prove(search: Search) -> None:
                                      run_highs, max_nodes=budget, incumbent=incumbent)
         search.nodes += found.nodes
         if found.x is None:
-            complete = not len(held) and not search.restricted  # (a restriction's proof proves nothing)
+            # (a restriction's proof proves nothing; one with the netting held covers the other
+            # combinations only when none of them holds a point)
+            complete = not search.restricted and (not len(held) or search.netting.others_hold_no_point())
             if found.status == "infeasible" and search.best is None and complete:
                 search.stop = "infeasible"  # complete: no binary choice has a feasible relaxation
             return

@@ -68,6 +68,11 @@ def explain(plan: Plan, policy: CompiledPolicy) -> Explanation:
 def conflict(plan: Plan, policy: CompiledPolicy) -> Conflict:
     elastic = ElasticModel(plan.model, plan.solution.compiled, policy, plan.provenance)
     found = elastic.conflicts()
+    if not found and elastic.unproven:
+        return Conflict(rules=(), unproven=tuple(sorted(elastic.unproven)), relaxations=(),
+                        elastic_violations=(),
+                        text="whether the rules can hold together was not decided within the search's "
+                             "work limits: no conflict is shown, and none is ruled out")
     if not found:
         return Conflict(
             rules=(),
@@ -89,16 +94,26 @@ def conflict(plan: Plan, policy: CompiledPolicy) -> Conflict:
     alternatives = [found_alt for rule_id in rules if (found_alt := _alternative(plan, policy, rule_id))]
     names = " and ".join(cite(r, plan.provenance) for r in rules)
     verb = "cannot hold together" if len(rules) > 1 else "cannot hold on this account"
-    options = [r.text for r in relaxations] + alternatives
-    text = f"{names} {verb}. " + ("Either " if len(options) > 1 else "") + ", or ".join(options) + "."
+    options = [r.text for r in relaxations if r.decided] + alternatives
+    text = f"{names} {verb}." + ((" Either " if len(options) > 1 else " ") + ", or ".join(options) + "."
+                                 if options else "")
+    undecided = [cite(r.rule_id, plan.provenance) for r in relaxations if not r.decided]
+    if undecided:
+        text += (" Whether relaxing " + " or ".join(undecided) + " alone is enough was not decided within "
+                 "the search's work limits.")
     for other in found[1:]:
         text += (
             " Also: "
             + " and ".join(cite(r, plan.provenance) for r in other)
             + (" cannot hold together." if len(other) > 1 else " cannot hold on this account.")
         )
+    unproven = [rule_id for rule_id in rules if rule_id in elastic.unproven]
+    if unproven:
+        text += (" Whether the others hold without " + " or ".join(cite(r, plan.provenance) for r in unproven)
+                 + " was not decided within the search's work limits: the set may not be the smallest.")
     return Conflict(
         rules=tuple(rules),
+        unproven=tuple(unproven),
         also=tuple(tuple(c) for c in found[1:]),
         relaxations=tuple(relaxations),
         elastic_violations=given,
@@ -147,7 +162,9 @@ def _relaxation(
         mine = account_outcome(plan.model, relaxed.trades, own[0], relaxed.target)
         needs = tuple(v.message for v in RULE_KINDS[rule.kind].verify(rule, mine))
     where = cite(rule_id, plan.provenance)
-    if point.status != "optimal":
+    if point.status not in ("optimal", "infeasible"):
+        text = f"relaxing {where} alone: not decided within the search's work limits"
+    elif point.status != "optimal":
         text = f"relaxing {where} alone is not enough"
     elif needs:
         text = f"relax {where}: " + "; ".join(needs)
@@ -163,6 +180,7 @@ def _relaxation(
         span=rule.span,
         locked=rule.locked,
         feasible_alone=point.status == "optimal",
+        decided=point.status in ("optimal", "infeasible"),
         slack=round(point.slack_by_rule.get(rule_id, 0.0), 8),
         needs=needs,
         text=text,

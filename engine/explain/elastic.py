@@ -56,7 +56,10 @@ SOLVE_TIME_LIMIT = 30.0
 MAX_CONFLICTS = 5
 INTEGRAL = 1e-9
 MAX_BRANCH_BINARIES = 24  # a feasibility test branches itself on at most this many binaries ...
-MAX_BRANCH_NODES = 200  # ... within this many node LPs; beyond either, HiGHS's MIP decides
+MAX_BRANCH_NODES = 200  # ... within this many node LPs; beyond either, HiGHS's MIP decides ...
+# ... within this many nodes; beyond, the test is undecided and its rule stays in the conflict (a work
+# limit, not the clock: the same conflict at any machine load)
+MAX_TEST_NODES = 500
 
 
 @dataclass
@@ -102,6 +105,10 @@ class ElasticModel:
         self.counts[count_cols], self.round_up[count_cols] = True, up
         self.variance_limits = variance_limit_rows(compiled, compiled.col(model.m.variance))
         self.slack_cols: dict[str, list[int]] = {}
+        self.decided = True  # whether the last `feasible` test was decided (a proof either way)
+        # Rules kept in a conflict only because the test without them was undecided within the work
+        # limits: without them the others may hold or not. Empty: every conflict found is irreducible.
+        self.unproven: set[str] = set()
         self.slack_weight: dict[int, float] = {}
         self._add_slacks()
 
@@ -296,7 +303,8 @@ class ElasticModel:
         it is not needed for."""
         self.highs.run()
         status = self._status()
-        if status == "error" and self.highs.getModelStatus() != highspy.HighsModelStatus.kTimeLimit:
+        limits = (highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kSolutionLimit)
+        if status == "error" and self.highs.getModelStatus() not in limits:
             self.highs.clearSolver()
             self.highs.run()
             status = self._status()
@@ -315,13 +323,18 @@ class ElasticModel:
                 return "optimal"
         return "error"
 
-    def _mip(self) -> str:
+    def _mip(self, max_nodes: int = highspy.kHighsIInf) -> str:
         """Solve the MIP once, fix its integer choices and polish the tangents on the LP (as the solve
         does); only when polishing needs new integer choices (a lazy group switched on, or the fixed
-        choices no longer fit the refined tangents) is the MIP solved again."""
+        choices no longer fit the refined tangents) is the MIP solved again. Each run within
+        `max_nodes` branch-and-bound nodes: a run that reaches them is undecided ("error")."""
         for _ in range(MAX_ROUNDS):
             self.highs.setOptionValue("solve_relaxation", False)
-            status = self._solve()
+            self.highs.setOptionValue("mip_max_nodes", max_nodes)
+            try:
+                status = self._solve()
+            finally:
+                self.highs.setOptionValue("mip_max_nodes", highspy.kHighsIInf)
             if status != "optimal":
                 return status
             x = np.asarray(self.highs.getSolution().col_value)
@@ -330,11 +343,13 @@ class ElasticModel:
             lower, upper = np.asarray(lp.col_lower_)[cols], np.asarray(lp.col_upper_)[cols]
             values = np.clip(np.round(x[cols]), lower, upper)
             self.highs.changeColsBounds(len(cols), cols, values, values)
-            active = sum(g.active for g in self.lazy)
+            size = (sum(g.active for g in self.lazy), self.highs.getNumRow())
             polished = self._rounds(relaxation=True)
             self.highs.changeColsBounds(len(cols), cols, lower, upper)
-            if polished == "optimal" and sum(g.active for g in self.lazy) == active:
+            if polished == "optimal" and sum(g.active for g in self.lazy) == size[0]:
                 return "optimal"
+            if (sum(g.active for g in self.lazy), self.highs.getNumRow()) == size:
+                break  # the point fails for another reason than groups or tangents: the MIP would repeat it
         return "error"
 
     def _point(self, status: str) -> ElasticPoint:
@@ -347,12 +362,13 @@ class ElasticModel:
     # -- the questions ----------------------------------------------------------------------------
     def feasible(self, hard: set[str], relaxation: bool = False) -> bool:
         """Can these rules hold together (every other rule dropped)? Only a proven "infeasible" says
-        no: a test cut short by the time limit keeps the rule in the conflict, so a reported conflict
-        is always a real one (at worst not the smallest). With `relaxation`, integrality is ignored:
-        "infeasible" is then still a proof (the relaxation of a model that holds holds too), while
-        "feasible" only says the relaxation holds."""
+        no: a test cut short by a work limit (or the clock) keeps the rule in the conflict, so a
+        reported conflict is always a real one (at worst not the smallest; `decided` says which). With
+        `relaxation`, integrality is ignored: "infeasible" is then still a proof (the relaxation of a
+        model that holds holds too), while "feasible" only says the relaxation holds."""
         self._set(set(self.slack_cols) - hard, weighted=False)
         status = self._rounds(relaxation=True)
+        self.decided = status in ("optimal", "infeasible")
         if relaxation or status != "optimal" or not self._deciding().any():
             return status != "infeasible"
         # Any integer point proves these rules can hold: the relaxation's own, rounded, often is one,
@@ -365,7 +381,9 @@ class ElasticModel:
             return branched
         if self._holds_counts_rounded() or self._holds_backed_off():
             return True
-        return self._mip() != "infeasible"
+        status = self._mip(MAX_TEST_NODES)
+        self.decided = status in ("optimal", "infeasible")
+        return status != "infeasible"
 
     def elastic(self, soft: set[str] | None = None, dropped: frozenset[str] = frozenset()) -> ElasticPoint:
         """Minimum weighted slack with only `soft` rules allowed to give (all rules when None), and
@@ -394,7 +412,9 @@ class ElasticModel:
         return point
 
     def irreducible(self, candidates: list[str] | None = None) -> list[str]:
-        """An irreducible set of rules that cannot hold together ([] when the candidates can): the
+        """An irreducible set of rules that cannot hold together ([] when the candidates can; a rule
+        kept only because a test was undecided is added to `unproven`, and then the set is proven to
+        conflict but not to be the smallest): the
         deletion filter on the linear relaxation localises one, then the filter with integers over
         that short list makes it irreducible for the model itself. When only integrality makes the
         candidates conflict, there is nothing to localise, and the filter runs with integers on all."""
@@ -403,6 +423,8 @@ class ElasticModel:
         if not self.feasible(set(candidates), relaxation=True):
             return self.deletion_filter(self.deletion_filter(candidates, relaxation=True), relaxation=False)
         if self.feasible(set(candidates)):
+            if not self.decided:
+                self.unproven |= set(candidates)  # no conflict shown, none ruled out
             return []
         return self.deletion_filter(candidates, relaxation=False)
 
@@ -416,6 +438,8 @@ class ElasticModel:
             trial = [r for r in keep if r != rule_id]
             if not self.feasible(set(trial), relaxation):
                 keep = trial
+            elif not relaxation and not self.decided:
+                self.unproven.add(rule_id)
         return keep
 
     def candidates(self) -> list[str]:

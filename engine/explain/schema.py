@@ -85,13 +85,17 @@ class Relaxation(_Frozen):
     span: Span
     locked: bool
     feasible_alone: bool
+    decided: bool = True  # False: whether this rule alone is enough was not decided within the work limits
     slack: float  # in the units of its model rows (fractions of the account value, or %² for variance)
     needs: tuple[str, ...]  # the rule kind's verifier on the plan with only this rule relaxed
     text: str
 
 
 class Conflict(_Frozen):
-    rules: tuple[str, ...]  # an irreducible set: drop any one and the rest can hold together
+    rules: tuple[str, ...]  # an irreducible set: drop any one and the rest can hold together ...
+    # ... except these, kept because the test without one was undecided within the work limits (the
+    # set is proven to conflict, not to be the smallest); with no rules, whether they conflict at all
+    unproven: tuple[str, ...] = ()
     also: tuple[tuple[str, ...], ...] = ()  # further irreducible sets, found with a rule of each set aside
     relaxations: tuple[Relaxation, ...]
     elastic_violations: tuple[str, ...]  # what the nearest (weighted) plan gives up
