@@ -67,7 +67,7 @@ def explain(plan: Plan, policy: CompiledPolicy) -> Explanation:
 
 def conflict(plan: Plan, policy: CompiledPolicy) -> Conflict:
     elastic = ElasticModel(plan.model, plan.solution.compiled, policy, plan.provenance)
-    found = elastic.conflicts()
+    found = elastic.conflicts(proven=plan.solution.status == "infeasible")
     if not found and elastic.unproven:
         return Conflict(rules=(), unproven=tuple(sorted(elastic.unproven)), relaxations=(),
                         elastic_violations=(),

@@ -59,7 +59,7 @@ MAX_BRANCH_BINARIES = 24  # a feasibility test branches itself on at most this m
 MAX_BRANCH_NODES = 200  # ... within this many node LPs; beyond either, HiGHS's MIP decides ...
 # ... within this many nodes; beyond, the test is undecided and its rule stays in the conflict (a work
 # limit, not the clock: the same conflict at any machine load)
-MAX_TEST_NODES = 500
+MAX_TEST_NODES = 200
 
 
 @dataclass
@@ -74,7 +74,8 @@ def conflicting_rules(plan: Plan, policy: CompiledPolicy) -> tuple[str, ...]:
     the same first irreducible set), without the rest of an explanation — how far each rule must
     give, the nearest plan, other forms of a rule — each a further MIP or a whole re-solve. What a
     batch records for an infeasible account; () when no set of rules conflicts."""
-    return tuple(ElasticModel(plan.model, plan.solution.compiled, policy, plan.provenance).irreducible())
+    elastic = ElasticModel(plan.model, plan.solution.compiled, policy, plan.provenance)
+    return tuple(elastic.irreducible(proven=plan.solution.status == "infeasible"))
 
 
 class ElasticModel:
@@ -326,15 +327,19 @@ class ElasticModel:
     def _mip(self, max_nodes: int = highspy.kHighsIInf) -> str:
         """Solve the MIP once, fix its integer choices and polish the tangents on the LP (as the solve
         does); only when polishing needs new integer choices (a lazy group switched on, or the fixed
-        choices no longer fit the refined tangents) is the MIP solved again. Each run within
-        `max_nodes` branch-and-bound nodes: a run that reaches them is undecided ("error")."""
+        choices no longer fit the refined tangents) is the MIP solved again. All runs together
+        within `max_nodes` branch-and-bound nodes: reaching them leaves the question undecided."""
+        nodes = 0
         for _ in range(MAX_ROUNDS):
+            if nodes >= max_nodes:
+                return "error"
             self.highs.setOptionValue("solve_relaxation", False)
-            self.highs.setOptionValue("mip_max_nodes", max_nodes)
+            self.highs.setOptionValue("mip_max_nodes", max_nodes - nodes)
             try:
                 status = self._solve()
             finally:
                 self.highs.setOptionValue("mip_max_nodes", highspy.kHighsIInf)
+            nodes += max(1, self.highs.getInfo().mip_node_count)
             if status != "optimal":
                 return status
             x = np.asarray(self.highs.getSolution().col_value)
@@ -411,18 +416,20 @@ class ElasticModel:
         self.highs.deleteRows(1, np.array([self.highs.getNumRow() - 1], dtype=np.int32))
         return point
 
-    def irreducible(self, candidates: list[str] | None = None) -> list[str]:
+    def irreducible(self, candidates: list[str] | None = None, proven: bool = False) -> list[str]:
         """An irreducible set of rules that cannot hold together ([] when the candidates can; a rule
         kept only because a test was undecided is added to `unproven`, and then the set is proven to
         conflict but not to be the smallest): the
         deletion filter on the linear relaxation localises one, then the filter with integers over
         that short list makes it irreducible for the model itself. When only integrality makes the
-        candidates conflict, there is nothing to localise, and the filter runs with integers on all."""
+        candidates conflict, there is nothing to localise, and the filter runs with integers on all.
+        `proven`: the candidates are known not to hold together (the solve proved the model, every
+        rule with rows, infeasible), which spares the integer test of them all."""
         if candidates is None:
             candidates = self.candidates()
         if not self.feasible(set(candidates), relaxation=True):
             return self.deletion_filter(self.deletion_filter(candidates, relaxation=True), relaxation=False)
-        if self.feasible(set(candidates)):
+        if not proven and self.feasible(set(candidates)):
             if not self.decided:
                 self.unproven |= set(candidates)  # no conflict shown, none ruled out
             return []
@@ -449,14 +456,15 @@ class ElasticModel:
                                  *(p.rule_id for p in self.provenance.values())])
         return [rule_id for rule_id in ordered if rule_id in self.slack_cols]
 
-    def conflicts(self, limit: int = MAX_CONFLICTS) -> list[list[str]]:
+    def conflicts(self, limit: int = MAX_CONFLICTS, proven: bool = False) -> list[list[str]]:
         """Several irreducible conflicts, when there are several: after each, its most specific rule
         (the last in policy order: account before household before firm) is set aside and the filter
-        runs again on the rest, until the rest can hold together."""
+        runs again on the rest, until the rest can hold together. `proven`: as for `irreducible`, the
+        first time."""
         candidates = self.candidates()
         found: list[list[str]] = []
         while len(found) < limit:
-            conflict = self.irreducible(candidates)
+            conflict = self.irreducible(candidates, proven=proven and not found)
             if not conflict:
                 break
             found.append(conflict)
