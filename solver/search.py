@@ -25,7 +25,7 @@ TE_TOLERANCE_PCT = 0.005  # half a basis point of tracking error, tightened by t
 MAX_LP_ROUNDS = 30  # LP re-solves for tangents and lazy groups, in one call of `lp_rounds`
 WHOLE_SHARE_HEURISTIC_EFFORT = 0.3  # HiGHS's default is 0.05
 INTEGRAL = 1e-9
-DEVEX = 1  # HiGHS simplex_dual_edge_weight_strategy: -1 choose, 0 Dantzig, 1 Devex, 2 steepest edge
+DEVEX, STEEPEST_EDGE = 1, 2  # HiGHS's simplex_dual_edge_weight_strategy (-1 choose, 0 Dantzig)
 MAX_NODES = 400  # branch-and-bound nodes (solver/solve.py scales this down on large models)
 
 
@@ -86,9 +86,18 @@ def run_highs(highs: highspy.Highs, deadline: float) -> str:
     if highs.getModelStatus() == highspy.HighsModelStatus.kUnknown and highs.getOptionValue(
             "solve_relaxation")[1] and time.perf_counter() < deadline:
         # The simplex sometimes gives up from a warm basis (numerical trouble: a branch-and-bound node
-        # once ended its search this way, leaving HiGHS's MIP 18 s of work); from scratch it solves.
+        # once ended its search this way, leaving HiGHS's MIP 18 s of work); from scratch it solves,
+        # and where Devex pricing gives up from scratch too, steepest edge (acct-0137 of the batch
+        # book: an infeasible LP left undecided after 351 iterations).
         highs.clearSolver()
         highs.run()
+        if highs.getModelStatus() == highspy.HighsModelStatus.kUnknown:
+            highs.setOptionValue("simplex_dual_edge_weight_strategy", STEEPEST_EDGE)
+            try:
+                highs.clearSolver()
+                highs.run()
+            finally:
+                highs.setOptionValue("simplex_dual_edge_weight_strategy", DEVEX)
     status = STATUS.get(highs.getModelStatus(), "error")
     if status in ("time_limit", "error") and highs.getInfo().primal_solution_status == 2:
         return "feasible"  # stopped early (time, solution or node limit) with a feasible point

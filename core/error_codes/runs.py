@@ -21,8 +21,8 @@ SOLVE = Family("S1", "Solve", (
     ErrorCode(
         "S103", "No plan within the work limits",
         "The search ended at its work limits (which, unlike the time limit, do not depend on the "
-        "machine) with neither a plan nor a proof that none exists. The search should find a plan "
-        "whenever one exists.",
+        "machine), or on an LP the simplex could not decide, with neither a plan nor a proof that none "
+        "exists. The search should find a plan whenever one exists.",
         "Please report the account and policy; meanwhile relax the minimum trade or whole shares."),
     ErrorCode(
         "S110", "Gift larger than the appreciated long-term lots",

@@ -108,8 +108,11 @@ def failure(result: RebalanceResult, account: Account, policy: CompiledPolicy, t
                       f"{time_limit:g} s (policy {', '.join(policy.sources)})", None,
                       "raise --time-limit, or relax the rules that need binaries (minimum trade, "
                       "whole shares, position limits)")]
-    if result.summary is None and result.solve.status == "work_limit":
-        return [error("S103", f"no plan found for {account.account_id} within the search's work limits, "
+    if result.summary is None and result.solve.status in ("work_limit", "error"):
+        # (an LP the simplex could not decide is no proof of infeasibility either)
+        why = "within the search's work limits" if result.solve.status == "work_limit" else \
+            "(the solver could not decide an LP)"
+        return [error("S103", f"no plan found for {account.account_id} {why}, "
                       f"and no proof that the policy {', '.join(policy.sources)} is infeasible", None,
                       "please report this account and policy: the search should always find a plan "
                       "when one exists; meanwhile relax the minimum trade or whole shares")]
