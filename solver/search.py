@@ -25,7 +25,7 @@ TE_TOLERANCE_PCT = 0.005  # half a basis point of tracking error, tightened by t
 MAX_LP_ROUNDS = 30  # LP re-solves for tangents and lazy groups, in one call of `lp_rounds`
 WHOLE_SHARE_HEURISTIC_EFFORT = 0.3  # HiGHS's default is 0.05
 INTEGRAL = 1e-9
-DEVEX, STEEPEST_EDGE = 1, 2  # HiGHS's simplex_dual_edge_weight_strategy (-1 choose, 0 Dantzig)
+CHOOSE, DEVEX, STEEPEST_EDGE = -1, 1, 2  # HiGHS's simplex_dual_edge_weight_strategy (0: Dantzig)
 MAX_NODES = 400  # branch-and-bound nodes (solver/solve.py scales this down on large models)
 
 
@@ -50,7 +50,7 @@ STATUS = {
 }
 
 
-def configure(highs: highspy.Highs, options: SolveOptions) -> None:
+def configure(highs: highspy.Highs, options: SolveOptions, household: bool = False) -> None:
     highs.setOptionValue("output_flag", options.log)
     highs.setOptionValue("threads", 1)
     highs.setOptionValue("random_seed", 0)
@@ -64,11 +64,13 @@ def configure(highs: highspy.Highs, options: SolveOptions) -> None:
     # they save (docs/benchmarks.md); they are switched on for whole shares only.
     highs.setOptionValue("mip_allow_restart", False)
     sub_mip_heuristics(highs, False)
-    # Devex pricing for the dual simplex, not steepest edge: the search re-solves the same LP dozens of
-    # times after a few bound changes, and steepest edge's exact weights cost more per iteration than
-    # they save in iterations there. On 100 accounts of the batch book, 45.7 → 39.2 s CPU with the same
-    # plan on every account (docs/benchmarks.md).
-    highs.setOptionValue("simplex_dual_edge_weight_strategy", DEVEX)
+    # Devex pricing for the dual simplex, not HiGHS's choice (steepest edge): the search re-solves the
+    # same LP dozens of times after a few bound changes, and steepest edge's exact weights cost more per
+    # iteration than they save there. On 100 accounts of the batch book, 45.7 → 39.2 s CPU with the same
+    # plan on every account; the monthly simulation 73.1 → 66.4 s. Not in a household: on the Smiths'
+    # the other vertices it reaches led the repair to switch every lazy group on (24 s and a 50% gap,
+    # against 5.3 s and 1.6%) — measured, not understood (docs/benchmarks.md).
+    highs.setOptionValue("simplex_dual_edge_weight_strategy", CHOOSE if household else DEVEX)
 
 
 def sub_mip_heuristics(highs: highspy.Highs, on: bool) -> None:
@@ -91,13 +93,14 @@ def run_highs(highs: highspy.Highs, deadline: float) -> str:
         # book: an infeasible LP left undecided after 351 iterations).
         highs.clearSolver()
         highs.run()
-        if highs.getModelStatus() == highspy.HighsModelStatus.kUnknown:
+        pricing = highs.getOptionValue("simplex_dual_edge_weight_strategy")[1]
+        if highs.getModelStatus() == highspy.HighsModelStatus.kUnknown and pricing != STEEPEST_EDGE:
             highs.setOptionValue("simplex_dual_edge_weight_strategy", STEEPEST_EDGE)
             try:
                 highs.clearSolver()
                 highs.run()
             finally:
-                highs.setOptionValue("simplex_dual_edge_weight_strategy", DEVEX)
+                highs.setOptionValue("simplex_dual_edge_weight_strategy", pricing)
     status = STATUS.get(highs.getModelStatus(), "error")
     if status in ("time_limit", "error") and highs.getInfo().primal_solution_status == 2:
         return "feasible"  # stopped early (time, solution or node limit) with a feasible point
@@ -167,7 +170,7 @@ class Search:
         self.options, self.deadline = options, deadline
         self.compiled = compile_to_highs(model.m)
         self.highs = self.compiled.highs
-        configure(self.highs, options)
+        configure(self.highs, options, household=model.data.household)
         self.cols = tracking_columns(model, self.compiled)
         self.cuts = initial_tangents(self.compiled, self.cols, model.data.held - self.cols.target)
         self.lazy = relax(self.compiled, model.lazy.groups)
