@@ -218,7 +218,8 @@ def batch(book: Path, out: Path, **settings: object) -> dict:
     done = len(report.accounts)
     return {"accounts": done, "wall_s": round(wall, 1), "per_hour": round(3600 * done / wall),
             "verified": report.totals.verified, "infeasible": report.totals.infeasible,
-            "time_limit": report.totals.time_limit, "errors": report.totals.errors,
+            "time_limit": report.totals.time_limit, "no_plan": report.totals.no_plan,
+            "refused": report.totals.refused, "errors": report.totals.errors,
             "policies_compiled": report.run.policies_compiled, "markets_loaded": report.run.markets_loaded}
 
 
