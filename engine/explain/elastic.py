@@ -60,6 +60,7 @@ MAX_BRANCH_NODES = 200  # ... within this many node LPs; beyond either, HiGHS's 
 # ... within this many nodes; beyond, the test is undecided and its rule stays in the conflict (a work
 # limit, not the clock: the same conflict at any machine load)
 MAX_TEST_NODES = 200
+MAX_ELASTIC_NODES = 1_000  # the same for a least-slack MIP (how far a rule must give, the nearest plan)
 
 
 @dataclass
@@ -172,11 +173,12 @@ class ElasticModel:
 
     def _run(self) -> str:
         """LP rounds (warm-started simplex) until tangents and lazy groups settle; then, if integer
-        columns are in play, MIP rounds. An infeasible relaxation ends it at once."""
+        columns are in play, MIP rounds within MAX_ELASTIC_NODES (a least slack not proven within them
+        is undecided: "error"). An infeasible relaxation ends it at once."""
         status = self._rounds(relaxation=True)
         if status != "optimal" or not self._deciding().any():
             return status
-        return self._mip()
+        return self._mip(MAX_ELASTIC_NODES)
 
     def _deciding(self) -> np.ndarray:
         """The integer columns that decide feasibility (all but the Schedule D binaries)."""
@@ -324,7 +326,7 @@ class ElasticModel:
                 return "optimal"
         return "error"
 
-    def _mip(self, max_nodes: int = highspy.kHighsIInf) -> str:
+    def _mip(self, max_nodes: int) -> str:
         """Solve the MIP once, fix its integer choices and polish the tangents on the LP (as the solve
         does); only when polishing needs new integer choices (a lazy group switched on, or the fixed
         choices no longer fit the refined tangents) is the MIP solved again. All runs together
