@@ -19,30 +19,25 @@ small limit costs the same as 10% on a large one, and firm-locked rules give las
   verifier, run on that plan, states in policy terms how far it must move;
 * nearest feasible plan (`--relax`): minimum weighted slack first (only unlocked rules give, unless
   locked rules conflict among themselves), then the usual objective.
+
+The HiGHS model underneath, its LP rounds and its integer tests are engine/explain/warm_model.py's.
 """
 
 from __future__ import annotations
 
-import itertools
-import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import highspy
 import numpy as np
 
 from compiler.ir import CompiledPolicy
 from compiler.lower import Provenance, rule_of
 from compiler.rules import RULE_KINDS
-from engine.explain.workbench import fork, outcome_at, release_forbidden_buys
-from solver.branch import branch_and_bound
+from engine.explain.warm_model import WarmModel
+from engine.explain.workbench import outcome_at
 from solver.handoff import INF, Compiled
-from solver.lazy import LazyGroups, activate_violated, relax
 from solver.model import AccountModel
-from solver.tracking import refine, tracking_columns, variance_backed_off, variance_limit_rows
 from solver.verify import Outcome, Violation
-from solver.whole_shares import count_columns
 
 if TYPE_CHECKING:
     from engine.rebalance import Plan
@@ -50,17 +45,10 @@ if TYPE_CHECKING:
 WEIGHT_FLOOR = 0.05
 LOCKED_FACTOR = 10.0
 SLACK_TOLERANCE = 1e-7
-TE_TOLERANCE_PCT = 0.005
-MAX_ROUNDS = 20
-SOLVE_TIME_LIMIT = 30.0
 MAX_CONFLICTS = 5
-INTEGRAL = 1e-9
-MAX_BRANCH_BINARIES = 24  # a feasibility test branches itself on at most this many binaries ...
-MAX_BRANCH_NODES = 200  # ... within this many node LPs; beyond either, HiGHS's MIP decides ...
-# ... within this many nodes; beyond, the test is undecided and its rule stays in the conflict (a work
-# limit, not the clock: the same conflict at any machine load)
-MAX_TEST_NODES = 200
-MAX_ELASTIC_NODES = 1_000  # the same for a least-slack MIP (how far a rule must give, the nearest plan)
+# A least-slack MIP (how far a rule must give, the nearest plan) within this many nodes, a work limit:
+# beyond, undecided (the feasibility tests' limit is engine/explain/warm_model.py's MAX_TEST_NODES).
+MAX_ELASTIC_NODES = 1_000
 
 
 @dataclass
@@ -79,7 +67,7 @@ def conflicting_rules(plan: Plan, policy: CompiledPolicy) -> tuple[str, ...]:
     return tuple(elastic.irreducible(proven=plan.solution.status == "infeasible"))
 
 
-class ElasticModel:
+class ElasticModel(WarmModel):
     """The failed model with slack columns on every rule row, re-solved under changing slack bounds."""
 
     def __init__(
@@ -89,25 +77,10 @@ class ElasticModel:
         policy: CompiledPolicy,
         provenance: dict[str, Provenance],
     ):
-        compiled = fork(compiled)
-        self.model, self.compiled, self.highs, self.policy = model, compiled, compiled.highs, policy
-        self.provenance = provenance
-        self.cols = tracking_columns(model, compiled)
-        self.highs.setOptionValue("time_limit", SOLVE_TIME_LIMIT)
-        self.lazy: LazyGroups = relax(compiled, model.lazy.groups)
-        # The Schedule D binaries never decide feasibility (any gains net): alone, they need no MIP.
-        self.netting = compiled.cols(model.netting_binaries())
-        release_forbidden_buys(self.model, self.compiled)
+        super().__init__(model, compiled)
+        self.policy, self.provenance = policy, provenance
         self.original_cost = np.asarray(self.highs.getLp().col_cost_).copy()
-        self.x = np.zeros(0)  # the last solved point (kept: changing bounds clears HiGHS's solution)
-        # Whole-share counts, and which way each rounds safely (solver/whole_shares.py)
-        count_cols, up = count_columns(model, compiled)
-        self.counts = np.zeros(len(compiled.columns), dtype=bool)
-        self.round_up = np.zeros(len(compiled.columns), dtype=bool)
-        self.counts[count_cols], self.round_up[count_cols] = True, up
-        self.variance_limits = variance_limit_rows(compiled, compiled.col(model.m.variance))
         self.slack_cols: dict[str, list[int]] = {}
-        self.decided = True  # whether the last `feasible` test was decided (a proof either way)
         # Rules kept in a conflict only because the test without them was undecided within the work
         # limits: without them the others may hold or not. Empty: every conflict found is irreducible.
         self.unproven: set[str] = set()
@@ -180,185 +153,6 @@ class ElasticModel:
             return status
         return self._mip(MAX_ELASTIC_NODES)
 
-    def _deciding(self) -> np.ndarray:
-        """The integer columns that decide feasibility (all but the Schedule D binaries)."""
-        deciding = self._integers()
-        deciding[self.netting[self.netting >= 0]] = False
-        return deciding
-
-    def _branch(self, fixed: np.ndarray | None = None) -> bool | None:
-        """Feasibility by branch and bound over the deciding binaries (solver/branch.py), each leaf
-        polished as `_holds_rounded` polishes: True when a leaf is a point of the model, False when no
-        choice of the binaries has a feasible relaxation (a proof: tangents and lazy groups off only
-        relax), None when undecided within the work limits (general integers, too many binaries, a
-        node limit) — the MIP then decides. Integer columns in `fixed` (the caller fixed them) are not
-        branched on; an exhausted tree then proves nothing about the model, only about that fixing."""
-        for _ in range(MAX_ROUNDS):
-            cols = np.flatnonzero(self._integers() & ~fixed if fixed is not None else self._integers())
-            # (the Schedule D binaries among them: the leaf fixes them)
-            binary = all(self.compiled.columns[c].is_binary() for c in cols)
-            if len(cols) > MAX_BRANCH_BINARIES or not binary:
-                return None
-            found = branch_and_bound(self.highs, cols, 0.0, time.perf_counter() + SOLVE_TIME_LIMIT,
-                                     lambda _highs, _deadline: self._solve(), max_nodes=MAX_BRANCH_NODES)
-            if found.status == "infeasible":
-                return False if fixed is None else None
-            if found.x is None:
-                return None
-            self.x = found.x
-            size = (sum(g.active for g in self.lazy), self.highs.getNumRow())
-            if self._holds_rounded():
-                return True
-            if (sum(g.active for g in self.lazy), self.highs.getNumRow()) == size:
-                return None  # the leaf fails for another reason than the groups or tangents it grew
-        return None
-
-    def _holds_rounded(self) -> bool:
-        """Fix the integer columns at the last LP point's values, rounded, and polish (tangents and lazy
-        groups, as `_mip` polishes its point): True when that is a point of the model — a feasible
-        integer point, found without the MIP. Bounds are restored either way."""
-        cols = np.flatnonzero(self._integers()).astype(np.int32)
-        lp = self.highs.getLp()
-        lower, upper = np.asarray(lp.col_lower_)[cols], np.asarray(lp.col_upper_)[cols]
-        active = sum(g.active for g in self.lazy)
-        for values in self._roundings(cols):
-            self.highs.changeColsBounds(len(cols), cols, *(np.clip(values, lower, upper),) * 2)
-            try:
-                if self._rounds(relaxation=True) == "optimal" and sum(g.active for g in self.lazy) == active:
-                    return True
-            finally:
-                self.highs.changeColsBounds(len(cols), cols, lower, upper)
-            if sum(g.active for g in self.lazy) != active:
-                break  # the point broke a group: rounding again from it would not be the LP's point
-        return False
-
-    def _roundings(self, cols: np.ndarray) -> Iterator[np.ndarray]:
-        """The last LP point's integer values rounded: to the nearest, then whole-share counts the safe
-        way (a sale up, a buy down: more cash). Each with the Schedule D binaries as rounded, then
-        flipped: they follow the gains the rounded trades realise, which rounding them alone ignores
-        (a fractional `nets_to_gain` at 0.43 rounded to 0 under net gains has no point at all)."""
-        x = self.x[cols]
-        nearest = np.round(x)
-        safe = np.where(self.counts[cols], np.where(self.round_up[cols], np.ceil(x - INTEGRAL),
-                                                    np.floor(x + INTEGRAL)), nearest)
-        netting = np.flatnonzero(np.isin(cols, self.netting))
-        for k, values in enumerate((nearest, safe)):
-            if k and np.array_equal(values, nearest):
-                return
-            for flips in itertools.product((False, True), repeat=len(netting)):
-                choice = values.copy()
-                choice[netting] = np.where(flips, 1.0 - values[netting], values[netting])
-                yield choice
-
-    def _holds_counts_rounded(self) -> bool:
-        """Whole shares: the share counts rounded (to the nearest, then the safe way) and fixed, and the
-        few binaries left — lazy groups' switches, minimum trades, the Schedule D binaries — decided by
-        branching on warm LPs, so that they follow the rounded counts (rounded alone, a switch at 0.3
-        beside a count rounded up contradicts it). True when a leaf is a point of the model."""
-        if not self.counts.any():
-            return False
-        cols = np.flatnonzero(self.counts & self._integers()).astype(np.int32)
-        fixed = np.zeros(len(self.counts), dtype=bool)
-        fixed[cols] = True
-        _, _, _, lower, upper, _ = self.highs.getCols(len(cols), cols)
-        x = self.x[cols]
-        safe = np.where(self.round_up[cols], np.ceil(x - INTEGRAL), np.floor(x + INTEGRAL))
-        for k, values in enumerate((np.round(x), safe)):
-            if k and np.array_equal(values, np.round(x)):
-                break
-            self.highs.changeColsBounds(len(cols), cols, *(np.clip(values, lower, upper),) * 2)
-            try:
-                if self._branch(fixed):
-                    return True
-            finally:
-                self.highs.changeColsBounds(len(cols), cols, lower, upper)
-        return False
-
-    def _holds_backed_off(self) -> bool:
-        """With whole shares under a binding tracking-error limit, the relaxation's point sits on the
-        limit and its whole-share neighbours pass it (the search's `repair_backed_off`): the relaxation
-        once more with the variance limits backed off, its point rounded and polished under the limits
-        themselves. In the batch book's `retiree_cash` conflicts this spares HiGHS's MIP 2–4 s a test."""
-        if not self.counts.any() or not len(self.variance_limits):
-            return False
-        with variance_backed_off(self.highs, self.variance_limits):
-            if self._rounds(relaxation=True) != "optimal":
-                return False
-        return self._holds_rounded() or self._holds_counts_rounded()
-
-    def _integers(self) -> np.ndarray:
-        integer = self.compiled.integer.copy()
-        for group in self.lazy:
-            integer[group.binaries] = group.active
-        return integer
-
-    def _status(self) -> str:
-        status = self.highs.getModelStatus()
-        if status == highspy.HighsModelStatus.kOptimal:
-            return "optimal"
-        infeasible = (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kUnboundedOrInfeasible)
-        return "infeasible" if status in infeasible else "error"
-
-    def _solve(self) -> str:
-        """One HiGHS run. A run that ends undecided without reaching the time limit (`kUnknown`: the
-        simplex gave up on the basis it inherited from an earlier test) runs again once from scratch,
-        which decides it: left undecided, it would count as "feasible" and keep a rule in a conflict
-        it is not needed for."""
-        self.highs.run()
-        status = self._status()
-        limits = (highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kSolutionLimit)
-        if status == "error" and self.highs.getModelStatus() not in limits:
-            self.highs.clearSolver()
-            self.highs.run()
-            status = self._status()
-        return status
-
-    def _rounds(self, relaxation: bool) -> str:
-        self.highs.setOptionValue("solve_relaxation", relaxation)
-        for _ in range(MAX_ROUNDS):
-            status = self._solve()
-            if status != "optimal":
-                return status
-            self.x = np.asarray(self.highs.getSolution().col_value)
-            x = self.x[: len(self.compiled.columns)]
-            _, added = refine(self.compiled, self.cols, x, TE_TOLERANCE_PCT)
-            if not added and not activate_violated(self.compiled, self.lazy, x):
-                return "optimal"
-        return "error"
-
-    def _mip(self, max_nodes: int) -> str:
-        """Solve the MIP once, fix its integer choices and polish the tangents on the LP (as the solve
-        does); only when polishing needs new integer choices (a lazy group switched on, or the fixed
-        choices no longer fit the refined tangents) is the MIP solved again. All runs together
-        within `max_nodes` branch-and-bound nodes: reaching them leaves the question undecided."""
-        nodes = 0
-        for _ in range(MAX_ROUNDS):
-            if nodes >= max_nodes:
-                return "error"
-            self.highs.setOptionValue("solve_relaxation", False)
-            self.highs.setOptionValue("mip_max_nodes", max_nodes - nodes)
-            try:
-                status = self._solve()
-            finally:
-                self.highs.setOptionValue("mip_max_nodes", highspy.kHighsIInf)
-            nodes += max(1, self.highs.getInfo().mip_node_count)
-            if status != "optimal":
-                return status
-            x = np.asarray(self.highs.getSolution().col_value)
-            cols = np.flatnonzero(self._integers()).astype(np.int32)
-            lp = self.highs.getLp()
-            lower, upper = np.asarray(lp.col_lower_)[cols], np.asarray(lp.col_upper_)[cols]
-            values = np.clip(np.round(x[cols]), lower, upper)
-            self.highs.changeColsBounds(len(cols), cols, values, values)
-            size = (sum(g.active for g in self.lazy), self.highs.getNumRow())
-            polished = self._rounds(relaxation=True)
-            self.highs.changeColsBounds(len(cols), cols, lower, upper)
-            if polished == "optimal" and sum(g.active for g in self.lazy) == size[0]:
-                return "optimal"
-            if (sum(g.active for g in self.lazy), self.highs.getNumRow()) == size:
-                break  # the point fails for another reason than groups or tangents: the MIP would repeat it
-        return "error"
-
     def _point(self, status: str) -> ElasticPoint:
         if status != "optimal":
             return ElasticPoint(status, np.zeros(self.highs.getNumCol()), {})
@@ -378,19 +172,7 @@ class ElasticModel:
         self.decided = status in ("optimal", "infeasible")
         if relaxation or status != "optimal" or not self._deciding().any():
             return status != "infeasible"
-        # Any integer point proves these rules can hold: the relaxation's own, rounded, often is one,
-        # and a few binaries are decided by branching on warm LPs — where the MIP would cost a presolve
-        # and a root solve from scratch, most of a batch's conflict search.
-        if self._holds_rounded():
-            return True
-        branched = self._branch()
-        if branched is not None:
-            return branched
-        if self._holds_counts_rounded() or self._holds_backed_off():
-            return True
-        status = self._mip(MAX_TEST_NODES)
-        self.decided = status in ("optimal", "infeasible")
-        return status != "infeasible"
+        return self.integer_point_exists()
 
     def elastic(self, soft: set[str] | None = None, dropped: frozenset[str] = frozenset()) -> ElasticPoint:
         """Minimum weighted slack with only `soft` rules allowed to give (all rules when None), and
@@ -419,11 +201,11 @@ class ElasticModel:
         return point
 
     def irreducible(self, candidates: list[str] | None = None, proven: bool = False) -> list[str]:
-        """An irreducible set of rules that cannot hold together ([] when the candidates can; a rule
-        kept only because a test was undecided is added to `unproven`, and then the set is proven to
-        conflict but not to be the smallest): the
+        """An irreducible set of rules that cannot hold together ([] when the candidates can): the
         deletion filter on the linear relaxation localises one, then the filter with integers over
-        that short list makes it irreducible for the model itself. When only integrality makes the
+        that short list makes it irreducible for the model itself. A rule kept only because its test
+        was undecided is added to `unproven`: the set is then proven to conflict, not to be the
+        smallest. When only integrality makes the
         candidates conflict, there is nothing to localise, and the filter runs with integers on all.
         `proven`: the candidates are known not to hold together (the solve proved the model, every
         rule with rows, infeasible), which spares the integer test of them all."""
