@@ -54,6 +54,7 @@ class NettingChoice:
         self.choice: np.ndarray | None = None  # decided (and, after `settle`, held when not None)
         self.elsewhere = -INF  # the least bound of the other combinations
         self.infeasible: set[tuple[float, ...]] = set()  # combinations whose LP has no point
+        self.basis: highspy.HighsBasis | None = None  # the chosen combination's relaxation, at `decide`
 
     def decide(self, search: Search, x: np.ndarray) -> np.ndarray | None:
         """Step 1: the combination the law gives x's gains, unless another one's LP is lower: each of
@@ -71,6 +72,7 @@ class NettingChoice:
             chosen = min(lower, key=lambda found: found[0])[1]
             point, _ = self._rounds(search, chosen)
         self.choice = chosen if point is not None else None
+        self.basis = search.highs.getBasis() if point is not None else None
         return point
 
     def _rounds(self, search: Search, values: np.ndarray) -> tuple[np.ndarray | None, float]:
@@ -134,6 +136,10 @@ class NettingChoice:
         cutoff = INF if best is None else best.objective
         settled_above = cutoff - (0 if best is None else search.options.mip_gap / 2 * max(
             abs(best.objective), OBJECTIVE_FLOOR_BP))
+        # From the basis of the chosen combination's relaxation at `decide`, not the repair's, every
+        # binary fixed: on a 9,528-lot account the first LP took 6,716 simplex iterations from there
+        # (3,494 from scratch), 156 from this one.
+        search.restore(self.basis)
         bounds = [value for _, value in self._combinations(search, self.choice, cutoff)]
         if np.isnan(bounds).any():  # a stopped LP bounds nothing
             self.choice = None

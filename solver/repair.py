@@ -37,7 +37,8 @@ def _strong_dive(search: Search, columns: np.ndarray, values: np.ndarray,
             break
         column = columns[j:j + 1]
         objectives: dict[float, float] = {}
-        for value in (values[j], 1.0 - values[j]):  # the rounded side first
+        rounded, rounded_basis = values[j], None
+        for value in (rounded, 1.0 - rounded):  # the rounded side first
             search.fix(column, np.array([value]))
             search.dive_lps += 1
             # The other side only needs to be seen to cost more than the rounded one (ties go to the
@@ -45,7 +46,13 @@ def _strong_dive(search: Search, columns: np.ndarray, values: np.ndarray,
             objectives[value] = search.lp_objective(cutoff=objectives.get(values[j], float("inf")))
             if objectives[value] <= free + DIVE_TOLERANCE_BP:
                 break  # no other side can be cheaper than the LP with j free, within the tolerance
+            if value == rounded:
+                rounded_basis = search.highs.getBasis()
         values[j] = min(objectives, key=lambda v: (objectives[v], v != values[j]))
+        if len(objectives) == 2 and values[j] == rounded:
+            # Back to the rounded side's optimal basis: the next binary's LP starts one fix away from
+            # it, not from wherever the other side's LP stopped.
+            search.restore(rounded_basis)
         if np.isfinite(objectives[values[j]]):
             free = objectives[values[j]]
         search.fix(column, values[j:j + 1])

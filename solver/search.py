@@ -194,6 +194,7 @@ class Search:
         self.ambiguous = np.zeros(0, dtype=np.int64)  # binaries the relaxation left fractional
         self.mip_done = False  # HiGHS's whole-share MIP has run to an end that another run won't change
         self.stop = "work_limit"
+        self.best_basis: highspy.HighsBasis | None = None  # the basis the best point was polished on
 
     @property
     def bound(self) -> float:
@@ -356,9 +357,27 @@ class Search:
         return self.cuts, sum(g.active for g in self.lazy)
 
     def offer(self, point: Point | None) -> bool:
+        """Keep the point if it is the best; its basis is HiGHS's now (a point comes from `polish`)."""
         if point is not None and (self.best is None or point.objective < self.best.objective - 1e-12):
             self.best = point
+            self.best_basis = self.highs.getBasis()
             return True
         return False
+
+    def restore(self, basis: highspy.HighsBasis | None) -> None:
+        """Start the next LP from a basis kept earlier, the rows added since (tangents, groups: the
+        search adds rows, never columns) with their slacks basic. For an LP far from the last one
+        solved but near the one `basis` was taken from."""
+        if basis is None:
+            return
+        grown = self.highs.getNumRow() - len(basis.row_status)
+        if not grown:
+            self.highs.setBasis(basis)
+            return
+        restored = highspy.HighsBasis()
+        restored.col_status = basis.col_status
+        restored.row_status = [*basis.row_status, *[highspy.HighsBasisStatus.kBasic] * grown]
+        restored.valid = True
+        self.highs.setBasis(restored)
 
 

@@ -105,6 +105,7 @@ def _improve(search: Search) -> None:
     where = {int(c): j for j, c in enumerate(columns)}
     moves = 0
     search.fix(columns, values)
+    search.restore(search.best_basis)  # (the LP the best point was polished on: few iterations)
     if search.lp() != "optimal":
         search.release(columns)
         return
