@@ -68,8 +68,9 @@ def probe(highs: highspy.Highs, binaries: np.ndarray, cutoff: float, deadline: f
         x = np.asarray(solution.col_value)[cols]
         reduced = np.asarray(solution.col_dual)[cols]
         candidates = np.flatnonzero((np.round(x) == 1.0) & (low0 == 0.0) & (up0 == 1.0))
-        free = int(np.count_nonzero(low0 < up0)) - len(candidates)  # (left free unprobed)
-        must_fix = int(np.count_nonzero(low0 < up0)) - max_free
+        open_now = int(np.count_nonzero(low0 < up0))
+        free = open_now - len(candidates)  # (left free unprobed)
+        must_fix = open_now - max_free
         highs.setOptionValue("objective_bound", cutoff)
         for tried, k in enumerate(candidates.tolist()):
             if free > max_free or (tried >= MIN_SAMPLE and len(fixed) * len(candidates) < must_fix * tried):

@@ -43,12 +43,12 @@ def _strong_dive(search: Search, columns: np.ndarray, values: np.ndarray,
             search.dive_lps += 1
             # The other side only needs to be seen to cost more than the rounded one (ties go to the
             # rounded side): its LP stops once its bound passes that.
-            objectives[value] = search.lp_objective(cutoff=objectives.get(values[j], float("inf")))
+            objectives[value] = search.lp_objective(cutoff=objectives.get(rounded, float("inf")))
             if objectives[value] <= free + DIVE_TOLERANCE_BP:
                 break  # no other side can be cheaper than the LP with j free, within the tolerance
             if value == rounded:
                 rounded_basis = search.highs.getBasis()
-        values[j] = min(objectives, key=lambda v: (objectives[v], v != values[j]))
+        values[j] = min(objectives, key=lambda v: (objectives[v], v != rounded))
         if len(objectives) == 2 and values[j] == rounded:
             # Back to the rounded side's optimal basis: the next binary's LP starts one fix away from
             # it, not from wherever the other side's LP stopped.
