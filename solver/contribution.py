@@ -34,11 +34,14 @@ class Transfer:
 class LazyGroup:
     """A disjunction — rows tied by a few binaries — that the search may leave out of HiGHS until a
     solution violates it (solver/lazy.py). Only for rows nothing else relies on. `safe`: for each
-    binary, the side that only forgoes trades (the search's fallback when choices clash), or None."""
+    binary, the side that only forgoes trades (the search's fallback when choices clash), or None.
+    `splits`: names whose weight the binary splits in two modes (solver/perspective.py), whose rows
+    are switched on with the group's."""
 
     rows: list
     binaries: list
     safe: list[float] | None = None
+    splits: list = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,13 @@ from solver.model import PRIMAL_TOLERANCE
 
 @dataclass
 class LazyGroup:
-    """Rows tied by a few binaries."""
+    """Rows tied by a few binaries; `extra`, rows switched on and off with them that no violation is
+    read from (a perspective split's, solver/perspective.py), and `splits`, those splits."""
 
     rows: np.ndarray
     binaries: np.ndarray
+    extra: np.ndarray
+    splits: list
     active: bool = False
 
 
@@ -53,18 +56,20 @@ class LazyGroups(list[LazyGroup]):
         return np.fromiter((g.active for g in self), dtype=bool, count=len(self))
 
 
-def relax(compiled: Compiled, groups: list[tuple[list, list]]) -> LazyGroups:
+def relax(compiled: Compiled, groups: list[tuple[list, list, list]]) -> LazyGroups:
     """Free the groups' rows and make their binaries (or lazy integers) continuous in HiGHS."""
     lazy = []
     row_index, column_of = compiled.row_index(), compiled.column_of
-    for constraints, binaries in groups:  # (a 500-name account has ~900 groups: lookups inlined)
+    for constraints, binaries, splits in groups:  # (a 500-name account has ~900 groups: lookups inlined)
         rows = [r for c in constraints for r in row_index.get(id(c), ())]
         cols = [column_of.get(id(v), -1) for v in binaries]
         if not rows or min(cols, default=0) < 0:
             continue
-        lazy.append(LazyGroup(rows=np.array(rows, dtype=np.int32), binaries=np.array(cols, dtype=np.int32)))
+        extra = [r for split in splits for c in split.rows for r in row_index.get(id(c), ())]
+        lazy.append(LazyGroup(rows=np.array(rows, dtype=np.int32), binaries=np.array(cols, dtype=np.int32),
+                              extra=np.array(extra, dtype=np.int32), splits=splits))
     if lazy:
-        rows = np.concatenate([g.rows for g in lazy])
+        rows = np.concatenate([g.rows for g in lazy] + [g.extra for g in lazy])
         compiled.highs.changeRowsBounds(len(rows), rows, np.full(len(rows), -INF), np.full(len(rows), INF))
         cols = np.unique(np.concatenate([g.binaries for g in lazy]))
         continuous = np.full(len(cols), highspy.HighsVarType.kContinuous.value, dtype=np.int32)
@@ -115,7 +120,7 @@ def activate(compiled: Compiled, switched: list[LazyGroup]) -> int:
     switched = [g for g in switched if not g.active]
     if not switched:
         return 0
-    rows = np.concatenate([g.rows for g in switched])
+    rows = np.concatenate([g.rows for g in switched] + [g.extra for g in switched])
     compiled.highs.changeRowsBounds(len(rows), rows, compiled.row_lower[rows], compiled.row_upper[rows])
     cols = np.unique(np.concatenate([g.binaries for g in switched]))
     integer = np.full(len(cols), highspy.HighsVarType.kInteger.value, dtype=np.int32)

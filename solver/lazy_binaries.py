@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 class LazyBinaries:
     def __init__(self) -> None:
-        self.groups: list[tuple[list, list]] = []
+        self.groups: list[tuple[list, list, list]] = []
         # Binaries whose one side never makes the rest infeasible (forgoing a trade): the search falls
         # back to it when its choices conflict (solver/solve.py).
         self.safe_sides: list[tuple[pyo.Var, float]] = []
@@ -38,11 +38,13 @@ class LazyBinaries:
         self.min_buy_in: dict[tuple[int, int], tuple[float, pyo.Block]] = {}
         self.min_sell_in: dict[tuple[int, int], tuple[float, pyo.Block]] = {}
 
-    def add(self, constraints: list, binaries: list, safe: list[float] | None = None) -> None:
+    def add(self, constraints: list, binaries: list, safe: list[float] | None = None,
+            splits: list | None = None) -> None:
         """Declare a disjunction (rows tied by a few binaries) that the solver may leave out until a
         solution violates it. Only for rows nothing else relies on. `safe`: each binary's side that
-        only forgoes trades (see `safe_sides`)."""
-        self.groups.append((constraints, binaries))
+        only forgoes trades (see `safe_sides`); `splits`: the names its binary splits in two modes
+        (solver/perspective.py)."""
+        self.groups.append((constraints, binaries, splits or []))
         if safe is not None:
             self.safe_sides.extend(zip(binaries, safe, strict=True))
 

@@ -471,7 +471,7 @@ class AccountModel:
             for gain in part.gain_terms:
                 self._gain_terms[gain.long_term].append((gain.coefficient, gain.variable))
             for group in part.lazy_groups:
-                self.lazy.add(group.rows, group.binaries, group.safe)
+                self.lazy.add(group.rows, group.binaries, group.safe, group.splits)
             self.whole_shares |= part.whole_shares
         post = pyo.value(self.post_value)
         self._base_rows(post)

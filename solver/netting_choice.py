@@ -15,8 +15,10 @@ them first and bounds the other choices apart:
    every other choice relaxed — a warm re-solve that the dual simplex stops as soon as its bound
    passes the point (`objective_bound`): that combination cannot beat it. The least of these
    bounds is a bound of the whole problem, and well above the plain relaxation, which taxes
-   short-term gains at the long-term rate (its binaries fractional). A combination whose bound is
-   within half the requested gap of the point is settled too: it cannot beat it by enough to matter.
+   short-term gains at the long-term rate (its binaries fractional). The least of them is raised
+   further by a few LP rounds in its combination (`_refined`: tangents refined, the wash-sale
+   splits' among them, solver/perspective.py). A combination whose bound is within half the
+   requested gap of the point is settled too: it cannot beat it by enough to matter.
 3. When every other combination is settled so, the binaries are *held* at the chosen one: not
    flipped by `_improve`, fixed in the branch and bound and in HiGHS's MIP (every node's netting is
    then exact, and no node is spent on them), whose bounds then cover the chosen combination only —
@@ -40,6 +42,9 @@ if TYPE_CHECKING:
     from solver.search import Search
 
 INF = float("inf")
+# LP rounds that refine the least combination bound in `settle`: the splits' tangents converge slowly
+# at a fractional point (48 rounds on di_2018_selloff × plain_harvest), and the first few give most.
+REFINE_ROUNDS = 8
 
 
 class NettingChoice:
@@ -82,7 +87,7 @@ class NettingChoice:
             status, _, _ = search.lp_rounds(relaxation=False)
             if status != "optimal":
                 return None, INF
-            return search.x().copy(), float(search.highs.getInfo().objective_function_value)
+            return search.x().copy(), search.last_objective
         finally:
             search.release(self.columns)
 
@@ -117,6 +122,34 @@ class NettingChoice:
             search.release(self.columns)
         return found
 
+    def _refined(self, search: Search, found: list[tuple[np.ndarray, float]],
+                 cutoff: float) -> list[tuple[np.ndarray, float]]:
+        """The least bound below `cutoff` raised by LP rounds in its combination — tangents refined
+        (the wash-sale splits' too: solver/perspective.py), no group switched on, so each LP is still
+        a relaxation of it — then the next least, while a round raises one. `_combinations` solves one
+        LP each, on the tangents as they are."""
+        found, budget = list(found), REFINE_ROUNDS
+        while budget > 0:
+            k = min(range(len(found)), key=lambda j: found[j][1])
+            values, bound = found[k]
+            if not np.isfinite(bound) or bound >= cutoff:
+                break
+            search.fix(self.columns, values)
+            try:
+                before = search.rounds
+                status, _, _ = search.lp_rounds(relaxation=False, rounds=budget, switch=False)
+                budget -= search.rounds - before
+                objective = search.last_objective
+            finally:
+                search.release(self.columns)
+            if status == "infeasible":  # (for good: cuts only add rows)
+                self.infeasible.add(tuple(values))
+                objective = INF
+            elif status != "optimal" or objective <= bound:
+                break
+            found[k] = (values, objective)
+        return found
+
     def law_signs(self, x: np.ndarray) -> np.ndarray:
         """The binaries' values the law gives the gains of point x."""
         assert self.schedule_d is not None
@@ -140,10 +173,11 @@ class NettingChoice:
         # binary fixed: on a 9,528-lot account the first LP took 6,716 simplex iterations from there
         # (3,494 from scratch), 156 from this one.
         search.restore(self.basis)
-        bounds = [value for _, value in self._combinations(search, self.choice, cutoff)]
-        if np.isnan(bounds).any():  # a stopped LP bounds nothing
+        found = self._combinations(search, self.choice, cutoff)
+        if np.isnan([value for _, value in found]).any():  # a stopped LP bounds nothing
             self.choice = None
             return
+        bounds = [value for _, value in self._refined(search, found, cutoff)]
         search.bound = max(search.bound, min(bounds))
         self.elsewhere = min(bounds[1:], default=INF)
         if self.elsewhere >= settled_above:

@@ -17,6 +17,7 @@ from solver.handoff import Compiled, compile_to_highs
 from solver.lazy import activate, activate_violated, relax, violated
 from solver.model import PRIMAL_TOLERANCE, AccountModel
 from solver.netting_choice import NettingChoice
+from solver.perspective import SplitTangents
 from solver.rounding import round_counts
 from solver.tracking import initial_tangents, refine, tracking_columns
 from solver.whole_shares import count_columns
@@ -174,6 +175,8 @@ class Search:
         self.cols = tracking_columns(model, self.compiled)
         self.cuts = initial_tangents(self.compiled, self.cols, model.data.held - self.cols.target)
         self.lazy = relax(self.compiled, model.lazy.groups)
+        self.splits = SplitTangents(self.compiled, self.cols, self.lazy,
+                                    self.cols.look.effective(model.data.held - self.cols.target))
         # Every lazy group's binaries in one array, for integer_columns (called in every phase).
         self.lazy_binaries = np.concatenate([g.binaries for g in self.lazy] or [np.zeros(0, np.int32)])
         self.lazy_sizes = np.array([len(g.binaries) for g in self.lazy], dtype=np.int64)
@@ -195,6 +198,9 @@ class Search:
         self.mip_done = False  # HiGHS's whole-share MIP has run to an end that another run won't change
         self.stop = "work_limit"
         self.best_basis: highspy.HighsBasis | None = None  # the basis the best point was polished on
+        # The last LP optimum of `lp_rounds`: HiGHS's own figure is reset by the rows a round adds
+        # after it (its point stays), so a caller reads this one.
+        self.last_objective = float("nan")
 
     @property
     def bound(self) -> float:
@@ -238,9 +244,11 @@ class Search:
         return min(self.options.te_tolerance_pct, allowed_bp / (2 * weight * max(te, 0.05)))
 
     # -- LP rounds -----------------------------------------------------------------------------------
-    def lp_rounds(self, relaxation: bool, rounds: int = MAX_LP_ROUNDS) -> tuple[str, bool, bool]:
+    def lp_rounds(self, relaxation: bool, rounds: int = MAX_LP_ROUNDS,
+                  switch: bool = True) -> tuple[str, bool, bool]:
         """Re-solve the LP (from the previous basis) until the tangents are exact enough, switching on
-        violated lazy groups. Returns (status, converged, switched any). With `relaxation`, each
+        violated lazy groups (unless not `switch`: each LP is then still a relaxation, the groups
+        still off relaxed). Returns (status, converged, switched any). With `relaxation`, each
         optimum is a relaxation's and raises the bound."""
         switched_any, status = False, "error"
         self.highs.setOptionValue("solve_relaxation", True)
@@ -252,14 +260,15 @@ class Search:
                 status = run_highs(self.highs, self.deadline)
                 if status != "optimal":
                     return status, False, switched_any
-                objective = float(self.highs.getInfo().objective_function_value)
+                objective = self.last_objective = float(self.highs.getInfo().objective_function_value)
                 if relaxation:
                     self.bound = max(self.bound, objective)
                 x = np.asarray(self.highs.getSolution().col_value)
                 exact, te = self.exact_objective(x)
                 self.te_tolerance = min(self.te_tolerance, self._te_tolerance(exact, te))
                 _, added = refine(self.compiled, self.cols, x, self.te_tolerance)
-                switched = activate_violated(self.compiled, self.lazy, x)
+                added += self.splits.refine(x, self.te_tolerance, float(x[self.variance_col]))
+                switched = activate_violated(self.compiled, self.lazy, x) if switch else 0
                 self.cuts += added
                 switched_any |= bool(switched)
                 if not added and not switched:

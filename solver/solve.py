@@ -10,7 +10,10 @@
    rounded (a trade below its minimum dropped or raised, a rebuy that would wash cancelled or the
    loss sale given up), then flipped where the fixed LP's reduced costs say the other side is
    cheaper; the LP re-solves the continuous rest with those choices fixed and newly violated groups
-   are decided the same way. Whole-share counts are rounded afterwards (`solver.rounding`).
+   are decided the same way. Whole-share counts are rounded afterwards (`solver.rounding`). From
+   here on, the wash-sale switches' perspective splits are in (solver/perspective.py): the bounds of
+   `settle`, of `_rebound` (the relaxation once more, when there is no Schedule D binary) and of the
+   proof price a harvest bought back; the repair starts from the plain relaxation's point.
 3. **Improve** (`_improve`): flip one ambiguous choice at a time and keep what lowers the objective.
 4. **Prove** (`_prove`): binaries whose 0-side probing proves no better than the incumbent are fixed
    at 1 (`solver.probing`); with up to BRANCH_BINARIES left, branch and bound over LP re-solves
@@ -135,6 +138,15 @@ def _improve(search: Search) -> None:
         search.release(columns)
 
 
+def _rebound(search: Search) -> None:
+    """Without Schedule D binaries (whose `settle` bounds each combination), the relaxation once
+    more after the repair, its splits' tangents in (solver/perspective.py): LP rounds to convergence,
+    each LP a relaxation, the last one's optimum a bound."""
+    if len(search.netting.columns) or not search.splits.any_on() or search.closed() or search.restricted:
+        return
+    search.lp_rounds(relaxation=True)
+
+
 def _probe(search: Search, binaries: np.ndarray, budget: int) -> Probed:
     """Fix the binaries whose 0-side probing proves no better than the incumbent (solver/probing.py),
     within the node budget: proved once at the root, a binary is settled for the whole tree, where
@@ -234,8 +246,10 @@ def solve(model: AccountModel, options: SolveOptions = DEFAULT_OPTIONS) -> Solut
             decided = search.netting.decide(search, x)
             search.offer(repair.repair_point(search, x if decided is None else decided)
                          or repair.repair_safely(search))
+            search.cuts += search.splits.enable()
             search.netting.settle(search)
             _improve(search)
+            _rebound(search)
             if search.best is None and search.counts.mask.any() and not search.out_of_time():
                 binary_mip(search)  # no whole-share point near the repaired one: HiGHS decides the binaries
             _prove(search)

@@ -191,6 +191,7 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
         from compiler.rules.wash_share import ShareForShare, in_one_account, replacement_shares
         from solver.contribution import Contribution, LazyGroup
         from solver.model import linear
+        from solver.perspective import split_modes
 
         contribution = Contribution()
         as_of, account = model.data.as_of, model.data.account
@@ -253,8 +254,12 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
                                        <= sum(float(model.m.buy[i].ub) for i in ids) * (1 - z))]
             contribution.lazy_groups.append(LazyGroup(rows, [z]))
         # Loss sale and buy of one group in the same rebalance: one or the other, never both. A lazy
-        # disjunction: its binary enters the solve only if the optimum wants both.
+        # disjunction: its binary enters the solve only if the optimum wants both. Each name's weight
+        # is split between the two sides (solver/perspective.py): the relaxation then pays tracking
+        # error for selling a loss and buying it back, which the big-M rows alone let it do for free.
         block.loss_sale = pyo.Var(range(len(switches)), domain=pyo.Binary)
+        splits = split_modes(model, block, [(block.loss_sale[k], ids, losses)
+                                            for k, (ids, losses) in enumerate(switches)])
         for k, (ids, losses) in enumerate(switches):
             z = block.loss_sale[k]
             loss_value = float(model.data.lot_value[losses].sum())
@@ -262,7 +267,7 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
                                        <= loss_value * z),
                     block.conflict.add(linear([1.0] * len(ids), [model.m.buy[i] for i in ids])
                                        <= sum(float(model.m.buy[i].ub) for i in ids) * (1 - z))]
-            contribution.lazy_groups.append(LazyGroup(rows, [z]))
+            contribution.lazy_groups.append(LazyGroup(rows, [z], splits=splits[k]))
         return contribution
 
     @staticmethod
