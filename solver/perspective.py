@@ -36,8 +36,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyomo.environ as pyo
 
+from solver.handoff import INF
 from solver.matrix_rows import matrix_rows
-from solver.tracking import ABSOLUTE_GRID, RELATIVE_GRID
+from solver.tracking import tangent_grid
 
 if TYPE_CHECKING:
     from solver.handoff import Compiled
@@ -45,7 +46,6 @@ if TYPE_CHECKING:
     from solver.model import AccountModel
     from solver.tracking import TrackingColumns
 
-INF = float("inf")
 SHARE = 1e-9  # a mode's share z (or 1 − z) below which its perspective is not refined
 
 
@@ -126,7 +126,7 @@ class SplitTangents:
     where a point's perspective exceeds its q."""
 
     def __init__(self, compiled: Compiled, cols: TrackingColumns, lazy: LazyGroups, held_active: np.ndarray):
-        self.compiled, self.highs = compiled, compiled.highs
+        self.highs = compiled.highs
         found = [(g, split) for g, group in enumerate(lazy) for split in group.splits]
         self.lazy = lazy
         self.group = np.array([g for g, _ in found], dtype=np.int64)
@@ -137,39 +137,41 @@ class SplitTangents:
         self.q_off = compiled.cols([split.q_off for _, split in found])
         self.weight, self.q = cols.weight[ticker], cols.q[ticker]
         self.s, self.t = cols.specific[ticker], cols.effective_target[ticker]
-        self.held_active = held_active[ticker] if len(ticker) else np.zeros(0)
+        self.held_active = held_active[ticker]
         self.started = np.zeros(len(found), dtype=bool)
         self.enabled = False
 
     def enable(self) -> int:
         """From now on: the tangents of every split whose group is on, added now; refined in `refine`."""
         self.enabled = True
-        return self.refine(np.zeros(0), 0.0, 0.0)
+        return self._start()
+
+    def _start(self) -> int:
+        """The grid of solver/tracking.py's initial tangents on each side of the splits whose group
+        switched on since the last call (three points a side — nothing, half and all of the loss lots
+        sold — left the bounds weaker after as many rounds). Returns the rows added."""
+        new = np.flatnonzero(self.lazy.active_flags()[self.group] & ~self.started)
+        self.started[new] = True
+        added = 0
+        for points in tangent_grid(self.held_active[new]):
+            keep = points != 0
+            added += self._add(new[keep], points[keep], points[keep])
+        return added
 
     def any_on(self) -> bool:
-        return bool(len(self.group)) and bool(self.lazy.active_flags()[self.group].any())
+        """Has any split its tangents (its group on, since `enable`)?"""
+        return bool(self.started.any())
 
     def refine(self, x: np.ndarray, tolerance_pct: float, variance: float) -> int:
-        """Tangents for the splits whose group switched on since the last call (each side on the grid
-        of solver/tracking.py's initial tangents; three points a side — nothing, half and all of the
-        loss lots sold — left the bounds weaker after as many rounds); then, where the point's
-        perspective exceeds q, a tangent at each side's own point, unless the total shortfall moves
-        the tracking error by less than `tolerance_pct`. Returns the rows added."""
+        """The grid for splits newly switched on (`_start`); else, where the point's perspective
+        exceeds q, a tangent at each side's own point, unless the total shortfall moves the tracking
+        error by less than `tolerance_pct`. Returns the rows added."""
         if not len(self.z) or not self.enabled:
             return 0
-        on = self.lazy.active_flags()[self.group]
-        new = np.flatnonzero(on & ~self.started)
-        added = 0
-        if len(new):
-            self.started[new] = True
-            for scale in RELATIVE_GRID:
-                points = scale * self.held_active[new]
-                keep = points != 0
-                added += self._add(new[keep], points[keep], points[keep])
-            for point in ABSOLUTE_GRID:
-                added += self._add(new, np.full(len(new), point), np.full(len(new), point))
+        added = self._start()
+        if added:
             return added
-        live = np.flatnonzero(on)
+        live = np.flatnonzero(self.started)  # (a group once on stays on)
         if not len(live):
             return 0
         z = x[self.z[live]]

@@ -137,21 +137,27 @@ def add_tangents(compiled: Compiled, cols: TrackingColumns, specific_at: dict[in
     return count
 
 
+def tangent_grid(active: np.ndarray, absolute_scale: float = 1.0) -> Iterator[np.ndarray]:
+    """Where solutions land, one array of points per batch of tangents (a point at 0 is no tangent
+    worth a row: callers drop it): between the current active weights and their mirror image
+    (rebalancing moves them towards zero), then fixed points of ±0.25% … ±4% times `absolute_scale`
+    for everything (a name on target today can still become a replacement or be sold)."""
+    for scale in RELATIVE_GRID:
+        yield scale * active
+    for point in ABSOLUTE_GRID:
+        yield np.full(len(active), absolute_scale * point)
+
+
 def initial_tangents(compiled: Compiled, cols: TrackingColumns, held_active: np.ndarray) -> int:
-    """Tangents where solutions land: on a grid between the current active weights and their mirror
-    image (rebalancing moves them towards zero), and at fixed active weights of ±0.25% … ±4% for
-    every name (a name on target today can still become a replacement or be sold); factor
-    exposures (in percent) get the same grid scaled by 40, i.e. ±0.1% … ±1.6%. `held_active`: held
-    minus target weights over the universe, looked through here."""
+    """Tangents on `tangent_grid` for every name's active weight and every factor exposure (in
+    percent: the fixed points scaled by 40, i.e. ±0.1% … ±1.6%). `held_active`: held minus target
+    weights over the universe, looked through here."""
     held_active = cols.look.effective(held_active)
     count = 0
-    for scale in RELATIVE_GRID:
-        specific = {i: float(scale * a) for i, a in enumerate(held_active) if a != 0}
-        factor = {j: float(scale * f) for j, f in enumerate(cols.loadings.T @ held_active) if f != 0}
-        count += add_tangents(compiled, cols, specific, factor)
-    for point in ABSOLUTE_GRID:
-        count += add_tangents(compiled, cols, dict.fromkeys(range(len(held_active)), point),
-                              dict.fromkeys(range(len(cols.factor)), 40.0 * point))
+    for specific, factor in zip(tangent_grid(held_active), tangent_grid(cols.loadings.T @ held_active, 40.0),
+                                strict=True):
+        count += add_tangents(compiled, cols, {i: float(c) for i, c in enumerate(specific) if c != 0},
+                              {j: float(f) for j, f in enumerate(factor) if f != 0})
     return count
 
 
