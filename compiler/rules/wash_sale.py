@@ -241,7 +241,7 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
         # only for names another rule keeps out (never bought again): for names the account keeps,
         # sell-everything-and-stay-out is seldom worth its tracking error, and a disjunction per
         # recently bought name made a 500-name account's solve 150 times slower.
-        share_for_share_rows.write(block, contribution)
+        shared = share_for_share_rows.declare(block)
         block.liquidate = pyo.Var(range(len(liquidations)), domain=pyo.Binary)
         for k, (ids, losses, held) in enumerate(liquidations):
             z = block.liquidate[k]
@@ -257,9 +257,12 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
         # disjunction: its binary enters the solve only if the optimum wants both. Each name's weight
         # is split between the two sides (solver/perspective.py): the relaxation then pays tracking
         # error for selling a loss and buying it back, which the big-M rows alone let it do for free.
+        # The share-for-share loss sales are such switches too (z = 1 sells the loss lots, buys none).
         block.loss_sale = pyo.Var(range(len(switches)), domain=pyo.Binary)
-        splits = split_modes(model, block, [(block.loss_sale[k], ids, losses)
-                                            for k, (ids, losses) in enumerate(switches)])
+        splits = split_modes(model, block, [*shared, *((block.loss_sale[k], ids, losses)
+                                                       for k, (ids, losses) in enumerate(switches))])
+        share_for_share_rows.write(block, contribution, splits[:len(shared)])
+        splits = splits[len(shared):]
         for k, (ids, losses) in enumerate(switches):
             z = block.loss_sale[k]
             loss_value = float(model.data.lot_value[losses].sum())

@@ -39,12 +39,14 @@ INF = float("inf")
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
+    import pyomo.environ as pyo
     from pyomo.environ import Block
 
     from solver.account import Transaction
     from solver.contribution import Contribution
     from solver.lots import Lot
     from solver.model import AccountModel
+    from solver.perspective import ModeSplit
 
 
 def replacement_shares(ticker: str, held: Iterable[Lot], trades: Iterable[Transaction], as_of: date,
@@ -85,6 +87,7 @@ class ShareForShare:
         self.model = model
         self.rows: list[tuple[list[tuple[float, object]], float, float]] = []
         self.groups: list[tuple[list[int], tuple[str, int]]] = []  # lazy: its rows, its binary
+        self.switched: list[tuple[int, int, list[int]]] = []  # z's index, its name, the loss lots z sells
         self.counts = {"z": 0, "w": 0, "a": 0}
         self.a_bounds: list[float] = []
         self.gain_terms: list[tuple[bool, float, tuple[str, int]]] = []  # (long term, coef, column)
@@ -132,6 +135,7 @@ class ShareForShare:
         if min_buy is not None:
             rows.append(self._row([(1.0, z), (1.0, min_buy)], -INF, 1.0))
         self.groups.append((rows, z))
+        self.switched.append((z[1], i, losses))
         per_share = float(model.data.price[i]) / model.data.value  # a share's value, in the model's unit
         matched = matched_shares([lots[x].shares for x in losses], replacement)
         full = [x for x, part in zip(losses, matched, strict=True) if part == lots[x].shares]
@@ -160,20 +164,26 @@ class ShareForShare:
             rows.append(self._row([(1.0, w), (-1.0, sold)], -INF, 0.0))
         self.groups.append((rows, w))
 
-    def write(self, block: Block, contribution: Contribution) -> None:
-        """The collected Vars and rows on `block` (`share_for_share`); into `contribution`, the lazy
-        groups with their safe side (0: no loss sale, no later lot sold) and the matched losses added
-        back to the gains."""
+    def declare(self, block: Block) -> list[tuple[pyo.Var, list[int], list[int]]]:
+        """The collected Vars on `block`; returns each loss-sale binary z with its name and the loss
+        lots it sells: a switch as the plain wash-sale rule's (z = 1 sells them and buys none, z = 0
+        sells none), whose weight the caller splits (solver/perspective.py)."""
         import pyomo.environ as pyo
 
+        block.loss_sale_share = pyo.Var(range(self.counts["z"]), domain=pyo.Binary)
+        block.matched_first = pyo.Var(range(self.counts["w"]), domain=pyo.Binary)
+        block.matched = pyo.Var(range(self.counts["a"]), bounds=lambda _, k: (0.0, self.a_bounds[k]))
+        return [(block.loss_sale_share[k], [i], losses) for k, i, losses in self.switched]
+
+    def write(self, block: Block, contribution: Contribution, splits: list[list[ModeSplit]]) -> None:
+        """The collected rows on `block` (`share_for_share`, its Vars `declare`d); into `contribution`,
+        the lazy groups with their safe side (0: no loss sale, no later lot sold), each z's with its
+        `splits` (in the order `declare` returned), and the matched losses added back to the gains."""
         from solver.contribution import GainTerm, LazyGroup
         from solver.matrix_rows import matrix_rows
 
         if not self.rows:
             return
-        block.loss_sale_share = pyo.Var(range(self.counts["z"]), domain=pyo.Binary)
-        block.matched_first = pyo.Var(range(self.counts["w"]), domain=pyo.Binary)
-        block.matched = pyo.Var(range(self.counts["a"]), bounds=lambda _, k: (0.0, self.a_bounds[k]))
         own = {"z": block.loss_sale_share, "w": block.matched_first, "a": block.matched}
         columns: dict[int, int] = {}
         variables: list[pyo.Var] = []
@@ -193,8 +203,11 @@ class ShareForShare:
         block.share_for_share = matrix_rows((len(self.rows), len(variables)), row, col, coef,
                                             np.array([low for _, low, _ in self.rows]),
                                             np.array([high for _, _, high in self.rows]), variables)
-        contribution.lazy_groups += [LazyGroup([block.share_for_share[r] for r in rows], [resolved(binary)],
-                                               safe=[0.0]) for rows, binary in self.groups]
+        split_of = {k: split for (k, _, _), split in zip(self.switched, splits, strict=True)}
+        contribution.lazy_groups += [
+            LazyGroup([block.share_for_share[r] for r in rows], [resolved(binary)], safe=[0.0],
+                      splits=split_of[binary[1]] if binary[0] == "z" else [])
+            for rows, binary in self.groups]
         contribution.gain_terms += [GainTerm(long_term, coef, resolved(var))
                                     for long_term, coef, var in self.gain_terms]
 
