@@ -14,7 +14,9 @@ binaries still exact), which gives a valid lower bound for the whole-share probl
    previous basis after each. A count that fits neither way once the others are fixed is decided
    *first* in the next dive (at most MAX_DIVES): with two rows binding in opposite directions (a
    retiree's cash withdrawal wants a sale rounded up, the tax budget wants it down), the last count
-   left has no room, while decided first the other counts absorb its step.
+   left has no room, while decided first the other counts absorb its step. Decided first and still
+   stuck, it frees its own name's counts that the relaxation had integral (pinned), which may be what
+   boxes it in (a minimum sale below and a forced order of the name's lots above), for the next dive.
 
 The result is a point feasible for the whole-share model (every integer column integral, every row
 held by HiGHS's LP), or None. It costs a few warm LP re-solves, milliseconds each.
@@ -37,11 +39,12 @@ def _fractional(values: np.ndarray) -> np.ndarray:
 
 
 def round_counts(highs: highspy.Highs, fixed: np.ndarray, counts: np.ndarray, round_up: np.ndarray,
-                 x: np.ndarray, deadline: float, run: Callable[[highspy.Highs, float], str]
+                 names: np.ndarray, x: np.ndarray, deadline: float, run: Callable[[highspy.Highs, float], str]
                  ) -> np.ndarray | None:
     """A whole-share point near `x`: columns `fixed` (binaries) stay at their rounded values, columns
-    `counts` (share counts; `round_up` marks those whose safe direction is up) become integers.
-    Returns the LP's point with everything integral, or None when rounding found no feasible point."""
+    `counts` (share counts; `round_up` marks those whose safe direction is up, `names` the name each
+    trades) become integers. Returns the LP's point with everything integral, or None when rounding
+    found no feasible point."""
     columns = np.concatenate([fixed, counts]).astype(np.int32)
     lp = highs.getLp()
     lower0, upper0 = np.asarray(lp.col_lower_)[columns].copy(), np.asarray(lp.col_upper_)[columns].copy()
@@ -61,10 +64,21 @@ def round_counts(highs: highspy.Highs, fixed: np.ndarray, counts: np.ndarray, ro
     try:
         point = attempt(np.where(pinned, target, safe), np.ones(len(columns), bool))
         first: list[int] = []  # counts that fitted neither way in an earlier dive: decided first
+        name = np.concatenate([np.full(len(fixed), -1), names])
         for _ in range(MAX_DIVES if point is None else 0):  # the safe direction broke a row: dive
             point, stuck = _dive(attempt, columns, pinned, target, x, deadline, first)
-            if point is not None or stuck is None or stuck in first:
+            if point is not None or stuck is None:
                 break
+            if stuck in first:
+                # Decided first and still stuck: its name's other counts, integral in x and so pinned,
+                # leave it no room (a retiree's DVN sale at the $250 minimum: 2 shares of two lots
+                # pinned, 0.63 of a third fitting neither 0 nor 1). Free them for the next dive.
+                same = pinned & (name == name[stuck])
+                same[: len(fixed)] = False
+                if not same.any():
+                    break
+                pinned[same] = False
+                continue
             first.append(stuck)
         if point is None:
             return None

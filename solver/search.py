@@ -122,25 +122,26 @@ class ShareCounts:
 
     columns: np.ndarray
     round_up: np.ndarray
+    names: np.ndarray  # the name each count trades
     mask: np.ndarray
     relaxed: bool
 
     @classmethod
     def of(cls, model: AccountModel, compiled: Compiled) -> ShareCounts:
-        columns, round_up = count_columns(model, compiled)
+        columns, round_up, names = count_columns(model, compiled)
         mask = np.zeros(len(compiled.columns), dtype=bool)
         mask[columns] = True
         set_integrality(compiled, columns, False)
-        return cls(columns=columns, round_up=round_up, mask=mask, relaxed=len(columns) > 0)
+        return cls(columns=columns, round_up=round_up, names=names, mask=mask, relaxed=len(columns) > 0)
 
     def rounded(self) -> ShareCounts:
         """The counts rounded (by solver/rounding.py): no longer relaxed, integral in the point."""
-        return ShareCounts(self.columns, self.round_up, self.mask, relaxed=False)
+        return ShareCounts(self.columns, self.round_up, self.names, self.mask, relaxed=False)
 
     def relaxed_again(self, compiled: Compiled) -> ShareCounts:
         """The counts continuous again, to be rounded anew."""
         set_integrality(compiled, self.columns, False)
-        return ShareCounts(self.columns, self.round_up, self.mask, relaxed=len(self.columns) > 0)
+        return ShareCounts(self.columns, self.round_up, self.names, self.mask, relaxed=len(self.columns) > 0)
 
     def strict(self, compiled: Compiled) -> ShareCounts:
         """The counts integer in HiGHS from now on."""
@@ -346,8 +347,9 @@ class Search:
         """Whole shares near x with the columns `fixed` (binaries) fixed (solver/rounding.py); the
         counts then count as decided for polishing."""
         self.rounds += 1
-        rounded = round_counts(self.highs, fixed, self.counts.columns, self.counts.round_up, x, self.deadline,
-                               run_highs)
+        counts = self.counts
+        rounded = round_counts(self.highs, fixed, counts.columns, counts.round_up, counts.names, x,
+                               self.deadline, run_highs)
         if rounded is not None:
             self.counts = self.counts.rounded()
         return rounded

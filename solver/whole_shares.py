@@ -52,12 +52,16 @@ def whole_share_rows(model: AccountModel) -> list[int]:
     return closing
 
 
-def count_columns(model: AccountModel, compiled: Compiled) -> tuple[np.ndarray, np.ndarray]:
-    """The share counts' HiGHS columns and, for each, whether rounding up is safe (`share_counts`)."""
+def count_columns(model: AccountModel, compiled: Compiled) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The share counts' HiGHS columns and, for each, whether rounding up is safe (`share_counts`) and
+    the name it trades (a lot's sale: the lot's name)."""
     variables, up = share_counts(model)
     columns = compiled.cols(variables)
+    sells = model.m.sell_shares if model.whole_shares else None
+    names = np.array([int(model.data.lot_ticker[v.index()]) if v.parent_component() is sells
+                      else int(v.index()) for v in variables], dtype=np.int64)
     keep = columns >= 0
-    return columns[keep], np.array(up, dtype=bool)[keep]
+    return columns[keep], np.array(up, dtype=bool)[keep], names[keep]
 
 
 def share_counts(model: AccountModel) -> tuple[list[pyo.Var], list[bool]]:

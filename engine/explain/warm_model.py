@@ -53,7 +53,7 @@ class WarmModel:
         release_forbidden_buys(self.model, self.compiled)
         self.x = np.zeros(0)  # the last solved point (kept: changing bounds clears HiGHS's solution)
         # Whole-share counts, and which way each rounds safely (solver/whole_shares.py)
-        count_cols, up = count_columns(model, compiled)
+        count_cols, up, _ = count_columns(model, compiled)
         self.counts = np.zeros(len(compiled.columns), dtype=bool)
         self.round_up = np.zeros(len(compiled.columns), dtype=bool)
         self.counts[count_cols], self.round_up[count_cols] = True, up

@@ -10,7 +10,9 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import highspy
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from scipy import sparse
@@ -35,7 +37,7 @@ from solver.search import run_highs
 from solver.tracking import initial_tangents, tracking_columns
 from solver.trades import extract_trades
 from solver.verify import build_outcome
-from solver.whole_shares import share_counts
+from solver.whole_shares import count_columns
 from tests.solver.conftest import ROOT, policy, span
 from tests.solver.test_properties import accounts, check_contract, random_account, rules
 
@@ -94,6 +96,35 @@ def test_whole_share_deposit_is_no_better_than_fractional(legacy_account: Accoun
     assert rounded.outcome.cash_after >= Decimal("0.01") * rounded.outcome.value_after - Decimal("0.01")
 
 
+def _stuck_count(names: np.ndarray) -> np.ndarray | None:
+    """Two share counts of lots, each sale ≥ 0 at a cost of 1: together at least half a share
+    (a minimum sale), and the second at most 0.8 more than the first (a forced order: a later lot
+    sold past a point only with the earlier one). The relaxation sells half a share of the second
+    lot; whole, that is 0 (below the minimum) or 1 (past the order) unless the first lot moves too,
+    and the first, integral at 0 in the relaxation, is pinned there."""
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.addVars(2, np.zeros(2), np.full(2, 10.0))
+    highs.addRow(0.5, highspy.kHighsInf, 2, np.array([0, 1], dtype=np.int32), np.ones(2))
+    highs.addRow(-highspy.kHighsInf, 0.8, 2, np.array([0, 1], dtype=np.int32), np.array([-1.0, 1.0]))
+    highs.changeColsCost(2, np.array([0, 1], dtype=np.int32), np.array([1.0, 0.5]))
+    highs.run()
+    x = np.asarray(highs.getSolution().col_value)
+    assert x[0] == 0.0 and x[1] == pytest.approx(0.5)
+    return round_counts(highs, np.array([], dtype=np.int32), np.array([0, 1]), np.array([True, True]), names,
+                        x, float("inf"), run_highs)
+
+
+def test_a_count_stuck_between_its_names_pinned_counts_frees_them() -> None:
+    """Rounding dives count by count with the counts integral in the relaxation pinned: a count that
+    fits neither way, decided first and still stuck, frees the other counts of its own name (on the
+    2008 crash's retiree account, a DVN lot at 0.63 shares left the whole repair without a plan, and
+    the plan, with no harvest, at +65.8 bp against −54.7 once freed). Another name's counts stay."""
+    point = _stuck_count(np.array([7, 7]))
+    assert point is not None and point[:2].tolist() == [1.0, 0.0]
+    assert _stuck_count(np.array([7, 8])) is None
+
+
 def test_rounding_keeps_every_row(legacy_account: Account, market: Market) -> None:
     """`round_counts` alone: from the relaxation's point, every count integral and every row held."""
     model = AccountModel([legacy_account], market)
@@ -105,14 +136,12 @@ def test_rounding_keeps_every_row(legacy_account: Account, market: Market) -> No
     cols = tracking_columns(model, compiled)
     initial_tangents(compiled, cols, model.data.held - cols.target)  # something to buy for
     relax(compiled, model.lazy.groups)  # minimum trades off: only the counts are integer
-    variables, up = share_counts(model)
-    counts = compiled.cols(variables)
+    counts, up, names = count_columns(model, compiled)
     highs.setOptionValue("solve_relaxation", True)
     highs.run()
     x = np.asarray(highs.getSolution().col_value)
     assert (np.abs(x[counts] - np.round(x[counts])) > 1e-6).sum() > 5  # something to round
-    point = round_counts(highs, np.array([], dtype=np.int32), counts, np.array(up), x, float("inf"),
-                         run_highs)
+    point = round_counts(highs, np.array([], dtype=np.int32), counts, up, names, x, float("inf"), run_highs)
     assert point is not None
     assert np.abs(point[counts] - np.round(point[counts])).max() <= 1e-9
     lp = highs.getLp()  # every row, the tangents added after the hand-off included
