@@ -155,9 +155,8 @@ def repair_point(search: Search, x: np.ndarray) -> Point | None:
         # the search's work for no better plan.)
         seen = [c for c in sorted(ambiguous_seen - set(netting.tolist())) if np.isnan(search.safe_value[c])]
         search.ambiguous = np.r_[netting, seen].astype(np.int64)
-        model_before = search.model_size()
-        point = search.polish(x)
-        if point is not None or search.model_size() == model_before:
+        point, grew = search.polish_or_grow(x)
+        if not grew:
             return point
         # Polishing switched groups on or added tangents: decide again in another round, with the
         # share counts free to move again (rounded for the old choices, they may not fit the new).

@@ -64,7 +64,6 @@ def round_counts(highs: highspy.Highs, fixed: np.ndarray, counts: np.ndarray, ro
     try:
         point = attempt(np.where(pinned, target, safe), np.ones(len(columns), bool))
         first: list[int] = []  # counts that fitted neither way in an earlier dive: decided first
-        name = np.concatenate([np.full(len(fixed), -1), names])
         for _ in range(MAX_DIVES if point is None else 0):  # the safe direction broke a row: dive
             point, stuck = _dive(attempt, columns, pinned, target, x, deadline, first)
             if point is not None or stuck is None:
@@ -73,8 +72,7 @@ def round_counts(highs: highspy.Highs, fixed: np.ndarray, counts: np.ndarray, ro
                 # Decided first and still stuck: its name's other counts, integral in x and so pinned,
                 # leave it no room (a retiree's DVN sale at the $250 minimum: 2 shares of two lots
                 # pinned, 0.63 of a third fitting neither 0 nor 1). Free them for the next dive.
-                same = pinned & (name == name[stuck])
-                same[: len(fixed)] = False
+                same = pinned & np.r_[np.zeros(len(fixed), bool), names == names[stuck - len(fixed)]]
                 if not same.any():
                     break
                 pinned[same] = False

@@ -343,6 +343,13 @@ class Search:
         finally:
             self.release(columns)
 
+    def polish_or_grow(self, x: np.ndarray) -> tuple[Point | None, bool]:
+        """`polish`, and whether it failed for tangents or groups the point broke (added now: a point
+        decided again on the grown model may pass)."""
+        before = self.model_size()
+        point = self.polish(x)
+        return point, point is None and self.model_size() != before
+
     def round_counts(self, fixed: np.ndarray, x: np.ndarray) -> np.ndarray | None:
         """Whole shares near x with the columns `fixed` (binaries) fixed (solver/rounding.py); the
         counts then count as decided for polishing."""

@@ -136,9 +136,8 @@ def _improve(search: Search) -> None:
         search.lp()
         x = search.x()
         search.release(columns)
-        model_before = search.model_size()
-        point = search.polish(x)
-        if point is None and search.model_size() != model_before:
+        point, grew = search.polish_or_grow(x)
+        if grew:
             # The flips broke groups still off (the fixed LP sees only those on): their choices are
             # nearly a plan, repaired from. In a month of the 10-year monthly simulation the flips
             # reached −21.62 bp against the plan's −21.11, and were lost; HiGHS's MIP then took 1.9 s
@@ -236,9 +235,8 @@ def _prove(search: Search) -> None:
             x = search.round_counts(binaries, x)
             if x is None:
                 break
-        model_before = search.model_size()
-        point = search.polish(x)
-        if point is None and search.model_size() != model_before:
+        point, grew = search.polish_or_grow(x)
+        if grew:
             continue  # the point broke new tangents or groups: branch again with them
         search.offer(point)
         if found.stop != "complete":

@@ -57,9 +57,9 @@ def count_columns(model: AccountModel, compiled: Compiled) -> tuple[np.ndarray, 
     the name it trades (a lot's sale: the lot's name)."""
     variables, up = share_counts(model)
     columns = compiled.cols(variables)
-    sells = model.m.sell_shares if model.whole_shares else None
-    names = np.array([int(model.data.lot_ticker[v.index()]) if v.parent_component() is sells
-                      else int(v.index()) for v in variables], dtype=np.int64)
+    # (in share_counts' order: a buy per name, a sale per lot, a close-out per closing name)
+    names = np.r_[np.arange(len(model.data.tickers)), model.data.lot_ticker,
+                  model.close_out_names].astype(np.int64) if variables else np.zeros(0, dtype=np.int64)
     keep = columns >= 0
     return columns[keep], np.array(up, dtype=bool)[keep], names[keep]
 
