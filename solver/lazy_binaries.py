@@ -95,9 +95,9 @@ class LazyBinaries:
             self._write_per_account(model)
             return
         m, data = model.m, model.data
-        buys = [_Minimum([m.buy[i]], float(m.buy[i].ub), min(fraction, float(m.buy[i].ub)), m.buy_on[i],
-                         owner)
-                for i, (fraction, owner) in sorted(self.min_buy.items()) if i not in model.buy_forbidden]
+        buys = [_Minimum([buy], most, min(fraction, most), m.buy_on[i], owner)
+                for i, (fraction, owner) in sorted(self.min_buy.items()) if i not in model.buy_forbidden
+                for buy in (m.buy[i],) for most in (float(buy.ub),)]
         sells = [_Minimum([m.sell[x] for x in data.lots_of[i]], float(data.held[i]),
                           min(fraction, float(data.held[i])), m.sell_on[i], owner)
                  for i, (fraction, owner) in sorted(self.min_sell.items())]
@@ -166,8 +166,9 @@ def _rows(rows: list[tuple[list[pyo.Var], pyo.Var, float]], lower: float, upper:
     """Row r: `lower ≤ Σ traded + coefficient·on ≤ upper`, for (traded, on, coefficient) in `rows` —
     each row over Vars of its own."""
     variables = [var for traded, on, _ in rows for var in (*traded, on)]
-    sizes = np.array([len(traded) + 1 for traded, _, _ in rows])
-    coefficients = np.concatenate([[*np.ones(len(traded)), coefficient] for traded, _, coefficient in rows])
+    sizes = np.fromiter((len(traded) + 1 for traded, _, _ in rows), dtype=np.int64, count=len(rows))
+    coefficients = np.ones(int(sizes.sum()))
+    coefficients[np.cumsum(sizes) - 1] = [coefficient for _, _, coefficient in rows]  # `on`, last in its row
     return matrix_rows((len(rows), len(variables)), np.repeat(np.arange(len(rows)), sizes),
                        np.arange(len(variables)), coefficients, lower, upper, variables)
 

@@ -39,7 +39,7 @@ from solver.defaults import OBJECTIVE_FLOOR_BP
 if TYPE_CHECKING:
     from solver.handoff import Compiled
     from solver.model import AccountModel
-    from solver.search import Search
+    from solver.search import SavedBasis, Search
 
 INF = float("inf")
 # LP rounds that refine the least combination bound in `settle`: the splits' tangents converge slowly
@@ -59,7 +59,7 @@ class NettingChoice:
         self.choice: np.ndarray | None = None  # decided (and, after `settle`, held when not None)
         self.elsewhere = -INF  # the least bound of the other combinations
         self.infeasible: set[tuple[float, ...]] = set()  # combinations whose LP has no point
-        self.basis: highspy.HighsBasis | None = None  # the chosen combination's relaxation, at `decide`
+        self.basis: SavedBasis | None = None  # the chosen combination's relaxation, at `decide`
 
     def decide(self, search: Search, x: np.ndarray) -> np.ndarray | None:
         """Step 1: the combination the law gives x's gains, unless another one's LP is lower: each of
@@ -77,7 +77,7 @@ class NettingChoice:
             chosen = min(lower, key=lambda found: found[0])[1]
             point, _ = self._rounds(search, chosen)
         self.choice = chosen if point is not None else None
-        self.basis = search.highs.getBasis() if point is not None else None
+        self.basis = search.basis() if point is not None else None
         return point
 
     def _rounds(self, search: Search, values: np.ndarray) -> tuple[np.ndarray | None, float]:

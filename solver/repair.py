@@ -47,7 +47,7 @@ def _strong_dive(search: Search, columns: np.ndarray, values: np.ndarray,
             if objectives[value] <= free + DIVE_TOLERANCE_BP:
                 break  # no other side can be cheaper than the LP with j free, within the tolerance
             if value == rounded:
-                rounded_basis = search.highs.getBasis()
+                rounded_basis = search.basis()
         values[j] = min(objectives, key=lambda v: (objectives[v], v != rounded))
         if len(objectives) == 2 and values[j] == rounded:
             # Back to the rounded side's optimal basis: the next binary's LP starts one fix away from

@@ -157,6 +157,15 @@ def set_integrality(compiled: Compiled, columns: np.ndarray, integer: bool) -> N
     compiled.highs.changeColsIntegrality(len(cols), cols, np.full(len(cols), kind.value, dtype=np.int32))
 
 
+@dataclass(frozen=True)
+class SavedBasis:
+    """A basis and the number of rows HiGHS had when it was taken (reading the count back from the
+    basis converts every status to a Python object: a millisecond on a 500-name account)."""
+
+    statuses: highspy.HighsBasis
+    rows: int
+
+
 @dataclass
 class Point:
     x: np.ndarray
@@ -198,7 +207,7 @@ class Search:
         self.ambiguous = np.zeros(0, dtype=np.int64)  # binaries the relaxation left fractional
         self.mip_done = False  # HiGHS's whole-share MIP has run to an end that another run won't change
         self.stop = "work_limit"
-        self.best_basis: highspy.HighsBasis | None = None  # the basis the best point was polished on
+        self.best_basis: SavedBasis | None = None  # the basis the best point was polished on
         # The last LP optimum of `lp_rounds`: HiGHS's own figure is reset by the rows a round adds
         # after it (its point stays), so a caller reads this one.
         self.last_objective = float("nan")
@@ -378,23 +387,27 @@ class Search:
         """Keep the point if it is the best; its basis is HiGHS's now (a point comes from `polish`)."""
         if point is not None and (self.best is None or point.objective < self.best.objective - 1e-12):
             self.best = point
-            self.best_basis = self.highs.getBasis()
+            self.best_basis = self.basis()
             return True
         return False
 
-    def restore(self, basis: highspy.HighsBasis | None) -> None:
+    def basis(self) -> SavedBasis:
+        """HiGHS's current basis, to `restore` later."""
+        return SavedBasis(self.highs.getBasis(), self.highs.getNumRow())
+
+    def restore(self, basis: SavedBasis | None) -> None:
         """Start the next LP from a basis kept earlier, the rows added since (tangents, groups: the
         search adds rows, never columns) with their slacks basic. For an LP far from the last one
         solved but near the one `basis` was taken from."""
         if basis is None:
             return
-        grown = self.highs.getNumRow() - len(basis.row_status)
+        grown = self.highs.getNumRow() - basis.rows
         if not grown:
-            self.highs.setBasis(basis)
+            self.highs.setBasis(basis.statuses)
             return
         restored = highspy.HighsBasis()
-        restored.col_status = basis.col_status
-        restored.row_status = [*basis.row_status, *[highspy.HighsBasisStatus.kBasic] * grown]
+        restored.col_status = basis.statuses.col_status
+        restored.row_status = [*basis.statuses.row_status, *[highspy.HighsBasisStatus.kBasic] * grown]
         restored.valid = True
         self.highs.setBasis(restored)
 

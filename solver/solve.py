@@ -48,6 +48,7 @@ import numpy as np
 from solver import repair
 from solver.branch import branch_and_bound
 from solver.handoff import Compiled
+from solver.lazy import leave_out_off
 from solver.mip_phases import binary_mip, whole_share_mip
 from solver.model import AccountModel
 from solver.probing import Probed, probe
@@ -261,6 +262,7 @@ def solve(model: AccountModel, options: SolveOptions = DEFAULT_OPTIONS) -> Solut
     # tangents instead (solver/netting_choice.py).
     status, converged, _ = search.lp_rounds(relaxation=True,
                                             rounds=1 if len(search.netting.columns) else MAX_LP_ROUNDS)
+    leave_out_off(search.compiled, search.lazy)
     if status in ("infeasible", "unbounded", "error", "time_limit"):
         search.stop = status
     elif status == "optimal":
@@ -279,7 +281,7 @@ def solve(model: AccountModel, options: SolveOptions = DEFAULT_OPTIONS) -> Solut
                 binary_mip(search)  # no whole-share point near the repaired one: HiGHS decides the binaries
             _prove(search)
     # The HiGHS model left behind is the full one, bounds and integrality restored (explanations
-    # reopen it).
+    # reopen it, through `Compiled.restore_layout`: the rows of groups still off come back then).
     search.release(np.arange(len(search.lower0)))
     if search.counts.relaxed:
         search.counts.strict(search.compiled)

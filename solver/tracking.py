@@ -75,7 +75,7 @@ def variance_limit_rows(compiled: Compiled, variance_col: int) -> np.ndarray:
     column = compiled.matrix[:, [variance_col]].tocoo()
     upper, lower = compiled.row_upper[column.row], compiled.row_lower[column.row]
     limits = (column.data > 0) & (upper < INF) & (lower == -INF)
-    return column.row[limits].astype(np.int32)
+    return compiled.in_highs(column.row[limits]).astype(np.int32)
 
 
 @contextmanager

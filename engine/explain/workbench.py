@@ -51,7 +51,9 @@ class LPPoint:
 
 def fork(compiled: Compiled) -> Compiled:
     """A private copy of the solved HiGHS model (tangent cuts and bounds included), so explaining a
-    plan never changes it: explaining twice gives the same answer."""
+    plan never changes it: explaining twice gives the same answer. Every row at its own index
+    (`Compiled.restore_layout`): the search leaves switched-off lazy rows out of HiGHS."""
+    compiled.restore_layout()
     highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
     for option in (

@@ -46,8 +46,9 @@ def test_a_basis_kept_before_rows_were_added_restarts_the_same_lp(market: Market
     lower_policy(compile_policy(POLICY), model)
     search = Search(model, SolveOptions(), deadline=float("inf"))
     assert search.lp() == "optimal"
-    kept = search.highs.getBasis()
+    kept = search.basis()
     rows = search.highs.getNumRow()
+    assert kept.rows == rows
     # The next LP point far away (everything sold): its tangents are new rows the kept basis lacks.
     x = search.x().copy()
     x[search.cols.weight[search.cols.weight >= 0]] = 0.0
@@ -56,8 +57,9 @@ def test_a_basis_kept_before_rows_were_added_restarts_the_same_lp(market: Market
     search.lp()  # the basis moves on
     search.restore(kept)
     restored = search.highs.getBasis()  # taken as given: the kept statuses, the new rows' slacks basic
-    assert list(restored.col_status) == list(kept.col_status)
-    assert list(restored.row_status) == [*kept.row_status, *[highspy.HighsBasisStatus.kBasic] * added]
+    assert list(restored.col_status) == list(kept.statuses.col_status)
+    basic = [highspy.HighsBasisStatus.kBasic] * added
+    assert list(restored.row_status) == [*kept.statuses.row_status, *basic]
     assert search.lp() == "optimal"
     warm = search.highs.getInfo().objective_function_value
     search.highs.clearSolver()
