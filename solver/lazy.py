@@ -79,9 +79,8 @@ def relax(compiled: Compiled, groups: list[tuple[list, list, list]]) -> LazyGrou
 
 def leave_out_off(compiled: Compiled, groups: LazyGroups) -> None:
     """Take the rows of the groups still off out of HiGHS until their group is switched on
-    (`Compiled.leave_out`): free rows that every run pays for. After the first LP, whose scaling
-    HiGHS keeps: computed without them, it cost a 20,235-lot account three times the simplex
-    iterations in the later re-solves (docs/solver.md)."""
+    (`Compiled.leave_out`): free rows that every run pays for. Once HiGHS has scaled the LP with them
+    (`Search._leave_out_switched_off`)."""
     rows = [np.r_[g.rows, g.extra] for g in groups if not g.active]
     if not rows:
         return

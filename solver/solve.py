@@ -48,7 +48,6 @@ import numpy as np
 from solver import repair
 from solver.branch import branch_and_bound
 from solver.handoff import Compiled
-from solver.lazy import leave_out_off
 from solver.mip_phases import binary_mip, whole_share_mip
 from solver.model import AccountModel
 from solver.probing import Probed, probe
@@ -262,7 +261,6 @@ def solve(model: AccountModel, options: SolveOptions = DEFAULT_OPTIONS) -> Solut
     # tangents instead (solver/netting_choice.py).
     status, converged, _ = search.lp_rounds(relaxation=True,
                                             rounds=1 if len(search.netting.columns) else MAX_LP_ROUNDS)
-    leave_out_off(search.compiled, search.lazy)
     if status in ("infeasible", "unbounded", "error", "time_limit"):
         search.stop = status
     elif status == "optimal":
