@@ -81,11 +81,12 @@ def leave_out_off(compiled: Compiled, groups: LazyGroups) -> None:
     """Take the rows of the groups still off out of HiGHS until their group is switched on
     (`Compiled.leave_out`): free rows that every run pays for. Once HiGHS has scaled the LP with them
     (`Search._leave_out_switched_off`)."""
-    rows = [np.r_[g.rows, g.extra] for g in groups if not g.active]
-    if not rows:
+    off, on = [g for g in groups if not g.active], [g for g in groups if g.active]
+    if not off:
         return
-    on = [np.r_[g.rows, g.extra] for g in groups if g.active]
-    compiled.leave_out(np.setdiff1d(np.concatenate(rows), np.concatenate(on) if on else []))
+    rows = np.concatenate([g.rows for g in off] + [g.extra for g in off])
+    kept = np.concatenate([g.rows for g in on] + [g.extra for g in on]) if on else rows[:0]
+    compiled.leave_out(np.setdiff1d(rows, kept))
 
 
 def _satisfied(compiled: Compiled, group: LazyGroup, x: np.ndarray) -> bool:
