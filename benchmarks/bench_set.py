@@ -22,35 +22,41 @@ The machine and load average are printed before and after.
 
 from __future__ import annotations
 
-import argparse
-import hashlib
-import json
-import math
 import os
-import platform
-import statistics
-import subprocess
-import sys
-import time
-from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import nullcontext
-from dataclasses import dataclass
-from datetime import date
-from functools import partial
-from importlib.metadata import version
-from pathlib import Path
-from typing import Any
 
-import highspy
-import numpy as np
-from accounts import source_hash
+# One core per case: HiGHS runs single-threaded, and numpy's BLAS is pinned to one thread before it
+# loads (as in bench_simulate.py); unpinned, a case's CPU time counted a second core's BLAS work.
+for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
 
-from compiler.check import compile_policy
-from core.diagnostics import TailorError
-from engine.rebalance import Plan, RebalanceOptions, plan
-from solver.account_files import load_account
-from solver.market import Market
+import argparse  # noqa: E402 - after the thread pins, which must precede numpy's import
+import hashlib  # noqa: E402
+import json  # noqa: E402
+import math  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from collections import Counter  # noqa: E402
+from concurrent.futures import ProcessPoolExecutor  # noqa: E402
+from contextlib import nullcontext  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from datetime import date  # noqa: E402
+from functools import partial  # noqa: E402
+from importlib.metadata import version  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import highspy  # noqa: E402
+import numpy as np  # noqa: E402
+from accounts import source_hash  # noqa: E402
+
+from compiler.check import compile_policy  # noqa: E402
+from core.diagnostics import TailorError  # noqa: E402
+from engine.rebalance import Plan, RebalanceOptions, plan  # noqa: E402
+from solver.account_files import load_account  # noqa: E402
+from solver.market import Market  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 GENERATOR = ROOT / "benchmarks" / "accounts.py"
