@@ -44,7 +44,7 @@ class Compiled:
     row_upper: np.ndarray
     _row_index: dict[int, tuple[int, ...]] = field(default_factory=dict)
     # Each row's index in HiGHS (-1: not there) while a search keeps its switched-off lazy groups' rows
-    # out (`solver.lazy.relax`); None when every row is at its own index.
+    # out (`solver.lazy.leave_out_off`); None when every row is at its own index.
     highs_row: np.ndarray | None = None
 
     def col(self, var: pyo.Var) -> int:

@@ -187,7 +187,7 @@ class Search:
         self.lazy = relax(self.compiled, model.lazy.groups)
         self.splits = SplitTangents(self.compiled, self.cols, self.lazy,
                                     self.cols.look.effective(model.data.held - self.cols.target))
-        self._leave_out_switched_off()
+        leave_out_off(self.compiled, self.lazy)
         # Every lazy group's binaries in one array, for integer_columns (called in every phase).
         self.lazy_binaries = np.concatenate([g.binaries for g in self.lazy] or [np.zeros(0, np.int32)])
         self.lazy_sizes = np.array([len(g.binaries) for g in self.lazy], dtype=np.int64)
@@ -212,25 +212,6 @@ class Search:
         # The last LP optimum of `lp_rounds`: HiGHS's own figure is reset by the rows a round adds
         # after it (its point stays), so a caller reads this one.
         self.last_objective = float("nan")
-
-    def _leave_out_switched_off(self) -> None:
-        """The switched-off groups' rows out of HiGHS (`solver.lazy.leave_out_off`), after a run of no
-        simplex iteration that has HiGHS scale the LP with them: HiGHS scales on its first run and
-        keeps that scaling for the rows added later. Scaled without them, the 20,235-lot
-        `di_monthly_20k × plain_harvest` took 44,528 simplex iterations instead of 15,403, its big-M
-        rows put back badly scaled (docs/solver.md)."""
-        highs = self.highs
-        kept = [(name, highs.getOptionValue(name)[1]) for name in ("simplex_iteration_limit", "presolve")]
-        highs.setOptionValue("simplex_iteration_limit", 0)
-        highs.setOptionValue("presolve", "off")
-        highs.setOptionValue("solve_relaxation", True)
-        try:
-            highs.run()
-        finally:
-            for name, value in kept:
-                highs.setOptionValue(name, value)
-            highs.setOptionValue("solve_relaxation", False)
-        leave_out_off(self.compiled, self.lazy)
 
     @property
     def bound(self) -> float:
