@@ -30,7 +30,7 @@ MIN_GRACE_SECONDS = 0.05
 
 @dataclass(frozen=True)
 class MipRun:
-    """How one run of HiGHS's MIP ended: its status as `solver.search.run_highs` names them, its point
+    """How one run of HiGHS's MIP ended: its status as `solver.highs_runs.run_highs` names them, its point
     (None without one), dual bound and nodes."""
 
     status: str

@@ -95,9 +95,11 @@ class LazyBinaries:
             self._write_per_account(model)
             return
         m, data = model.m, model.data
-        buys = [_Minimum([buy], most, min(fraction, most), m.buy_on[i], owner)
-                for i, (fraction, owner) in sorted(self.min_buy.items()) if i not in model.buy_forbidden
-                for buy in (m.buy[i],) for most in (float(buy.ub),)]
+        buys = []
+        for i, (fraction, owner) in sorted(self.min_buy.items()):
+            if i not in model.buy_forbidden:
+                most = float(m.buy[i].ub)  # (read once: Pyomo resolves a bound on every read)
+                buys.append(_Minimum([m.buy[i]], most, min(fraction, most), m.buy_on[i], owner))
         sells = [_Minimum([m.sell[x] for x in data.lots_of[i]], float(data.held[i]),
                           min(fraction, float(data.held[i])), m.sell_on[i], owner)
                  for i, (fraction, owner) in sorted(self.min_sell.items())]

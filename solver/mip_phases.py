@@ -17,7 +17,8 @@ import numpy as np
 
 from solver import repair
 from solver.deadline import MipRun, grace, run_mip
-from solver.search import STATUS, Search, set_integrality, sub_mip_heuristics
+from solver.highs_runs import STATUS, sub_mip_heuristics
+from solver.search import Search, set_integrality
 
 MAX_MIP_NODES = 50  # HiGHS MIP nodes for whole shares that rounding could not settle, in each of
 MAX_MIP_RUNS = 3  # at most this many runs (another when a point fails its polish on new tangents)
@@ -52,7 +53,7 @@ def binary_mip(search: Search, max_nodes: int = MAX_MIP_NODES) -> bool:
     binaries), and for whole shares that rounding could not reach from the repaired point (a vertex of
     the binaries' MIP often rounds where a dive's LP point does not). True when its point broke new
     tangents or groups: run it again on the grown model."""
-    binaries = np.flatnonzero(search.integer_columns() & ~search.counts.mask)
+    binaries = search.binary_columns()
     if not len(binaries):
         return False
     run = highs_mip(search, max_nodes, first_point=False)

@@ -48,6 +48,7 @@ import numpy as np
 from solver import repair
 from solver.branch import branch_and_bound
 from solver.handoff import Compiled
+from solver.highs_runs import run_highs
 from solver.mip_phases import binary_mip, whole_share_mip
 from solver.model import AccountModel
 from solver.probing import Probed, probe
@@ -59,7 +60,6 @@ from solver.search import (
     Point,
     Search,
     SolveOptions,
-    run_highs,
 )
 
 MAX_IMPROVE_MOVES = 40  # single flips tried after the repair
@@ -166,7 +166,7 @@ def _rebound(search: Search) -> None:
         # Its binaries that are integral as the plan has them: the repair would fix the same choices
         # and dive on the rest from the same plan (on the benchmark set such repairs found nothing
         # better, at up to 1.9 s each).
-        binaries = np.flatnonzero(search.integer_columns() & ~search.counts.mask)
+        binaries = search.binary_columns()
         decided = np.abs(x[binaries] - np.round(x[binaries])) <= INTEGRAL
         if not (np.round(x[binaries]) != np.round(search.best.x[binaries]))[decided].any():
             return
@@ -193,8 +193,8 @@ def _prove(search: Search) -> None:
     for _ in range(MAX_REPAIR_ROUNDS):
         if search.closed() or search.out_of_time():
             return
-        binaries = np.setdiff1d(np.flatnonzero(search.integer_columns() & ~search.counts.mask
-                                                & (search.lower0 < search.upper0)),
+        binaries = search.binary_columns()
+        binaries = np.setdiff1d(binaries[search.lower0[binaries] < search.upper0[binaries]],
                                 search.netting.held())
         budget = max(MIN_NODES, min(search.options.max_nodes, NODE_WORK // len(search.compiled.columns)))
         every_binary = all(search.compiled.columns[c].is_binary() for c in binaries)

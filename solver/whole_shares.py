@@ -53,25 +53,26 @@ def whole_share_rows(model: AccountModel) -> list[int]:
 
 
 def count_columns(model: AccountModel, compiled: Compiled) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The share counts' HiGHS columns and, for each, whether rounding up is safe (`share_counts`) and
-    the name it trades (a lot's sale: the lot's name)."""
-    variables, up = share_counts(model)
+    """The share counts' HiGHS columns and, for each, whether rounding up is safe and the name it
+    trades (`share_counts`)."""
+    variables, up, names = share_counts(model)
     columns = compiled.cols(variables)
-    # (in share_counts' order: a buy per name, a sale per lot, a close-out per closing name)
-    names = np.r_[np.arange(len(model.data.tickers)), model.data.lot_ticker,
-                  model.close_out_names].astype(np.int64) if variables else np.zeros(0, dtype=np.int64)
     keep = columns >= 0
-    return columns[keep], np.array(up, dtype=bool)[keep], names[keep]
+    return columns[keep], np.array(up, dtype=bool)[keep], np.array(names, dtype=np.int64)[keep]
 
 
-def share_counts(model: AccountModel) -> tuple[list[pyo.Var], list[bool]]:
-    """The whole-share count variables (none unless a rule's `Contribution` asks for whole shares)
-    and, for each, whether rounding *up* is the safe direction when the solver turns fractional
-    counts into whole ones (solver/rounding.py): a sale rounded up and a buy rounded down both leave
-    more cash. A close-out indicator counts as a count, rounded down by default (keep the
-    remainders): as a binary decided by the search it would add one decision per name."""
+def share_counts(model: AccountModel) -> tuple[list[pyo.Var], list[bool], list[int]]:
+    """The whole-share count variables (none unless a rule's `Contribution` asks for whole shares);
+    for each, whether rounding *up* is the safe direction when the solver turns fractional counts into
+    whole ones (solver/rounding.py): a sale rounded up and a buy rounded down both leave more cash;
+    and the name it trades (a lot's sale: the lot's name). A close-out indicator counts as a count,
+    rounded down by default (keep the remainders): as a binary decided by the search it would add one
+    decision per name."""
     if not model.whole_shares:
-        return [], []
-    buys, sells = list(model.m.buy_shares.values()), list(model.m.sell_shares.values())
-    closes = list(model.m.close_out.values())
-    return buys + sells + closes, [False] * len(buys) + [True] * len(sells) + [False] * len(closes)
+        return [], [], []
+    m, lot_ticker = model.m, model.data.lot_ticker
+    buys, sells, closes = m.buy_shares, m.sell_shares, m.close_out
+    variables = [*buys.values(), *sells.values(), *closes.values()]
+    up = [False] * len(buys) + [True] * len(sells) + [False] * len(closes)
+    names = [*buys.keys(), *lot_ticker[list(sells.keys())].tolist(), *closes.keys()]
+    return variables, up, names

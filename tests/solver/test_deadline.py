@@ -18,8 +18,8 @@ from compiler.check import compile_policy
 from engine.rebalance import RebalanceOptions, plan
 from solver.account import Account
 from solver.deadline import grace, run_mip
+from solver.highs_runs import STATUS
 from solver.market import Market
-from solver.search import STATUS
 from tests.solver.conftest import ROOT
 
 OVERHEAD_SECONDS = 0.1  # copying a small model, starting a thread, reading the result back

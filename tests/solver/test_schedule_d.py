@@ -32,11 +32,12 @@ from engine.explain import explain
 from engine.rebalance import Plan, plan
 from solver.account import Account, TaxProfile
 from solver.handoff import compile_to_highs
+from solver.highs_runs import configure
 from solver.lots import Lot
 from solver.market import Market
 from solver.model import AccountModel
 from solver.schedule_d import ScheduleD
-from solver.search import SolveOptions, configure
+from solver.search import SolveOptions
 from solver.tax import carryforward_created, incremental_tax, to_cents
 from tests.solver.conftest import policy, span
 

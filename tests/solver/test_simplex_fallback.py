@@ -1,4 +1,4 @@
-"""An LP the simplex cannot decide (solver/search.py, `run_highs`): from scratch with steepest-edge
+"""An LP the simplex cannot decide (solver/highs_runs.py, `run_highs`): from scratch with steepest-edge
 pricing where Devex gave up, and, should that fail too, no claim of infeasibility — S103, not S101.
 
 Whether Devex gives up on a given LP depends on the machine's floating point (acct-0137 of the batch
@@ -15,7 +15,7 @@ import pytest
 
 from compiler.check import compile_policy
 from engine.rebalance import RebalanceOptions
-from solver import search
+from solver import highs_runs
 from solver.account_files import load_account
 from solver.market import Market
 from tailor.api.engine import decide
@@ -51,7 +51,7 @@ def give_up_under(monkeypatch: pytest.MonkeyPatch, pricings: set[int]) -> list[i
 
 def retried(seen: list[int]) -> bool:
     """Devex (from the warm basis), Devex again from scratch, then steepest edge: in a row."""
-    retry = [search.DEVEX, search.DEVEX, search.STEEPEST_EDGE]
+    retry = [highs_runs.DEVEX, highs_runs.DEVEX, highs_runs.STEEPEST_EDGE]
     return any(seen[k:k + 3] == retry for k in range(len(seen)))
 
 
@@ -61,7 +61,7 @@ def decided(market: Market):
 
 def test_steepest_edge_decides_the_lp_devex_gives_up_on(market: Market,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    seen = give_up_under(monkeypatch, {search.DEVEX})
+    seen = give_up_under(monkeypatch, {highs_runs.DEVEX})
     report = decided(market)
     assert report.result.solve.status == "infeasible"
     assert report.status == "infeasible" and report.diagnostics[0].code == "S101"
@@ -72,7 +72,7 @@ def test_an_undecided_lp_is_no_proof_of_infeasibility(market: Market,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """The companion: when steepest edge gives up too, the report says no plan was found — not that
     no trades satisfy the policy."""
-    seen = give_up_under(monkeypatch, {search.DEVEX, search.STEEPEST_EDGE})
+    seen = give_up_under(monkeypatch, {highs_runs.DEVEX, highs_runs.STEEPEST_EDGE})
     report = decided(market)
     assert report.result.solve.status == "error"
     assert report.status == "no_plan" and report.diagnostics[0].code == "S103"

@@ -28,12 +28,12 @@ from compiler.verify_rules import verify
 from engine.rebalance import Plan, RebalanceOptions, plan
 from solver.account import Account
 from solver.handoff import compile_to_highs
+from solver.highs_runs import run_highs
 from solver.lazy import relax
 from solver.lots import Lot
 from solver.market import Market
 from solver.model import AccountModel
 from solver.rounding import round_counts
-from solver.search import run_highs
 from solver.tracking import initial_tangents, tracking_columns
 from solver.trades import extract_trades
 from solver.verify import build_outcome
