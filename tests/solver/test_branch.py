@@ -19,18 +19,12 @@ import numpy as np
 import pytest
 
 from solver.branch import MAX_NODES, BranchResult, branch_and_bound, relative_gap
+from solver.highs_runs import STATUS
 
 INF = highspy.kHighsInf
 GAPS = (0.0, 1e-4, 1e-2, 0.1)
 FAMILIES = {"knapsack": 80, "facility": 60, "mixed": 60, "infeasible": 20}
 CASES = [(family, seed) for family, count in FAMILIES.items() for seed in range(count)]
-STATUS = {
-    highspy.HighsModelStatus.kOptimal: "optimal",
-    highspy.HighsModelStatus.kInfeasible: "infeasible",
-    highspy.HighsModelStatus.kUnboundedOrInfeasible: "infeasible",
-    highspy.HighsModelStatus.kUnbounded: "unbounded",
-    highspy.HighsModelStatus.kTimeLimit: "time_limit",
-}
 Run = Callable[[highspy.Highs, float], str]
 
 
