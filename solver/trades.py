@@ -55,14 +55,15 @@ def extract_trades(model: AccountModel, solution: Solution, whole_shares: bool =
     dust = max(DUST_DOLLARS, DUST_FRACTION * model.data.value)
     trades: list[Trade] = []
     sell_cols = compiled.cols(list(m.sell.values()))
-    closed = _closed_out(model, solution) if whole_shares else set()
+    closed = (_closed_out(model, solution) if whole_shares else set()) | _sold_out(model, solution, sell_cols,
+                                                                                  dust)
     owner = _account_of(model)
     for k, lot in enumerate(model.data.lots):
         dollars = float(x[sell_cols[k]]) * model.data.value if sell_cols[k] >= 0 else 0.0
-        if dollars < dust:
+        if dollars < dust and not (lot.ticker in closed and _sellable(m.sell[k].ub)):
             continue
         price = prices[lot.ticker]
-        # A closed-out position sells each lot in full, its fractional remainder included.
+        # A closed-out position sells each lot in full, its fractional remainder and slivers included.
         shares = lot.shares if lot.ticker in closed else from_lot(
             snap_shares(dollars / float(price), whole_shares), lot.shares)
         if shares > 0:
@@ -180,6 +181,32 @@ def _closed_out(model: AccountModel, solution: Solution) -> set[str]:
     cols = solution.compiled.cols([model.m.close_out[i] for i in names]) if names else []
     return {model.data.tickers[i] for i, col in zip(names, cols, strict=True)
             if col >= 0 and solution.x[col] > 0.5}
+
+
+def _sellable(most: float | None) -> bool:
+    """May the model sell a lot whose sale is at most `most` (no rule fixed it at zero)?"""
+    return most is None or most > 0
+
+
+def _sold_out(model: AccountModel, solution: Solution, sell_cols: np.ndarray, dust: float) -> set[str]:
+    """Names held that the plan leaves at less than `dust`: their every lot is sold in full. The model
+    cannot see a sliver under its tolerance (a lot of 0.000001 shares, left by a wash sale's basis
+    adjustment), and a position closed but for it is not closed: the verifier refused such plans,
+    the sliver an excluded name still held (V203) or replacement stock for a loss sale (V218)."""
+    data, m, x = model.data, model.m, solution.x
+
+    def values(columns: np.ndarray) -> np.ndarray:
+        return np.where(columns >= 0, x[np.maximum(columns, 0)], 0.0)
+
+    names = len(data.tickers)
+    left = data.held - np.bincount(data.lot_ticker, weights=values(sell_cols), minlength=names)
+    left += values(solution.compiled.cols(list(m.buy.values())))
+    moved = sorted(model.transferable)
+    if moved:
+        given = values(solution.compiled.cols([m.transfer[k] for k in moved]))
+        left -= np.bincount(data.lot_ticker[moved], weights=given, minlength=names)
+    out = np.flatnonzero((data.held > 0) & (left * data.value < dust))
+    return {data.tickers[i] for i in out.tolist()}
 
 
 def _transfers(model: AccountModel, solution: Solution, prices: dict[str, Decimal],
