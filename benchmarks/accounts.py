@@ -306,15 +306,15 @@ def build(spec: Spec) -> tuple[list[Lot], Decimal, Harvest]:
 
 # ---------------------------------------------------------------- files
 
-def write(spec: Spec, lots: list[Lot], cash: Decimal, done: Harvest) -> dict[str, object]:
-    """Write the account's files; return its manifest row."""
+def write(spec: Spec, lots: list[Lot], cash: Decimal, done: Harvest, out: Path = OUT) -> dict[str, object]:
+    """Write the account's files under `out`; return its manifest row."""
     ids = {lot.lot_id for lot in lots}
     if LEGACY_THREE_YEAR in spec.policies and not ids.issuperset(STEP_UP_LOTS):
         raise SystemExit(f"{spec.name}: {LEGACY_THREE_YEAR} needs lots {', '.join(STEP_UP_LOTS)}")
-    folder = OUT / spec.name
+    folder = out / spec.name
     folder.mkdir(parents=True)
-    with (folder / "lots.csv").open("w", newline="") as out:
-        writer = csv.writer(out, lineterminator="\n")
+    with (folder / "lots.csv").open("w", newline="") as lots_file:
+        writer = csv.writer(lots_file, lineterminator="\n")
         writer.writerow(["lot_id", "ticker", "acquired", "shares", "basis_per_share"])
         for lot in lots:
             basis = lot.basis_per_share.quantize(Decimal("0.000001"), ROUND_HALF_EVEN).normalize()
@@ -328,8 +328,8 @@ def write(spec: Spec, lots: list[Lot], cash: Decimal, done: Harvest) -> dict[str
             f"type: taxable\ncash: {cash}\nlots: lots.csv\n")
     if done.rows:
         text += "transactions: transactions.csv\n"
-        with (folder / "transactions.csv").open("w", newline="") as out:
-            writer = csv.DictWriter(out, fieldnames=list(done.rows[0]), lineterminator="\n")
+        with (folder / "transactions.csv").open("w", newline="") as transactions_file:
+            writer = csv.DictWriter(transactions_file, fieldnames=list(done.rows[0]), lineterminator="\n")
             writer.writeheader()
             writer.writerows(done.rows)
     text += (f"tax:\n  short_term_rate: {spec.rates[0]}\n  long_term_rate: {spec.rates[1]}\n"

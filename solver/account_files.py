@@ -26,6 +26,8 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from pyomo.common.gc_manager import PauseGC
+
 from core.dates import parse_date
 from core.diagnostics import Span, TailorError, error
 from core.limits import MAX_ACCOUNT_YAML_BYTES, MAX_MONEY
@@ -237,7 +239,8 @@ def load_account(path: str | Path, *, target: str | Path | None = None) -> Accou
     problems.check()  # account.yaml's own problems, all at once, before any file it names is read
     lots_file = locate(path, scalars["lots"], "lots", "A101")
     lots_bytes = read_table_file(lots_file)
-    lots, spans = read_lots(lots_file, lots_bytes)
+    with PauseGC():  # ~10 objects a lot (values, dates, spans), none in a cycle: collections only pause
+        lots, spans = read_lots(lots_file, lots_bytes)
     digest = hashlib.sha256(raw)
     digest.update(lots_bytes)
     trades = []

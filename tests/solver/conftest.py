@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -63,6 +65,35 @@ def index_account() -> Account:
 @pytest.fixture(scope="session")
 def legacy_account() -> Account:
     return load_account(EXAMPLES / "legacy_jpm" / "account.yaml")
+
+
+@pytest.fixture(scope="session")
+def benchmark_account(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    """The benchmark set's accounts by name (benchmarks/account_specs.py), each written once from the
+    real prices by the benchmark's own generator (benchmarks/accounts.py), as `bench_set.py` builds
+    them; returns its account.yaml."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import account_specs
+        import accounts
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    folder = tmp_path_factory.mktemp("benchmark_accounts")
+
+    def written(name: str) -> Path:
+        path = folder / name / "account.yaml"
+        if not path.exists():
+            spec = next(spec for spec in account_specs.SPECS if spec.name == name)
+            accounts.write(spec, *accounts.build(spec), out=folder)
+        return path
+    return written
+
+
+@pytest.fixture(scope="session")
+def di_2010_summer(benchmark_account: Callable[[str], Path]) -> Path:
+    """A direct index bought monthly since mid-2004 into its most underweight names, 5,047 lots, as of
+    2010-07-02."""
+    return benchmark_account("di_2010_summer")
 
 
 def run(account: Account, market: Market, *rules: RuleIR, with_defaults: bool = True) -> Plan:

@@ -1,10 +1,11 @@
 """`_improve`'s flips judged on the fixed LP, which sees only the lazy groups switched on: a point
 they reach may break a group still off. It is repaired from rather than dropped (solver/solve.py).
 
-The account: the benchmark set's transition_45 (45 names bought over years, as of the March 2020
-low; built here by benchmarks/accounts.py from the real prices, as `bench_set.py` builds it) under
-the benchmark's three-year transition. Its first repair gives −325.8 bp; the flips reach a point
-that breaks groups still off, and its repair −359.95 bp, the plan's."""
+The account: the benchmark set's di_2010_summer (tests/solver/conftest.py) under the firm's
+direct-indexing model. Its first repair gives −94.828 bp; the flips reach a point that breaks groups
+still off, and its repair −94.869 bp, the plan's, proven optimal.
+(The benchmark's transition_45 showed this until the repair's strong branching took the most
+fractional binaries first: its first repair now finds the plan itself.)"""
 
 from __future__ import annotations
 
@@ -22,23 +23,12 @@ from solver.market import Market
 from solver.search import Point, Search
 
 ROOT = Path(__file__).resolve().parents[2]
-POLICY = ROOT / "benchmarks" / "policies" / "transition_over_3_years.tailor"
+POLICY = ROOT / "policies" / "models" / "direct_index.tailor"
 
 
-@pytest.fixture
-def transition_45(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The benchmark account's files, written by the benchmark's own generator into `tmp_path`."""
-    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
-    import account_specs
-    import accounts
-
-    monkeypatch.setattr(accounts, "OUT", tmp_path)
-    spec = next(spec for spec in account_specs.SPECS if spec.name == "transition_45")
-    accounts.write(spec, *accounts.build(spec))
-    return tmp_path / "transition_45" / "account.yaml"
 
 
-def test_flips_that_break_a_group_still_off_are_repaired(transition_45: Path,
+def test_flips_that_break_a_group_still_off_are_repaired(di_2010_summer: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     repaired: list[tuple[float, float]] = []
     improve, repair_point = solve_module._improve, solve_module.repair.repair_point
@@ -56,9 +46,9 @@ def test_flips_that_break_a_group_still_off_are_repaired(transition_45: Path,
             monkeypatch.setattr(solve_module.repair, "repair_point", repair_point)
 
     monkeypatch.setattr(solve_module, "_improve", watched_improve)
-    found = plan(load_account(transition_45), compile_policy(POLICY), Market.load(date(2020, 3, 23)),
+    found = plan(load_account(di_2010_summer), compile_policy(POLICY), Market.load(date(2010, 7, 2)),
                  RebalanceOptions(mip_gap=1e-3))
     [(before, after)] = repaired  # the flips broke groups still off: repaired once
-    assert after < before - 10  # −325.8 → −359.95 bp
+    assert after < before - 0.03  # −94.828 → −94.869 bp
     assert found.solution.status == "optimal" and found.result.verified
     assert found.solution.objective == pytest.approx(after, abs=1e-6)

@@ -6,6 +6,7 @@ plan stay what they were, in fewer simplex iterations."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import highspy
@@ -22,6 +23,7 @@ from solver.tracking import refine
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = ROOT / "examples" / "accounts" / "index_2012" / "account.yaml"
 POLICY = ROOT / "benchmarks" / "policies" / "plain_harvest.tailor"
+DIRECT_INDEX = ROOT / "policies" / "models" / "direct_index.tailor"
 
 
 class Iterations:
@@ -67,8 +69,15 @@ def test_a_basis_kept_before_rows_were_added_restarts_the_same_lp(market: Market
     assert warm == pytest.approx(search.highs.getInfo().objective_function_value, rel=1e-9, abs=1e-9)
 
 
-def test_kept_bases_change_the_work_not_the_plan(market: Market, monkeypatch: pytest.MonkeyPatch) -> None:
-    account, policy = load_account(ACCOUNT), compile_policy(POLICY)
+def test_kept_bases_change_the_work_not_the_plan(di_2010_summer: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the benchmark set's di_2010_summer under the firm's direct-indexing model: 9,174 simplex
+    iterations against 9,993 without kept bases (on the set's 33 direct-index cases from 2008 on,
+    458,039 against 505,200). They are kept for the large accounts they serve: since the repair's
+    strong branching takes the most fractional binaries first, they no longer pay on the small example
+    accounts (index_2012 × plain_harvest: 5,514 against 5,445)."""
+    account, policy = load_account(di_2010_summer), compile_policy(DIRECT_INDEX)
+    market = Market.load(date(2010, 7, 2))
     with monkeypatch.context() as cold:
         counted = Iterations(cold)
         cold.setattr(Search, "restore", lambda self, basis: None)
