@@ -199,7 +199,8 @@ def _sold_out(model: AccountModel, solution: Solution, sell_cols: np.ndarray, du
         return np.where(columns >= 0, x[np.maximum(columns, 0)], 0.0)
 
     names = len(data.tickers)
-    left = data.held - np.bincount(data.lot_ticker, weights=values(sell_cols), minlength=names)
+    # (float: for an account of cash alone, bincount over no lots makes `held` an integer array)
+    left = data.held.astype(float) - np.bincount(data.lot_ticker, weights=values(sell_cols), minlength=names)
     left += values(solution.compiled.cols(list(m.buy.values())))
     moved = sorted(model.transferable)
     if moved:
