@@ -12,6 +12,7 @@ from collections.abc import Callable
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_UP, Decimal
 
 import numpy as np
+import pyomo.environ as pyo
 
 from solver.lots import SHARE_STEP, Lot, Trade
 from solver.model import CASH_MARGIN_USD, PRIMAL_TOLERANCE, AccountModel
@@ -55,8 +56,7 @@ def extract_trades(model: AccountModel, solution: Solution, whole_shares: bool =
     dust = max(DUST_DOLLARS, DUST_FRACTION * model.data.value)
     trades: list[Trade] = []
     sell_cols = compiled.cols(list(m.sell.values()))
-    closed = (_closed_out(model, solution) if whole_shares else set()) | _sold_out(model, solution, sell_cols,
-                                                                                  dust)
+    closed = _sold_out(model, solution, dust) | (_closed_out(model, solution) if whole_shares else set())
     owner = _account_of(model)
     for k, lot in enumerate(model.data.lots):
         dollars = float(x[sell_cols[k]]) * model.data.value if sell_cols[k] >= 0 else 0.0
@@ -188,24 +188,15 @@ def _sellable(most: float | None) -> bool:
     return most is None or most > 0
 
 
-def _sold_out(model: AccountModel, solution: Solution, sell_cols: np.ndarray, dust: float) -> set[str]:
+def _sold_out(model: AccountModel, solution: Solution, dust: float) -> set[str]:
     """Names held that the plan leaves at less than `dust`: their every lot is sold in full. The model
     cannot see a sliver under its tolerance (a lot of 0.000001 shares, left by a wash sale's basis
     adjustment), and a position closed but for it is not closed: the verifier refused such plans,
     the sliver an excluded name still held (V203) or replacement stock for a loss sale (V218)."""
-    data, m, x = model.data, model.m, solution.x
-
-    def values(columns: np.ndarray) -> np.ndarray:
-        return np.where(columns >= 0, x[np.maximum(columns, 0)], 0.0)
-
-    names = len(data.tickers)
-    # (float: for an account of cash alone, bincount over no lots makes `held` an integer array)
-    left = data.held.astype(float) - np.bincount(data.lot_ticker, weights=values(sell_cols), minlength=names)
-    left += values(solution.compiled.cols(list(m.buy.values())))
-    moved = sorted(model.transferable)
-    if moved:
-        given = values(solution.compiled.cols([m.transfer[k] for k in moved]))
-        left -= np.bincount(data.lot_ticker[moved], weights=given, minlength=names)
+    data = model.data
+    weights = solution.compiled.cols(list(model.m.weight.values()))
+    # A name's weight after the plan is of the value after flows and gifts (the `holding` row).
+    left = np.where(weights >= 0, solution.x[np.maximum(weights, 0)], np.inf) * pyo.value(model.value_after)
     out = np.flatnonzero((data.held > 0) & (left * data.value < dust))
     return {data.tickers[i] for i in out.tolist()}
 

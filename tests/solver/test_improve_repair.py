@@ -26,8 +26,6 @@ ROOT = Path(__file__).resolve().parents[2]
 POLICY = ROOT / "policies" / "models" / "direct_index.tailor"
 
 
-
-
 def test_flips_that_break_a_group_still_off_are_repaired(di_2010_summer: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     repaired: list[tuple[float, float]] = []

@@ -22,7 +22,9 @@ from scipy import sparse
 
 from compiler.check import compile_policy
 from compiler.lower import lower_policy
+from engine.rebalance import RebalanceOptions, plan
 from solver.account import Account
+from solver.account_files import load_account
 from solver.lazy import activate, relax
 from solver.lots import Lot
 from solver.market import Market
@@ -122,8 +124,6 @@ def test_the_tighter_relaxations_point_is_repaired_too(benchmark_account: Callab
     (−126.24 → −131.89 bp), and it is proven optimal. (The share-for-share account above showed this
     until the repair's strong branching took the most fractional binaries first.)"""
     import solver.solve as solve_module
-    from engine.rebalance import RebalanceOptions, plan
-    from solver.account_files import load_account
 
     seen: list[tuple[float, float]] = []
     rebound = solve_module._rebound
