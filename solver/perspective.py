@@ -24,8 +24,8 @@ Every integer point keeps its objective (the split at z ∈ {0, 1} is the name's
 LP is still a relaxation of the problem. The rows are written with the switch's lazy group and switched
 on with it (solver/lazy.py); the search adds each split's tangents once its group is on, and refines
 them where a point's perspective exceeds q by more than the tangent tolerance (`SplitTangents`) —
-from the end of the repair on (`enable`, solver/solve.py): the bounds use them, the first point is
-repaired from the plain relaxation's (whose rounding kept more harvests: docs/solver.md).
+from its first LP on (`enable`, solver/solve.py): the bounds use them, and so does the point the
+repair rounds.
 """
 
 from __future__ import annotations

@@ -2,21 +2,20 @@
 
 1. **Relaxation.** Hand the Pyomo model to HiGHS (`solver.handoff`) with tangent cuts near the
    current holdings; refine the tracking-error tangents and switch on violated lazy groups on the LP
-   relaxation, which re-solves from the previous basis in milliseconds. Every LP optimum here is the
-   optimum of a relaxation of the full problem, so the best of them is a valid lower *bound*. The
-   account's Schedule D binaries (at most two) are then decided as the law signs its gains, and
-   their other choices bounded once the repair has a point (solver/netting_choice.py).
+   relaxation, which re-solves from the previous basis in milliseconds. A wash-sale switch switched
+   on comes with its perspective split (solver/perspective.py), so a harvest bought back pays its
+   tracking error from the first LP on. Every LP optimum here is the optimum of a relaxation of the
+   full problem, so the best of them is a valid lower *bound*. The account's Schedule D binaries (at
+   most two) are then decided as the law signs its gains, and their other choices bounded once the
+   repair has a point (solver/netting_choice.py).
 2. **Repair** (`solver/repair.py`). The relaxation's point is turned into a feasible one: binaries are
    rounded (a trade below its minimum dropped or raised, a rebuy that would wash cancelled or the
    loss sale given up), then flipped where the fixed LP's reduced costs say the other side is
    cheaper; the LP re-solves the continuous rest with those choices fixed and newly violated groups
-   are decided the same way. Whole-share counts are rounded afterwards (`solver.rounding`). From
-   here on, the wash-sale switches' perspective splits are in (solver/perspective.py): the bounds of
-   `settle`, of `_rebound` and of the proof price a harvest bought back; the repair starts from the
-   plain relaxation's point.
+   are decided the same way. Whole-share counts are rounded afterwards (`solver.rounding`).
 3. **Improve** (`_improve`): flip one ambiguous choice at a time and keep what lowers the objective;
-   then the relaxation once more with the splits (`_rebound`), its bound kept and its point repaired,
-   a second candidate.
+   then the relaxation once more with the groups the repair switched on (`_rebound`), its bound kept
+   and its point repaired where it decides otherwise, a second candidate.
 4. **Prove** (`_prove`): binaries whose 0-side probing proves no better than the incumbent are fixed
    at 1 (`solver.probing`); with up to BRANCH_BINARIES left, branch and bound over LP re-solves
    (`solver.branch`) from the incumbent; with whole shares still short of the gap, HiGHS's MIP from
@@ -149,13 +148,12 @@ def _improve(search: Search) -> None:
 
 
 def _rebound(search: Search) -> None:
-    """After the repair and its improvement, the relaxation once more with its splits' tangents
-    (solver/perspective.py): LP rounds to convergence, each LP a relaxation, the last one's optimum a
-    bound; and its point repaired too, a second candidate. The first repair rounds the plain
-    relaxation's point, the better start on most accounts (docs/solver.md); where that plan is far
-    from the optimum, this one is often better: `di_2021_rally × plain_harvest` went from a 65% gap
-    to 0.08%, and a month of the 10-year monthly simulation found in 0.7 s the plan HiGHS's MIP had
-    taken 1.2 s to find."""
+    """After the repair and its improvement, the relaxation once more, now with the groups the repair
+    switched on and their splits' tangents (solver/perspective.py): LP rounds to convergence, each LP
+    a relaxation, the last one's optimum a bound; and its point repaired too, a second candidate,
+    where it decides a binary otherwise than the plan. On the benchmark set it raised the bound in 12
+    cases of 56 (`di_2009_bottom × direct_index` −141.96 → −141.55 bp) and found the better plan in 3
+    (there −140.23 → −140.35 bp)."""
     if search.closed() or search.restricted or not search.splits.any_on():
         return
     status, _, _ = search.lp_rounds(relaxation=True)
@@ -257,6 +255,11 @@ def solve(model: AccountModel, options: SolveOptions = DEFAULT_OPTIONS) -> Solut
     search = Search(model, options, started + options.time_limit)
     timings = {"handoff": time.perf_counter() - started}
     solve_started = time.perf_counter()
+    # The splits from the first LP on: the repair then rounds a relaxation that already prices a
+    # harvest bought back. Enabled only after the first repair, the plain relaxation's point made
+    # the worse plan on 12 of the 14 plain-harvest cases of the benchmark set, which `_rebound`'s
+    # repair then beat, and the set took 41% more simplex iterations (docs/benchmarks.md, "Session 14").
+    search.cuts += search.splits.enable()
     # With Schedule D binaries, one LP: its gains choose their combination, whose LP rounds refine the
     # tangents instead (solver/netting_choice.py).
     status, converged, _ = search.lp_rounds(relaxation=True,
@@ -271,7 +274,6 @@ def solve(model: AccountModel, options: SolveOptions = DEFAULT_OPTIONS) -> Solut
             decided = search.netting.decide(search, x)
             search.offer(repair.repair_point(search, x if decided is None else decided)
                          or repair.repair_safely(search))
-            search.cuts += search.splits.enable()
             search.netting.settle(search)
             _improve(search)
             _rebound(search)

@@ -1,14 +1,16 @@
 """`_improve`'s flips judged on the fixed LP, which sees only the lazy groups switched on: a point
 they reach may break a group still off. It is repaired from rather than dropped (solver/solve.py).
 
-The account: the benchmark set's di_2010_summer (tests/solver/conftest.py) under the firm's
-direct-indexing model. Its first repair gives −94.828 bp; the flips reach a point that breaks groups
-still off, and its repair −94.869 bp, the plan's, proven optimal.
-(The benchmark's transition_45 showed this until the repair's strong branching took the most
-fractional binaries first: its first repair now finds the plan itself.)"""
+The account: the benchmark set's di_2016_low (tests/solver/conftest.py: 6,032 lots, 2016-02-11)
+under the firm's direct-indexing model. Its first repair gives −106.106 bp; the flips reach a point
+that breaks groups still off, and its repair −106.162 bp, the plan's, proven optimal.
+(di_2010_summer showed this until the splits were in from the first LP, and transition_45 until
+the repair's strong branching took the most fractional binaries first: their first repairs now find
+a plan the flips do not improve this way.)"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -26,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 POLICY = ROOT / "policies" / "models" / "direct_index.tailor"
 
 
-def test_flips_that_break_a_group_still_off_are_repaired(di_2010_summer: Path,
+def test_flips_that_break_a_group_still_off_are_repaired(benchmark_account: Callable[[str], Path],
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     repaired: list[tuple[float, float]] = []
     improve, repair_point = solve_module._improve, solve_module.repair.repair_point
@@ -44,9 +46,9 @@ def test_flips_that_break_a_group_still_off_are_repaired(di_2010_summer: Path,
             monkeypatch.setattr(solve_module.repair, "repair_point", repair_point)
 
     monkeypatch.setattr(solve_module, "_improve", watched_improve)
-    found = plan(load_account(di_2010_summer), compile_policy(POLICY), Market.load(date(2010, 7, 2)),
-                 RebalanceOptions(mip_gap=1e-3))
+    found = plan(load_account(benchmark_account("di_2016_low")), compile_policy(POLICY),
+                 Market.load(date(2016, 2, 11)), RebalanceOptions(mip_gap=1e-3))
     [(before, after)] = repaired  # the flips broke groups still off: repaired once
-    assert after < before - 0.03  # −94.828 → −94.869 bp
+    assert after < before - 0.03  # −106.106 → −106.162 bp
     assert found.solution.status == "optimal" and found.result.verified
     assert found.solution.objective == pytest.approx(after, abs=1e-6)

@@ -31,6 +31,12 @@ stopped at a work limit, is proven only within it, so its objective pins no poin
   re-solves refine their tangents to the same 0.005 pp of tracking error at nearly the same point;
   across HiGHS strategies and seeds, and between the old and the new solve loop, prices agreed to
   0.01-0.09 bp — the test's second pass re-checks every golden with another HiGHS strategy.)
+  Both LPs keep the plan's integer choices (engine/explain: local to the plan's choices), so a price
+  is unique given those choices, not across every plan within the gap: a change of the search that
+  decides a binary otherwise moves it beyond this tolerance, and its golden is regenerated with that
+  change (session 14, the splits in from the first LP: `gift_appreciated__sp500_2000`'s plan went
+  from −33.4753 to −33.4767 bp and its wash-sale rule's price from 5.00 to 4.78 bp, under both
+  HiGHS strategies).
   A price that is clear of zero says the rule moves the optimum: for an LP, removing rows whose duals
   can all be zero leaves the optimum unchanged, so such a rule binds in every dual optimum (or its
   objective terms carry the price). A price within tolerance of zero says it costs nothing at the
