@@ -21,6 +21,9 @@ from pydantic import BaseModel, ConfigDict
 
 from core.diagnostics import Diagnostic, Span, TailorError, error, warning
 from solver.account import Account, check_against_market
+from solver.blas import one_thread
+
+one_thread()  # before any risk model is built: its loadings must not depend on the core count
 
 if TYPE_CHECKING:
     from market.snapshot import Snapshot

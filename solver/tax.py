@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import cache
 
 CENT = Decimal("0.01")
 WASH_SALE_DAYS = 30
@@ -41,6 +42,7 @@ def money_text(amount: Decimal) -> str:
     return f"-${-cents:,}" if cents < 0 else f"${cents:,}"
 
 
+@cache  # (a direct index's 10,000 lots share a few dozen purchase dates; rules ask per lot)
 def long_term_from(acquired: date) -> date:
     """First sale date on which a lot acquired on `acquired` is long-term: one year after the day its
     holding period starts (the day after purchase). A period starting on 29 February completes its

@@ -1,0 +1,25 @@
+"""numpy's and scipy's BLAS on one thread: a plan depends on its inputs only, not on the machine.
+
+OpenBLAS splits a long dot product or matrix product over its threads and adds the partial sums in
+another order, so the last bits of an objective or of a risk-model loading change with the thread
+count, and where the search meets a tie (two vertices of one LP optimum, two strong-branching sides
+of one cost) it goes the other way. Left at the machine's core count, `tailor rebalance` on the
+14,686-lot `di_2021_rally` under the direct-indexing model wrote other trades on two threads than
+on one, at the same objective, and 6 of the benchmark set's 56 plans differed. HiGHS runs
+single-threaded for the same reason, and the vector work the BLAS threads sped up is a small part of
+a solve.
+
+The pin is for the whole process (threadpoolctl sets the libraries' own thread count; a context
+manager would restore it under another thread's solve): `solver.market` sets it on import, before
+any risk model is built, and `solve` again on every call, for a BLAS library loaded since (scipy's)
+and after a caller's own change.
+"""
+
+from __future__ import annotations
+
+from threadpoolctl import threadpool_limits
+
+
+def one_thread() -> None:
+    """Every BLAS library loaded so far on one thread (0.8 ms)."""
+    threadpool_limits(limits=1, user_api="blas")
