@@ -9,8 +9,8 @@ that is pinned here. What is pinned:
 * the header: account, date, policy name and hash, status, method (exact);
 * the plan: status, verified, the rules it violates (exact), and its objective (within tolerance);
 * each rule: id, kind, source line, locked, role (exact); its price — objective with the rule minus
-  without it, both LP optima — within tolerance; whether its rows bind, where that is unique
-  (`as_golden`);
+  without it, both LP optima — within tolerance, unless the rule declares binaries of its own (below);
+  whether its rows bind, where that is unique (`as_golden`);
 * a conflict: the irreducible rule sets (exact), each rule's relaxation: whether it suffices alone
   (exact), its minimum slack (within tolerance), and what it must give, in the rule kind's words with
   the figures masked; the rules the nearest plan gives up; the alternative forms that hold (exact);
@@ -31,12 +31,12 @@ stopped at a work limit, is proven only within it, so its objective pins no poin
   re-solves refine their tangents to the same 0.005 pp of tracking error at nearly the same point;
   across HiGHS strategies and seeds, and between the old and the new solve loop, prices agreed to
   0.01-0.09 bp — the test's second pass re-checks every golden with another HiGHS strategy.)
-  Both LPs keep the plan's integer choices (engine/explain: local to the plan's choices), so a price
-  is unique given those choices, not across every plan within the gap: a change of the search that
-  decides a binary otherwise moves it beyond this tolerance, and its golden is regenerated with that
-  change (session 14, the splits in from the first LP: `gift_appreciated__sp500_2000`'s plan went
-  from −33.4753 to −33.4767 bp and its wash-sale rule's price from 5.00 to 4.78 bp, under both
-  HiGHS strategies).
+  Both LPs keep the plan's integer choices (engine/explain: local to the plan's choices). For a rule
+  whose own Block declares binaries (a wash-sale rule's loss-sale switches), the price is the worth
+  of the plan's own decisions of them, and another plan within the gap decides them otherwise:
+  `gift_appreciated__sp500_2000`'s plan went from −33.4753 to −33.4767 bp with a change of the search
+  (session 14), and its wash-sale rule's price from 5.00 to 4.78 bp, beyond the tolerance. Such a
+  rule's price and `binding` are not pinned ("either"); its role is.
   A price that is clear of zero says the rule moves the optimum: for an LP, removing rows whose duals
   can all be zero leaves the optimum unchanged, so such a rule binds in every dual optimum (or its
   objective terms carry the price). A price within tolerance of zero says it costs nothing at the
@@ -51,6 +51,8 @@ from __future__ import annotations
 import math
 import re
 from typing import Any
+
+import pyomo.environ as pyo
 
 from compiler.ir import CompiledPolicy
 from engine.explain.schema import Explanation, RuleCost
@@ -96,20 +98,30 @@ def role(cost: RuleCost) -> str:
     return "priced"
 
 
-def rule_facts(e: Explanation, plan_objective: float | None, requested_gap: float) -> list[dict[str, Any]]:
+def deciding_rules(solved: Plan) -> set[str]:
+    """The rules whose own Block declares binaries: their price is the worth of the plan's decisions."""
+    return {solved.provenance[block.local_name].rule_id
+            for block in solved.model.m.component_objects(pyo.Block, descend_into=True)
+            if block.local_name in solved.provenance
+            and any(var.is_binary() for var in block.component_data_objects(pyo.Var))}
+
+
+def rule_facts(e: Explanation, plan_objective: float | None, requested_gap: float,
+               deciding: set[str]) -> list[dict[str, Any]]:
     out = []
     for cost in e.rules:
         price, tolerance = cost.objective_change_bp, 0.0
         if price is not None and plan_objective is not None:
             tolerance = price_tolerance(plan_objective, plan_objective - price, requested_gap)
+        chosen = cost.rule_id in deciding and price is not None
         out.append({
             "id": cost.rule_id,
             "kind": cost.kind,
             "at": f"{cost.span.file}:{cost.span.line}",
             "locked": cost.locked,
             "role": role(cost),
-            "price_bp": None if price is None else approx(price, tolerance),
-            "binding": cost.binding,
+            "price_bp": EITHER if chosen else None if price is None else approx(price, tolerance),
+            "binding": EITHER if chosen else cost.binding,
         })
     return out
 
@@ -122,7 +134,7 @@ def as_golden(found: dict[str, Any]) -> dict[str, Any]:
     rules = []
     for rule in found["rules"]:
         price = rule["price_bp"]
-        if price is not None and abs(price["value"]) <= 2 * price["tolerance"]:
+        if isinstance(price, dict) and abs(price["value"]) <= 2 * price["tolerance"]:
             rule = {**rule, "binding": EITHER}
         rules.append(rule)
     return {**found, "rules": rules}
@@ -218,7 +230,7 @@ def facts(
                 None if objective is None else approx(objective, objective_tolerance(objective, gap))
             ),
         },
-        "rules": rule_facts(e, objective, gap),
+        "rules": rule_facts(e, objective, gap, deciding_rules(solved)),
         "conflict": conflict_facts(e, policy, gap),
         "outline": outline(text),
     }

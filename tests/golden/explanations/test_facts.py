@@ -42,7 +42,7 @@ def test_a_real_regression_is_a_difference(change: str) -> None:
     if change == "status":
         other["plan"]["status"] = other["explanation"]["status"] = "feasible"
     elif change == "binding":  # a rule that bound no longer does
-        rule(other, "firm-wash-sale").update(binding=False, price_bp={"value": 0.0, "tolerance": 0.03})
+        rule(other, "gift").update(binding=False, price_bp={"value": 0.0, "tolerance": 0.03})
     elif change == "unbound":  # a rule that cost nothing now binds
         rule(other, "keep-msft").update(binding=True, price_bp={"value": 3.2, "tolerance": 0.03})
     elif change == "objective":
@@ -62,12 +62,22 @@ def test_a_real_regression_is_a_difference(change: str) -> None:
 
 def test_a_binding_rule_keeps_its_dual_and_a_free_one_may_have_either() -> None:
     base = golden("gift_appreciated__sp500_2000")
-    assert rule(base, "firm-wash-sale")["binding"] is True and rule(base, "keep-msft")["binding"] == "either"
+    assert rule(base, "gift")["binding"] is True and rule(base, "keep-msft")["binding"] == "either"
     other = copy.deepcopy(base)
     rule(other, "keep-msft")["binding"] = True  # a degenerate dual on a rule that costs nothing
     assert differences(base, other) == []
-    rule(other, "firm-wash-sale")["binding"] = False  # the price moved to objective terms: a change
+    rule(other, "gift")["binding"] = False  # the price moved to objective terms: a change
     assert differences(base, other)
+
+
+def test_a_rule_deciding_binaries_of_its_own_pins_no_price() -> None:
+    """The wash-sale rule's loss-sale switches are the plan's own decisions: its price is their worth
+    at the plan's choice (5.00 bp, then 4.78 bp when the search decided otherwise within the gap)."""
+    base = golden("gift_appreciated__sp500_2000")
+    assert rule(base, "firm-wash-sale")["price_bp"] == "either" == rule(base, "firm-wash-sale")["binding"]
+    other = copy.deepcopy(base)
+    rule(other, "firm-wash-sale").update(binding=True, price_bp={"value": 5.0, "tolerance": 0.09})
+    assert differences(base, other) == []
 
 
 def test_within_tolerance_is_no_difference() -> None:
