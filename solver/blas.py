@@ -10,9 +10,10 @@ single-threaded for the same reason, and the vector work the BLAS threads sped u
 a solve.
 
 The pin is for the whole process (threadpoolctl sets the libraries' own thread count; a context
-manager would restore it under another thread's solve): `solver.market` sets it on import, before
-any risk model is built, and `solve` again on every call, for a BLAS library loaded since (scipy's)
-and after a caller's own change.
+manager would restore it under another thread's solve), set where each library is loaded:
+`solver.market` on import, before any risk model is built (numpy's), and `solver.handoff` (scipy's,
+which its imports load). Not on every solve: a caller that sets the thread count itself afterwards
+has decided it.
 """
 
 from __future__ import annotations

@@ -45,7 +45,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from solver import repair
-from solver.blas import one_thread
 from solver.branch import branch_and_bound
 from solver.handoff import Compiled
 from solver.highs_runs import run_highs
@@ -252,7 +251,6 @@ def _prove(search: Search) -> None:
 
 def solve(model: AccountModel, options: SolveOptions = DEFAULT_OPTIONS) -> Solution:
     """The anytime search of the module docstring: relaxation, repair, improve, prove."""
-    one_thread()  # (solver/blas.py: the plan must not depend on the machine's core count)
     started = time.perf_counter()
     search = Search(model, options, started + options.time_limit)
     timings = {"handoff": time.perf_counter() - started}

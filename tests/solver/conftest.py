@@ -89,13 +89,6 @@ def benchmark_account(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str
     return written
 
 
-@pytest.fixture(scope="session")
-def di_2010_summer(benchmark_account: Callable[[str], Path]) -> Path:
-    """A direct index bought monthly since mid-2004 into its most underweight names, 5,047 lots, as of
-    2010-07-02."""
-    return benchmark_account("di_2010_summer")
-
-
 def run(account: Account, market: Market, *rules: RuleIR, with_defaults: bool = True) -> Plan:
     """Rebalance `account` under the default rules plus `rules`; the result must verify."""
     compiled = policy(*rules) if with_defaults else CompiledPolicy(

@@ -23,12 +23,12 @@ def _run(code: str, threads: int, *args: str) -> subprocess.CompletedProcess[str
 def test_every_blas_library_runs_on_one_thread_whatever_the_environment_asks() -> None:
     code = ("import json\nfrom threadpoolctl import threadpool_info\nimport solver.market\n"
             "before = [i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas']\n"
-            "import scipy.linalg\nfrom solver.blas import one_thread\none_thread()\n"
+            "import solver.handoff\n"
             "after = [i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas']\n"
             "print(json.dumps([before, after]))\n")
     before, after = json.loads(_run(code, 4).stdout.splitlines()[-1])
     assert before and set(before) == {1}  # numpy's, pinned when the market module loads
-    assert len(after) == 2 and set(after) == {1}  # scipy's too, loaded since: pinned as every solve does
+    assert len(after) == 2 and set(after) == {1}  # scipy's too, pinned where the solver loads it
 
 
 def test_the_same_trades_on_one_blas_thread_and_on_four(benchmark_account: Callable[[str], Path],

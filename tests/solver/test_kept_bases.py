@@ -6,6 +6,7 @@ plan stay what they were, in fewer simplex iterations."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -69,12 +70,12 @@ def test_a_basis_kept_before_rows_were_added_restarts_the_same_lp(market: Market
     assert warm == pytest.approx(search.highs.getInfo().objective_function_value, rel=1e-9, abs=1e-9)
 
 
-def test_kept_bases_change_the_work_not_the_plan(di_2010_summer: Path,
+def test_kept_bases_change_the_work_not_the_plan(benchmark_account: Callable[[str], Path],
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """On the benchmark set's di_2010_summer under the firm's direct-indexing model: 6,084 simplex
     iterations against 6,274 without kept bases (on the set's 33 direct-index cases from 2008 on,
     313,547 against 368,485; on the example index_2012 × plain_harvest, 3,642 against 3,668)."""
-    account, policy = load_account(di_2010_summer), compile_policy(DIRECT_INDEX)
+    account, policy = load_account(benchmark_account("di_2010_summer")), compile_policy(DIRECT_INDEX)
     market = Market.load(date(2010, 7, 2))
     with monkeypatch.context() as cold:
         counted = Iterations(cold)
