@@ -14,7 +14,7 @@ from decimal import ROUND_UP, Decimal
 from compiler.ir import CompiledPolicy
 from compiler.verify_rules import verify
 from solver.account import Account
-from solver.lots import SHARE_STEP, Trade
+from solver.lots import CENT, SHARE_STEP, Trade
 from solver.market import Market
 from solver.result import RebalanceResult, TradeLine
 from solver.tax import to_cents
@@ -39,7 +39,8 @@ def cut_largest_buy(result: RebalanceResult, shortfall: Decimal, policy: Compile
     line = result.trades[k]
     trading = policy.one("trading")
     step = Decimal(1) if getattr(trading, "whole_shares", False) else SHARE_STEP
-    shares = line.shares - (shortfall / line.price).quantize(step, rounding=ROUND_UP)
+    # A cent more: the line's amount is its shares × price to the cent, before and after the cut.
+    shares = line.shares - ((shortfall + CENT) / line.price).quantize(step, rounding=ROUND_UP)
     lines = list(result.trades)
     if shares > 0:
         lines[k] = line.model_copy(update={"shares": shares, "amount": to_cents(shares * line.price)})

@@ -132,26 +132,32 @@ class Applied:
 
 @dataclass(frozen=True)
 class Carried:
-    """A wash sale's disallowed loss (exact) carried into the lot now holding the matched replacement
-    shares (None: a replacement that is no lot of this account)."""
+    """A wash sale's disallowed loss (`adjustment.loss_added`, to the cent as the plan's sale line
+    counts it) carried into the lot now holding the matched replacement shares (None: a replacement
+    that is no lot of this account)."""
 
     adjustment: BasisAdjustment
-    loss: Decimal
     lot_id: str | None
 
 
 def order_costs(trades: tuple[TradeLine, ...], costs: Costs) -> tuple[Decimal, tuple[Decimal, ...]]:
     """Cost of each order (ticker and side): spread on its amount plus the fee, in cents; each line
-    carries its share by amount (exact, so the lines add up to the order's cost)."""
+    carries its share by amount, in cents too: the lines so far take the order's cost times their
+    amount so far over the order's, to the cent, so an order's lines add up to its cost."""
     orders: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for line in trades:
-        orders[line.action, line.ticker] += line.shares * line.price
+        orders[line.action, line.ticker] += line.amount
     cost = {key: to_cents(amount * costs.spread_bp / 10_000 + costs.fee) for key, amount in orders.items()}
-    with localcontext() as exact:
-        exact.prec = BASIS_DIGITS
-        shares = tuple(cost[key] * (line.shares * line.price) / orders[key] if orders[key] else ZERO
-                       for line in trades for key in [(line.action, line.ticker)])
-    return sum(cost.values(), ZERO), shares
+    so_far: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    shares = []
+    for line in trades:
+        key = (line.action, line.ticker)
+        before = so_far[key]
+        so_far[key] += line.amount
+        part = (to_cents(cost[key] * so_far[key] / orders[key]) - to_cents(cost[key] * before / orders[key])
+                if orders[key] else ZERO)
+        shares.append(part)
+    return sum(cost.values(), ZERO), tuple(shares)
 
 
 def apply_plan(ledger: Ledger, trades: tuple[TradeLine, ...], flow: Decimal, day: date, costs: Costs,
@@ -164,15 +170,14 @@ def apply_plan(ledger: Ledger, trades: tuple[TradeLine, ...], flow: Decimal, day
     total_cost, line_cost = order_costs(trades, costs)
     lots = {lot.lot_id: lot for lot in ledger.lots}
     adjustments = adjustments if taxable else ()  # §1091 disallows nothing without a tax return
-    losses = [disallowed_loss(lots[a.from_lot], trades, a) for a in adjustments]
     disallowed: dict[str, Decimal] = defaultdict(Decimal)
-    for adjustment, loss in zip(adjustments, losses, strict=True):
-        disallowed[adjustment.from_lot] += loss
+    for adjustment in adjustments:
+        disallowed[adjustment.from_lot] += adjustment.loss_added
     added: list[Lot] = []
     recent = list(ledger.transactions)
     st = lt = harvested = sold = bought = ZERO
     for line, cost in zip(trades, line_cost, strict=True):
-        amount = line.shares * line.price
+        amount = line.amount  # what the trade settles for, to the cent
         if line.action == "buy":
             bought += amount
             with localcontext() as exact:
@@ -190,7 +195,8 @@ def apply_plan(ledger: Ledger, trades: tuple[TradeLine, ...], flow: Decimal, day
         else:
             del lots[lot.lot_id]
         sold += amount
-        gain = line.shares * (line.price - lot.basis_per_share) - cost + disallowed[lot.lot_id]
+        # As the plan's line reckons it: proceeds less the shares' basis, each to the cent.
+        gain = amount - to_cents(line.shares * lot.basis_per_share) - cost + disallowed[lot.lot_id]
         if not taxable:
             continue
         if line.term == "long":
@@ -201,8 +207,7 @@ def apply_plan(ledger: Ledger, trades: tuple[TradeLine, ...], flow: Decimal, day
             harvested -= gain
             recent.append(Transaction(on=day, ticker=line.ticker, action="sell", shares=line.shares,
                                       price=line.price, realized_gain=gain))
-    carried = tuple(Carried(adjustment, loss, carry_disallowed_loss(lots, adjustment, loss))
-                    for adjustment, loss in zip(adjustments, losses, strict=True))
+    carried = tuple(Carried(a, carry_disallowed_loss(lots, a)) for a in adjustments)
     new = ledger.model_copy(update={
         "lots": (*lots.values(), *added), "cash": ledger.cash + flow + sold - bought - total_cost,
         "realized_short_term": ledger.realized_short_term + st,
@@ -211,15 +216,7 @@ def apply_plan(ledger: Ledger, trades: tuple[TradeLine, ...], flow: Decimal, day
                    costs=total_cost, line_costs=line_cost, carried=carried)
 
 
-def disallowed_loss(sold: Lot, trades: tuple[TradeLine, ...], adjustment: BasisAdjustment) -> Decimal:
-    """The loss one match disallows, exact: its shares × (the sold lot's basis − the sale's price). The
-    plan reports it in cents (`loss_added`); the ledger keeps its exact basis. Trading costs stay with
-    the sale: the plan's figures, which the verifier checked, leave them out."""
-    price = next(line.price for line in trades if line.action == "sell" and line.lot_id == sold.lot_id)
-    return adjustment.shares * (sold.basis_per_share - price)
-
-
-def carry_disallowed_loss(lots: dict[str, Lot], adjustment: BasisAdjustment, loss: Decimal) -> str | None:
+def carry_disallowed_loss(lots: dict[str, Lot], adjustment: BasisAdjustment) -> str | None:
     """Add a disallowed loss to the basis of the replacement shares it matched (§1091(d)) and tack the
     loss shares' holding period onto them (§1223(3)); returns the lot that holds them now. Matched
     shares that are part of a lot become a lot of their own, `LOT~FROM` (the rest keeps the lot's id,
@@ -235,7 +232,7 @@ def carry_disallowed_loss(lots: dict[str, Lot], adjustment: BasisAdjustment, los
         while lot_id in lots:  # the same two lots matched again at a later step
             n += 1
             lot_id = f"{lot.lot_id}~{adjustment.from_lot}~{n}"
-    carry(lots, lot.lot_id, lot_id, adjustment.shares, loss, adjustment.holding_period_start)
+    carry(lots, lot.lot_id, lot_id, adjustment.shares, adjustment.loss_added, adjustment.holding_period_start)
     return lot_id
 
 

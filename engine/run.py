@@ -150,7 +150,7 @@ class Run:
     def _trades(self, k: int, step: Step) -> None:
         assert step.result is not None and step.applied is not None
         for line, cost in zip(step.result.trades, step.applied.line_costs, strict=True):
-            amount = line.shares * line.price
+            amount = line.amount
             if line.action == "buy":
                 basis, gain = amount + cost, None
                 acquired, lot_id = step.day, f"SIM-{step.day:%Y%m%d}-{line.ticker}"
@@ -163,7 +163,7 @@ class Run:
                                         None if gain is None else to_cents(gain),
                                         None if gain is None else line.term, line.disallowed_loss))
         self.adjustments += [AdjustmentRow(k, step.day, a.ticker, a.replacement, c.lot_id, a.shares,
-                                           to_cents(c.loss), a.holding_period_start, a.from_lot)
+                                           a.loss_added, a.holding_period_start, a.from_lot)
                              for c in step.applied.carried for a in [c.adjustment]]
 
     def summary(self) -> Summary | None:

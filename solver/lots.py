@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 # The smallest share quantity traded or reported: fractional shares to 6 decimal places.
 SHARE_STEP = Decimal("0.000001")
+CENT = Decimal("0.01")
 
 
 class Lot(BaseModel):
@@ -57,4 +58,9 @@ class Trade(BaseModel):
 
     @property
     def amount(self) -> Decimal:
-        return self.shares * self.price
+        """What the trade settles for: shares × price, to the cent (half-even). Cash moves by it, and
+        a sale's gain is reckoned from it less the shares' basis, also to the cent: each lot's proceeds
+        and basis as a broker's Form 1099-B lists them, so each line adds up and every total is the
+        sum of its lines."""
+        return (self.shares * self.price).quantize(CENT, rounding=ROUND_HALF_EVEN)
+

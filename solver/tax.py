@@ -24,7 +24,8 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import cache
 
-CENT = Decimal("0.01")
+from solver.lots import CENT
+
 WASH_SALE_DAYS = 30
 ORDINARY_OFFSET_LIMIT = Decimal(3000)
 

@@ -2,8 +2,8 @@
 
 Shares are rounded *down* to 6 decimal places (or to whole shares), so no lot is oversold and no
 buy exceeds what the model paid for; a sale within rounding of a whole lot sells the whole lot.
-If snapping leaves cash a few cents short, the largest buy gives way. Money is exact here and
-rounded to the cent (half-even) only when reported.
+If snapping leaves cash a few cents short, the largest buy gives way. Each trade settles for its
+shares × price to the cent (`Trade.amount`), which is what the cash check counts.
 """
 
 from __future__ import annotations
@@ -47,9 +47,10 @@ def _account_of(model: AccountModel) -> Callable[[int], str | None]:
 
 
 def extract_trades(model: AccountModel, solution: Solution, whole_shares: bool = False,
-                   exits: bool = True) -> list[Trade]:
+                   exits: bool = True, gains_as_reported: bool = False) -> list[Trade]:
     """The plan's trades; under whole shares with `exits`, a position sold down to its fractional
-    remainders is sold whole (`_exit_whole`)."""
+    remainders is sold whole (`_exit_whole`); with `gains_as_reported`, rounding the sale lines to the
+    cent adds no realized gain (`_no_gain_from_cents`)."""
     m, x, compiled = model.m, solution.x, solution.compiled
     market = model.data.market
     prices = {t: market.price(t) for t in model.data.tickers if t in market.prices.index}
@@ -70,6 +71,8 @@ def extract_trades(model: AccountModel, solution: Solution, whole_shares: bool =
             trades.append(Trade(action="sell", ticker=lot.ticker, shares=shares, price=price,
                                 lot_id=lot.lot_id, acquired=lot.acquired,
                                 basis_per_share=lot.basis_per_share, account=owner(k)))
+    if gains_as_reported and not whole_shares:
+        trades = _no_gain_from_cents(model, trades, closed)
     if model.data.household:
         gifts = _transfers(model, solution, prices, {t.lot_id: t.shares for t in trades}, dust, False, owner)
         return trades + gifts + _household_buys(model, solution, trades, prices, dust)
@@ -119,6 +122,58 @@ def extract_contributions(model: AccountModel, solution: Solution) -> dict[str, 
             excess -= cut
     net = {a: received.get(a, Decimal(0)) - given.get(a, Decimal(0)) for a in {*given, *received}}
     return {model.data.accounts[a].account_id: amount for a, amount in sorted(net.items()) if amount}
+
+
+def _no_gain_from_cents(model: AccountModel, sells: list[Trade], closed: set[str]) -> list[Trade]:
+    """The sales, with rounding kept from adding realized gain. A sale line reports its gain as its
+    proceeds less its basis, each to the cent, so the lines can add up to more than the exact gain of
+    the same trades — and a limit the plan meets exactly (a budget already spent: no more net gain)
+    would read as broken by cents. Where the lines of a character report more gain than its sales
+    realize, a sale of one of its gain lots gives way by the millionths of a share that cover it; so
+    does one of either character where the net is more (a character without gain lots reports no
+    line above zero, so only its share of the net can be). The sale cut is of a name the plan keeps
+    (`closed`: sold out), part of a lot rather than all of one (no sliver left), the one whose cut is
+    the fewest dollars (the most gain per dollar), in the largest sell order on a tie; a weight moves
+    by ~1e-9, within the verifier's tolerance. Whole shares are left as they are: a share is no small
+    step. `engine.rebalance.plan` asks for it only when the verifier refuses the plain trades, and
+    keeps it only when the verifier accepts it (the cut could take an order below its minimum)."""
+    data = model.data
+    at = {lot.lot_id: k for k, lot in enumerate(data.lots)}
+    whole = {t.lot_id for t in sells if t.shares == data.lots[at[t.lot_id or ""]].shares}
+
+    def long_term(t: Trade) -> bool:
+        return bool(data.lot_long_term[at[t.lot_id or ""]])
+
+    def gain_per_share(t: Trade) -> Decimal:
+        return t.price - (t.basis_per_share or t.price)
+
+    def excess(t: Trade) -> Decimal:  # the line's gain (proceeds less basis, each to the cent) less the exact
+        basis = t.shares * (t.basis_per_share or Decimal(0))
+        return t.amount - basis.quantize(CENT, rounding=ROUND_HALF_EVEN) - (t.shares * t.price - basis)
+
+    for _ in range(4):  # a cut line rounds again: a second pass covers what that leaves
+        taxed = [t for t in sells if data.lot_taxed[at[t.lot_id or ""]]]
+        over = {term: sum((excess(t) for t in taxed if long_term(t) == term), Decimal(0))
+                for term in (False, True)}
+        gains = {term: [t for t in taxed if long_term(t) == term and t.ticker not in closed
+                        and gain_per_share(t) > 0] for term in (False, True)}
+        todo = [(term, over[term]) for term in (False, True) if over[term] > 0 and gains[term]]
+        if not todo and over[False] + over[True] > 0:
+            todo = [(term, over[False] + over[True]) for term in (False, True) if gains[term]][:1]
+        if not todo:
+            return sells
+        orders: dict[str, Decimal] = {}
+        for t in sells:
+            orders[t.ticker] = orders.get(t.ticker, Decimal(0)) + t.amount
+        for term, need in todo:
+            cut = max(gains[term], key=lambda t: (t.lot_id not in whole, gain_per_share(t) / t.price,
+                                                  orders[t.ticker]))
+            # A cent more than the excess: the line's own figures round again after the cut.
+            fewer = ((need + CENT) / gain_per_share(cut)).quantize(SHARE_STEP, rounding=ROUND_UP)
+            shares = cut.shares - fewer
+            sells = [t for t in (t.model_copy(update={"shares": max(shares, Decimal(0))}) if t is cut else t
+                                 for t in sells) if t.shares > 0]
+    return sells
 
 
 def _household_buys(model: AccountModel, solution: Solution, sells: list[Trade], prices: dict[str, Decimal],
@@ -233,6 +288,7 @@ def _fit_cash(cash_before: Decimal, sells: list[Trade], buys: list[Trade], whole
     largest = int(np.argmax([float(t.amount) for t in buys]))
     trade = buys[largest]
     step = Decimal(1) if whole else SHARE_STEP
-    cut = ((floor - cash) / trade.price).quantize(step, rounding=ROUND_UP)
+    # A cent more: the buy's amount is its shares × price to the cent, before and after the cut.
+    cut = ((floor - cash + CENT) / trade.price).quantize(step, rounding=ROUND_UP)
     buys[largest] = trade.model_copy(update={"shares": max(trade.shares - cut, Decimal(0))})
     return [t for t in buys if t.shares > 0]

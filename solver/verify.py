@@ -49,6 +49,7 @@ class LotSale:
     trade: Trade
     gain: Decimal  # the amount realized less the lot's basis: a loss when negative
     long_term: bool
+    basis: Decimal  # of the shares sold, to the cent (gain = amount − basis)
     disallowed: Decimal = Decimal(0)  # of a loss, what a wash sale disallows (positive)
 
     @property
@@ -221,9 +222,10 @@ def build_outcome(account: Account, market: Market, trades: list[Trade], target:
                 problems.append(Violation(code="V101", span=account.span_of(lot.lot_id), message=f"lot "
                                           f"{lot.lot_id} ({lot.ticker}) oversold by {oversold}"))
             # §1001: the gain is the amount realized less the adjusted basis of the shares sold
-            gain = Decimal(0) if lot.lot_id in untaxed else trade.amount - trade.shares * lot.basis_per_share
+            basis = cents(trade.shares * lot.basis_per_share)  # to the cent, as the line reports it
+            gain = Decimal(0) if lot.lot_id in untaxed else trade.amount - basis
             long_term = held_more_than_one_year(lot.held_since, market.as_of)
-            moved = LotSale(trade=trade, gain=gain, long_term=long_term)
+            moved = LotSale(trade=trade, gain=gain, long_term=long_term, basis=basis)
             after[trade.ticker] -= trade.shares
             if trade.action == "gift":  # leaves in kind: no cash, no realized gain
                 gifts.append(moved)

@@ -81,16 +81,28 @@ def wash_matches(account: Account, as_of: date, losses: Iterable[tuple[Trade, Lo
         replacing = _replacements(account, as_of, ticker, held[ticker], remaining, set(lots), buys)
         price = {who: (on, each) for who, on, _, each in replacing}
         since = {lot.lot_id: lot.held_since for lot in held[ticker]}
+        matched: dict[str, Decimal] = {}  # by loss lot: its shares matched so far
         for lot_id, who, shares in match_share_for_share(
                 [(lot.lot_id, lot.acquired, trade.shares) for trade, lot in sold],
                 [(who, on, shares) for who, on, shares, _ in replacing]):
             trade, lot = lots[lot_id]
-            loss = shares * (lot.basis_per_share - trade.price)
+            before = matched.get(lot_id, Decimal(0))
+            matched[lot_id] = before + shares
+            loss = _share_of_loss(trade, lot, matched[lot_id]) - _share_of_loss(trade, lot, before)
             on, each = price[who]
             found.append(WashMatch(lot_id=lot_id, ticker=ticker, replacement=who, replacement_acquired=on,
-                                   shares=shares, loss_disallowed=loss, adjusted_basis=shares * each + loss,
+                                   shares=shares, loss_disallowed=loss,
+                                   adjusted_basis=cents(shares * each) + loss,
                                    holding_period_start=min(lot.held_since, since.get(who, on))))
     return found
+
+
+def _share_of_loss(trade: Trade, lot: Lot, shares: Decimal) -> Decimal:
+    """The part of a loss sale's loss (its line's basis less its proceeds, both to the cent) on its
+    first `shares` shares matched, to the cent. Each match disallows the difference of two such
+    parts, so a sale's matches add up to its whole loss when all of its shares are matched."""
+    loss = cents(trade.shares * lot.basis_per_share) - trade.amount
+    return cents(loss * shares / trade.shares)
 
 
 def unaccounted(outcome: Outcome) -> list[Violation]:

@@ -155,10 +155,11 @@ trading_clause: "minimum" "trade" quantity  -> trading_min_trade
         found = []
         if rule.min_trade_usd:
             orders: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+            # An order's size is its shares × price, not its lines' proceeds rounded to the cent each.
             for s in outcome.sales:
-                orders["sell", s.trade.ticker] += s.trade.amount
+                orders["sell", s.trade.ticker] += s.trade.shares * s.trade.price
             for t in outcome.buys:
-                orders["buy", t.ticker] += t.amount
+                orders["buy", t.ticker] += t.shares * t.price
             for (action, ticker), amount in sorted(orders.items()):
                 closes = action == "sell" and outcome.shares_after.get(ticker, Decimal(0)) == 0
                 if amount < rule.min_trade_usd and not closes:

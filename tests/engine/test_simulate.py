@@ -118,29 +118,31 @@ def test_fast_path_skips_are_counted_by_screen(daily: SimulationResult) -> None:
 
 def test_a_wash_sale_moves_its_loss_into_the_replacement_lot_for_the_next_sale(
         quarterly: tuple[SimulationResult, Path]) -> None:
-    """On the first day WFC lot L0016 (36.0945 shares bought 2017-06-30 at $55.41) sells at $47.32, a
-    loss of 36.0945 × $8.09 = $292.00, while L0106 (45.0755 shares bought 2019-05-31 at $44.37, 28 days
-    before) is kept: 36.0945 of its shares replace the loss shares. The loss is disallowed and their
-    basis becomes $44.37 + $8.09 = $52.46 a share, held since 2017-06-30. On 2019-12-31 some of them
-    sell at $53.80 (how many is the plan's choice, which moved with the solver: 30.83892, then
-    30.934478, then 30.222369): the cost basis is $52.46 a share, the gain the proceeds less basis
-    and costs, long-term (bought seven months before, but held since 2017)."""
+    """On the first day WFC lot L0016 (36.0945 shares bought 2017-06-30 at $55.41) sells at $47.32: its
+    line's cost basis is $2,000.00 (36.0945 × $55.41 = $1,999.996245) and its proceeds $1,707.99
+    ($1,707.99174), each to the cent as a broker's 1099-B lists them: a loss of $292.01. L0106 (45.0755
+    shares bought 2019-05-31 at $44.37, 28 days before) is kept: 36.0945 of its shares replace the loss
+    shares. The loss is disallowed and moves into their basis, $44.37 + $292.01 / 36.0945 a share, held
+    since 2017-06-30. On 2019-12-31 some of them sell at $53.80 (how many is the plan's choice, which
+    moved with the solver: 30.83892, then 30.934478, then 30.222369): the cost basis is that adjusted
+    basis, the gain the proceeds less basis and costs, long-term (bought seven months before, but held
+    since 2017)."""
     result, out = quarterly
     sale = next(t for t in result.trades if t.lot_id == "L0016" and t.date == START)
-    assert (sale.disallowed_loss, sale.realized_gain) == (Decimal("292.00"), -sale.cost)
+    assert (sale.cost_basis, sale.amount) == (Decimal("2000.00"), Decimal("1707.99"))
+    assert (sale.disallowed_loss, sale.realized_gain) == (Decimal("292.01"), -sale.cost)
     wfc = [a for a in result.adjustments if a.from_lot == "L0016"]
     assert [(a.lot_id, a.matched_lot_id, a.shares, a.loss_added, a.holding_period_start) for a in wfc] == [
-        ("L0106", "L0106~L0016", Decimal("36.0945"), Decimal("292.00"), date(2017, 6, 30))]
+        ("L0106", "L0106~L0016", Decimal("36.0945"), Decimal("292.01"), date(2017, 6, 30))]
     later = next(t for t in result.trades if t.lot_id == "L0106~L0016")
     assert (later.date, later.acquired, later.price) == (date(2019, 12, 31), date(2019, 5, 31),
                                                          Decimal("53.80"))
     assert Decimal(0) < later.shares <= Decimal("36.0945")
-    cent = Decimal("0.01")
-    assert later.cost_basis == (later.shares * Decimal("52.46")).quantize(cent)
-    # Each figure of a row is its exact value rounded half-even (docs/simulate.md), the gain too: exact
-    # proceeds less the exact adjusted basis and the exact cost, which the rounded cost brackets.
-    exact = later.shares * (later.price - Decimal("52.46")) - later.cost
-    assert abs(later.realized_gain - exact) <= cent
+    adjusted = Decimal("44.37") + Decimal("292.01") / Decimal("36.0945")
+    assert later.cost_basis == (later.shares * adjusted).quantize(Decimal("0.01"))
+    assert later.amount == (later.shares * later.price).quantize(Decimal("0.01"))
+    # A row adds up to the cent (docs/simulate.md): proceeds less basis less its share of the cost.
+    assert later.realized_gain == later.amount - later.cost_basis - later.cost
     assert later.cost > 0 and later.term == "long"
     written = rows(out / "basis_adjustments.csv")
     assert [r["matched_lot_id"] for r in written] == [a.matched_lot_id for a in result.adjustments]

@@ -21,6 +21,7 @@ from solver.account import Account
 from solver.account_files import load_account
 from solver.lots import Lot
 from solver.market import Market
+from solver.verify import Outcome
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "accounts"
@@ -100,3 +101,9 @@ def run(account: Account, market: Market, *rules: RuleIR, with_defaults: bool = 
 
 def with_lots(account: Account, *lots: Lot) -> Account:
     return account.model_copy(update={"lots": (*account.lots, *lots)})
+
+
+def settled_within(outcome: Outcome) -> Decimal:
+    """How far a plan's trades may move the account's value, or a gift's value differ from what leaves:
+    each trade settles to the cent (its shares × price rounded half-even), so by half a cent at most."""
+    return Decimal("0.005") * (len(outcome.sales) + len(outcome.buys) + len(outcome.gifts))
