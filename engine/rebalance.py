@@ -205,17 +205,17 @@ def plan(accounts: Account | list[Account], policy: CompiledPolicy, market: Mark
         moved = extract_contributions(model, solution)
         outcome, parts = _outcome(model, trades, target, moved, account_rules)
         violations = tuple(verify(outcome, policy.rules))
-        if violations:
-            # Under whole shares, without the remainders of the positions it exits; otherwise with a
-            # gain sale cut by the millionths of a share its lines' cents add (a limit on gains met
-            # exactly, a budget already spent, reads as broken by them).
-            kept = extract_trades(model, solution, whole_shares=model.whole_shares, exits=False,
-                                  gains_as_reported=not model.whole_shares)
+        # Refused: under whole shares, the trades without the remainders of the positions they exit;
+        # then with a gain sale cut by the shares its lines' cents add (a limit on gains met exactly,
+        # a budget already spent, reads as broken by them). The first the verifier accepts is kept.
+        retries = [*([{"exits": False}] if model.whole_shares else []), {"gains_as_reported": True}]
+        for retry in retries if violations else []:
+            kept = extract_trades(model, solution, whole_shares=model.whole_shares, **retry)
             if kept != trades:
                 kept_outcome, kept_parts = _outcome(model, kept, target, moved, account_rules)
-                kept_violations = tuple(verify(kept_outcome, policy.rules))
-                if not kept_violations:
+                if not (kept_violations := tuple(verify(kept_outcome, policy.rules))):
                     outcome, violations, parts = kept_outcome, kept_violations, kept_parts
+                    break
     timings["verify"] = time.perf_counter() - started
     solved = outcome is not None
     info = SolveInfo(status=solution.status, stop=solution.stop, proven_optimal=solution.proven_optimal,

@@ -71,8 +71,8 @@ def extract_trades(model: AccountModel, solution: Solution, whole_shares: bool =
             trades.append(Trade(action="sell", ticker=lot.ticker, shares=shares, price=price,
                                 lot_id=lot.lot_id, acquired=lot.acquired,
                                 basis_per_share=lot.basis_per_share, account=owner(k)))
-    if gains_as_reported and not whole_shares:
-        trades = _no_gain_from_cents(model, trades, closed)
+    if gains_as_reported:
+        trades = _no_gain_from_cents(model, trades, closed, Decimal(1) if whole_shares else SHARE_STEP)
     if model.data.household:
         gifts = _transfers(model, solution, prices, {t.lot_id: t.shares for t in trades}, dust, False, owner)
         return trades + gifts + _household_buys(model, solution, trades, prices, dust)
@@ -124,19 +124,22 @@ def extract_contributions(model: AccountModel, solution: Solution) -> dict[str, 
     return {model.data.accounts[a].account_id: amount for a, amount in sorted(net.items()) if amount}
 
 
-def _no_gain_from_cents(model: AccountModel, sells: list[Trade], closed: set[str]) -> list[Trade]:
+def _no_gain_from_cents(model: AccountModel, sells: list[Trade], closed: set[str],
+                        step: Decimal) -> list[Trade]:
     """The sales, with rounding kept from adding realized gain. A sale line reports its gain as its
     proceeds less its basis, each to the cent, so the lines can add up to more than the exact gain of
     the same trades — and a limit the plan meets exactly (a budget already spent: no more net gain)
     would read as broken by cents. Where the lines of a character report more gain than its sales
-    realize, a sale of one of its gain lots gives way by the millionths of a share that cover it; so
+    realize, a sale of one of its gain lots gives way by the fewest `step`s of a share (a millionth,
+    or a whole share) that cover it; so
     does one of either character where the net is more (a character without gain lots reports no
-    line above zero, so only its share of the net can be). The sale cut is of a name the plan keeps
-    (`closed`: sold out), part of a lot rather than all of one (no sliver left), the one whose cut is
-    the fewest dollars (the most gain per dollar), in the largest sell order on a tie; a weight moves
-    by ~1e-9, within the verifier's tolerance. Whole shares are left as they are: a share is no small
-    step. `engine.rebalance.plan` asks for it only when the verifier refuses the plain trades, and
-    keeps it only when the verifier accepts it (the cut could take an order below its minimum)."""
+    line above zero, so only its share of the net can be). The sale cut is of a name the plan does
+    not sell out (`closed`), part of a lot rather than all of one (no sliver left), the one whose cut is
+    the fewest dollars (the most gain per dollar), in the largest sell order on a tie; in fractional
+    shares a weight moves by ~1e-9, within the verifier's tolerance, under whole shares by a share.
+    `engine.rebalance.plan` asks for it only when the verifier refuses the plain trades, and keeps it
+    only when the verifier accepts it (a cut could take an order below its minimum, or a name over a
+    cap)."""
     data = model.data
     at = {lot.lot_id: k for k, lot in enumerate(data.lots)}
     whole = {t.lot_id for t in sells if t.shares == data.lots[at[t.lot_id or ""]].shares}
@@ -169,7 +172,7 @@ def _no_gain_from_cents(model: AccountModel, sells: list[Trade], closed: set[str
             cut = max(gains[term], key=lambda t: (t.lot_id not in whole, gain_per_share(t) / t.price,
                                                   orders[t.ticker]))
             # A cent more than the excess: the line's own figures round again after the cut.
-            fewer = ((need + CENT) / gain_per_share(cut)).quantize(SHARE_STEP, rounding=ROUND_UP)
+            fewer = ((need + CENT) / gain_per_share(cut)).quantize(step, rounding=ROUND_UP)
             shares = cut.shares - fewer
             sells = [t for t in (t.model_copy(update={"shares": max(shares, Decimal(0))}) if t is cut else t
                                  for t in sells) if t.shares > 0]

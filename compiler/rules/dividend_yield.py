@@ -206,6 +206,8 @@ dividend_yield_bound: "at" "least" quantity             -> dividend_yield_min
         decimals: every ex-date after `as_of` − 365 days up to `as_of`, a payout below half the
         previous close (on that day's share basis) divided by the splits of the ticker dated after
         it. None when the history does not cover the window."""
+        import numpy as np
+
         from market.prices import load_prices
 
         history = load_prices()
@@ -218,27 +220,24 @@ dividend_yield_bound: "at" "least" quantity             -> dividend_yield_min
         first, last = history.row_on(day_before) + 1, history.row_on(as_of)
         days = [d.date() for d in history.dates[first - 1:last + 1]]
         column = {ticker: k for k, ticker in enumerate(history.tickers)}
-        window_paid = history.dividends.to_numpy()[first:last + 1]  # one frame each, not one per ticker
-        window_closes = history.close.to_numpy()[first - 1:last + 1]
-        found: dict[str, Decimal] = {}
-        for ticker in sorted(tickers & column.keys()):
-            paid, closes = window_paid[:, column[ticker]], window_closes[:, column[ticker]]
-            total = Decimal(0)
-            for k, amount in enumerate(paid.tolist()):
-                if not amount > 0:  # none, or NaN before the listing
-                    continue
-                day = days[k + 1]
-                ratio_that_day = next((r for d, r in splits.get(ticker, []) if d == day), Decimal(1))
-                later = Decimal(1)
-                for split_day, ratio in splits.get(ticker, []):
-                    if split_day > day:
-                        later *= ratio
-                close_before = float(closes[k])
-                listed_that_day = close_before != close_before  # NaN: no close the day before
-                paid_out = Decimal(repr(amount))
-                if listed_that_day or paid_out * 2 < Decimal(repr(close_before)) / ratio_that_day:
-                    total += paid_out / later
-            found[ticker] = total
+        window_paid = history.dividends.iloc[first:last + 1].to_numpy()  # the window's rows only
+        window_closes = history.close.iloc[first - 1:last + 1].to_numpy()
+        names = sorted(tickers & column.keys())
+        found = {ticker: Decimal(0) for ticker in names}
+        paid = window_paid[:, [column[ticker] for ticker in names]]
+        # The ex-dates only (none, or NaN before the listing, is no payout), each ticker's in date order.
+        for k, j in zip(*(index.tolist() for index in np.nonzero(paid > 0)), strict=True):
+            ticker, day = names[j], days[k + 1]
+            ratio_that_day = next((r for d, r in splits.get(ticker, []) if d == day), Decimal(1))
+            later = Decimal(1)
+            for split_day, ratio in splits.get(ticker, []):
+                if split_day > day:
+                    later *= ratio
+            close_before = float(window_closes[k, column[ticker]])
+            listed_that_day = close_before != close_before  # NaN: no close the day before
+            paid_out = Decimal(repr(float(paid[k, j])))
+            if listed_that_day or paid_out * 2 < Decimal(repr(close_before)) / ratio_that_day:
+                found[ticker] += paid_out / later
         return found
 
     @classmethod

@@ -103,6 +103,6 @@ def test_rounding_adds_no_gain_to_a_spent_allowance(benchmark_account: Callable[
     assert any(line.realized_gain > 0 for line in result.trades if line.action == "sell")
     assert_adds_up(result.trades, result.summary)
 
-    monkeypatch.setattr(trades, "_no_gain_from_cents", lambda model, sells, closed: sells)
+    monkeypatch.setattr(trades, "_no_gain_from_cents", lambda model, sells, closed, step: sells)
     uncut = plan(account, policy, market).result
     assert [v.code for v in uncut.violations] == ["V231"]
