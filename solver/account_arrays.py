@@ -24,6 +24,8 @@ from solver.look_through import LookThrough, universe
 from solver.market import Market, RiskArrays, risk_arrays
 from solver.tax import is_long_term
 
+GAIN_NOISE = 1e-9  # |lot_gain| at most this: the float cannot tell a gain from a loss or none
+
 
 class AccountArrays:
     """The universe (held names, every priced name the risk model covers, an ETF's constituents), prices,
@@ -56,7 +58,8 @@ class AccountArrays:
         lot_price = self.price[self.lot_ticker]
         self.value = float(shares @ lot_price) + float(account.cash)
         self.lot_value = shares * lot_price / self.value
-        # Gain per unit of value sold: 1 - basis/price (a loss when negative).
+        # Gain per unit of value sold: 1 - basis/price (a loss when negative); within GAIN_NOISE of 0
+        # it may be float noise, and a rule that must tell a gain from none asks the exact decimals.
         self.lot_gain = 1.0 - basis / lot_price
         # Whether a sale of the lot is taxed: every lot of one account alike (its rules skip on `taxable`);
         # in a household, the lots of its taxable accounts only.

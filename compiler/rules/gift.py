@@ -83,7 +83,10 @@ gift_rule: "gift" quantity ("of" "appreciated" "lots")?
     def transfer(self, rule: GiftIR, model: AccountModel) -> Transfer | None:
         """The gift leaves in kind from the appreciated long-term lots, declared before any rule is
         lowered: every rule's rows see the account after the gift."""
+        import numpy as np
+
         from core.diagnostics import TailorError, error
+        from solver.account_arrays import GAIN_NOISE
         from solver.contribution import Transfer
 
         if rule.amount_usd <= 0:
@@ -91,11 +94,17 @@ gift_rule: "gift" quantity ("of" "appreciated" "lots")?
         data = model.data
         prices = {t: data.market.price(t) for t in data.account.tickers}
         # Lots whose gain a return sees, of an account that trades: in a household not an IRA's (no gain
-        # to remove) nor a held-away account's (never traded).
-        giving = data.lot_taxed & data.tradable[data.lot_account]
-        lots = [x for x, lot in enumerate(data.lots)
-                if giving[x] and self.eligible(lot, prices[lot.ticker], data.as_of)]
-        available = sum((data.lots[x].shares * prices[data.lots[x].ticker] for x in lots), Decimal(0))
+        # to remove) nor a held-away account's (never traded); long-term, and appreciated: a gain the
+        # lot arrays show plainly is one, one within float noise of none the exact test decides.
+        giving = data.lot_taxed & data.tradable[data.lot_account] & data.lot_long_term
+        plain, close = giving & (data.lot_gain > GAIN_NOISE), giving & (np.abs(data.lot_gain) <= GAIN_NOISE)
+        lots = sorted([*np.flatnonzero(plain).tolist(),
+                       *(x for x in np.flatnonzero(close).tolist()
+                         if self.eligible(data.lots[x], prices[data.lots[x].ticker], data.as_of))])
+        # Enough by a dollar in floats (their error is far below a dollar) is enough; else the decimals.
+        enough = float(data.lot_value[lots].sum()) * data.value > float(rule.amount_usd) + 1
+        available = rule.amount_usd if enough else sum(
+            (data.lots[x].shares * prices[data.lots[x].ticker] for x in lots), Decimal(0))
         if available < rule.amount_usd:
             raise TailorError(error(
                 "S110", f"a gift of ${rule.amount_usd:,} needs appreciated long-term lots worth that much; "

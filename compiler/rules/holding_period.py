@@ -113,6 +113,8 @@ holding_period_clause: "no" "short-term" "gains"  -> holding_period_no_short_ter
     def lower(self, rule: HoldingPeriodIR, block: Block, model: RuleScope) -> Contribution:
         """One row per rule: the held-back lots sell nothing (all sells are non-negative). Tax-exempt
         accounts realize no taxable gains, so the rule does not apply to them."""
+        import numpy as np
+
         from solver.contribution import Contribution
         from solver.model import linear
 
@@ -120,11 +122,13 @@ holding_period_clause: "no" "short-term" "gains"  -> holding_period_no_short_ter
         if not model.taxable:
             return contribution
         data = model.data
-        lots = [(x, data.lots[x]) for x in model.own_lots]
-        prices = {t: data.market.price(t) for t in {lot.ticker for _, lot in lots}}
-        held = [x for x, lot in lots  # a household's IRA lots realize no gain
-                if data.lot_taxed[x]
-                and self.held_back(rule, lot, prices[lot.ticker], data.as_of) is not None]
+        # Only a short-term lot can be held back, and only one whose sale a return sees (not a
+        # household IRA's): the lot arrays say which, the exact test decides.
+        own = np.fromiter(model.own_lots, dtype=np.int64)
+        short = own[data.lot_taxed[own] & ~data.lot_long_term[own]].tolist()
+        prices = {t: data.market.price(t) for t in {data.lots[x].ticker for x in short}}
+        held = [x for x in short
+                if self.held_back(rule, data.lots[x], prices[data.lots[x].ticker], data.as_of) is not None]
         model.add(block, "held_back", linear([1.0] * len(held), [model.m.sell[x] for x in held]), upper=0)
         return contribution
 
