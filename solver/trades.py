@@ -131,15 +131,14 @@ def _no_gain_from_cents(model: AccountModel, sells: list[Trade], closed: set[str
     the same trades — and a limit the plan meets exactly (a budget already spent: no more net gain)
     would read as broken by cents. Where the lines of a character report more gain than its sales
     realize, a sale of one of its gain lots gives way by the fewest `step`s of a share (a millionth,
-    or a whole share) that cover it; so
-    does one of either character where the net is more (a character without gain lots reports no
-    line above zero, so only its share of the net can be). The sale cut is of a name the plan does
-    not sell out (`closed`), part of a lot rather than all of one (no sliver left), the one whose cut is
-    the fewest dollars (the most gain per dollar), in the largest sell order on a tie; in fractional
-    shares a weight moves by ~1e-9, within the verifier's tolerance, under whole shares by a share.
-    `engine.rebalance.plan` asks for it only when the verifier refuses the plain trades, and keeps it
-    only when the verifier accepts it (a cut could take an order below its minimum, or a name over a
-    cap)."""
+    or a whole share) that cover it; so does a sale of either character where the net is more (a
+    character without gain lots reports no line above zero, so only its share of the net can be).
+    The sale cut is of a name the plan does not sell out (`closed`), part of a lot rather than all of
+    one (no sliver left), the one whose cut is the fewest dollars (the most gain per dollar), in the
+    largest sell order on a tie; in fractional shares a weight moves by ~1e-9, within the verifier's
+    tolerance, under whole shares by a share. `engine.rebalance.plan` asks for it only when the
+    verifier refuses the plain trades, and keeps it only when the verifier accepts it (a cut could
+    take an order below its minimum, or a name over a cap)."""
     data = model.data
     at = {lot.lot_id: k for k, lot in enumerate(data.lots)}
     whole = {t.lot_id for t in sells if t.shares == data.lots[at[t.lot_id or ""]].shares}
