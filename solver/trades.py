@@ -143,22 +143,24 @@ def _no_gain_from_cents(model: AccountModel, sells: list[Trade], closed: set[str
     at = {lot.lot_id: k for k, lot in enumerate(data.lots)}
     whole = {t.lot_id for t in sells if t.shares == data.lots[at[t.lot_id or ""]].shares}
 
-    def long_term(t: Trade) -> bool:
-        return bool(data.lot_long_term[at[t.lot_id or ""]])
+    def of(term: bool, t: Trade) -> bool:  # a sale of that character whose gain a return sees
+        k = at[t.lot_id or ""]
+        return bool(data.lot_taxed[k]) and bool(data.lot_long_term[k]) == term
 
     def gain_per_share(t: Trade) -> Decimal:
         return t.price - (t.basis_per_share or t.price)
 
-    def excess(t: Trade) -> Decimal:  # the line's gain (proceeds less basis, each to the cent) less the exact
-        basis = t.shares * (t.basis_per_share or Decimal(0))
-        return t.amount - basis.quantize(CENT, rounding=ROUND_HALF_EVEN) - (t.shares * t.price - basis)
+    def reported(t: Trade) -> Decimal:  # the line's gain: proceeds less basis, each to the cent
+        return t.amount - (t.shares * (t.basis_per_share or Decimal(0))).quantize(CENT, ROUND_HALF_EVEN)
 
-    for _ in range(4):  # a cut line rounds again: a second pass covers what that leaves
-        taxed = [t for t in sells if data.lot_taxed[at[t.lot_id or ""]]]
-        over = {term: sum((excess(t) for t in taxed if long_term(t) == term), Decimal(0))
+    # What the trades as planned realize exactly, by character: the most their lines may report.
+    exact = {term: sum((t.shares * gain_per_share(t) for t in sells if of(term, t)), Decimal(0))
+             for term in (False, True)}
+    for _ in range(3):  # a cut line rounds again: a second pass covers what that leaves
+        over = {term: sum((reported(t) for t in sells if of(term, t)), Decimal(0)) - exact[term]
                 for term in (False, True)}
-        gains = {term: [t for t in taxed if long_term(t) == term and t.ticker not in closed
-                        and gain_per_share(t) > 0] for term in (False, True)}
+        gains = {term: [t for t in sells if of(term, t) and t.ticker not in closed and gain_per_share(t) > 0]
+                 for term in (False, True)}
         todo = [(term, over[term]) for term in (False, True) if over[term] > 0 and gains[term]]
         if not todo and over[False] + over[True] > 0:
             todo = [(term, over[False] + over[True]) for term in (False, True) if gains[term]][:1]
@@ -170,8 +172,9 @@ def _no_gain_from_cents(model: AccountModel, sells: list[Trade], closed: set[str
         for term, need in todo:
             cut = max(gains[term], key=lambda t: (t.lot_id not in whole, gain_per_share(t) / t.price,
                                                   orders[t.ticker]))
-            # A cent more than the excess: the line's own figures round again after the cut.
-            fewer = ((need + CENT) / gain_per_share(cut)).quantize(step, rounding=ROUND_UP)
+            # Two cents more than the excess: the line's proceeds and basis each round again after the
+            # cut, which can move its reported gain by a cent each way against the exact.
+            fewer = ((need + 2 * CENT) / gain_per_share(cut)).quantize(step, rounding=ROUND_UP)
             shares = cut.shares - fewer
             sells = [t for t in (t.model_copy(update={"shares": max(shares, Decimal(0))}) if t is cut else t
                                  for t in sells) if t.shares > 0]

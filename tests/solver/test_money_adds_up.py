@@ -24,6 +24,7 @@ from solver.account import Account
 from solver.account_files import load_account
 from solver.lots import Lot, Trade
 from solver.market import Market
+from solver.model import AccountModel
 from solver.result import Summary, TradeLine
 from solver.verify import build_outcome
 from tests.solver.conftest import ROOT, run
@@ -106,3 +107,65 @@ def test_rounding_adds_no_gain_to_a_spent_allowance(benchmark_account: Callable[
     monkeypatch.setattr(trades, "_no_gain_from_cents", lambda model, sells, closed, step: sells)
     uncut = plan(account, policy, market).result
     assert [v.code for v in uncut.violations] == ["V231"]
+
+
+def reported(sales: list[Trade]) -> Decimal:
+    """The sale lines' gain: each line's proceeds less its basis, each to the cent (half-even)."""
+    cent = Decimal("0.01")
+    return sum(((t.shares * t.price).quantize(cent) - (t.shares * t.basis_per_share).quantize(cent)
+                for t in sales), ZERO)
+
+
+def exact(sales: list[Trade]) -> Decimal:
+    return sum((t.shares * (t.price - t.basis_per_share) for t in sales), ZERO)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data(), whole=st.booleans())
+def test_a_gain_cut_reports_no_more_gain_than_the_trades_realize(
+        data: st.DataObject, whole: bool, legacy_account: Account, market: Market,
+        legacy_model: AccountModel) -> None:
+    """Any sales of the legacy account's lots, in millionths or in whole shares: after
+    `_no_gain_from_cents`, each character's lines report no more gain than its sales as drawn
+    realize exactly, where it has a gain sale to cut, and the net lines no more than the net, where
+    either has; only gain sales shrink, by whole steps."""
+    lots = data.draw(st.lists(st.sampled_from(legacy_account.lots), min_size=1, max_size=12,
+                              unique_by=lambda lot: lot.lot_id))
+    step = Decimal(1) if whole else Decimal("0.000001")
+    sells = []
+    for lot in lots:
+        if (most := int(lot.shares / step)) >= 1:
+            shares = data.draw(st.integers(min_value=1, max_value=most)) * step
+            sells.append(Trade(action="sell", ticker=lot.ticker, shares=shares,
+                               price=market.price(lot.ticker), lot_id=lot.lot_id, acquired=lot.acquired,
+                               basis_per_share=lot.basis_per_share))
+    cut = trades._no_gain_from_cents(legacy_model, sells, set(), step)
+    drawn = {t.lot_id: t for t in sells}
+    for t in cut:
+        assert t.shares == drawn[t.lot_id].shares or (t.shares < drawn[t.lot_id].shares
+                                                      and t.price > t.basis_per_share)
+        assert t.shares % step == 0
+    long_term = dict(zip((lot.lot_id for lot in legacy_model.data.lots),
+                         legacy_model.data.lot_long_term.tolist(), strict=True))
+    any_gain = False
+    for term in (False, True):
+        mine = [t for t in sells if long_term[t.lot_id] == term]
+        if any(t.price > t.basis_per_share for t in mine):
+            any_gain = True
+            assert reported([t for t in cut if long_term[t.lot_id] == term]) <= exact(mine)
+    if any_gain:
+        assert reported(cut) <= exact(sells)
+    # ... and gives up no more than that takes: the lines' excess (by character and net), two cents a
+    # cut for its own rounding, and a step's gain.
+    terms = [[t for t in sells if long_term[t.lot_id] == term] for term in (False, True)]
+    excess = sum((max(reported(mine) - exact(mine), ZERO) for mine in (*terms, sells)), ZERO)
+    left = {t.lot_id: t.shares for t in cut}
+    changed = [t for t in sells if left.get(t.lot_id) != t.shares]  # cut, or cut to nothing and dropped
+    given_up = exact(sells) - exact(cut)
+    assert given_up <= excess + sum((Decimal("0.02") + step * (t.price - t.basis_per_share)
+                                     for t in changed), ZERO)
+
+
+@pytest.fixture(scope="module")
+def legacy_model(legacy_account: Account, market: Market) -> AccountModel:
+    return AccountModel([legacy_account], market)
