@@ -9,13 +9,14 @@ below a minimum trade, say, is refused, and the step solves again instead).
 
 from __future__ import annotations
 
-from decimal import ROUND_UP, Decimal
+from decimal import Decimal
 
 from compiler.ir import CompiledPolicy
 from compiler.verify_rules import verify
 from solver.account import Account
-from solver.lots import CENT, SHARE_STEP, Trade
+from solver.lots import SHARE_STEP, Trade
 from solver.market import Market
+from solver.money import shares_freeing
 from solver.result import RebalanceResult, TradeLine
 from solver.tax import to_cents
 from solver.verify import build_outcome
@@ -39,8 +40,7 @@ def cut_largest_buy(result: RebalanceResult, shortfall: Decimal, policy: Compile
     line = result.trades[k]
     trading = policy.one("trading")
     step = Decimal(1) if getattr(trading, "whole_shares", False) else SHARE_STEP
-    # A cent more: the line's amount is its shares × price to the cent, before and after the cut.
-    shares = line.shares - ((shortfall + CENT) / line.price).quantize(step, rounding=ROUND_UP)
+    shares = line.shares - shares_freeing(shortfall, line.price, step)
     lines = list(result.trades)
     if shares > 0:
         lines[k] = line.model_copy(update={"shares": shares, "amount": to_cents(shares * line.price)})

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from engine.spec import Costs
 from solver.account import Account, TaxProfile, Transaction
 from solver.lots import Lot
+from solver.money import apportioned
 from solver.result import BasisAdjustment, TradeLine
 from solver.tax import net_gains, tax_on, to_cents
 
@@ -142,22 +143,18 @@ class Carried:
 
 def order_costs(trades: tuple[TradeLine, ...], costs: Costs) -> tuple[Decimal, tuple[Decimal, ...]]:
     """Cost of each order (ticker and side): spread on its amount plus the fee, in cents; each line
-    carries its share by amount, in cents too: the lines so far take the order's cost times their
-    amount so far over the order's, to the cent, so an order's lines add up to its cost."""
-    orders: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    for line in trades:
-        orders[line.action, line.ticker] += line.amount
-    cost = {key: to_cents(amount * costs.spread_bp / 10_000 + costs.fee) for key, amount in orders.items()}
-    so_far: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    shares = []
-    for line in trades:
-        key = (line.action, line.ticker)
-        before = so_far[key]
-        so_far[key] += line.amount
-        part = (to_cents(cost[key] * so_far[key] / orders[key]) - to_cents(cost[key] * before / orders[key])
-                if orders[key] else ZERO)
-        shares.append(part)
-    return sum(cost.values(), ZERO), tuple(shares)
+    carries its share by amount, in cents too, so an order's lines add up to its cost (`apportioned`)."""
+    orders: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for k, line in enumerate(trades):
+        orders[line.action, line.ticker].append(k)
+    shares, total = [ZERO] * len(trades), ZERO
+    for lines in orders.values():
+        amounts = [trades[k].amount for k in lines]
+        cost = to_cents(sum(amounts, ZERO) * costs.spread_bp / 10_000 + costs.fee)
+        total += cost
+        for k, part in zip(lines, apportioned(cost, amounts), strict=True):
+            shares[k] = part
+    return total, tuple(shares)
 
 
 def apply_plan(ledger: Ledger, trades: tuple[TradeLine, ...], flow: Decimal, day: date, costs: Costs,
@@ -170,9 +167,6 @@ def apply_plan(ledger: Ledger, trades: tuple[TradeLine, ...], flow: Decimal, day
     total_cost, line_cost = order_costs(trades, costs)
     lots = {lot.lot_id: lot for lot in ledger.lots}
     adjustments = adjustments if taxable else ()  # §1091 disallows nothing without a tax return
-    disallowed: dict[str, Decimal] = defaultdict(Decimal)
-    for adjustment in adjustments:
-        disallowed[adjustment.from_lot] += adjustment.loss_added
     added: list[Lot] = []
     recent = list(ledger.transactions)
     st = lt = harvested = sold = bought = ZERO
@@ -195,8 +189,9 @@ def apply_plan(ledger: Ledger, trades: tuple[TradeLine, ...], flow: Decimal, day
         else:
             del lots[lot.lot_id]
         sold += amount
-        # As the plan's line reckons it: proceeds less the shares' basis, each to the cent.
-        gain = amount - to_cents(line.shares * lot.basis_per_share) - cost + disallowed[lot.lot_id]
+        # The plan's line (proceeds less basis, each to the cent, plus the loss its wash sales
+        # disallow, as the verifier reckoned it), less the sale's share of the order's cost.
+        gain = (line.realized_gain or ZERO) - cost
         if not taxable:
             continue
         if line.term == "long":

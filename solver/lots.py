@@ -8,9 +8,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from solver.money import CENT
+
 # The smallest share quantity traded or reported: fractional shares to 6 decimal places.
 SHARE_STEP = Decimal("0.000001")
-CENT = Decimal("0.01")
 
 
 class Lot(BaseModel):

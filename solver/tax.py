@@ -24,7 +24,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import cache
 
-from solver.lots import CENT
+from solver.money import CENT
 
 WASH_SALE_DAYS = 30
 ORDINARY_OFFSET_LIMIT = Decimal(3000)

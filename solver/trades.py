@@ -16,8 +16,8 @@ import pyomo.environ as pyo
 
 from solver.lots import SHARE_STEP, Lot, Trade
 from solver.model import CASH_MARGIN_USD, PRIMAL_TOLERANCE, AccountModel
+from solver.money import CENT, shares_freeing
 from solver.solve import Solution
-from solver.tax import CENT
 
 # A trade worth less than half a cent, or than the solver's row tolerance, is noise, not a decision.
 # Anything larger is kept: a few cents from a second lot can be what lifts a sale to its minimum.
@@ -292,8 +292,6 @@ def _fit_cash(cash_before: Decimal, sells: list[Trade], buys: list[Trade], whole
         return buys
     largest = int(np.argmax([float(t.amount) for t in buys]))
     trade = buys[largest]
-    step = Decimal(1) if whole else SHARE_STEP
-    # A cent more: the buy's amount is its shares × price to the cent, before and after the cut.
-    cut = ((floor - cash + CENT) / trade.price).quantize(step, rounding=ROUND_UP)
+    cut = shares_freeing(floor - cash, trade.price, Decimal(1) if whole else SHARE_STEP)
     buys[largest] = trade.model_copy(update={"shares": max(trade.shares - cut, Decimal(0))})
     return [t for t in buys if t.shares > 0]

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from solver.account import Account
 from solver.lots import Lot, Trade
+from solver.money import apportioned
 from solver.verify_law import added_tax, cents, in_wash_sale_period, match_share_for_share
 
 if TYPE_CHECKING:
@@ -81,14 +82,10 @@ def wash_matches(account: Account, as_of: date, losses: Iterable[tuple[Trade, Lo
         replacing = _replacements(account, as_of, ticker, held[ticker], remaining, set(lots), buys)
         price = {who: (on, each) for who, on, _, each in replacing}
         since = {lot.lot_id: lot.held_since for lot in held[ticker]}
-        matched: dict[str, Decimal] = {}  # by loss lot: its shares matched so far
-        for lot_id, who, shares in match_share_for_share(
-                [(lot.lot_id, lot.acquired, trade.shares) for trade, lot in sold],
-                [(who, on, shares) for who, on, shares, _ in replacing]):
-            trade, lot = lots[lot_id]
-            before = matched.get(lot_id, Decimal(0))
-            matched[lot_id] = before + shares
-            loss = _share_of_loss(trade, lot, matched[lot_id]) - _share_of_loss(trade, lot, before)
+        pairs = list(match_share_for_share([(lot.lot_id, lot.acquired, trade.shares) for trade, lot in sold],
+                                           [(who, on, shares) for who, on, shares, _ in replacing]))
+        for (lot_id, who, shares), loss in zip(pairs, _disallowed(pairs, lots), strict=True):
+            lot = lots[lot_id][1]
             on, each = price[who]
             found.append(WashMatch(lot_id=lot_id, ticker=ticker, replacement=who, replacement_acquired=on,
                                    shares=shares, loss_disallowed=loss,
@@ -97,12 +94,18 @@ def wash_matches(account: Account, as_of: date, losses: Iterable[tuple[Trade, Lo
     return found
 
 
-def _share_of_loss(trade: Trade, lot: Lot, shares: Decimal) -> Decimal:
-    """The part of a loss sale's loss (its line's basis less its proceeds, both to the cent) on its
-    first `shares` shares matched, to the cent. Each match disallows the difference of two such
-    parts, so a sale's matches add up to its whole loss when all of its shares are matched."""
-    loss = cents(trade.shares * lot.basis_per_share) - trade.amount
-    return cents(loss * shares / trade.shares)
+def _disallowed(pairs: list[tuple[str, str, Decimal]], lots: dict[str, tuple[Trade, Lot]]) -> list[Decimal]:
+    """What each match (loss lot, replacement, shares) disallows: its sale's loss — the line's basis
+    less its proceeds, each to the cent — shared among its matches by shares, the sale's unmatched
+    shares keeping the rest (`apportioned`), so a sale whose shares are all matched disallows exactly
+    its line's loss."""
+    parts = {}
+    for lot_id in dict.fromkeys(lot_id for lot_id, _, _ in pairs):
+        trade, lot = lots[lot_id]
+        matched = [shares for other, _, shares in pairs if other == lot_id]
+        loss = cents(trade.shares * lot.basis_per_share) - trade.amount
+        parts[lot_id] = iter(apportioned(loss, [*matched, trade.shares - sum(matched, Decimal(0))]))
+    return [next(parts[lot_id]) for lot_id, _, _ in pairs]
 
 
 def unaccounted(outcome: Outcome) -> list[Violation]:

@@ -154,10 +154,8 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
         group = set(group)
         buys = [t for t in cls.trades_in_scope(rule, account)
                 if t.action == "buy" and t.ticker in group and 0 <= (as_of - t.on).days <= days]
-        if any(t.account is not None for t in buys):
-            return False
         held = {(lot.ticker, lot.acquired) for lot in account.lots if lot.ticker in group}
-        return all((t.ticker, t.on) in held for t in buys)
+        return all(t.account is None and (t.ticker, t.on) in held for t in buys)
 
     def check_account(self, rule: WashSaleIR, account: Account) -> None:
         from core.diagnostics import Span, TailorError, error
