@@ -90,7 +90,14 @@ class LazyBinaries:
         the asking rule's Block), M as small as the account allows now that every rule has tightened
         the bounds; a sale's the same over the ticker's lots, where selling the whole position is
         always allowed. Written as arrays (`MatrixRows`): as Pyomo expressions, a direct index's
-        thousand such rows cost more to build and hand off than the rest of the rules."""
+        thousand such rows cost more to build and hand off than the rest of the rules.
+
+        A sale's cap has a row per lot worth less than the minimum too (each such lot's sale ≤ its
+        value·z), valid since any sale of it needs z = 1: with the sum's cap alone, the relaxation
+        sold such a lot whole at z = its share of the position, far below the minimum. A direct index
+        bought by $50k a quarter over 500 names holds many lots of about $100; on the benchmark set
+        these rows proved four more plans within 0.1% (docs/benchmarks.md, session 16). A lot worth
+        the minimum or more needs no row: its sale alone meets the minimum at whatever z it sets."""
         if model.data.household:
             self._write_per_account(model)
             return
@@ -99,21 +106,31 @@ class LazyBinaries:
         for i, (fraction, owner) in sorted(self.min_buy.items()):
             if i not in model.buy_forbidden:
                 most = float(m.buy[i].ub)  # (read once: Pyomo resolves a bound on every read)
-                buys.append(_Minimum([m.buy[i]], most, min(fraction, most), m.buy_on[i], owner))
-        sells = [_Minimum([m.sell[x] for x in data.lots_of[i]], float(data.held[i]),
-                          min(fraction, float(data.held[i])), m.sell_on[i], owner)
-                 for i, (fraction, owner) in sorted(self.min_sell.items())]
-        for minimums, cap, least in ((buys, "buy_link", "min_buy"), (sells, "sell_link", "min_sell")):
+                buys.append(_Minimum([m.buy[i]], most, min(fraction, most), m.buy_on[i], owner, []))
+        sells = []
+        for i, (fraction, owner) in sorted(self.min_sell.items()):
+            lots, held = data.lots_of[i], float(data.held[i])
+            least = min(fraction, held)
+            small = [(m.sell[x], float(data.lot_value[x])) for x in lots
+                     if data.lot_value[x] < least] if len(lots) > 1 else []
+            sells.append(_Minimum([m.sell[x] for x in lots], held, least, m.sell_on[i], owner, small))
+        for minimums, cap, floor in ((buys, "buy_link", "min_buy"), (sells, "sell_link", "min_sell")):
             if not minimums:
                 continue
-            m.add_component(cap, _rows([(t.traded, t.on, -t.most) for t in minimums], -INF, 0.0))
-            caps = m.component(cap)
+            capped = [(t.traded, t.on, -t.most) for t in minimums]  # each minimum's cap, then its lots'
+            lot_of = [r for r, t in enumerate(minimums) for _ in t.small]
+            capped += [([var], t.on, -value) for t in minimums for var, value in t.small]
+            m.add_component(cap, _rows(capped, -INF, 0.0))
+            caps = list(m.component(cap).values())
+            of: dict[int, list] = {}
+            for k, r in enumerate(lot_of):
+                of.setdefault(r, []).append(caps[len(minimums) + k])
             for owner, rows in _by_owner(minimums):
-                owner.add_component(least, _rows([(minimums[r].traded, minimums[r].on, -minimums[r].least)
+                owner.add_component(floor, _rows([(minimums[r].traded, minimums[r].on, -minimums[r].least)
                                                   for r in rows], 0.0, INF))
-                floors = owner.component(least)
+                floors = owner.component(floor)
                 for k, r in enumerate(rows):
-                    self.add([caps[r], floors[k]], [minimums[r].on])
+                    self.add([caps[r], *of.get(r, ()), floors[k]], [minimums[r].on])
 
     def _write_per_account(self, model: AccountModel) -> None:
         """A household's minimum trades, per account's order: each tradable account's buy of a name,
@@ -147,13 +164,15 @@ class LazyBinaries:
 @dataclass(frozen=True)
 class _Minimum:
     """One name's semi-continuous trade: the Vars whose sum is the trade, at most `most` (the cap's M),
-    none or at least `least`, as its binary `on` says; `owner` the Block of the rule that asked."""
+    none or at least `least`, as its binary `on` says; `owner` the Block of the rule that asked;
+    `small`, a sale's lots worth less than `least`, each capped by its value on its own."""
 
     traded: list[pyo.Var]
     most: float
     least: float
     on: pyo.Var
     owner: pyo.Block
+    small: list[tuple[pyo.Var, float]]
 
 
 def _by_owner(minimums: list[_Minimum]) -> list[tuple[pyo.Block, list[int]]]:

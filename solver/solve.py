@@ -14,14 +14,15 @@
    cheaper; the LP re-solves the continuous rest with those choices fixed and newly violated groups
    are decided the same way. Whole-share counts are rounded afterwards (`solver.rounding`).
 3. **Improve** (`_improve`): flip one ambiguous choice at a time and keep what lowers the objective;
-   then the relaxation once more with the groups the repair switched on (`_rebound`), its bound kept
-   and its point repaired where it decides otherwise, a second candidate.
+   then the relaxation once more with the groups the repair switched on (`_rebound`), for its bound.
 4. **Prove** (`_prove`): binaries whose 0-side probing proves no better than the incumbent are fixed
-   at 1 (`solver.probing`); with up to BRANCH_BINARIES left, branch and bound over LP re-solves
-   (`solver.branch`) from the incumbent; with whole shares still short of the gap, HiGHS's MIP from
-   the best point. When rounding finds no whole-share point at all, HiGHS's MIP decides the binaries
-   (counts continuous) and rounding is tried from its point; failing that, HiGHS searches the full
-   MIP until its first point — so "no plan" means infeasible, or a limit that is reported.
+   at 1 (`solver.probing`); then branch and bound over LP re-solves (`solver.branch`) from the
+   incumbent, within one node budget for the whole proof — on a model of up to 4,000 columns only
+   with up to BRANCH_BINARIES left, HiGHS's MIP over more; with whole shares still short of the gap,
+   HiGHS's MIP from the best point. When rounding finds no whole-share point at all, HiGHS's MIP
+   decides the binaries (counts continuous) and rounding is tried from its point; failing that,
+   HiGHS searches the full MIP until its first point — so "no plan" means infeasible, or a limit
+   that is reported.
 When groups keep breaking during a repair (cash spread over hundreds of names against a minimum
 trade), every group is switched on at once instead of a few per round.
 
@@ -54,7 +55,6 @@ from solver.probing import Probed, probe
 from solver.repair import MAX_REPAIR_ROUNDS
 from solver.search import (
     DEFAULT_OPTIONS,
-    INTEGRAL,
     MAX_LP_ROUNDS,
     Point,
     Search,
@@ -62,7 +62,8 @@ from solver.search import (
 )
 
 MAX_IMPROVE_MOVES = 40  # single flips tried after the repair
-BRANCH_BINARIES = 24  # the branch and bound takes on at most this many binaries
+BRANCH_BINARIES = 24  # on a model of MIP_PROVE_MAX_COLUMNS or fewer, the branch and bound takes at most
+# this many binaries (HiGHS's MIP the rest); on a larger one, any number, within the node budget
 # Branch-and-bound nodes: SolveOptions.max_nodes, and at most NODE_WORK / columns (at least MIN_NODES)
 NODE_WORK = 2_000_000  # a node re-solves an LP whose cost grows with the model (~20 ms at 16,000 columns)
 MIN_NODES = 50
@@ -150,25 +151,15 @@ def _improve(search: Search) -> None:
 def _rebound(search: Search) -> None:
     """After the repair and its improvement, the relaxation once more, now with the groups the repair
     switched on and their splits' tangents (solver/perspective.py): LP rounds to convergence, each LP
-    a relaxation, the last one's optimum a bound; and its point repaired too, a second candidate,
-    where it decides a binary otherwise than the plan. On the benchmark set it raised the bound in 12
-    cases of 56 (`di_2009_bottom × direct_index` −141.96 → −141.55 bp) and found the better plan in 3
-    (there −140.23 → −140.35 bp)."""
+    a relaxation, the last one's optimum a bound. On the benchmark set it raises the bound in 4 cases
+    of 56 (`di_2009_bottom × direct_index` −140.652 → −140.596 bp: the plan proven within 0.1%).
+    Its point was once repaired too, a second candidate: with the switches' rows per loss lot and the
+    branch and bound on every model (session 16) that found a better plan in one case of the set, by
+    0.0016 bp, for 12,000 simplex iterations over the set (a second on `di_user_2013q ×
+    retiree_cash`), and was dropped."""
     if search.closed() or search.restricted or not search.splits.any_on():
         return
-    status, _, _ = search.lp_rounds(relaxation=True)
-    if status != "optimal" or search.closed() or search.out_of_time():
-        return
-    x = search.x()
-    if search.best is not None:
-        # Its binaries that are integral as the plan has them: the repair would fix the same choices
-        # and dive on the rest from the same plan (on the benchmark set such repairs found nothing
-        # better, at up to 1.9 s each).
-        binaries = search.binary_columns()
-        decided = np.abs(x[binaries] - np.round(x[binaries])) <= INTEGRAL
-        if not (np.round(x[binaries]) != np.round(search.best.x[binaries]))[decided].any():
-            return
-    search.offer(repair.repair_point(search, x))
+    search.lp_rounds(relaxation=True)
 
 
 def _probe(search: Search, binaries: np.ndarray, budget: int) -> Probed:
@@ -188,13 +179,13 @@ def _prove(search: Search) -> None:
     """Step 4: close the gap where the work limits allow. A few binaries: branch and bound over LP
     re-solves (share counts continuous: a relaxation), its point rounded to whole shares and polished;
     then, for whole shares still short of the gap, HiGHS's MIP."""
+    budget = max(MIN_NODES, min(search.options.max_nodes, NODE_WORK // len(search.compiled.columns)))
     for _ in range(MAX_REPAIR_ROUNDS):
-        if search.closed() or search.out_of_time():
+        if search.closed() or search.out_of_time() or budget <= 0:
             return
         binaries = search.binary_columns()
         binaries = np.setdiff1d(binaries[search.lower0[binaries] < search.upper0[binaries]],
                                 search.netting.held())
-        budget = max(MIN_NODES, min(search.options.max_nodes, NODE_WORK // len(search.compiled.columns)))
         every_binary = all(search.compiled.columns[c].is_binary() for c in binaries)
         if not len(binaries) or (len(binaries) <= BRANCH_BINARIES and not every_binary):
             break
@@ -202,22 +193,29 @@ def _prove(search: Search) -> None:
         with search.netting.holding(search) as held:
             probed = _probe(search, binaries, budget) if every_binary else Probed.nothing()
             free = np.setdiff1d(binaries, probed.columns)
+            # On a small model with many binaries, HiGHS's MIP (below); else the branch and bound over
+            # LP re-solves, within the node budget.
+            small = len(search.compiled.columns) <= MIP_PROVE_MAX_COLUMNS
             try:
-                found = None if len(free) > BRANCH_BINARIES else branch_and_bound(
+                found = None if small and len(free) > BRANCH_BINARIES else branch_and_bound(
                     search.highs, free, search.options.mip_gap / 2, search.deadline, run_highs,
                     max_nodes=max(budget - probed.probes, 1), incumbent=incumbent)
             finally:
                 search.release(probed.columns)
         search.nodes += probed.probes
         if found is None:
-            # Too many for the branch and bound over LP re-solves: on a small model, HiGHS's MIP within
-            # the same node budget (its cuts and heuristics close such gaps: a 94-lot transition went
-            # from 10.6% to 0.05%). On a direct index its root alone took 10–60 s: there the gap stays.
-            if len(search.compiled.columns) <= MIP_PROVE_MAX_COLUMNS and binary_mip(search, budget):
+            # HiGHS's MIP within the same node budget: its cuts and heuristics close such gaps (a 94-lot
+            # transition went from 10.6% to 0.05%). On a direct index its root alone took 1–15 s (its
+            # cut separation), where the branch and bound's nodes take 10–20 ms each.
+            nodes = search.nodes
+            grew = binary_mip(search, budget)
+            budget -= search.nodes - nodes
+            if grew:
                 continue
             break
         found.bound = min(found.bound, probed.bound)  # (the regions probing gave up)
         search.nodes += found.nodes
+        budget -= probed.probes + found.nodes  # (one budget for every round of the proof)
         if found.x is None:
             # (a restriction's proof proves nothing; one with the netting held covers the other
             # combinations only when none of them holds a point)

@@ -190,6 +190,7 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
         import pyomo.environ as pyo
 
         from compiler.rules.wash_share import ShareForShare, in_one_account, replacement_shares
+        from compiler.rules.wash_switch import switch_rows
         from solver.contribution import Contribution, LazyGroup
         from solver.model import linear
         from solver.perspective import split_modes
@@ -264,14 +265,13 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
                                                        for k, (ids, losses) in enumerate(switches))])
         share_for_share_rows.write(block, contribution, splits[:len(shared)])
         splits = splits[len(shared):]
-        for k, (ids, losses) in enumerate(switches):
-            z = block.loss_sale[k]
-            loss_value = float(model.data.lot_value[losses].sum())
-            rows = [block.conflict.add(linear([1.0] * len(losses), [model.m.sell[x] for x in losses])
-                                       <= loss_value * z),
-                    block.conflict.add(linear([1.0] * len(ids), [model.m.buy[i] for i in ids])
-                                       <= sum(float(model.m.buy[i].ub) for i in ids) * (1 - z))]
-            contribution.lazy_groups.append(LazyGroup(rows, [z], splits=splits[k]))
+        block.switch = switch_rows(model, [(block.loss_sale[k], ids, losses)
+                                           for k, (ids, losses) in enumerate(switches)])
+        first = 0
+        for k, (_, losses) in enumerate(switches):  # (each switch's rows: one per loss lot, the buy row)
+            rows = [block.switch[r] for r in range(first, first + len(losses) + 1)]
+            first += len(rows)
+            contribution.lazy_groups.append(LazyGroup(rows, [block.loss_sale[k]], splits=splits[k]))
         return contribution
 
     @staticmethod
@@ -402,3 +402,4 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
 def _where(ticker: str, account: str | None) -> str:
     """A trade's ticker, with the household's other account that made it, if one did."""
     return ticker if account is None else f"{ticker} in {account}"
+

@@ -29,7 +29,7 @@ from solver.lazy import activate, relax
 from solver.lots import Lot
 from solver.market import Market
 from solver.model import AccountModel
-from solver.search import Search, SolveOptions
+from solver.search import Search, SolveOptions, relative_gap
 from solver.solve import solve
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -117,14 +117,15 @@ def test_share_for_share_loss_sales_are_split_too(crash_market: Market) -> None:
     assert (split - big_m) / (solution.objective - big_m) > 0.8
 
 
-def test_the_relaxation_once_more_raises_the_bound_and_its_point_is_repaired(
+def test_the_relaxation_once_more_raises_the_bound_and_proves_the_plan(
         benchmark_account: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch) -> None:
     """After the first repair and its improvement, the relaxation is solved once more with the groups
-    the repair switched on, their splits in (solver/solve.py, `_rebound`), and its point repaired: on
-    the benchmark set's direct index at the 2009 bottom (5,065 lots, 2009-03-09, the firm's
-    direct-indexing model) it raises the bound (−141.96 → −141.55 bp) and its repair is the better
-    plan (−140.23 → −140.35 bp). (Before the splits were in from the first LP, the 2008 crash's
-    plain harvesting showed this: −126.24 → −131.89 bp; its first repair now finds −131.87 itself.)"""
+    the repair switched on, their splits in (solver/solve.py, `_rebound`): on the benchmark set's
+    direct index at the 2009 bottom (5,065 lots, 2009-03-09, the firm's direct-indexing model) it
+    raises the bound from −140.652 to −140.596 bp, which proves the plan (−140.510 bp) within the
+    requested 0.1%: 0.101% before it, 0.061% after. (With the sum of a switch's loss sales bounded
+    by z alone, before session 16, it raised this bound by 0.41 bp and its repair found the better
+    plan; the rows per loss lot now give most of that bound from the first LP.)"""
     import solver.solve as solve_module
 
     seen: list[tuple[float, float, float, float]] = []
@@ -139,10 +140,11 @@ def test_the_relaxation_once_more_raises_the_bound_and_its_point_is_repaired(
     found = plan(load_account(benchmark_account("di_2009_bottom")), compile_policy(DIRECT_INDEX),
                  Market.load(date(2009, 3, 9)), RebalanceOptions(mip_gap=1e-3))
     [(before, after, bound_before, bound_after)] = seen
-    assert after < before - 0.1  # −140.23 → −140.35 bp
-    assert bound_after > bound_before + 0.3  # −141.96 → −141.55 bp
+    assert after <= before
+    assert bound_after > bound_before + 0.04  # −140.652 → −140.596 bp
+    assert relative_gap(after, bound_before) > 1e-3 >= relative_gap(after, bound_after)
     solution = found.solution
-    assert solution.objective == after and solution.bound >= bound_after - 1e-9
+    assert solution.status == "optimal" and solution.bound >= bound_after - 1e-9
     assert found.result.verified
 
 
