@@ -157,8 +157,12 @@ class LazyBinaries:
             fraction, owner = self._minimum(self.min_sell, self.min_sell_in, a, i)  # type: ignore[misc]
             sold = linear([1.0] * len(lots), [m.sell[x] for x in lots])
             value, on = float(data.lot_value[lots].sum()), m.sell_on_in[a, i]
-            self.add([_link(m.sell_link, (a, i, "max"), sold <= value * on),
-                      _link(_rows_on(owner, "min_sell"), (a, i), sold >= min(fraction, value) * on)], [on])
+            least = min(fraction, value)
+            # Each lot worth less than the minimum capped on its own, as in write_minimum_trades.
+            small = [_link(m.sell_link, (a, i, x), m.sell[x] <= float(data.lot_value[x]) * on)
+                     for x in lots if len(lots) > 1 and data.lot_value[x] < least]
+            self.add([_link(m.sell_link, (a, i, "max"), sold <= value * on), *small,
+                      _link(_rows_on(owner, "min_sell"), (a, i), sold >= least * on)], [on])
 
 
 @dataclass(frozen=True)

@@ -247,9 +247,8 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
         block.liquidate = pyo.Var(range(len(liquidations)), domain=pyo.Binary)
         for k, (ids, losses, held) in enumerate(liquidations):
             z = block.liquidate[k]
-            held_value = float(model.data.lot_value[held].sum())
-            rows = [block.conflict.add(linear([1.0] * len(losses), [model.m.sell[x] for x in losses])
-                                       <= float(model.data.lot_value[losses].sum()) * z),
+            held_value, value = float(model.data.lot_value[held].sum()), model.data.lot_value
+            rows = [*(block.conflict.add(model.m.sell[x] <= float(value[x]) * z) for x in losses),
                     block.conflict.add(linear([1.0] * len(held), [model.m.sell[x] for x in held])
                                        >= held_value * z),
                     block.conflict.add(linear([1.0] * len(ids), [model.m.buy[i] for i in ids])
