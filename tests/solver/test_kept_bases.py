@@ -1,8 +1,9 @@
 """Warm starts from a kept basis (`Search.restore`): the netting's settle starts from the basis of
 the chosen combination's relaxation, `_improve` from the basis the best point was polished on, the
 strong-branching dive from the rounded side's optimum after the other side lost. They move the dual
-simplex's starting point only: the same LPs are solved to the same optima, so every decision and the
-plan stay what they were, in fewer simplex iterations."""
+simplex's starting point only: each LP has the same optimum, so the plan's objective stays what it
+was, in fewer simplex iterations. (An LP with several optimal vertices may end on another one from
+another start; the search may then take a round more or less.)"""
 
 from __future__ import annotations
 
@@ -72,19 +73,21 @@ def test_a_basis_kept_before_rows_were_added_restarts_the_same_lp(market: Market
 
 def test_kept_bases_change_the_work_not_the_plan(benchmark_account: Callable[[str], Path],
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    """On the benchmark set's di_2010_summer under the firm's direct-indexing model: 6,084 simplex
-    iterations against 6,274 without kept bases (on the set's 33 direct-index cases from 2008 on,
-    313,547 against 368,485; on the example index_2012 × plain_harvest, 3,642 against 3,668)."""
-    account, policy = load_account(benchmark_account("di_2010_summer")), compile_policy(DIRECT_INDEX)
-    market = Market.load(date(2010, 7, 2))
+    """On the benchmark set's di_2016_low under the firm's direct-indexing model (6,032 lots,
+    2016-02-11): the same plan's objective in 8,061 simplex iterations against 10,482 without kept
+    bases. (Where an LP has several optimal vertices, a warm start may end on another one, whose
+    tangents take a polishing round more or less: here 89 LPs against 90. On di_2010_summer, this
+    test's case until session 16, the search now closes its gap before the kept bases matter: 6,701
+    against 6,700.)"""
+    account, policy = load_account(benchmark_account("di_2016_low")), compile_policy(DIRECT_INDEX)
+    market = Market.load(date(2016, 2, 11))
     with monkeypatch.context() as cold:
         counted = Iterations(cold)
         cold.setattr(Search, "restore", lambda self, basis: None)
         without = plan(account, policy, market, RebalanceOptions())
     counted_warm = Iterations(monkeypatch)
     warm = plan(account, policy, market, RebalanceOptions())
-    assert warm.result.solve.status == without.result.solve.status
+    assert warm.result.solve.status == without.result.solve.status == "optimal"
     assert warm.result.solve.objective_bp == pytest.approx(without.result.solve.objective_bp, abs=1e-4)
-    assert warm.result.solve.lp_solves == without.result.solve.lp_solves
-    assert counted_warm.total < counted.total
+    assert counted_warm.total < 0.9 * counted.total
     assert np.isfinite(warm.result.solve.objective_bp)
