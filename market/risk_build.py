@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.blas import one_thread
 from core.diagnostics import TailorError, error
 from core.paths import cache_dir, write_atomically
 from market.index import market_caps
@@ -30,7 +31,12 @@ from market.master import load_master
 from market.prices import load_prices
 from market.risk import RiskModel
 
-MODEL_VERSION = "2"
+# A risk model's last bits follow the BLAS thread count, and the cache then serves them to every plan
+# of that date: built by `tailor data risk-model` (which loads no solver) on the machine's threads,
+# di_2010_summer's loadings differed from a fresh machine's by 2e-15 and its search took another path.
+one_thread()
+
+MODEL_VERSION = "3"  # 3: built on one BLAS thread, whoever builds it (caches of 2 may hold other bits)
 LOOKBACK = 504
 HALF_LIFE = 21
 STATISTICAL = 5

@@ -26,10 +26,10 @@ from pyomo.common.gc_manager import PauseGC
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 from scipy import sparse
 
-from solver.blas import one_thread
+from core.blas import one_thread
 from solver.matrix_rows import MatrixRows
 
-one_thread()  # scipy's BLAS, loaded by the imports above (solver/blas.py)
+one_thread()  # scipy's BLAS, loaded by the imports above (core/blas.py)
 
 INF = highspy.kHighsInf
 

@@ -19,11 +19,11 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
+from core.blas import one_thread
 from core.diagnostics import Diagnostic, Span, TailorError, error, warning
 from solver.account import Account, check_against_market
-from solver.blas import one_thread
 
-one_thread()  # before any risk model is built: its loadings must not depend on the core count
+one_thread()  # numpy's BLAS for the plan's own arithmetic (market/risk_build.py pins it for risk models too)
 
 if TYPE_CHECKING:
     from market.snapshot import Snapshot

@@ -1,4 +1,4 @@
-"""A plan depends on its inputs only, not on the machine's core count (solver/blas.py): numpy's and
+"""A plan depends on its inputs only, not on the machine's core count (core/blas.py): numpy's and
 scipy's BLAS run on one thread whatever the environment asks for, and the command line writes the
 same trades on one BLAS thread and on four."""
 
@@ -29,6 +29,18 @@ def test_every_blas_library_runs_on_one_thread_whatever_the_environment_asks() -
     before, after = json.loads(_run(code, 4).stdout.splitlines()[-1])
     assert before and set(before) == {1}  # numpy's, pinned when the market module loads
     assert len(after) == 2 and set(after) == {1}  # scipy's too, pinned where the solver loads it
+
+
+def test_a_risk_model_has_the_same_bits_on_one_blas_thread_and_on_four() -> None:
+    """Built through `market.risk_build` alone, as `tailor data risk-model` builds and caches it (no
+    solver loaded): before it pinned the threads itself, the machine's two threads gave loadings 2e-15
+    away from one thread's, and the cache served them to every plan of the date."""
+    code = ("import hashlib\nfrom datetime import date\nfrom market.risk_build import build_risk_model\n"
+            "model = build_risk_model(date(2010, 7, 2))\n"
+            "print(hashlib.sha256(model.exposures.tobytes() + model.specific_var.tobytes()"
+            " + model.factor_cov.tobytes()).hexdigest())\n")
+    one, four = (_run(code, threads).stdout.splitlines()[-1] for threads in (1, 4))
+    assert one == four
 
 
 def test_the_same_trades_on_one_blas_thread_and_on_four(benchmark_account: Callable[[str], Path],

@@ -11,9 +11,10 @@ a solve.
 
 The pin is for the whole process (threadpoolctl sets the libraries' own thread count; a context
 manager would restore it under another thread's solve), set where each library is loaded:
-`solver.market` on import, before any risk model is built (numpy's), and `solver.handoff` (scipy's,
-which its imports load). Not on every solve: a caller that sets the thread count itself afterwards
-has decided it.
+`market.risk_build` and `solver.market` on import (numpy's: a risk model is built, and cached for
+every later plan of its date, by whichever loads first — `tailor data risk-model` loads no solver),
+and `solver.handoff` (scipy's, which its imports load). Not on every solve: a caller that sets the
+thread count itself afterwards has decided it.
 """
 
 from __future__ import annotations
