@@ -111,26 +111,24 @@ class LazyBinaries:
         for i, (fraction, owner) in sorted(self.min_sell.items()):
             lots, held = data.lots_of[i], float(data.held[i])
             least = min(fraction, held)
-            small = [(m.sell[x], float(data.lot_value[x])) for x in lots
-                     if data.lot_value[x] < least] if len(lots) > 1 else []
+            below = np.asarray(lots)[data.lot_value[lots] < least].tolist() if len(lots) > 1 else []
+            small = [(m.sell[x], float(data.lot_value[x])) for x in below]
             sells.append(_Minimum([m.sell[x] for x in lots], held, least, m.sell_on[i], owner, small))
         for minimums, cap, floor in ((buys, "buy_link", "min_buy"), (sells, "sell_link", "min_sell")):
             if not minimums:
                 continue
-            capped = [(t.traded, t.on, -t.most) for t in minimums]  # each minimum's cap, then its lots'
-            lot_of = [r for r, t in enumerate(minimums) for _ in t.small]
-            capped += [([var], t.on, -value) for t in minimums for var, value in t.small]
-            m.add_component(cap, _rows(capped, -INF, 0.0))
+            # Each minimum's cap, then the caps of its small lots: minimum r's are rows lots[r]:lots[r + 1].
+            m.add_component(cap, _rows([(t.traded, t.on, -t.most) for t in minimums]
+                                       + [([var], t.on, -value) for t in minimums for var, value in t.small],
+                                       -INF, 0.0))
             caps = list(m.component(cap).values())
-            of: dict[int, list] = {}
-            for k, r in enumerate(lot_of):
-                of.setdefault(r, []).append(caps[len(minimums) + k])
+            lots = len(minimums) + np.r_[0, np.cumsum([len(t.small) for t in minimums])]
             for owner, rows in _by_owner(minimums):
                 owner.add_component(floor, _rows([(minimums[r].traded, minimums[r].on, -minimums[r].least)
                                                   for r in rows], 0.0, INF))
                 floors = owner.component(floor)
                 for k, r in enumerate(rows):
-                    self.add([caps[r], *of.get(r, ()), floors[k]], [minimums[r].on])
+                    self.add([caps[r], *caps[lots[r]:lots[r + 1]], floors[k]], [minimums[r].on])
 
     def _write_per_account(self, model: AccountModel) -> None:
         """A household's minimum trades, per account's order: each tradable account's buy of a name,

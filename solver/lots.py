@@ -64,4 +64,3 @@ class Trade(BaseModel):
         and basis as a broker's Form 1099-B lists them, so each line adds up and every total is the
         sum of its lines."""
         return (self.shares * self.price).quantize(CENT, rounding=ROUND_HALF_EVEN)
-

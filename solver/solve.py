@@ -176,9 +176,10 @@ def _probe(search: Search, binaries: np.ndarray, budget: int) -> Probed:
 
 
 def _prove(search: Search) -> None:
-    """Step 4: close the gap where the work limits allow. A few binaries: branch and bound over LP
-    re-solves (share counts continuous: a relaxation), its point rounded to whole shares and polished;
-    then, for whole shares still short of the gap, HiGHS's MIP."""
+    """Step 4: close the gap where the work limits allow, within one node budget: branch and bound
+    over LP re-solves (share counts continuous: a relaxation), its point rounded to whole shares and
+    polished — on a small model with more than BRANCH_BINARIES binaries, HiGHS's MIP instead; then,
+    for whole shares still short of the gap, HiGHS's MIP."""
     budget = max(MIN_NODES, min(search.options.max_nodes, NODE_WORK // len(search.compiled.columns)))
     for _ in range(MAX_REPAIR_ROUNDS):
         if search.closed() or search.out_of_time() or budget <= 0:

@@ -18,6 +18,7 @@ from solver.lots import SHARE_STEP, Lot, Trade
 from solver.model import CASH_MARGIN_USD, PRIMAL_TOLERANCE, AccountModel
 from solver.money import CENT, shares_freeing
 from solver.solve import Solution
+from solver.tax import to_cents
 
 # A trade worth less than half a cent, or than the solver's row tolerance, is noise, not a decision.
 # Anything larger is kept: a few cents from a second lot can be what lifts a sale to its minimum.
@@ -151,7 +152,7 @@ def _no_gain_from_cents(model: AccountModel, sells: list[Trade], closed: set[str
         return t.price - (t.basis_per_share or t.price)
 
     def reported(t: Trade) -> Decimal:  # the line's gain: proceeds less basis, each to the cent
-        return t.amount - (t.shares * (t.basis_per_share or Decimal(0))).quantize(CENT, ROUND_HALF_EVEN)
+        return t.amount - to_cents(t.shares * (t.basis_per_share or Decimal(0)))
 
     # What the trades as planned realize exactly, by character: the most their lines may report.
     exact = {term: sum((t.shares * gain_per_share(t) for t in sells if of(term, t)), Decimal(0))

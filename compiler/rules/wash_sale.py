@@ -190,8 +190,8 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
         import pyomo.environ as pyo
 
         from compiler.rules.wash_share import ShareForShare, in_one_account, replacement_shares
-        from compiler.rules.wash_switch import switch_rows
-        from solver.contribution import Contribution, LazyGroup
+        from compiler.rules.wash_switch import liquidation_groups, switch_groups
+        from solver.contribution import Contribution
         from solver.model import linear
         from solver.perspective import split_modes
 
@@ -210,7 +210,7 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
             lots_of.setdefault(lot.ticker, []).append(lot)
         share_for_share_rows = ShareForShare(model)
         loss_sold = self.recent_loss_sales(rule, model)
-        block.conflict = pyo.ConstraintList()
+        block.conflict = pyo.ConstraintList()  # the liquidations' rows (wash_switch.py), declared first
         switches, liquidations = [], []
         for k, group in enumerate(sorted(groups)):
             ids = model.ids(group)
@@ -244,16 +244,7 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
         # sell-everything-and-stay-out is seldom worth its tracking error, and a disjunction per
         # recently bought name made a 500-name account's solve 150 times slower.
         shared = share_for_share_rows.declare(block)
-        block.liquidate = pyo.Var(range(len(liquidations)), domain=pyo.Binary)
-        for k, (ids, losses, held) in enumerate(liquidations):
-            z = block.liquidate[k]
-            held_value, value = float(model.data.lot_value[held].sum()), model.data.lot_value
-            rows = [*(block.conflict.add(model.m.sell[x] <= float(value[x]) * z) for x in losses),
-                    block.conflict.add(linear([1.0] * len(held), [model.m.sell[x] for x in held])
-                                       >= held_value * z),
-                    block.conflict.add(linear([1.0] * len(ids), [model.m.buy[i] for i in ids])
-                                       <= sum(float(model.m.buy[i].ub) for i in ids) * (1 - z))]
-            contribution.lazy_groups.append(LazyGroup(rows, [z]))
+        contribution.lazy_groups += liquidation_groups(model, block, liquidations)
         # Loss sale and buy of one group in the same rebalance: one or the other, never both. A lazy
         # disjunction: its binary enters the solve only if the optimum wants both. Each name's weight
         # is split between the two sides (solver/perspective.py): the relaxation then pays tracking
@@ -264,13 +255,8 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
                                                        for k, (ids, losses) in enumerate(switches))])
         share_for_share_rows.write(block, contribution, splits[:len(shared)])
         splits = splits[len(shared):]
-        block.switch = switch_rows(model, [(block.loss_sale[k], ids, losses)
-                                           for k, (ids, losses) in enumerate(switches)])
-        first = 0
-        for k, (_, losses) in enumerate(switches):  # (each switch's rows: one per loss lot, the buy row)
-            rows = [block.switch[r] for r in range(first, first + len(losses) + 1)]
-            first += len(rows)
-            contribution.lazy_groups.append(LazyGroup(rows, [block.loss_sale[k]], splits=splits[k]))
+        contribution.lazy_groups += switch_groups(model, block, [
+            (block.loss_sale[k], ids, losses) for k, (ids, losses) in enumerate(switches)], splits)
         return contribution
 
     @staticmethod
@@ -401,4 +387,3 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
 def _where(ticker: str, account: str | None) -> str:
     """A trade's ticker, with the household's other account that made it, if one did."""
     return ticker if account is None else f"{ticker} in {account}"
-

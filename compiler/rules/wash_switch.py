@@ -1,6 +1,9 @@
-"""The wash-sale switch's rows, the optimiser's side (`WashSale.lower`): a loss sale of a group or a
-buy of it in the same rebalance, not both — one binary z per group, a lazy disjunction
-(solver/lazy.py) whose names' weights are split between its two sides (solver/perspective.py).
+"""The wash-sale rule's binaries that allow a sum of loss-lot sales, the optimiser's side
+(`WashSale.lower`), each a lazy disjunction (solver/lazy.py) capping each loss lot's sale on its own:
+
+* the switch: a loss sale of a group or a buy of it in the same rebalance, not both, its names'
+  weights split between its two sides (solver/perspective.py);
+* the liquidation: a name another rule keeps out, sold whole (its recent lots too) or not at all.
 """
 
 from __future__ import annotations
@@ -9,9 +12,50 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import pyomo.environ as pyo
+    from pyomo.environ import Block
 
+    from solver.contribution import LazyGroup
     from solver.matrix_rows import MatrixRows
     from solver.model import AccountModel
+
+
+def switch_groups(model: AccountModel, block: Block, switches: list[tuple[pyo.Var, list[int], list[int]]],
+                  splits: list[list]) -> list[LazyGroup]:
+    """The switches (z, the group's names, its loss lots) as rows on `block` (`switch`), and a lazy
+    group each with its names' `splits`: a switch's rows are one per loss lot, then its buy row."""
+    from solver.contribution import LazyGroup
+
+    block.switch = switch_rows(model, switches)
+    groups, first = [], 0
+    for (z, _, losses), split in zip(switches, splits, strict=True):
+        groups.append(LazyGroup([block.switch[r] for r in range(first, first + len(losses) + 1)], [z],
+                                splits=split))
+        first += len(losses) + 1
+    return groups
+
+
+def liquidation_groups(model: AccountModel, block: Block,
+                       liquidations: list[tuple[list[int], list[int], list[int]]]) -> list[LazyGroup]:
+    """Each liquidation (the group's names, its loss lots, every lot it holds) with its binary on
+    `block` (`liquidate`) and its rows in `block.conflict`: z = 1 sells every lot held and buys none,
+    z = 0 sells no loss lot (each capped on its own)."""
+    import pyomo.environ as pyo
+
+    from solver.contribution import LazyGroup
+    from solver.model import linear
+
+    m, value = model.m, model.data.lot_value
+    block.liquidate = pyo.Var(range(len(liquidations)), domain=pyo.Binary)
+    groups = []
+    for k, (ids, losses, held) in enumerate(liquidations):
+        z = block.liquidate[k]
+        rows = [*(block.conflict.add(m.sell[x] <= float(value[x]) * z) for x in losses),
+                block.conflict.add(linear([1.0] * len(held), [m.sell[x] for x in held])
+                                   >= float(value[held].sum()) * z),
+                block.conflict.add(linear([1.0] * len(ids), [m.buy[i] for i in ids])
+                                   <= sum(float(m.buy[i].ub) for i in ids) * (1 - z))]
+        groups.append(LazyGroup(rows, [z]))
+    return groups
 
 
 def switch_rows(model: AccountModel, switches: list[tuple[pyo.Var, list[int], list[int]]]) -> MatrixRows:
