@@ -208,18 +208,30 @@ class Search:
                 if relaxation:
                     self.bound = max(self.bound, objective)
                 x = np.asarray(self.highs.getSolution().col_value)
-                exact, te = self.exact_objective(x)
-                self.te_tolerance = min(self.te_tolerance, self._te_tolerance(exact, te))
-                _, added = refine(self.compiled, self.cols, x, self.te_tolerance)
-                added += self.splits.refine(x, self.te_tolerance, float(x[self.variance_col]))
+                added = self.tighten(x)
                 switched = activate_violated(self.compiled, self.lazy, x) if switch else 0
-                self.cuts += added
                 switched_any |= bool(switched)
                 if not added and not switched:
                     return status, True, switched_any
             return status, False, switched_any
         finally:
             self.highs.setOptionValue("solve_relaxation", False)
+
+    def tighten(self, x: np.ndarray, closing: float = -np.inf) -> int:
+        """Tangents where the model's tracking error at `x` falls short of the exact one by more than
+        the tolerance (itself tightened by the gap at x's exact objective); returns how many were
+        added. Tangents under-estimate a convex function everywhere, so they are valid in every LP of
+        the search, the branch and bound's nodes included. `closing`: add none unless x's exact
+        objective reaches it — a node of the branch and bound is tightened only when the rise could
+        close it (its LP cannot rise above the exact objective of its own point)."""
+        exact, te = self.exact_objective(x)
+        if exact < closing:
+            return 0
+        self.te_tolerance = min(self.te_tolerance, self._te_tolerance(exact, te))
+        _, added = refine(self.compiled, self.cols, x, self.te_tolerance)
+        added += self.splits.refine(x, self.te_tolerance, float(x[self.variance_col]))
+        self.cuts += added
+        return added
 
     def x(self) -> np.ndarray:
         return np.asarray(self.highs.getSolution().col_value)

@@ -200,7 +200,8 @@ def _prove(search: Search) -> None:
             try:
                 found = None if small and len(free) > BRANCH_BINARIES else branch_and_bound(
                     search.highs, free, search.options.mip_gap / 2, search.deadline, run_highs,
-                    max_nodes=max(budget - probed.probes, 1), incumbent=incumbent)
+                    max_nodes=max(budget - probed.probes, 1), incumbent=incumbent,
+                    tighten=search.tighten)
             finally:
                 search.release(probed.columns)
         search.nodes += probed.probes
