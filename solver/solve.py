@@ -235,7 +235,15 @@ def _prove(search: Search) -> None:
                 break
         point, grew = search.polish_or_grow(x)
         if grew:
-            continue  # the point broke new tangents or groups: branch again with them
+            # The leaf broke tangents or groups the tree did not have: its choices are nearly a plan,
+            # repaired from (share counts rounded anew), and the tree branches again with them while
+            # the budget lasts. On `di_2009_bottom × faith_esg_family` the budget ended there and the
+            # leaf (488.86 bp on the tangents) was lost; repaired, it is a plan of 488.90 bp where the
+            # incumbent had 493.98.
+            if search.counts.mask.any():
+                search.counts = search.counts.relaxed_again(search.compiled)
+            search.offer(repair.repair_point(search, found.x))
+            continue
         search.offer(point)
         if found.stop != "complete":
             break
