@@ -17,7 +17,8 @@
    then the relaxation once more with the groups the repair switched on (`_rebound`), for its bound.
 4. **Prove** (`_prove`): binaries whose 0-side probing proves no better than the incumbent are fixed
    at 1 (`solver.probing`); then branch and bound over LP re-solves (`solver.branch`) from the
-   incumbent, within one node budget for the whole proof — on a model of up to 4,000 columns only
+   incumbent, the tangents tightened at a node they could close (`Search.tighten`), a leaf that breaks
+   groups repaired from, within one node budget for the whole proof — on a model of up to 4,000 columns only
    with up to BRANCH_BINARIES left, HiGHS's MIP over more; with whole shares still short of the gap,
    HiGHS's MIP from the best point. When rounding finds no whole-share point at all, HiGHS's MIP
    decides the binaries (counts continuous) and rounding is tried from its point; failing that,
