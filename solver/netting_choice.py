@@ -38,8 +38,9 @@ from solver.defaults import OBJECTIVE_FLOOR_BP
 
 if TYPE_CHECKING:
     from solver.handoff import Compiled
+    from solver.kept_basis import SavedBasis
     from solver.model import AccountModel
-    from solver.search import SavedBasis, Search
+    from solver.search import Search
 
 INF = float("inf")
 # LP rounds that refine the least combination bound in `settle`: the splits' tangents converge slowly

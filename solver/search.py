@@ -15,6 +15,7 @@ import numpy as np
 from solver.defaults import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT, OBJECTIVE_FLOOR_BP
 from solver.handoff import Compiled, compile_to_highs
 from solver.highs_runs import configure, run_highs
+from solver.kept_basis import SavedBasis, keep, restore
 from solver.lazy import activate, activate_violated, leave_out_off, relax, violated
 from solver.model import AccountModel
 from solver.netting_choice import NettingChoice
@@ -88,15 +89,6 @@ def set_integrality(compiled: Compiled, columns: np.ndarray, integer: bool) -> N
     kind = highspy.HighsVarType.kInteger if integer else highspy.HighsVarType.kContinuous
     cols = columns.astype(np.int32)
     compiled.highs.changeColsIntegrality(len(cols), cols, np.full(len(cols), kind.value, dtype=np.int32))
-
-
-@dataclass(frozen=True)
-class SavedBasis:
-    """A basis and the number of rows HiGHS had when it was taken (reading the count back from the
-    basis converts every status to a Python object: a millisecond on a 500-name account)."""
-
-    statuses: highspy.HighsBasis
-    rows: int
 
 
 @dataclass
@@ -343,22 +335,11 @@ class Search:
 
     def basis(self) -> SavedBasis:
         """HiGHS's current basis, to `restore` later."""
-        return SavedBasis(self.highs.getBasis(), self.highs.getNumRow())
+        return keep(self.highs)
 
     def restore(self, basis: SavedBasis | None) -> None:
-        """Start the next LP from a basis kept earlier, the rows added since (tangents, groups: the
-        search adds rows, never columns) with their slacks basic. For an LP far from the last one
-        solved but near the one `basis` was taken from."""
-        if basis is None:
-            return
-        grown = self.highs.getNumRow() - basis.rows
-        if not grown:
-            self.highs.setBasis(basis.statuses)
-            return
-        restored = highspy.HighsBasis()
-        restored.col_status = basis.statuses.col_status
-        restored.row_status = [*basis.statuses.row_status, *[highspy.HighsBasisStatus.kBasic] * grown]
-        restored.valid = True
-        self.highs.setBasis(restored)
+        """Start the next LP from a basis kept earlier (solver/kept_basis.py), if any."""
+        if basis is not None:
+            restore(self.highs, basis)
 
 

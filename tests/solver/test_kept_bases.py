@@ -91,3 +91,26 @@ def test_kept_bases_change_the_work_not_the_plan(benchmark_account: Callable[[st
     assert warm.result.solve.objective_bp == pytest.approx(without.result.solve.objective_bp, abs=1e-4)
     assert counted_warm.total < 0.9 * counted.total
     assert np.isfinite(warm.result.solve.objective_bp)
+
+
+def test_a_resumed_node_starts_from_its_parents_basis(benchmark_account: Callable[[str], Path],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The branch and bound resumes an open node from the basis its parent's LP ended on
+    (solver/branch.py), not from wherever the last dive left HiGHS: a bound change away instead of
+    a jump across the tree. On the 2008 crash under the firm's direct-indexing model (7,452 lots,
+    2008-10-10; 183 nodes, the node budget) the same plan and bound in 20,541 simplex iterations
+    against 25,851 without."""
+    import solver.branch
+
+    account, policy = load_account(benchmark_account("di_2008_crash")), compile_policy(DIRECT_INDEX)
+    market = Market.load(date(2008, 10, 10))
+    with monkeypatch.context() as cold:
+        counted = Iterations(cold)
+        cold.setattr(solver.branch, "restore", lambda highs, basis: None)
+        without = plan(account, policy, market, RebalanceOptions())
+    counted_warm = Iterations(monkeypatch)
+    warm = plan(account, policy, market, RebalanceOptions())
+    assert warm.solution.nodes == without.solution.nodes > 100  # (the tree is the same size)
+    assert warm.result.solve.objective_bp == without.result.solve.objective_bp
+    assert warm.solution.bound == pytest.approx(without.solution.bound, abs=1e-9)
+    assert counted_warm.total < 0.85 * counted.total
