@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from compiler.ir import RuleIR
@@ -203,42 +204,11 @@ dividend_yield_bound: "at" "least" quantity             -> dividend_yield_min
     @staticmethod
     def dividends_per_share(as_of: date, tickers: set[str]) -> dict[str, Decimal] | None:
         """Each ticker's dividends per share of today over the twelve months to `as_of`, in exact
-        decimals: every ex-date after `as_of` − 365 days up to `as_of`, a payout below half the
-        previous close (on that day's share basis) divided by the splits of the ticker dated after
-        it. None when the history does not cover the window."""
-        import numpy as np
-
-        from market.prices import load_prices
-
-        history = load_prices()
-        day_before = as_of - timedelta(days=WINDOW_DAYS)
-        if day_before < history.first or as_of > history.last:
-            return None
-        splits: dict[str, list[tuple[date, Decimal]]] = {}
-        for event in history.splits_between(day_before, as_of).itertuples():
-            splits.setdefault(event.ticker, []).append((event.date, Decimal(repr(float(event.ratio)))))
-        first, last = history.row_on(day_before) + 1, history.row_on(as_of)
-        days = [d.date() for d in history.dates[first - 1:last + 1]]
-        column = {ticker: k for k, ticker in enumerate(history.tickers)}
-        window_paid = history.dividends.iloc[first:last + 1].to_numpy()  # the window's rows only
-        window_closes = history.close.iloc[first - 1:last + 1].to_numpy()
-        names = sorted(tickers & column.keys())
-        found = {ticker: Decimal(0) for ticker in names}
-        paid = window_paid[:, [column[ticker] for ticker in names]]
-        # The ex-dates only (none, or NaN before the listing, is no payout), each ticker's in date order.
-        for k, j in zip(*(index.tolist() for index in np.nonzero(paid > 0)), strict=True):
-            ticker, day = names[j], days[k + 1]
-            ratio_that_day = next((r for d, r in splits.get(ticker, []) if d == day), Decimal(1))
-            later = Decimal(1)
-            for split_day, ratio in splits.get(ticker, []):
-                if split_day > day:
-                    later *= ratio
-            close_before = float(window_closes[k, column[ticker]])
-            listed_that_day = close_before != close_before  # NaN: no close the day before
-            paid_out = Decimal(repr(float(paid[k, j])))
-            if listed_that_day or paid_out * 2 < Decimal(repr(close_before)) / ratio_that_day:
-                found[ticker] += paid_out / later
-        return found
+        decimals (`_dividends_per_share`, every ticker of the history, once per date: a batch
+        verifies thousands of accounts of one date). None when the history does not cover the
+        window."""
+        every = _dividends_per_share(as_of)
+        return None if every is None else {ticker: every[ticker] for ticker in sorted(tickers & every.keys())}
 
     @classmethod
     def portfolio_yields(cls, outcome: Outcome) -> tuple[Decimal, Decimal, dict[str, Decimal]] | None:
@@ -306,3 +276,42 @@ def no_dividend_history(rule: DividendYieldIR, day: date) -> TailorError:
         "the bundled history holds a full year of dividends for as-of dates from "
         f"{history.first + timedelta(days=WINDOW_DAYS)} to {history.last}, and a market snapshot records "
         "none: rebalance on a date in that range, or drop the dividend yield rule"))
+
+
+@lru_cache(maxsize=16)
+def _dividends_per_share(as_of: date) -> dict[str, Decimal] | None:
+    """Every ticker's dividends per share of today over the twelve months to `as_of`: every ex-date
+    after `as_of` − 365 days up to `as_of`, a payout below half the previous close (on that day's
+    share basis) divided by the splits of the ticker dated after it. None when the history does not
+    cover the window. (The price history is loaded once and never changes: a function of the date.)"""
+    import numpy as np
+
+    from market.prices import load_prices
+
+    history = load_prices()
+    day_before = as_of - timedelta(days=WINDOW_DAYS)
+    if day_before < history.first or as_of > history.last:
+        return None
+    splits: dict[str, list[tuple[date, Decimal]]] = {}
+    for event in history.splits_between(day_before, as_of).itertuples():
+        splits.setdefault(event.ticker, []).append((event.date, Decimal(repr(float(event.ratio)))))
+    first, last = history.row_on(day_before) + 1, history.row_on(as_of)
+    days = [d.date() for d in history.dates[first - 1:last + 1]]
+    names = list(history.tickers)
+    found = {ticker: Decimal(0) for ticker in names}
+    paid = history.dividends.iloc[first:last + 1].to_numpy()  # the window's rows only
+    window_closes = history.close.iloc[first - 1:last + 1].to_numpy()
+    # The ex-dates only (none, or NaN before the listing, is no payout), each ticker's in date order.
+    for k, j in zip(*(index.tolist() for index in np.nonzero(paid > 0)), strict=True):
+        ticker, day = names[j], days[k + 1]
+        ratio_that_day = next((r for d, r in splits.get(ticker, []) if d == day), Decimal(1))
+        later = Decimal(1)
+        for split_day, ratio in splits.get(ticker, []):
+            if split_day > day:
+                later *= ratio
+        close_before = float(window_closes[k, j])
+        listed_that_day = close_before != close_before  # NaN: no close the day before
+        paid_out = Decimal(repr(float(paid[k, j])))
+        if listed_that_day or paid_out * 2 < Decimal(repr(close_before)) / ratio_that_day:
+            found[ticker] += paid_out / later
+    return found
