@@ -239,7 +239,7 @@ def _prove(search: Search) -> None:
             # The leaf broke tangents or groups the tree did not have: its choices are nearly a plan,
             # repaired from (share counts rounded anew), and the tree branches again with them while
             # the budget lasts. On `di_2009_bottom × faith_esg_family` the budget ended there and the
-            # leaf (488.86 bp on the tangents) was lost; repaired, it is a plan of 488.90 bp where the
+            # leaf (489.49 bp on the tangents) was lost; repaired, it is a plan of 489.51 bp where the
             # incumbent had 493.98.
             if search.counts.mask.any():
                 search.counts = search.counts.relaxed_again(search.compiled)
