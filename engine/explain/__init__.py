@@ -66,6 +66,11 @@ def explain(plan: Plan, policy: CompiledPolicy) -> Explanation:
 
 
 def conflict(plan: Plan, policy: CompiledPolicy) -> Conflict:
+    """The rules that conflict, for a rebalance that found no plan (`explain` calls it then). A plan
+    that was found has no conflict to name: asked of one, this is a caller's error."""
+    if plan.outcome is not None:
+        raise ValueError(f"a conflict search needs a rebalance without a plan; this one found a plan "
+                         f"({plan.result.solve.status}): explain it with `explain` instead")
     elastic = ElasticModel(plan.model, plan.solution.compiled, policy, plan.provenance)
     found = elastic.conflicts(proven=plan.solution.status == "infeasible")
     if not found and elastic.unproven:

@@ -7,7 +7,7 @@ import pytest
 
 from compiler.rules import RULE_KINDS
 from compiler.rules.trading import TradingIR
-from engine.explain import explain, relaxed_plan
+from engine.explain import conflict, explain, relaxed_plan
 from engine.explain.elastic import ElasticModel, conflicting_rules
 from engine.rebalance import plan
 from solver.account import Account
@@ -38,6 +38,18 @@ def test_conflict_names_exactly_the_rules_that_cannot_hold_together(infeasible) 
     assert set(conflict.rules) == {"cap-jpm", "budget-lt"}
     assert "`cap-jpm` (policies/example.tailor:5)" in conflict.text
     assert "`budget-lt` (policies/example.tailor:6)" in conflict.text
+
+
+def test_a_plan_that_was_found_has_no_conflict_to_name(legacy: Account, market: Market) -> None:
+    """Asked of a rebalance that found a plan, the conflict search refuses: it would have answered
+    that no rule conflicts and the account "cannot be traded at all" (the explanation benchmark's
+    once-infeasible policy had become feasible and reported an empty conflict)."""
+    kept = [r for r in RULES if r.id != "budget-lt"]
+    compiled = policy(*kept)
+    solved = plan(legacy, compiled, market)
+    assert solved.result.solve.status == "optimal"
+    with pytest.raises(ValueError, match="found a plan"):
+        conflict(solved, compiled)
 
 
 def test_each_conflicting_rule_is_enough_to_give_and_says_how_far(infeasible) -> None:
