@@ -127,6 +127,7 @@ class Search:
         self.variance_col = self.compiled.col(model.m.variance)
         self.rounds = self.nodes = self.dive_lps = 0
         self.restricted = False  # safe sides fixed for good (`fix_safe_sides`): bounds no longer rise
+        self.unrestricted: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # (their old bounds)
         self.bound = -float("inf")
         self.best: Point | None = None
         self.te_tolerance = options.te_tolerance_pct
@@ -317,9 +318,18 @@ class Search:
         search, its group switched on: the choices it offered are given up."""
         columns = np.flatnonzero(~np.isnan(self.safe_value))
         activate(self.compiled, [g for g in self.lazy if np.isin(g.binaries, columns).any()])
+        self.unrestricted = (columns, self.lower0[columns].copy(), self.upper0[columns].copy())
         self.lower0[columns] = self.upper0[columns] = self.safe_value[columns]
         self.release(columns)
         self.restricted = True
+
+    def free_safe_sides(self) -> None:
+        """Undo `fix_safe_sides` (its groups stay on): the whole problem again, for a proof."""
+        if self.unrestricted is not None:
+            columns, lower, upper = self.unrestricted
+            self.lower0[columns], self.upper0[columns] = lower, upper
+            self.release(columns)
+            self.restricted, self.unrestricted = False, None
 
     def model_size(self) -> tuple[int, int]:
         """Tangent cuts and lazy groups switched on: what a failed polish may have added."""
