@@ -21,8 +21,9 @@
    groups repaired from, within one node budget for the whole proof — on a model of up to 4,000 columns only
    with up to BRANCH_BINARIES left, HiGHS's MIP over more; with whole shares still short of the gap,
    HiGHS's MIP from the best point. When the repairs find no point at all (nor rounding a
-   whole-share one), HiGHS's MIP decides the binaries (counts continuous; without whole shares on
-   the whole problem, the safe sides free again): its point, rounded, or a proof that there is none;
+   whole-share one), HiGHS's MIP decides the binaries (counts continuous) on the whole problem, the
+   safe sides free again (with whole shares, after the restriction): its point, rounded, or a proof
+   that there is none;
    failing that, HiGHS searches the full MIP until its first point — so "no plan" means infeasible,
    or a limit that is reported.
 When groups keep breaking during a repair (cash spread over hundreds of names against a minimum
@@ -292,11 +293,15 @@ def solve(model: AccountModel, options: SolveOptions = DEFAULT_OPTIONS) -> Solut
                 # the binaries (counts continuous) — its point, or a proof that there is none. Without
                 # whole shares, on the whole problem: a policy with no plan on `sp500_2000` (tracking
                 # within 0.05%, no net gains) ended "no plan within the work limits" where HiGHS's
-                # presolve proves it infeasible in 0.1 s. (With whole shares, as before: the
-                # restriction's point is rounded, and `whole_share_mip` searches on.)
+                # presolve proves it infeasible in 0.1 s. With whole shares the restriction first, as
+                # before (its point is rounded), then the whole problem.
                 if not search.counts.mask.any():
                     search.free_safe_sides()
                 binary_mip(search)
+                if search.best is None and search.restricted and search.stop != "infeasible" \
+                        and not search.out_of_time():
+                    search.free_safe_sides()  # (whole shares: the restriction held no point either)
+                    binary_mip(search)
             _prove(search)
     # The HiGHS model left behind is the full one, bounds and integrality restored (explanations
     # reopen it, through `Compiled.restore_layout`: the rows of groups still off come back then).

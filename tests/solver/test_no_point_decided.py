@@ -15,6 +15,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from compiler.check import compile_policy
 from engine.rebalance import RebalanceOptions, plan
 from solver.account_files import load_account
@@ -23,14 +25,17 @@ from solver.market import Market
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_a_policy_no_repair_can_meet_is_proven_infeasible(tmp_path: Path) -> None:
+@pytest.mark.parametrize("trading", ["", "rule firm-trading: trading minimum trade $100 whole shares\n"])
+def test_a_policy_no_repair_can_meet_is_proven_infeasible(tmp_path: Path, trading: str) -> None:
+    """In whole shares too: there HiGHS first searches the restriction (as before) and, finding no
+    point in it either, the whole problem."""
     written = tmp_path / "tight.tailor"
     written.write_text(
         'policy "Tighter tracking than the account\'s losses can pay for"\n'
         "layer account\n"
         f'extends "{ROOT / "policies" / "models" / "direct_index.tailor"}"\n\n'
         "rule tight-tracking: tracking error at most 0.05%\n"
-        "rule no-gains: budget net gains $0 per year\n")
+        "rule no-gains: budget net gains $0 per year\n" + trading)
     policy = compile_policy(written)
     account = load_account(ROOT / "examples" / "accounts" / "sp500_2000" / "account.yaml")
     solved = plan(account, policy, Market.load(date(2021, 4, 21)), RebalanceOptions())
