@@ -57,10 +57,10 @@ def binary_mip(search: Search, max_nodes: int = MAX_MIP_NODES) -> bool:
     if not len(binaries):
         return False
     run = highs_mip(search, max_nodes, first_point=False)
-    if run.status == "infeasible" and search.best is None and not search.restricted and (
-            not len(search.netting.held()) or search.netting.others_hold_no_point()):
+    held = search.netting.held()
+    if run.status == "infeasible" and search.best is None and search.proves_the_problem(held):
         # HiGHS's model is a relaxation of the problem (the groups still off relaxed, the tangents
-        # cuts), every binary free: no point in it, none in the problem.
+        # cuts): no point in it, none in the problem.
         search.stop = "infeasible"
     if run.status not in ("optimal", "feasible") or run.x is None:
         return False

@@ -323,6 +323,12 @@ class Search:
         self.release(columns)
         self.restricted = True
 
+    def proves_the_problem(self, held: np.ndarray) -> bool:
+        """Does a proof on the current model, with the Schedule D binaries `held`, cover the whole
+        problem? Not a restriction's (safe sides fixed for good); one with the netting held covers the
+        other combinations only when none of them holds a point."""
+        return not self.restricted and (not len(held) or self.netting.others_hold_no_point())
+
     def free_safe_sides(self) -> None:
         """Undo `fix_safe_sides` (its groups stay on): the whole problem again, for a proof."""
         if self.unrestricted is not None:

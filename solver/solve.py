@@ -165,6 +165,20 @@ def _rebound(search: Search) -> None:
     search.lp_rounds(relaxation=True)
 
 
+def _decide_without_point(search: Search) -> None:
+    """No point from the repairs, near the relaxation's nor with every safe side taken: HiGHS's MIP
+    decides the binaries (counts continuous) — its point, or a proof that there is none — on the whole
+    problem, the safe sides free again. With whole shares it searches the restriction first, as
+    before (its point is rounded). A policy with no plan on `sp500_2000` (tracking within 0.05%, no
+    net gains) ended "no plan within the work limits" on the restriction's proof, which proves
+    nothing, where HiGHS's presolve proves the whole problem infeasible in 0.1 s."""
+    if search.counts.mask.any() or not search.restricted:
+        binary_mip(search)
+    if search.best is None and search.restricted and not search.out_of_time():
+        search.free_safe_sides()
+        binary_mip(search)
+
+
 def _probe(search: Search, binaries: np.ndarray, budget: int) -> Probed:
     """Fix the binaries whose 0-side probing proves no better than the incumbent (solver/probing.py),
     within the node budget: proved once at the root, a binary is settled for the whole tree, where
@@ -222,11 +236,8 @@ def _prove(search: Search) -> None:
         search.nodes += found.nodes
         budget -= probed.probes + found.nodes  # (one budget for every round of the proof)
         if found.x is None:
-            # (a restriction's proof proves nothing; one with the netting held covers the other
-            # combinations only when none of them holds a point)
-            complete = not search.restricted and (not len(held) or search.netting.others_hold_no_point())
-            if found.status == "infeasible" and search.best is None and complete:
-                search.stop = "infeasible"  # complete: no binary choice has a feasible relaxation
+            if found.status == "infeasible" and search.best is None and search.proves_the_problem(held):
+                search.stop = "infeasible"  # no binary choice has a feasible relaxation
             return
         search.netting.raise_bound(search, found.bound, held)
         if search.best is not None and found.objective >= search.best.objective - 1e-12:
@@ -289,19 +300,7 @@ def solve(model: AccountModel, options: SolveOptions = DEFAULT_OPTIONS) -> Solut
             _improve(search)
             _rebound(search)
             if search.best is None and not search.out_of_time():
-                # No point near the relaxation's, with or without the safe sides: HiGHS's MIP decides
-                # the binaries (counts continuous) — its point, or a proof that there is none. Without
-                # whole shares, on the whole problem: a policy with no plan on `sp500_2000` (tracking
-                # within 0.05%, no net gains) ended "no plan within the work limits" where HiGHS's
-                # presolve proves it infeasible in 0.1 s. With whole shares the restriction first, as
-                # before (its point is rounded), then the whole problem.
-                if not search.counts.mask.any():
-                    search.free_safe_sides()
-                binary_mip(search)
-                if search.best is None and search.restricted and search.stop != "infeasible" \
-                        and not search.out_of_time():
-                    search.free_safe_sides()  # (whole shares: the restriction held no point either)
-                    binary_mip(search)
+                _decide_without_point(search)
             _prove(search)
     # The HiGHS model left behind is the full one, bounds and integrality restored (explanations
     # reopen it, through `Compiled.restore_layout`: the rows of groups still off come back then).
