@@ -135,8 +135,9 @@ def _no_gain_from_cents(model: AccountModel, sells: list[Trade], closed: set[str
     or a whole share) that cover it; so does a sale of either character where the net is more (a
     character without gain lots reports no line above zero, so only its share of the net can be).
     The sale cut is of a name the plan does not sell out (`closed`), part of a lot rather than all of
-    one (no sliver left), the one whose cut is the fewest dollars (the most gain per dollar), in the
-    largest sell order on a tie; in fractional shares a weight moves by ~1e-9, within the verifier's
+    one (no sliver left), in the sell order that stays largest after the cut: a minimum trade binds on
+    the smallest orders, and a cut of a few cents took one below it (an order of $2,000.01 for a
+    $2,000 minimum); in fractional shares a weight moves by ~1e-9, within the verifier's
     tolerance, under whole shares by a share. `engine.rebalance.plan` asks for it only when the
     verifier refuses the plain trades, and keeps it only when the verifier accepts it (a cut could
     take an order below its minimum, or a name over a cap)."""
@@ -171,8 +172,8 @@ def _no_gain_from_cents(model: AccountModel, sells: list[Trade], closed: set[str
         for t in sells:
             orders[t.ticker] = orders.get(t.ticker, Decimal(0)) + t.amount
         for term, need in todo:
-            cut = max(gains[term], key=lambda t: (t.lot_id not in whole, gain_per_share(t) / t.price,
-                                                  orders[t.ticker]))
+            cut = max(gains[term], key=lambda t: (t.lot_id not in whole, orders[t.ticker]
+                                                  - need * t.price / gain_per_share(t), t.lot_id or ""))
             # Two cents more than the excess: the line's proceeds and basis each round again after the
             # cut, which can move its reported gain by a cent each way against the exact.
             fewer = ((need + 2 * CENT) / gain_per_share(cut)).quantize(step, rounding=ROUND_UP)

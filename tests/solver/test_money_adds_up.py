@@ -166,6 +166,23 @@ def test_a_gain_cut_reports_no_more_gain_than_the_trades_realize(
                                      for t in changed), ZERO)
 
 
+def test_a_gain_cut_spares_the_small_orders(legacy_account: Account, market: Market,
+                                           legacy_model: AccountModel) -> None:
+    """The cut lands in the sell order that stays largest after it, not in the lot with the most gain
+    per dollar: a $1,335 AAPL sale (gain 84% of its proceeds) beside a $15,054 JPM sale (34%). Cutting
+    the AAPL sale would cost the fewest dollars, but a minimum trade binds on the small orders (a
+    $2,000 order cut by 8 cents fell below a $2,000 minimum: V213, where the budget's V208 had been)."""
+    lots = {lot.lot_id: lot for lot in legacy_account.lots}
+    sells = [Trade(action="sell", ticker=lot.ticker, shares=Decimal(shares), price=market.price(lot.ticker),
+                   lot_id=lot.lot_id, acquired=lot.acquired, basis_per_share=lot.basis_per_share)
+             for lot, shares in ((lots["LEG-00019"], "10.000001"), (lots["LEG-00016"], "100.000003"))]
+    assert reported(sells) > exact(sells)
+    cut = trades._no_gain_from_cents(legacy_model, sells, set(), Decimal("0.000001"))
+    assert reported(cut) <= exact(sells)
+    assert [t.shares for t in cut if t.ticker == "AAPL"] == [Decimal("10.000001")]
+    assert [t.shares for t in cut if t.ticker == "JPM"] < [Decimal("100.000003")]
+
+
 @pytest.fixture(scope="module")
 def legacy_model(legacy_account: Account, market: Market) -> AccountModel:
     return AccountModel([legacy_account], market)
