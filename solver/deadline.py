@@ -81,3 +81,17 @@ def run_mip(highs: highspy.Highs, deadline: float, grace_seconds: float, start: 
         status = "feasible"  # stopped early (clock, interrupt, solution or node limit) with a point
     x = np.asarray(copy.getSolution().col_value).copy() if has_point else None
     return MipRun(status, x, float(info.mip_dual_bound), int(info.mip_node_count))
+
+
+def run_mip_within(highs: highspy.Highs, max_nodes: int, first_point: bool, deadline: float,
+                   grace_seconds: float, start: np.ndarray | None,
+                   status_of: dict[highspy.HighsModelStatus, str]) -> MipRun:
+    """`run_mip` within `max_nodes` (a work limit), and until its first point with `first_point`; the
+    live model's node and solution limits are back as they were after."""
+    highs.setOptionValue("mip_max_nodes", max_nodes)
+    highs.setOptionValue("mip_max_improving_sols", 1 if first_point else highspy.kHighsIInf)
+    try:
+        return run_mip(highs, deadline, grace_seconds, start, status_of)
+    finally:
+        highs.setOptionValue("mip_max_nodes", highspy.kHighsIInf)
+        highs.setOptionValue("mip_max_improving_sols", highspy.kHighsIInf)

@@ -16,7 +16,7 @@ import highspy
 import numpy as np
 
 from solver import repair
-from solver.deadline import MipRun, grace, run_mip
+from solver.deadline import MipRun, grace, run_mip_within
 from solver.highs_runs import STATUS, sub_mip_heuristics
 from solver.search import Search, set_integrality
 
@@ -30,16 +30,10 @@ def highs_mip(search: Search, max_nodes: int, first_point: bool) -> MipRun:
     `max_nodes` (and until its first point, with `first_point`), ended by the deadline
     (solver/deadline.py); its nodes are counted and its dual bound, a relaxation's, raises the
     bound."""
-    highs = search.highs
-    highs.setOptionValue("mip_max_nodes", max_nodes)
-    highs.setOptionValue("mip_max_improving_sols", 1 if first_point else highspy.kHighsIInf)
-    try:
-        with search.netting.holding(search) as held:
-            run = run_mip(highs, search.deadline, grace(search.options.time_limit),
-                          search.best.x if search.best is not None else None, STATUS)
-    finally:
-        highs.setOptionValue("mip_max_nodes", highspy.kHighsIInf)
-        highs.setOptionValue("mip_max_improving_sols", highspy.kHighsIInf)
+    with search.netting.holding(search) as held:
+        run = run_mip_within(search.highs, max_nodes, first_point, search.deadline,
+                             grace(search.options.time_limit),
+                             search.best.x if search.best is not None else None, STATUS)
     search.nodes += run.nodes
     if run.status in ("optimal", "feasible"):
         search.netting.raise_bound(search, run.dual_bound, held)

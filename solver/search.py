@@ -12,9 +12,10 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
+from solver.deadline import grace, run_mip_within
 from solver.defaults import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT, OBJECTIVE_FLOOR_BP
 from solver.handoff import Compiled, compile_to_highs
-from solver.highs_runs import configure, run_highs
+from solver.highs_runs import STATUS, configure, run_highs
 from solver.kept_basis import SavedBasis, keep, restore
 from solver.lazy import activate, activate_violated, leave_out_off, relax, violated
 from solver.model import AccountModel
@@ -308,10 +309,17 @@ class Search:
         self.rounds += 1
         counts = self.counts
         rounded = round_counts(self.highs, fixed, counts.columns, counts.round_up, counts.names, x,
-                               self.deadline, run_highs)
+                               self.deadline, run_highs, self.first_point)
         if rounded is not None:
             self.counts = self.counts.rounded()
         return rounded
+
+    def first_point(self, highs: highspy.Highs, max_nodes: int) -> np.ndarray | None:
+        """HiGHS's MIP on `highs` as it stands, until its first point within `max_nodes` (counted)."""
+        run = run_mip_within(highs, max_nodes, True, self.deadline, grace(self.options.time_limit), None,
+                             STATUS)
+        self.nodes += run.nodes
+        return run.x
 
     def fix_safe_sides(self) -> None:
         """Fix every binary that has a safe side (LazyBinaries.safe_sides) there for the rest of the

@@ -43,10 +43,12 @@ def test_a_binding_tracking_limit_still_gets_a_whole_share_plan(market: Market) 
 def test_only_the_backed_off_repair_finds_a_whole_share_point(market: Market,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """The fallback for a point rounding cannot round. The rounding is held to 4 dives here (its limit
-    before session 16; with 8 it rounds this point, at 2.9985% TE): from the relaxation's point on the
-    limit it then finds no whole-share point; the repair with the limit backed off finds one that keeps
-    the limit itself, and with the limit not backed off (VARIANCE_BACK_OFF = 1) none."""
+    before session 16; with 8 it rounds this point, at 2.9985% TE) and without its neighbourhood MIP
+    (which rounds it too, at 2.9909%): from the relaxation's point on the limit it then finds no
+    whole-share point; the repair with the limit backed off finds one that keeps the limit itself, and
+    with the limit not backed off (VARIANCE_BACK_OFF = 1) none."""
     monkeypatch.setattr(rounding, "MAX_DIVES", 4)
+    monkeypatch.setattr(Search, "first_point", lambda self, highs, max_nodes: None)
 
     def first_points(back_off: float) -> tuple[Point | None, Point | None]:
         monkeypatch.setattr(tracking, "VARIANCE_BACK_OFF", back_off)
