@@ -71,7 +71,7 @@ class WarmModel:
             return branched
         if self._holds_counts_rounded() or self._holds_backed_off():
             return True
-        status = self._mip(MAX_TEST_NODES)
+        status = self._mip(MAX_TEST_NODES, first_point=True)
         self.decided = status in ("optimal", "infeasible")
         return status != "infeasible"
 
@@ -232,22 +232,27 @@ class WarmModel:
                 return False
         return self._holds_rounded() or self._holds_counts_rounded()
 
-    def _mip(self, max_nodes: int) -> str:
+    def _mip(self, max_nodes: int, first_point: bool = False) -> str:
         """Solve the MIP once, fix its integer choices and polish the tangents on the LP (as the solve
         does); only when polishing needs new integer choices (a lazy group switched on, or the fixed
         choices no longer fit the refined tangents) is the MIP solved again. All runs together
-        within `max_nodes` branch-and-bound nodes: reaching them leaves the question undecided."""
+        within `max_nodes` branch-and-bound nodes: reaching them leaves the question undecided. With
+        `first_point` (a feasibility test, the objective on), each run stops at its first point."""
         nodes = 0
         for _ in range(MAX_ROUNDS):
             if nodes >= max_nodes:
                 return "error"
             self.highs.setOptionValue("solve_relaxation", False)
             self.highs.setOptionValue("mip_max_nodes", max_nodes - nodes)
+            self.highs.setOptionValue("mip_max_improving_sols", 1 if first_point else highspy.kHighsIInf)
             try:
                 status = self._solve()
             finally:
                 self.highs.setOptionValue("mip_max_nodes", highspy.kHighsIInf)
+                self.highs.setOptionValue("mip_max_improving_sols", highspy.kHighsIInf)
             nodes += max(1, self.highs.getInfo().mip_node_count)
+            if first_point and self.highs.getModelStatus() == highspy.HighsModelStatus.kSolutionLimit:
+                status = "optimal"  # (its first point: polished below like an optimum)
             if status != "optimal":
                 return status
             x = np.asarray(self.highs.getSolution().col_value)

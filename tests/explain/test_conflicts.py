@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+from compiler.check import compile_policy
 from compiler.rules import RULE_KINDS
 from compiler.rules.trading import TradingIR
 from engine.explain import conflict, explain, relaxed_plan
 from engine.explain.elastic import ElasticModel, conflicting_rules
 from engine.rebalance import plan
 from solver.account import Account
+from solver.account_files import load_account
 from solver.handoff import INF
 from solver.market import Market
-from tests.explain.conftest import at, budget, cap, exclude, policy
+from tests.explain.conftest import ROOT, at, budget, cap, exclude, policy
 
 # JPM is ~24% of the legacy portfolio with large long-term gains: a 5% cap needs them realized.
 RULES = (
@@ -150,3 +154,24 @@ def test_a_conflict_that_needs_whole_shares_is_cut_down_by_the_integer_pass(
     # independently of elastic mode: the band cannot hold with whole shares, and holds without them
     assert plan(legacy, policy(whole, band), market).result.solve.status == "infeasible"
     assert plan(legacy, policy(band), market).result.solve.status == "optimal"
+
+
+def test_a_feasibility_test_is_decided_by_its_work_limits_not_the_clock(
+        market: Market, tmp_path: Path) -> None:
+    """`sp500_2000` under the direct-indexing model, tracking within 0.05% and no net gains: no plan.
+    The conflict search asks whether the wash-sale window and the tracking limit hold without the
+    budget. With the policy's objective off (a pure feasibility test), HiGHS's root LP ran 580,000
+    simplex iterations into the 30 s clock and the test ended undecided; with it on (the answer does
+    not depend on it), a first point decides it, and the budget is proven needed."""
+    text = (f'policy "tight"\nlayer account\nextends "{ROOT}/policies/models/direct_index.tailor"\n\n'
+            "rule tight-tracking: tracking error at most 0.05%\n"
+            "rule no-gains: budget net gains $0 per year\n")
+    (tmp_path / "tight.tailor").write_text(text)
+    compiled = compile_policy(tmp_path / "tight.tailor")
+    account = load_account(ROOT / "examples" / "accounts" / "sp500_2000" / "account.yaml")
+    solved = plan(account, compiled, market)
+    assert solved.result.solve.status == "infeasible"
+    elastic = ElasticModel(solved.model, solved.solution.compiled, compiled, solved.provenance)
+    assert elastic.feasible({"firm-wash-sale", "tight-tracking"})
+    assert elastic.decided
+    assert not elastic.feasible({"firm-wash-sale", "tight-tracking", "no-gains"}, relaxation=True)
