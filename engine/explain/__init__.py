@@ -12,6 +12,8 @@ Infeasible plans go through elastic mode (`elastic`).
 
 from __future__ import annotations
 
+import time
+
 from compiler.ir import CompiledPolicy
 from compiler.rules import RULE_KINDS
 from compiler.verify_rules import verify
@@ -37,7 +39,9 @@ METHOD_INFEASIBLE = (
 ALTERNATIVE_TIME_LIMIT = 10.0  # seconds for each re-solve that tries another form of a rule
 
 
-def explain(plan: Plan, policy: CompiledPolicy) -> Explanation:
+def explain(plan: Plan, policy: CompiledPolicy, deadline: float | None = None) -> Explanation:
+    """Why each trade of a plan, what each rule costs; for a policy without a plan, which rules
+    conflict (`conflict`, ended by `deadline`, a `time.perf_counter()` value)."""
     result = plan.result
     head = {
         "account_id": result.account_id,
@@ -50,7 +54,8 @@ def explain(plan: Plan, policy: CompiledPolicy) -> Explanation:
         if result.solve.status != "infeasible":  # a time limit or solver error: nothing to explain yet
             return Explanation(**head, method="none: no plan was found", trades=(), kept=(), rules=())
         return Explanation(
-            **head, method=METHOD_INFEASIBLE, trades=(), kept=(), rules=(), conflict=conflict(plan, policy)
+            **head, method=METHOD_INFEASIBLE, trades=(), kept=(), rules=(),
+            conflict=conflict(plan, policy, deadline)
         )
     bench = Workbench(plan.model, plan.solution.compiled, plan.solution.x, plan.provenance)
     base = bench.solve()
@@ -65,19 +70,22 @@ def explain(plan: Plan, policy: CompiledPolicy) -> Explanation:
     )
 
 
-def conflict(plan: Plan, policy: CompiledPolicy) -> Conflict:
+def conflict(plan: Plan, policy: CompiledPolicy, deadline: float | None = None) -> Conflict:
     """The rules that conflict, for a rebalance that found no plan (`explain` calls it then). A plan
-    that was found has no conflict to name: asked of one, this is a caller's error."""
+    that was found has no conflict to name: asked of one, this is a caller's error. Work limits
+    decide every question; `deadline` (by default EXPLAIN_TIME_LIMIT from now) is the clock behind
+    them for the whole search, the re-solves of the rules' alternatives included."""
     if plan.outcome is not None:
         raise ValueError(f"a conflict search needs a rebalance without a plan; this one found a plan "
                          f"({plan.result.solve.status}): explain it with `explain` instead")
-    elastic = ElasticModel(plan.model, plan.solution.compiled, policy, plan.provenance)
+    elastic = ElasticModel(plan.model, plan.solution.compiled, policy, plan.provenance, deadline)
     found = elastic.conflicts(proven=plan.solution.status == "infeasible")
     if not found and elastic.unproven:
         return Conflict(rules=(), unproven=tuple(sorted(elastic.unproven)), relaxations=(),
                         elastic_violations=(),
                         text="whether the rules can hold together was not decided within the search's "
-                             "work limits: no conflict is shown, and none is ruled out")
+                             "limits (its work limits, or its clock): no conflict is shown, and none is "
+                             "ruled out")
     if not found:
         return Conflict(
             rules=(),
@@ -96,7 +104,8 @@ def conflict(plan: Plan, policy: CompiledPolicy) -> Conflict:
         if nearest.status == "optimal"
         else ()
     )
-    alternatives = [found_alt for rule_id in rules if (found_alt := _alternative(plan, policy, rule_id))]
+    alternatives = [found_alt for rule_id in rules
+                    if (found_alt := _alternative(plan, policy, rule_id, elastic.deadline))]
     names = " and ".join(cite(r, plan.provenance) for r in rules)
     verb = "cannot hold together" if len(rules) > 1 else "cannot hold on this account"
     options = [r.text for r in relaxations if r.decided] + alternatives
@@ -105,7 +114,7 @@ def conflict(plan: Plan, policy: CompiledPolicy) -> Conflict:
     undecided = [cite(r.rule_id, plan.provenance) for r in relaxations if not r.decided]
     if undecided:
         text += (" Whether relaxing " + " or ".join(undecided) + " alone is enough was not decided within "
-                 "the search's work limits.")
+                 "the search's limits (its work limits, or its clock).")
     for other in found[1:]:
         text += (
             " Also: "
@@ -115,7 +124,8 @@ def conflict(plan: Plan, policy: CompiledPolicy) -> Conflict:
     unproven = [rule_id for rule_id in rules if rule_id in elastic.unproven]
     if unproven:
         text += (" Whether the others hold without " + " or ".join(cite(r, plan.provenance) for r in unproven)
-                 + " was not decided within the search's work limits: the set may not be the smallest.")
+                 + " was not decided within the search's limits (its work limits, or its clock): the set "
+                   "may not be the smallest.")
     return Conflict(
         rules=tuple(rules),
         unproven=tuple(unproven),
@@ -127,14 +137,19 @@ def conflict(plan: Plan, policy: CompiledPolicy) -> Conflict:
     )
 
 
-def _alternative(plan: Plan, policy: CompiledPolicy, rule_id: str) -> str | None:
+def _alternative(plan: Plan, policy: CompiledPolicy, rule_id: str, deadline: float) -> str | None:
     """The mildest other form of the rule (its kind's `alternatives`) under which the whole policy
-    holds, checked by a verified re-solve; None when the kind offers none or none holds."""
+    holds, checked by a verified re-solve (each within ALTERNATIVE_TIME_LIMIT, none past the
+    deadline); None when the kind offers none, none holds, or the deadline has passed."""
     own = plan.account_rule(rule_id)
     rule = own[1] if own else policy.by_id(rule_id)
-    options = RebalanceOptions(time_limit=ALTERNATIVE_TIME_LIMIT, mip_gap=plan.result.solve.requested_gap)
     data = plan.model.data
     for text, other in RULE_KINDS[rule.kind].alternatives(rule):
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            return None
+        options = RebalanceOptions(time_limit=min(ALTERNATIVE_TIME_LIMIT, left),
+                                   mip_gap=plan.result.solve.requested_gap)
         changed, account_rules = policy, dict(plan.account_rules)
         if own is None:
             changed = policy.model_copy(update={"rules": tuple(other if r.id == rule_id else r
@@ -168,7 +183,8 @@ def _relaxation(
         needs = tuple(v.message for v in RULE_KINDS[rule.kind].verify(rule, mine))
     where = cite(rule_id, plan.provenance)
     if point.status not in ("optimal", "infeasible"):
-        text = f"relaxing {where} alone: not decided within the search's work limits"
+        text = (f"relaxing {where} alone: not decided within the search's limits (its work limits, or "
+                "its clock)")
     elif point.status != "optimal":
         text = f"relaxing {where} alone is not enough"
     elif needs:
@@ -192,11 +208,13 @@ def _relaxation(
     )
 
 
-def relaxed_plan(plan: Plan, policy: CompiledPolicy) -> RebalanceResult | None:
+def relaxed_plan(plan: Plan, policy: CompiledPolicy,
+                 deadline: float | None = None) -> RebalanceResult | None:
     """The nearest feasible plan: least weighted slack on the rule rows (locked rules first), then the
-    policy's objective. The verifier checks it against every rule it does not give up; a plan that
-    breaks any other rule is not presented (None), nor is one the elastic solve did not find."""
-    elastic = ElasticModel(plan.model, plan.solution.compiled, policy, plan.provenance)
+    policy's objective (the search ended by `deadline`, as `conflict`'s). The verifier checks it
+    against every rule it does not give up; a plan that breaks any other rule is not presented
+    (None), nor is one the elastic solve did not find."""
+    elastic = ElasticModel(plan.model, plan.solution.compiled, policy, plan.provenance, deadline)
     point = elastic.nearest()
     if point.status != "optimal":
         return None

@@ -76,8 +76,9 @@ class ElasticModel(WarmModel):
         compiled: Compiled,
         policy: CompiledPolicy,
         provenance: dict[str, Provenance],
+        deadline: float | None = None,
     ):
-        super().__init__(model, compiled)
+        super().__init__(model, compiled, deadline)
         self.policy, self.provenance = policy, provenance
         self.original_cost = np.asarray(self.highs.getLp().col_cost_).copy()
         self.slack_cols: dict[str, list[int]] = {}

@@ -10,13 +10,15 @@ no trades satisfy the policy, names the smallest set of rules that cannot hold t
 each must give; `--relax` then also shows the nearest feasible plan (and writes it with --out).
 JSON output follows the schema `tailor.explanation/1`. Exit 0 when the plan was explained. The
 as-of date, the market snapshot, the account's target and --out are taken and checked as by
-`tailor rebalance`.
+`tailor rebalance`. --time-limit bounds the rebalance, then the conflict search (and `--relax`'s
+nearest plan) each again: its work limits decide, and what the clock cuts short says "undecided".
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -78,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
     solved = plan(account, policy, market, options)
     record_command(log, "explain", vars(args), solved.result,
                    failure(solved.result, account, policy, args.time_limit), options)
-    explanation = explain(solved, policy)
+    # The explanation's own clock, behind its work limits: --time-limit again, from here.
+    explanation = explain(solved, policy, time.perf_counter() + args.time_limit)
     console = Console(file=sys.stdout)
     if args.format == "json":
         sys.stdout.write(explanation.to_json())
@@ -87,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     if out is not None:
         write_atomic(out / "explanation.json", explanation.to_json())
     if args.relax and explanation.conflict is not None:
-        relaxed = relaxed_plan(solved, policy)
+        relaxed = relaxed_plan(solved, policy, time.perf_counter() + args.time_limit)
         if relaxed is None:  # never an unverified plan in its place
             console.print("No nearest plan: none was found that the verifier confirms keeps every rule "
                           "but the conflicting ones. Change one of the rules named above.")
