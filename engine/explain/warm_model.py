@@ -255,8 +255,13 @@ class WarmModel:
             if nodes >= max_nodes:
                 return "error"
             self.highs.setOptionValue("solve_relaxation", False)
+            # The live model's last point as the copy's start, as HiGHS would take it in place (it
+            # completes such a start by a sub-MIP): without it the low-turnover conflict of
+            # bench_explain.py took 10.7 s instead of 4.3.
+            solution = self.highs.getSolution()
+            start = np.asarray(solution.col_value) if solution.value_valid else None
             run = run_mip_within(self.highs, max_nodes - nodes, first_point, self.deadline,
-                                 grace(EXPLAIN_TIME_LIMIT), None, STATUS)
+                                 grace(EXPLAIN_TIME_LIMIT), start, STATUS)
             nodes += max(1, run.nodes)
             if run.status == "infeasible":
                 return "infeasible"
