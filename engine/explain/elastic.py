@@ -148,14 +148,15 @@ class ElasticModel(WarmModel):
     def _run(self) -> str:
         """LP rounds (warm-started simplex) until tangents and lazy groups settle; then, if integer
         columns are in play, MIP rounds within MAX_ELASTIC_NODES (a least slack not proven within them
-        is undecided: "error"). An infeasible relaxation ends it at once."""
+        is "feasible" when they found a point, else undecided: "error"). An infeasible relaxation ends
+        it at once."""
         status = self._rounds(relaxation=True)
         if status != "optimal" or not self._deciding().any():
             return status
         return self._mip(MAX_ELASTIC_NODES)
 
     def _point(self, status: str) -> ElasticPoint:
-        if status != "optimal":
+        if status not in ("optimal", "feasible"):
             return ElasticPoint(status, np.zeros(self.highs.getNumCol()), {})
         x = self.x
         slack = {rid: float(x[cols].sum()) for rid, cols in self.slack_cols.items()}

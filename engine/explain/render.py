@@ -86,7 +86,8 @@ def print_rich(explanation: Explanation, console: Console) -> None:
             table.add_row(
                 r.rule_id,
                 f"{r.span.file}:{r.span.line}",
-                "; ".join(r.needs) if r.feasible_alone else "not enough alone" if r.decided else "undecided",
+                ("" if r.least else "at most: ") + "; ".join(r.needs) if r.feasible_alone
+                else "not enough alone" if r.decided else "undecided",
                 "yes" if r.locked else "",
             )
         console.print(table)

@@ -88,6 +88,9 @@ class Relaxation(_Frozen):
     decided: bool = True  # False: whether this rule alone is enough was not decided within the work limits
     slack: float  # in the units of its model rows (fractions of the account value, or %² for variance)
     needs: tuple[str, ...]  # the rule kind's verifier on the plan with only this rule relaxed
+    # False: `slack` and `needs` are those of a plan the search found with only this rule relaxed,
+    # the least it must give not proven within the search's limits (it must give at most that)
+    least: bool = True
     text: str
 
 

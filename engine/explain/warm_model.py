@@ -246,7 +246,8 @@ class WarmModel:
         """Solve the MIP once, fix its integer choices and polish the tangents on the LP (as the solve
         does); only when polishing needs new integer choices (a lazy group switched on, or the fixed
         choices no longer fit the refined tangents) is the MIP solved again. All runs together
-        within `max_nodes` branch-and-bound nodes: reaching them leaves the question undecided. With
+        within `max_nodes` branch-and-bound nodes: reaching them leaves the question undecided, or
+        with a point, "feasible" (a point, not proven the best). With
         `first_point` (a feasibility test, the objective on), each run stops at its first point. Each
         run is on a copy, ended at the deadline (solver/deadline.py): HiGHS checks its own clock only
         between the MIP's steps, and one cut round of its root took 5 s on a 2,000-lot index."""
@@ -265,13 +266,14 @@ class WarmModel:
             nodes += max(1, run.nodes)
             if run.status == "infeasible":
                 return "infeasible"
-            if run.x is None or (run.status != "optimal" and not first_point):
-                return "error"  # (a point without its proof: the least slack undecided)
+            if run.x is None:
+                return "error"
             cols = np.flatnonzero(self._integers()).astype(np.int32)
             size = self._size()
             polished = self._polished_at(cols, np.round(run.x[cols]), *self._bounds(cols))
             if polished == "optimal" and self._size()[0] == size[0]:
-                return "optimal"
+                # (a point the limits stopped short of proving best: "feasible", a point all the same)
+                return "optimal" if run.status == "optimal" or first_point else "feasible"
             if self._size() == size:
                 break  # the point fails for another reason than groups or tangents: the MIP would repeat it
         return "error"

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from compiler.check import compile_policy
+from engine.explain import conflict
 from engine.explain.elastic import ElasticModel, conflicting_rules
 from engine.rebalance import Plan, plan
 from solver.account_files import load_account
@@ -88,3 +89,15 @@ def test_a_rule_kept_by_an_undecided_test_is_named(market: Market, monkeypatch: 
     monkeypatch.undo()
     assert not ElasticModel(solved.model, solved.solution.compiled, policy, solved.provenance).feasible(
         set(conflict))
+
+
+def test_a_rule_whose_least_give_is_unproven_says_how_far_at_most(infeasible: Plan) -> None:
+    """The least-slack MIP of `budget-tax` alone reaches its node limit with a plan in hand: the rule
+    is enough to give (a plan holds with only it relaxed), and how far that plan takes it is a bound
+    on what it must give, stated as one ("at most"), where the conflict said only "undecided"."""
+    policy = compile_policy(POLICY)
+    found = conflict(infeasible, policy)
+    budget = next(r for r in found.relaxations if r.rule_id == "budget-tax")
+    assert budget.feasible_alone and budget.decided and not budget.least
+    assert budget.needs and budget.needs[0].startswith("tax budget of $8,000.00 exceeded")
+    assert "by at most" in budget.text and "by at most" in found.text
