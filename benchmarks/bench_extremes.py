@@ -43,6 +43,11 @@ MINIMUMS = ("$100", "$2,000")
 SHARES = ("", " whole shares")
 
 
+def case_name(account_name: str, rule_values: tuple[str, ...]) -> str:
+    tracking, budget, minimum, shares = rule_values
+    return f"{account_name} · TE {tracking} · {budget} · {minimum}{shares}"
+
+
 def policy_text(tracking: str, budget: str, minimum: str, shares: str) -> str:
     return (f'policy "extreme"\nlayer account\nextends "{ROOT}/policies/models/direct_index.tailor"\n\n'
             f"rule tight-tracking: tracking error at most {tracking}\n"
@@ -57,9 +62,9 @@ def outcome(status: str, verified: bool) -> str:
     return "proof" if status == "infeasible" else "failure"
 
 
-def run_case(account_name: str, rule_values: tuple[str, str, str, str], folder: Path,
+def run_case(account_name: str, rule_values: tuple[str, ...], folder: Path,
              time_limit: float) -> dict[str, Any]:
-    name = f"{account_name} · TE {rule_values[0]} · {rule_values[1]} · {rule_values[2]}{rule_values[3]}"
+    name = case_name(account_name, rule_values)
     path = folder / "extreme.tailor"
     path.write_text(policy_text(*rule_values))
     started = time.perf_counter()
@@ -94,8 +99,7 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         for account_name, *values in itertools.product(ACCOUNTS, TRACKING, BUDGETS, MINIMUMS, SHARES):
-            name = f"{account_name} · TE {values[0]} · {values[1]} · {values[2]}{values[3]}"
-            if args.filter in name:
+            if args.filter in case_name(account_name, tuple(values)):
                 rows.append(run_case(account_name, tuple(values), Path(folder), args.time_limit))
                 print(line(rows[-1]), flush=True)
     counts = Counter(r["outcome"] for r in rows)

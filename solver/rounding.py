@@ -98,8 +98,9 @@ def round_counts(highs: highspy.Highs, fixed: np.ndarray, counts: np.ndarray, ro
                 continue
             first.append(stuck)
         if point is None:
-            return None if first_point is None else _neighbourhood(highs, columns, len(fixed), lower0, upper0,
-                                                                   x, first_point)
+            return None if first_point is None else _neighbourhood(
+                highs, columns, len(fixed), lower0, upper0, np.asarray(lp.integrality_, dtype=np.int32), x,
+                first_point)
         return _improve(attempt, highs, columns, np.flatnonzero(~pinned), np.round(point[columns]), x,
                         point, deadline)
     finally:
@@ -108,16 +109,17 @@ def round_counts(highs: highspy.Highs, fixed: np.ndarray, counts: np.ndarray, ro
 
 
 def _neighbourhood(highs: highspy.Highs, columns: np.ndarray, binaries: int, lower0: np.ndarray,
-                   upper0: np.ndarray, x: np.ndarray, first_point: FirstPoint) -> np.ndarray | None:
+                   upper0: np.ndarray, integrality: np.ndarray, x: np.ndarray,
+                   first_point: FirstPoint) -> np.ndarray | None:
     """Step 4 of the module docstring: HiGHS's MIP with the first `binaries` columns fixed at their
-    rounded values and each count integer within NEIGHBOURHOOD_SHARES of x (inside its own bounds)."""
+    rounded values and each count integer within NEIGHBOURHOOD_SHARES of x (inside its own bounds);
+    `integrality` is the model's (empty: none), restored after."""
     values = x[columns]
     is_count = np.arange(len(columns)) >= binaries
     lower = np.where(is_count, np.maximum(np.floor(values) - NEIGHBOURHOOD_SHARES, lower0), np.round(values))
     upper = np.where(is_count, np.minimum(np.ceil(values) + NEIGHBOURHOOD_SHARES, upper0), np.round(values))
     highs.changeColsBounds(len(columns), columns, lower, upper)
     counts = columns[is_count]
-    integrality = np.asarray(highs.getLp().integrality_, dtype=np.int32)
     was = integrality[counts] if len(integrality) else np.zeros(len(counts), dtype=np.int32)
     highs.changeColsIntegrality(len(counts), counts, np.full(len(counts), highspy.HighsVarType.kInteger.value,
                                                              dtype=np.int32))

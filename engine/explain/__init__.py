@@ -109,9 +109,11 @@ def conflict(plan: Plan, policy: CompiledPolicy, deadline: float | None = None) 
     names = " and ".join(cite(r, plan.provenance) for r in rules)
     verb = "cannot hold together" if len(rules) > 1 else "cannot hold on this account"
     options = [r.text for r in relaxations if r.decided] + alternatives
-    either = ", or ".join(options)
-    text = f"{names} {verb}." + ((" Either " + either if len(options) > 1 else " " + either[:1].upper()
-                                  + either[1:]) + "." if options else "")
+    text = f"{names} {verb}."
+    if len(options) > 1:
+        text += " Either " + ", or ".join(options) + "."
+    elif options:
+        text += " " + options[0][:1].upper() + options[0][1:] + "."
     undecided = [cite(r.rule_id, plan.provenance) for r in relaxations if not r.decided]
     if undecided:
         text += (" Whether relaxing " + " or ".join(undecided) + " alone is enough was not decided within "
@@ -175,11 +177,12 @@ def _relaxation(
     rule = own[1] if own else policy.by_id(rule_id)
     aside = frozenset(c[-1] for c in found[1:] if rule_id not in c)
     point = elastic.elastic(soft={rule_id}, dropped=aside)
-    found = point.status in ("optimal", "feasible")  # ("feasible": its slack not proven the least)
+    holds = point.status in ("optimal", "feasible")  # a plan with only this rule relaxed
+    bound = point.status == "feasible"  # ... its slack not proven the least: how far at most
     needs: tuple[str, ...] = ()
-    if found and own is None:
+    if holds and own is None:
         needs = tuple(v.message for v in elastic.violations(elastic.outcome(point), {rule_id}))
-    elif found:  # an account's own rule, on that account's own trades
+    elif holds:  # an account's own rule, on that account's own trades
         relaxed = elastic.outcome(point)
         mine = account_outcome(plan.model, relaxed.trades, own[0], relaxed.target)
         needs = tuple(v.message for v in RULE_KINDS[rule.kind].verify(rule, mine))
@@ -187,13 +190,12 @@ def _relaxation(
     if point.status not in ("optimal", "feasible", "infeasible"):
         text = (f"relaxing {where} alone: not decided within the search's limits (its work limits, or "
                 "its clock)")
-    elif not found:
+    elif not holds:
         text = f"relaxing {where} alone is not enough"
     elif needs:
-        text = f"relax {where}: " + "; ".join(needs)
-        if point.status == "feasible":
-            text = (f"relax {where} by at most: " + "; ".join(needs) + " (a plan holds then; whether less "
-                    "would do was not settled within the search's limits)")
+        text = f"relax {where}{' by at most' if bound else ''}: " + "; ".join(needs)
+        if bound:
+            text += " (a plan holds then; whether less would do was not settled within the search's limits)"
         if aside:
             text += " (once the other conflicts are resolved)"
     else:
@@ -205,9 +207,9 @@ def _relaxation(
         kind=rule.kind,
         span=rule.span,
         locked=rule.locked,
-        feasible_alone=found,
-        decided=found or point.status == "infeasible",
-        least=point.status != "feasible",
+        feasible_alone=holds,
+        decided=holds or point.status == "infeasible",
+        least=not bound,
         slack=round(point.slack_by_rule.get(rule_id, 0.0), 8),
         needs=needs,
         text=text,

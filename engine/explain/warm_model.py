@@ -12,9 +12,11 @@ batch book's `retiree_cash` conflicts these spared HiGHS's MIP 2–4 s a test. T
 within a node budget over all its runs: a work limit, so the answer is the same at any machine load;
 beyond it the question is undecided (`decided`). Behind the work limits, one clock for the whole
 conflict search (`deadline`, by default EXPLAIN_TIME_LIMIT from the fork): every HiGHS run gets what
-is left of it, so a search of many tests ends near its deadline, its last questions undecided. Each
-run once had 30 s of its own: `tailor explain` on `sp500_2000` under tracking within 0.05% and no
-net gains took 76 s, two least-slack MIPs spending 30 s each in HiGHS's root.
+is left of it, so a search of many tests ends near its deadline, its last questions undecided. The
+limit was once a fixed 30 s, which HiGHS reads on the clock of all the instance's runs for an LP
+(one 30 s for the whole fork) and on the run's own for a MIP (`tailor explain` on `sp500_2000` under
+tracking within 0.05% and no net gains took 76 s, two least-slack MIPs spending 30 s each in HiGHS's
+root).
 """
 
 from __future__ import annotations
@@ -23,14 +25,13 @@ import itertools
 import time
 from collections.abc import Iterator
 
-import highspy
 import numpy as np
 
 from engine.explain.workbench import fork, release_forbidden_buys
 from solver.branch import branch_and_bound
 from solver.deadline import grace, run_mip_within
 from solver.handoff import Compiled
-from solver.highs_runs import STATUS
+from solver.highs_runs import STATUS, run_highs
 from solver.lazy import LazyGroups, activate_violated, relax
 from solver.model import AccountModel
 from solver.tracking import refine, tracking_columns, variance_backed_off, variance_limit_rows
@@ -39,7 +40,6 @@ from solver.whole_shares import count_columns
 TE_TOLERANCE_PCT = 0.005
 MAX_ROUNDS = 20
 EXPLAIN_TIME_LIMIT = 60.0  # seconds for a whole conflict search: a safety net behind the work limits
-MIN_RUN_SECONDS = 0.01  # a run past the deadline still starts (HiGHS then stops at once: undecided)
 INTEGRAL = 1e-9
 MAX_BRANCH_BINARIES = 24  # a feasibility test branches itself on at most this many binaries ...
 MAX_BRANCH_NODES = 200  # ... within this many node LPs; beyond either, HiGHS's MIP decides ...
@@ -94,29 +94,13 @@ class WarmModel:
             integer[group.binaries] = group.active
         return integer
 
-    def _status(self) -> str:
-        status = self.highs.getModelStatus()
-        if status == highspy.HighsModelStatus.kOptimal:
-            return "optimal"
-        infeasible = (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kUnboundedOrInfeasible)
-        return "infeasible" if status in infeasible else "error"
-
     def _solve(self) -> str:
-        """One HiGHS run. A run that ends undecided without reaching the time limit (`kUnknown`: the
-        simplex gave up on the basis it inherited from an earlier test) runs again once from scratch,
-        which decides it: left undecided, it would count as "feasible" and keep a rule in a conflict
-        it is not needed for."""
-        # HiGHS's clock runs across every run() of one instance: an LP's limit is on its cumulative time.
-        remaining = max(self.deadline - time.perf_counter(), MIN_RUN_SECONDS)
-        self.highs.setOptionValue("time_limit", self.highs.getRunTime() + remaining)
-        self.highs.run()
-        status = self._status()
-        limits = (highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kSolutionLimit)
-        if status == "error" and self.highs.getModelStatus() not in limits:
-            self.highs.clearSolver()
-            self.highs.run()
-            status = self._status()
-        return status
+        """One LP run within what is left of the deadline (`solver.highs_runs.run_highs`: the limit on
+        HiGHS's cumulative clock, a run the simplex gives up on from an inherited basis run again from
+        scratch — left undecided, it would count as "feasible" and keep a rule in a conflict it is not
+        needed for). "optimal", "infeasible", or undecided: "error"."""
+        status = run_highs(self.highs, self.deadline)
+        return status if status in ("optimal", "infeasible") else "error"
 
     def _rounds(self, relaxation: bool) -> str:
         self.highs.setOptionValue("solve_relaxation", relaxation)
