@@ -244,19 +244,21 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
         # sell-everything-and-stay-out is seldom worth its tracking error, and a disjunction per
         # recently bought name made a 500-name account's solve 150 times slower.
         shared = share_for_share_rows.declare(block)
-        contribution.lazy_groups += liquidation_groups(model, block, liquidations)
+        block.liquidate = pyo.Var(range(len(liquidations)), domain=pyo.Binary)
+        liquidating = [(block.liquidate[k], ids, losses) for k, (ids, losses, _) in enumerate(liquidations)]
         # Loss sale and buy of one group in the same rebalance: one or the other, never both. A lazy
         # disjunction: its binary enters the solve only if the optimum wants both. Each name's weight
         # is split between the two sides (solver/perspective.py): the relaxation then pays tracking
         # error for selling a loss and buying it back, which the big-M rows alone let it do for free.
-        # The share-for-share loss sales are such switches too (z = 1 sells the loss lots, buys none).
+        # The share-for-share loss sales are such switches too (z = 1 sells the loss lots, buys none),
+        # and so are the liquidations (z = 1 sells every lot, so its side keeps no weight).
         block.loss_sale = pyo.Var(range(len(switches)), domain=pyo.Binary)
-        splits = split_modes(model, block, [*shared, *((block.loss_sale[k], ids, losses)
-                                                       for k, (ids, losses) in enumerate(switches))])
+        switching = [(block.loss_sale[k], ids, losses) for k, (ids, losses) in enumerate(switches)]
+        splits = split_modes(model, block, [*shared, *liquidating, *switching])
+        after = len(shared) + len(liquidations)
         share_for_share_rows.write(block, contribution, splits[:len(shared)])
-        splits = splits[len(shared):]
-        contribution.lazy_groups += switch_groups(model, block, [
-            (block.loss_sale[k], ids, losses) for k, (ids, losses) in enumerate(switches)], splits)
+        contribution.lazy_groups += liquidation_groups(model, block, liquidations, splits[len(shared):after])
+        contribution.lazy_groups += switch_groups(model, block, switching, splits[after:])
         return contribution
 
     @staticmethod

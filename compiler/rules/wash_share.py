@@ -12,7 +12,7 @@ disallowed loss is exactly the loss of the first-R shares sold:
     fully matched lot x:   its loss, −g_x·sell_x, is added back to the gain (no column)
     the lot R ends in:     sell = a + (sell − a), a ≤ its matched part; −g·a added back
     w (binary, lazy):      sell − a ≤ (its unmatched part)·w,  each later lot ≤ its value·w,
-                           Σ fully matched sells + a ≥ R's value·w
+                           each fully matched lot's sell ≥ its value·w,  a ≥ its matched part·w
 
 No binary when the loss lots hold R shares or fewer (every share sold is matched). The forced order
 can cost a sale the optimiser would rather make out of order; it never charges a wrong amount.
@@ -146,8 +146,12 @@ class ShareForShare:
         if not ends and not later:
             return
         w = self._new("w")
-        filled: list[tuple[float, object]] = [(1.0, sell[x]) for x in full]
-        rows = []
+        # w = 1 sells every one of the first R shares: a row per fully matched lot (and one for the
+        # matched part), not one for their sum, which a fraction of w met by selling the matched lots
+        # the LP liked and later loss lots as far (HiGHS's root cuts on the 2008 crash were these rows,
+        # one at a time). Per lot, `di_2008_crash × direct_index`'s relaxation rose from 1.587 to
+        # 1.611 bp and its proof from 2.52% to 0.19% (docs/solver.md, "A row per lot").
+        rows = [self._row([(1.0, sell[x]), (-float(value[x]), w)], 0.0, INF) for x in full]
         for x, part in ends:
             a = self._new("a")
             self.a_bounds.append(float(part) * per_share)
@@ -155,10 +159,9 @@ class ShareForShare:
             self.gain_terms.append((bool(model.data.lot_long_term[x]), -float(model.data.lot_gain[x]), a))
             rows.append(self._row([(1.0, sell[x]), (-1.0, a), (-float(lots[x].shares - part) * per_share, w)],
                                   -INF, 0.0))
-            filled.append((1.0, a))
+            rows.append(self._row([(1.0, a), (-float(part) * per_share, w)], 0.0, INF))
         # A row per later lot, not one for their sum: a far tighter relaxation (w ≥ each lot's share).
         rows += [self._row([(1.0, sell[x]), (-float(value[x]), w)], -INF, 0.0) for x in later]
-        rows.append(self._row([*filled, (-float(replacement) * per_share, w)], 0.0, INF))
         rows.append(self._row([(1.0, w), (-1.0, z)], -INF, 0.0))  # w = 1 sells loss lots
         if sold is not None:  # ... and so the name's sale indicator is on
             rows.append(self._row([(1.0, w), (-1.0, sold)], -INF, 0.0))

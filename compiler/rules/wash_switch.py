@@ -35,26 +35,30 @@ def switch_groups(model: AccountModel, block: Block, switches: list[tuple[pyo.Va
 
 
 def liquidation_groups(model: AccountModel, block: Block,
-                       liquidations: list[tuple[list[int], list[int], list[int]]]) -> list[LazyGroup]:
-    """Each liquidation (the group's names, its loss lots, every lot it holds) with its binary on
-    `block` (`liquidate`) and its rows in `block.conflict`: z = 1 sells every lot held and buys none,
-    z = 0 sells no loss lot (each capped on its own)."""
-    import pyomo.environ as pyo
+                       liquidations: list[tuple[list[int], list[int], list[int]]], splits: list[list]
+                       ) -> list[LazyGroup]:
+    """Each liquidation (the group's names, its loss lots, every lot it holds) with its binary
+    `block.liquidate[k]` and its rows in `block.conflict`: z = 1 sells every lot held and buys none,
+    z = 0 sells no loss lot (each capped on its own); a lazy group each with its names' `splits` (a
+    liquidation is a switch whose loss-sale side sells the rest too: solver/perspective.py).
 
+    z = 1 sells each lot: a row per lot, not one for their sum, which a fraction of z met by selling
+    the lots the LP liked best. With the sum, the ESG family's root LP on 2009-03-09 sold a screened
+    name's deepest losses at a fraction of z and kept the rest (HiGHS's root cuts were these rows)."""
     from solver.contribution import LazyGroup
     from solver.model import linear
 
     m, value = model.m, model.data.lot_value
-    block.liquidate = pyo.Var(range(len(liquidations)), domain=pyo.Binary)
     groups = []
-    for k, (ids, losses, held) in enumerate(liquidations):
+    for k, ((ids, losses, held), split) in enumerate(zip(liquidations, splits, strict=True)):
         z = block.liquidate[k]
         rows = [*(block.conflict.add(m.sell[x] <= float(value[x]) * z) for x in losses),
-                block.conflict.add(linear([1.0] * len(held), [m.sell[x] for x in held])
-                                   >= float(value[held].sum()) * z),
+                *(block.conflict.add(m.sell[x] >= float(value[x]) * z) for x in held),
                 block.conflict.add(linear([1.0] * len(ids), [m.buy[i] for i in ids])
                                    <= sum(float(m.buy[i].ub) for i in ids) * (1 - z))]
-        groups.append(LazyGroup(rows, [z]))
+        for mode in split:
+            mode.weight_on.setub(0.0)  # z = 1 keeps none of the name: its weight in that mode is 0
+        groups.append(LazyGroup(rows, [z], splits=split))
     return groups
 
 
