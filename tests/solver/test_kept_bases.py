@@ -98,10 +98,14 @@ def test_a_resumed_node_starts_from_its_parents_basis(benchmark_account: Callabl
     """The branch and bound resumes an open node from the basis its parent's LP ended on
     (solver/branch.py), not from wherever the last dive left HiGHS: a bound change away instead of
     a jump across the tree. On the 2008 crash under the firm's direct-indexing model (7,452 lots,
-    2008-10-10; 183 nodes, the node budget) the same plan and bound in 20,541 simplex iterations
-    against 25,851 without."""
+    2008-10-10), its node budget held at the 183 nodes of session 17's, where the tree stops short of
+    the gap: the same plan, and its bound within 0.001%, in 19,282 simplex iterations against 24,972
+    without. (Open nodes' LPs with several optimal vertices end on one or another; with today's budget
+    the tree closes the gap, in 219 nodes one way and 221 the other.)"""
     import solver.branch
+    import solver.solve
 
+    monkeypatch.setattr(solver.solve, "NODE_WORK", 2_000_000)  # 183 nodes on this model
     account, policy = load_account(benchmark_account("di_2008_crash")), compile_policy(DIRECT_INDEX)
     market = Market.load(date(2008, 10, 10))
     with monkeypatch.context() as cold:
@@ -110,7 +114,8 @@ def test_a_resumed_node_starts_from_its_parents_basis(benchmark_account: Callabl
         without = plan(account, policy, market, RebalanceOptions())
     counted_warm = Iterations(monkeypatch)
     warm = plan(account, policy, market, RebalanceOptions())
-    assert warm.solution.nodes == without.solution.nodes > 100  # (the tree is the same size)
+    assert warm.solution.nodes == without.solution.nodes == 183  # (the tree is the same size)
     assert warm.result.solve.objective_bp == without.result.solve.objective_bp
-    assert warm.solution.bound == pytest.approx(without.solution.bound, abs=1e-9)
+    # (the bound by the same tree, up to the open nodes' LPs ending on other optimal vertices)
+    assert warm.solution.bound == pytest.approx(without.solution.bound, rel=1e-4)
     assert counted_warm.total < 0.85 * counted.total
