@@ -112,8 +112,8 @@ class LazyBinaries:
             lots, held = data.lots_of[i], float(data.held[i])
             least = min(fraction, held)
             below = np.asarray(lots)[data.lot_value[lots] < least].tolist() if len(lots) > 1 else []
-            small = [(m.sell[x], float(data.lot_value[x])) for x in below]
-            sells.append(_Minimum([m.sell[x] for x in lots], held, least, m.sell_on[i], owner, small))
+            small = [(model.sells[x], float(data.lot_value[x])) for x in below]
+            sells.append(_Minimum([model.sells[x] for x in lots], held, least, m.sell_on[i], owner, small))
         for minimums, cap, floor in ((buys, "buy_link", "min_buy"), (sells, "sell_link", "min_sell")):
             if not minimums:
                 continue

@@ -125,7 +125,7 @@ gift_rule: "gift" quantity ("of" "appreciated" "lots")?
             return contribution
         # The lots this gift declared (`transfer`): every gift declares the same ones, the account's
         # appreciated long-term lots, so the declared set is this rule's without scanning the lots again.
-        transfer, lots = model.m.transfer, sorted(model.transferable)
+        transfer, lots = list(model.m.transfer.values()), sorted(model.transferable)
         amount = model.fraction(rule.amount_usd)
         model.add(block, "amount", linear([1.0] * len(lots), [transfer[x] for x in lots]), lower=amount,
                   upper=amount)

@@ -25,7 +25,7 @@ from policy_lang.quantities import format_quantity
 from policy_lang.syntax import SyntaxErrorExample
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping, Sequence
     from datetime import date
 
     from lark import Tree
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from policy_lang.yaml_fields import Fields
     from solver.account import Account, Transaction
     from solver.contribution import Contribution
+    from solver.lots import Lot
     from solver.model import AccountModel
     from solver.verify import Outcome, Violation
 
@@ -147,14 +148,14 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
 
     @classmethod
     def window_buys_all_held(cls, rule: WashSaleIR, account: Account, group: Iterable[str], as_of: date,
-                             days: int) -> bool:
-        """Is every purchase of the group within the window a lot this account still holds? Only then
-        can a sale of the whole position leave no replacement shares behind (a purchase in another
-        account of the household never qualifies)."""
+                             days: int, lots_of: Mapping[str, Sequence[Lot]]) -> bool:
+        """Is every purchase of the group within the window a lot this account still holds (`lots_of`:
+        the account's lots by ticker)? Only then can a sale of the whole position leave no replacement
+        shares behind (a purchase in another account of the household never qualifies)."""
         group = set(group)
         buys = [t for t in cls.trades_in_scope(rule, account)
                 if t.action == "buy" and t.ticker in group and 0 <= (as_of - t.on).days <= days]
-        held = {(lot.ticker, lot.acquired) for lot in account.lots if lot.ticker in group}
+        held = {(lot.ticker, lot.acquired) for ticker in group for lot in lots_of.get(ticker, ())}
         return all(t.account is None and (t.ticker, t.on) in held for t in buys)
 
     def check_account(self, rule: WashSaleIR, account: Account) -> None:
@@ -221,7 +222,7 @@ wash_sale_clause: "window" quantity        -> wash_sale_window
                 model.add(block, f"no_buy_{k}", model.bought_of(group), upper=0)
             if losses and bought & set(group):  # a recent buy: a loss sale now would be a wash sale
                 if set(ids) <= model.buy_forbidden and \
-                        self.window_buys_all_held(rule, account, group, as_of, rule.window_days):
+                        self.window_buys_all_held(rule, account, group, as_of, rule.window_days, lots_of):
                     liquidations.append((ids, losses, model.lots_in(group)))
                 elif self.share_for_share(group, loss_sold, recent) and in_one_account(
                         model, losses, [t for t in trades if t.action == "buy" and t.ticker in group],

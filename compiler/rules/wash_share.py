@@ -59,10 +59,10 @@ def replacement_shares(ticker: str, held: Iterable[Lot], trades: Iterable[Transa
         return 0 <= (as_of - on).days <= days
 
     held = list(held)
-    opened = {(lot_accounts.get(lot.lot_id), lot.acquired) for lot in held}
+    bought = [t for t in trades if t.action == "buy" and t.ticker == ticker and recent(t.on)]
+    opened = {(lot_accounts.get(lot.lot_id), lot.acquired) for lot in held} if bought else set()
     return (sum((lot.shares for lot in held if recent(lot.acquired)), Decimal(0))
-            + sum((t.shares for t in trades if t.action == "buy" and t.ticker == ticker and recent(t.on)
-                   and (t.account, t.on) not in opened), Decimal(0)))
+            + sum((t.shares for t in bought if (t.account, t.on) not in opened), Decimal(0)))
 
 
 def matched_shares(shares: Iterable[Decimal], replacement: Decimal) -> list[Decimal]:
@@ -85,6 +85,7 @@ class ShareForShare:
 
     def __init__(self, model: AccountModel):
         self.model = model
+        self.sells = list(model.m.sell.values())  # (by lot: indexing a list, not the Var, per row term)
         self.rows: list[tuple[list[tuple[float, object]], float, float]] = []
         self.groups: list[tuple[list[int], tuple[str, int]]] = []  # lazy: its rows, its binary
         self.switched: list[tuple[int, int, list[int]]] = []  # z's index, its name, the loss lots z sells
@@ -106,7 +107,7 @@ class ShareForShare:
         name's lots acquired within the window."""
         model = self.model
         m, lots, value = model.m, model.data.lots, model.data.lot_value
-        sell = m.sell
+        sell = self.sells
         recent_losses = [x for x in recent if model.data.lot_gain[x] < 0]
         if recent_losses:  # a recent loss lot is itself a loss sale, matched with the other recent shares
             self._row([(1.0, sell[x]) for x in recent_losses], -INF, 0.0)
@@ -187,7 +188,8 @@ class ShareForShare:
 
         if not self.rows:
             return
-        own = {"z": block.loss_sale_share, "w": block.matched_first, "a": block.matched}
+        own = {kind: list(var.values()) for kind, var in
+               (("z", block.loss_sale_share), ("w", block.matched_first), ("a", block.matched))}
         columns: dict[int, int] = {}
         variables: list[pyo.Var] = []
 

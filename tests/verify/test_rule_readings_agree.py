@@ -227,4 +227,4 @@ def test_wash_sale_no_replacement_left(market: Market, lots_bought: list[date], 
     purchases += [(t.ticker, t.on, t.account) for t in account.household_transactions or ()
                   if outcome.is_recent(t.on, 30)]
     none_left = WashSale.replacements(frozenset({"XOM"}), purchases, set(), outcome) == []
-    assert none_left == WashSale.window_buys_all_held(rule, account, ["XOM"], AS_OF, 30)
+    assert none_left == WashSale.window_buys_all_held(rule, account, ["XOM"], AS_OF, 30, {"XOM": lots})
