@@ -58,8 +58,10 @@ Result, on every path:
   "feasible": an incumbent, but stopped short; "infeasible": complete without one (every branch ends
   in an infeasible LP); "time_limit": stopped short by a limit without one; "unbounded": a node LP was
   unbounded (the MIP is unbounded or infeasible); "error": a node LP failed, no incumbent.
-- stop: "complete"; "nodes": `max_nodes` node LPs were solved; "time": the deadline passed, or a node
-  LP stopped on it; "error": a node LP ended unbounded or in error.
+- stop: "complete"; "enough": the caller's `enough(bound)` said the tree's bound so far (the least of
+  the incumbent and the open nodes' bounds) closes the caller's own gap; "nodes": `max_nodes` node LPs
+  were solved; "time": the deadline passed, or a node LP stopped on it; "error": a node LP ended
+  unbounded or in error.
 Bounds and objectives are HiGHS's LP objectives, exact up to its tolerances. The returned point is the
 LP solution of a leaf (or the given incumbent, trusted as feasible); the column bounds of the
 binaries are restored and the `solve_relaxation` option is left off on exit, however it ends.
@@ -85,7 +87,7 @@ MAX_NODES = 2 ** (MAX_BINARIES + 1)
 INTEGRAL = 1e-9
 NEARLY_INTEGRAL = 1e-4  # branched on only when no binary is further from integral (module docstring)
 
-Stop = Literal["complete", "nodes", "time", "error"]
+Stop = Literal["complete", "enough", "nodes", "time", "error"]
 # bound, creation order, fixed values (-1: free), and how it was made: (binary, up, parent's objective,
 # distance moved) — None at the root
 _Branching = tuple[int, int, float, float] | None
@@ -158,9 +160,11 @@ def _tightened(highs: highspy.Highs, tighten: Callable[[np.ndarray, float], int]
 def branch_and_bound(highs: highspy.Highs, binaries: np.ndarray, gap: float, deadline: float,
                      run: Callable[[highspy.Highs, float], str], *, max_nodes: int = MAX_NODES,
                      incumbent: tuple[float, np.ndarray] | None = None,
-                     tighten: Callable[[np.ndarray, float], int] | None = None) -> BranchResult:
+                     tighten: Callable[[np.ndarray, float], int] | None = None,
+                     enough: Callable[[float], bool] | None = None) -> BranchResult:
     """Minimise over the binary columns `binaries` by branching on LP relaxations; `incumbent`, a known
-    feasible point (objective, x), is returned unless the search finds a better one."""
+    feasible point (objective, x), is returned unless the search finds a better one. `enough`: the
+    caller's own stop (module docstring, "Result")."""
     cols = np.asarray(binaries, dtype=np.int32)
     lp = highs.getLp()
     low0, up0 = np.asarray(lp.col_lower_)[cols], np.asarray(lp.col_upper_)[cols]
@@ -184,6 +188,10 @@ def branch_and_bound(highs: highspy.Highs, binaries: np.ndarray, gap: float, dea
                 dive = None
             if dive is None and (not open_nodes or closed(open_nodes[0][0])):
                 stop = "complete"
+                break
+            if enough is not None and enough(min(best, open_nodes[0][0] if open_nodes else best,
+                                                 dive[0] if dive is not None else best)):
+                stop = "enough"
                 break
             if nodes >= max_nodes:
                 stop = "nodes"

@@ -204,6 +204,10 @@ class NettingChoice:
         finally:
             search.release(held)
 
+    def covering(self, bound: float, held: np.ndarray) -> float:
+        """The problem's bound from one found with `held` binaries held, which covers their combination
+        only: the other combinations' least bound caps it."""
+        return min(bound, self.elsewhere) if len(held) else bound
+
     def raise_bound(self, search: Search, bound: float, held: np.ndarray) -> None:
-        """A bound found with `held` binaries held covers their combination only."""
-        search.bound = max(search.bound, min(bound, self.elsewhere) if len(held) else bound)
+        search.bound = max(search.bound, self.covering(bound, held))

@@ -62,6 +62,7 @@ from solver.search import (
     Point,
     Search,
     SolveOptions,
+    relative_gap,
 )
 
 MAX_IMPROVE_MOVES = 40  # single flips tried after the repair
@@ -216,11 +217,23 @@ def _prove(search: Search) -> None:
             # On a small model with many binaries, HiGHS's MIP (below); else the branch and bound over
             # LP re-solves, within the node budget.
             small = len(search.compiled.columns) <= MIP_PROVE_MAX_COLUMNS
+
+            def enough(bound: float, held: np.ndarray = held, probed: Probed = probed) -> bool:
+                # The tree aims at half the requested gap, room for a leaf's tangent error; the plan in
+                # hand is polished and exact, so once the tree's bound, as the search would take it,
+                # puts that plan within the requested gap, the proof is done (`di_2021_rally ×
+                # direct_index` went on from 0.086% to 0.064%, 54 nodes and 0.6 s more, when its node
+                # budget grew). A restriction's bound bounds nothing (`Search.bound`).
+                if search.best is None or search.restricted:
+                    return False
+                covered = max(search.bound, search.netting.covering(min(bound, probed.bound), held))
+                return relative_gap(search.best.objective, covered) <= search.options.mip_gap
+
             try:
                 found = None if small and len(free) > BRANCH_BINARIES else branch_and_bound(
                     search.highs, free, search.options.mip_gap / 2, search.deadline, run_highs,
                     max_nodes=max(budget - probed.probes, 1), incumbent=incumbent,
-                    tighten=search.tighten)
+                    tighten=search.tighten, enough=enough)
             finally:
                 search.release(probed.columns)
         search.nodes += probed.probes
