@@ -63,7 +63,7 @@ class RuleScope(Protocol):
     @property
     def target_weights(self) -> np.ndarray: ...
     @property
-    def sold_total(self) -> LinearExpression: ...
+    def own_sells(self) -> list[pyo.Var]: ...
 
     def ids(self, tickers: Iterable[str]) -> list[int]: ...
     def lots_in(self, tickers: Iterable[str]) -> list[int]: ...
@@ -140,8 +140,8 @@ class AccountScope:
         return self.m.cash_in[self.position]
 
     @property
-    def sold_total(self) -> LinearExpression:
-        return linear([1.0] * len(self.lots), [self.m.sell[x] for x in self.own_lots])
+    def own_sells(self) -> list[pyo.Var]:
+        return [self.model.sells[x] for x in self.own_lots]
 
     def ids(self, tickers: Iterable[str]) -> list[int]:
         return self.model.ids(tickers)

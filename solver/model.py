@@ -254,8 +254,9 @@ class AccountModel:
         return linear([1.0] * len(lots), [self.sells[x] for x in lots])
 
     @property
-    def sold_total(self) -> LinearExpression:
-        return linear([1.0] * len(self.sells), self.sells)
+    def own_sells(self) -> list[pyo.Var]:
+        """Each lot's sale, of the lots the scope governs (here every lot)."""
+        return self.sells
 
     # -- what a rule reads of the part of the model it governs (solver/account_scope.py: RuleScope) ----
     # The whole model is the scope of its policy's rules: its account (or household) before and after

@@ -115,9 +115,11 @@ gift_rule: "gift" quantity ("of" "appreciated" "lots")?
     def lower(self, rule: GiftIR, block: Block, model: AccountModel) -> Contribution:
         """How the amount is taken from the declared lots (`m.transfer`), and the tax the gift takes
         off the account (the lots' embedded long-term gains) as a saving in tax units."""
+        import numpy as np
         import pyomo.environ as pyo
 
         from solver.contribution import Contribution
+        from solver.matrix_rows import one_row
         from solver.model import linear
 
         contribution = Contribution()
@@ -127,8 +129,8 @@ gift_rule: "gift" quantity ("of" "appreciated" "lots")?
         # appreciated long-term lots, so the declared set is this rule's without scanning the lots again.
         transfer, lots = list(model.m.transfer.values()), sorted(model.transferable)
         amount = model.fraction(rule.amount_usd)
-        model.add(block, "amount", linear([1.0] * len(lots), [transfer[x] for x in lots]), lower=amount,
-                  upper=amount)
+        if lots:  # (one row as arrays: 7,700 lots' expression cost 5 ms more to build and hand off)
+            block.amount = one_row(np.ones(len(lots)), [transfer[x] for x in lots], amount, amount)
         if model.data.taxable:
             rate = 1e4 * float(model.data.account.tax.long_term_rate)
             block.tax_removed = pyo.Expression(expr=linear(

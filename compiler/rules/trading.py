@@ -129,15 +129,21 @@ trading_clause: "minimum" "trade" quantity  -> trading_min_trade
         return None
 
     def lower(self, rule: TradingIR, block: Block, model: RuleScope) -> Contribution:
+        import numpy as np
         import pyomo.environ as pyo
 
         from solver.contribution import Contribution
+        from solver.matrix_rows import one_row
 
         contribution = Contribution()
         if rule.whole_shares:
             contribution.whole_shares = True
-        if rule.max_turnover is not None:
-            model.add(block, "turnover", model.sold_total, upper=rule.max_turnover * model.value_before)
+        sells = model.own_sells
+        if rule.max_turnover is not None and sells:
+            # One row as arrays (solver/matrix_rows.py): as a Pyomo expression, a 10,000-lot account's
+            # sum cost 7 ms to build and 2 ms more to hand off.
+            most = rule.max_turnover * model.value_before
+            block.turnover = one_row(np.ones(len(sells)), sells, -np.inf, most)
         if rule.max_positions is not None:
             ids = list(range(len(model.data.tickers)))
             block.held = pyo.Var(ids, domain=pyo.Binary)
