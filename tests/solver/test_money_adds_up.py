@@ -186,3 +186,19 @@ def test_a_gain_cut_spares_the_small_orders(legacy_account: Account, market: Mar
 @pytest.fixture(scope="module")
 def legacy_model(legacy_account: Account, market: Market) -> AccountModel:
     return AccountModel([legacy_account], market)
+
+
+def test_trades_take_no_more_of_the_cash_than_the_reserve_rows_leave(market: Market) -> None:
+    """The reserve rows keep the planned cash CASH_MARGIN_USD above the reserve; snapping trades may
+    take that margin, no more. When the plan was rounded down to the cent before the margin came off,
+    HiGHS's $4.029999… (a $4.01 reserve plus the margin, within its tolerance) left a floor of $4.00,
+    and the 10-year monthly simulation lost its 2013-07-31 step to V212 (cash $4.00, reserve $4.01)."""
+    value = 1_357_815.68
+    planned = (4.01 + 0.02 - 1e-9) / value
+    floor = trades._cash_floor(planned, value)
+    assert floor == Decimal("4.01")
+    buy = Trade(action="buy", ticker="AAPL", shares=Decimal("1.000000"), price=market.price("AAPL"))
+    cash_before = buy.amount + Decimal("4.00")  # the buy as snapped leaves $4.00
+    kept = trades._fit_cash(cash_before, [], [buy], False, floor)
+    assert cash_before - sum(t.amount for t in kept) >= Decimal("4.01")
+    assert kept[0].shares > Decimal("0.999")  # (a sliver of the buy gives way, not the buy)
