@@ -78,6 +78,7 @@ class AccountModel:
         # Accounts whose own realized gains a rule reads (solver/account_scope.py), defined at assembly.
         self.account_gains_read: dict[int, tuple[pyo.Var, pyo.Var]] = {}
         self.transferable: set[int] = set()
+        self.transfers: list[pyo.Var] = []  # `m.transfer` by lot, once a rule declares a transfer
         self.whole_shares = False
         self.close_out_names: list[int] = []  # under whole shares: names whose lots have fractional shares
         self.buy_forbidden: set[int] = set()
@@ -148,9 +149,8 @@ class AccountModel:
         m, data = self.m, self.data
         n, lots, k = len(data.tickers), len(data.lots), data.risk.loadings.shape[1]
         ids, lot_ids, moved = np.arange(n), np.arange(lots), np.array(sorted(self.transferable), dtype=int)
-        weight, buy, sell = list(m.weight.values()), list(m.buy.values()), list(m.sell.values())
-        transfers = list(m.transfer.values()) if len(moved) else []
-        transfer = [transfers[x] for x in moved.tolist()]
+        weight, buy, sell = list(m.weight.values()), list(m.buy.values()), self.sells
+        transfer = [self.transfers[x] for x in moved.tolist()]
         m.holding = matrix_rows(  # variables in declaration order: sell, buy, weight, transfer
             (n, lots + 2 * n + len(moved)), np.r_[data.lot_ticker, ids, ids, data.lot_ticker[moved]],
             np.r_[lot_ids, lots + ids, lots + n + ids, lots + 2 * n + np.arange(len(moved))],
@@ -406,9 +406,9 @@ class AccountModel:
             # Declared for every lot at once (5× faster than one index at a time); a lot no rule
             # names keeps its zero bound and appears in no row, so it never reaches the solver.
             m.transfer = pyo.Var(range(len(self.data.lots)), bounds=(0.0, 0.0))
-        transfers = list(m.transfer.values())
+            self.transfers = list(m.transfer.values())
         for x in added:
-            transfers[x].setub(float(self.data.lot_value[x]))
+            self.transfers[x].setub(float(self.data.lot_value[x]))
         self.transferable.update(added)  # the holding and transfer-limit rows (in `assemble`) count them
         m.transferred = pyo.value(m.transferred) + self.fraction(dollars)
 

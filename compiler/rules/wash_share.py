@@ -85,7 +85,6 @@ class ShareForShare:
 
     def __init__(self, model: AccountModel):
         self.model = model
-        self.sells = list(model.m.sell.values())  # (by lot: indexing a list, not the Var, per row term)
         self.rows: list[tuple[list[tuple[float, object]], float, float]] = []
         self.groups: list[tuple[list[int], tuple[str, int]]] = []  # lazy: its rows, its binary
         self.switched: list[tuple[int, int, list[int]]] = []  # z's index, its name, the loss lots z sells
@@ -107,7 +106,7 @@ class ShareForShare:
         name's lots acquired within the window."""
         model = self.model
         m, lots, value = model.m, model.data.lots, model.data.lot_value
-        sell = self.sells
+        sell = model.sells
         recent_losses = [x for x in recent if model.data.lot_gain[x] < 0]
         if recent_losses:  # a recent loss lot is itself a loss sale, matched with the other recent shares
             self._row([(1.0, sell[x]) for x in recent_losses], -INF, 0.0)

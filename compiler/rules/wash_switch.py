@@ -52,8 +52,8 @@ def liquidation_groups(model: AccountModel, block: Block,
     groups = []
     for k, ((ids, losses, held), split) in enumerate(zip(liquidations, splits, strict=True)):
         z = block.liquidate[k]
-        rows = [*(block.conflict.add(m.sell[x] <= float(value[x]) * z) for x in losses),
-                *(block.conflict.add(m.sell[x] >= float(value[x]) * z) for x in held),
+        rows = [*(block.conflict.add(model.sells[x] <= float(value[x]) * z) for x in losses),
+                *(block.conflict.add(model.sells[x] >= float(value[x]) * z) for x in held),
                 block.conflict.add(linear([1.0] * len(ids), [m.buy[i] for i in ids])
                                    <= sum(float(m.buy[i].ub) for i in ids) * (1 - z))]
         for mode in split:

@@ -201,10 +201,11 @@ def highs_mip(instance: Instance) -> tuple[str, float]:
 
 
 def solve(instance: Instance, gap: float, deadline: float | None = None, run_: Run = run,
-          max_nodes: int = MAX_NODES, incumbent: tuple[float, np.ndarray] | None = None) -> BranchResult:
+          max_nodes: int = MAX_NODES, incumbent: tuple[float, np.ndarray] | None = None,
+          enough: Callable[[float], bool] | None = None) -> BranchResult:
     deadline = later() if deadline is None else deadline
     return branch_and_bound(instance.highs(), instance.binaries, gap, deadline, run_, max_nodes=max_nodes,
-                            incumbent=incumbent)
+                            incumbent=incumbent, enough=enough)
 
 
 def assert_honest(instance: Instance, optimum: float, found: BranchResult, gap: float) -> None:
@@ -337,8 +338,7 @@ def test_a_caller_ends_the_tree_once_its_own_gap_is_closed() -> None:
             asked.append(bound)
             return bound >= wanted
 
-        found = branch_and_bound(instance.highs(), instance.binaries, 0.0, later(), run,
-                                 incumbent=(plan.objective, plan.x), enough=enough)
+        found = solve(instance, 0.0, incumbent=(plan.objective, plan.x), enough=enough)
         assert_honest(instance, optimum, found, 0.0)
         assert all(b <= a + instance.tolerance(optimum) for b, a in itertools.pairwise(asked))
         assert found.nodes <= solve(instance, 0.0, incumbent=(plan.objective, plan.x)).nodes
