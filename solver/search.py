@@ -16,6 +16,7 @@ from solver.deadline import grace, run_mip_within
 from solver.defaults import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT, OBJECTIVE_FLOOR_BP
 from solver.handoff import Compiled, compile_to_highs
 from solver.highs_runs import STATUS, configure, run_highs
+from solver.implied_bounds import tighten
 from solver.kept_basis import SavedBasis, keep, restore
 from solver.lazy import activate, activate_violated, leave_out_off, relax, violated
 from solver.model import AccountModel
@@ -110,6 +111,7 @@ class Search:
         configure(self.highs, options, household=model.data.household)
         self.cols = tracking_columns(model, self.compiled)
         self.cuts = initial_tangents(self.compiled, self.cols, model.data.held - self.cols.target)
+        self.tightened = tighten(self.compiled)  # (every row at its bounds yet: before `relax`)
         self.lazy = relax(self.compiled, model.lazy.groups)
         self.splits = SplitTangents(self.compiled, self.cols, self.lazy,
                                     self.cols.look.effective(model.data.held - self.cols.target))
@@ -323,8 +325,10 @@ class Search:
 
     def fix_safe_sides(self) -> None:
         """Fix every binary that has a safe side (LazyBinaries.safe_sides) there for the rest of the
-        search, its group switched on: the choices it offered are given up."""
-        columns = np.flatnonzero(~np.isnan(self.safe_value))
+        search, its group switched on: the choices it offered are given up. A safe side the implied
+        bounds rule out (a sale the withdrawal forces) is no choice: that binary keeps its bounds."""
+        with np.errstate(invalid="ignore"):  # (NaN: no safe side)
+            columns = np.flatnonzero((self.safe_value >= self.lower0) & (self.safe_value <= self.upper0))
         activate(self.compiled, [g for g in self.lazy if np.isin(g.binaries, columns).any()])
         self.unrestricted = (columns, self.lower0[columns].copy(), self.upper0[columns].copy())
         self.lower0[columns] = self.upper0[columns] = self.safe_value[columns]

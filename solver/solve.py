@@ -319,6 +319,7 @@ def solve(model: AccountModel, options: SolveOptions = DEFAULT_OPTIONS) -> Solut
             _prove(search)
     # The HiGHS model left behind is the full one, bounds and integrality restored (explanations
     # reopen it, through `Compiled.restore_layout`: the rows of groups still off come back then).
+    search.tightened.undo(search.compiled, search.lower0, search.upper0)
     search.release(np.arange(len(search.lower0)))
     if search.counts.relaxed:
         search.counts.strict(search.compiled)

@@ -1,0 +1,196 @@
+"""Implied bounds: tighten the model before the search, as a MIP presolve would, without changing
+which integer points are feasible.
+
+1. **Bound propagation.** Each row's activity range over the columns' bounds bounds every column in
+   it; sweeps repeat while a bound moves. An integer column's bounds round inward: a lot's sale in
+   whole shares stops at its last whole share, and a minimum trade's binary whose trade cannot reach
+   the minimum is fixed at 0.
+2. **Big-M coefficients.** A row `Σ a·x + c·z ≤ u` with one binary z (a minimum trade's cap, a
+   wash-sale switch's, a matched-first sale's) says at z = 1 only that `Σ a·x ≤ u − c`; where the
+   columns' bounds keep Σ a·x below that anyway, c shrinks until z = 1 allows exactly their most
+   (the mirrored row `… ≥ l` likewise). At z = 0 and z = 1 the row admits the same points; in
+   between, the relaxation pays more of z for the same trade.
+
+Every bound comes from the full problem's rows (the lazy groups' too, and the tracking error's
+tangents, valid cuts of its variance), so each relaxation the search solves is still a relaxation and
+every plan still feasible. HiGHS's own presolve does the same, and more, inside each MIP run; the
+search's LP re-solves and its branch and bound never had it. On the 2008 crash's retiree (whole
+shares) the relaxation rose from −57.08 to −55.90 bp (HiGHS's presolve: −55.93) and the proven gap
+fell from 2.41% to 0.32% (docs/benchmarks.md, session 20).
+
+The search works on the tightened model; `Tightened.undo` puts the original bounds and coefficients
+back when it ends, so what reopens the model (explanations) can drop a rule without the bounds that
+rule implied still standing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from solver.handoff import Compiled
+
+MAX_SWEEPS = 12
+HUGE = 1e20  # a bound this large counts as none
+TINY = 1e-9  # coefficients below this bound no column (their quotients would be noise)
+MOVE = 1e-6  # a bound moves only by more than this share of its size (plus TINY): no creeping sweeps
+# Every derived bound and coefficient is loosened by SLACK + SHARE × its size. SLACK is ten times
+# HiGHS's primal tolerance (solver/highs_runs.py): at 1e-9, HiGHS's presolve found the 2008 crash's
+# retiree infeasible, the bounds it derived from these meeting within its tolerance.
+SLACK = 1e-8
+SHARE = 1e-7
+ROUND = 1e-6  # an integer column's bound rounds to the integer within this of it
+
+
+@dataclass
+class Tightened:
+    """What `tighten` changed, to put back: the columns' original bounds, and the matrix entries
+    (positions in `Compiled.matrix.data`, their rows and columns) with their original values."""
+
+    columns: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    entries: np.ndarray
+    rows: np.ndarray
+    entry_columns: np.ndarray
+    values: np.ndarray
+
+    def undo(self, compiled: Compiled, lower0: np.ndarray, upper0: np.ndarray) -> None:
+        """The original bounds into the search's `lower0`/`upper0` (what it releases columns to: the
+        caller releases them into HiGHS), the original coefficients into HiGHS and `Compiled.matrix`."""
+        lower0[self.columns], upper0[self.columns] = self.lower, self.upper
+        compiled.matrix.data[self.entries] = self.values
+        rows = compiled.in_highs(self.rows)
+        for row, column, value in zip(rows.tolist(), self.entry_columns.tolist(), self.values.tolist(),
+                                      strict=True):
+            if row >= 0:  # (a row left out comes back from `Compiled.matrix`)
+                compiled.highs.changeCoeff(row, column, value)
+
+
+def tighten(compiled: Compiled) -> Tightened:
+    """Propagate bounds over HiGHS's model as it stands — call it while every row is at its bounds,
+    before the lazy groups are relaxed — then shrink the big-M coefficients of the compiled rows, in
+    HiGHS and in `Compiled.matrix`. A model the propagation finds infeasible is left as it is: the
+    search then proves it so and `tailor explain` names the rules."""
+    highs, lp = compiled.highs, compiled.highs.getLp()
+    matrix = sparse.csc_array((np.asarray(lp.a_matrix_.value_), np.asarray(lp.a_matrix_.index_),
+                               np.asarray(lp.a_matrix_.start_)),
+                              shape=(highs.getNumRow(), highs.getNumCol())).tocoo()
+    lower0, upper0 = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
+    keep = np.abs(matrix.data) >= TINY
+    rows = _Rows(matrix.row[keep], matrix.col[keep], matrix.data[keep],
+                 _infinite(np.asarray(lp.row_lower_)), _infinite(np.asarray(lp.row_upper_)))
+    lower, upper = _propagate(rows, _infinite(lower0), _infinite(upper0), compiled.integer.astype(bool))
+    if np.any(lower > upper + SLACK + SHARE * np.abs(upper)):
+        empty = np.zeros(0, dtype=np.int64)
+        return Tightened(empty, lower0[empty], upper0[empty], empty, empty, empty, lower0[empty])
+    lower = np.minimum(lower, upper)  # (within the slack: meet)
+    moved = np.flatnonzero((lower != lower0) | (upper != upper0))
+    if len(moved):
+        highs.changeColsBounds(len(moved), moved.astype(np.int32), lower[moved], upper[moved])
+    entries, values = _shrink_big_m(compiled, lower, upper)
+    matrix = compiled.matrix.tocoo()
+    return Tightened(moved, lower0[moved].copy(), upper0[moved].copy(), entries, matrix.row[entries],
+                     matrix.col[entries], values)
+
+
+def _infinite(values: np.ndarray) -> np.ndarray:
+    return np.where(np.abs(values) >= HUGE, np.copysign(np.inf, values), values)
+
+
+@dataclass
+class _Rows:
+    """A matrix as coordinates, with its rows' bounds."""
+
+    row: np.ndarray
+    col: np.ndarray
+    value: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+
+    def others(self, lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For every entry, the least and the most activity of its row's *other* entries (−inf or
+        +inf when another entry is unbounded that way)."""
+        positive = self.value > 0
+        with np.errstate(invalid="ignore"):  # (a zero coefficient times an infinite bound: no term)
+            least = np.nan_to_num(self.value * np.where(positive, lower[self.col], upper[self.col]), nan=0.0,
+                                  posinf=np.inf, neginf=-np.inf)
+            most = np.nan_to_num(self.value * np.where(positive, upper[self.col], lower[self.col]), nan=0.0,
+                                 posinf=np.inf, neginf=-np.inf)
+        rows = len(self.lower)
+        return _without(self.row, least, rows, -np.inf), _without(self.row, most, rows, np.inf)
+
+
+def _without(row: np.ndarray, term: np.ndarray, rows: int, unbounded: float) -> np.ndarray:
+    """Each entry's row sum of `term` less the entry's own term; infinite terms counted apart, so a
+    row with one infinite term still bounds that term's column."""
+    infinite = np.isinf(term)
+    finite = np.where(infinite, 0.0, term)
+    total = np.bincount(row, finite, rows)
+    rest_infinite = np.bincount(row, infinite, rows)[row] - infinite
+    return np.where(rest_infinite > 0, unbounded, total[row] - finite)
+
+
+def _propagate(rows: _Rows, lower: np.ndarray, upper: np.ndarray,
+               integer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sweeps of bound propagation until no bound moves by more than MOVE (at most MAX_SWEEPS)."""
+    positive = rows.value > 0
+    for _ in range(MAX_SWEEPS):
+        least, most = rows.others(lower, upper)
+        with np.errstate(invalid="ignore", over="ignore"):
+            # a·x ≤ upper − least(others) and a·x ≥ lower − most(others); inf − inf bounds nothing
+            top = np.nan_to_num(rows.upper[rows.row] - least, nan=np.inf, posinf=np.inf, neginf=-np.inf)
+            bottom = np.nan_to_num(rows.lower[rows.row] - most, nan=-np.inf, posinf=np.inf, neginf=-np.inf)
+            column_top = np.where(positive, top, bottom) / rows.value
+            column_bottom = np.where(positive, bottom, top) / rows.value
+        candidate_upper = np.full_like(upper, np.inf)
+        candidate_lower = np.full_like(lower, -np.inf)
+        np.minimum.at(candidate_upper, rows.col, column_top)
+        np.maximum.at(candidate_lower, rows.col, column_bottom)
+        candidate_upper = _infinite(candidate_upper)
+        candidate_lower = _infinite(candidate_lower)
+        with np.errstate(invalid="ignore"):  # (inf + inf stays inf)
+            candidate_upper = candidate_upper + SLACK + SHARE * np.abs(candidate_upper)
+            candidate_lower = candidate_lower - SLACK - SHARE * np.abs(candidate_lower)
+        candidate_upper = np.where(integer, np.floor(candidate_upper + ROUND), candidate_upper)
+        candidate_lower = np.where(integer, np.ceil(candidate_lower - ROUND), candidate_lower)
+        with np.errstate(invalid="ignore"):  # (inf against inf: not lowered)
+            lowered = candidate_upper < upper - MOVE * np.abs(upper) - TINY
+            raised = candidate_lower > lower + MOVE * np.abs(lower) + TINY
+        if not lowered.any() and not raised.any():
+            break
+        upper = np.where(lowered, candidate_upper, upper)
+        lower = np.where(raised, candidate_lower, lower)
+    return lower, upper
+
+
+def _shrink_big_m(compiled: Compiled, lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Shrink the binary's coefficient in each one-sided compiled row with exactly one binary (module
+    docstring, 2.), in HiGHS and in `Compiled.matrix`; returns the entries changed (positions in its
+    `data`) and their original values."""
+    matrix = compiled.matrix.tocoo()  # (entries in the order of `compiled.matrix.data`)
+    row, col, value = matrix.row, matrix.col, matrix.data
+    binary = compiled.integer.astype(bool) & (lower == 0) & (upper == 1)
+    one_binary = np.bincount(row, binary[col], len(compiled.rows))[row] == 1
+    rows = _Rows(row, col, value, _infinite(compiled.row_lower), _infinite(compiled.row_upper))
+    least, most = rows.others(lower, upper)
+    row_lower, row_upper = rows.lower[row], rows.upper[row]
+    candidate = binary[col] & one_binary
+    with np.errstate(invalid="ignore"):  # (unbounded sides: no candidate below)
+        # Σ + c·z ≤ u, c < 0: at z = 1, Σ ≤ u − c; Σ never passes `most`, so c = u − most is enough.
+        cap = row_upper - most - SLACK - SHARE * np.abs(most)
+        capped = (candidate & (value < 0) & np.isinf(row_lower) & np.isfinite(row_upper)
+                  & np.isfinite(most) & (cap < 0) & (cap > value * (1 - MOVE)))
+        # Σ + c·z ≥ l, c > 0: at z = 1, Σ ≥ l − c; Σ never falls below `least`: c = l − least.
+        floor = row_lower - least + SLACK + SHARE * np.abs(least)
+        floored = (candidate & (value > 0) & np.isinf(row_upper) & np.isfinite(row_lower)
+                   & np.isfinite(least) & (floor > 0) & (floor < value * (1 - MOVE)))
+    changed = np.flatnonzero(capped | floored)
+    original = value[changed].copy()
+    new = np.where(capped, cap, floor)[changed]
+    compiled.matrix.data[changed] = new
+    for r, c, v in zip(row[changed].tolist(), col[changed].tolist(), new.tolist(), strict=True):
+        compiled.highs.changeCoeff(r, c, v)
+    return changed, original
