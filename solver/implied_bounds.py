@@ -69,11 +69,11 @@ class Tightened:
                 compiled.highs.changeCoeff(row, column, value)
 
 
-def tighten(compiled: Compiled) -> Tightened:
+def tighten(compiled: Compiled, kept_rows: np.ndarray) -> Tightened:
     """Propagate bounds over HiGHS's model as it stands — call it while every row is at its bounds,
-    before the lazy groups are relaxed — then shrink the big-M coefficients of the compiled rows, in
-    HiGHS and in `Compiled.matrix`. A model the propagation finds infeasible is left as it is: the
-    search then proves it so and `tailor explain` names the rules."""
+    before the lazy groups are relaxed — then shrink the big-M coefficients of the compiled rows but
+    `kept_rows`, in HiGHS and in `Compiled.matrix`. A model the propagation finds infeasible is left
+    as it is: the search then proves it so and `tailor explain` names the rules."""
     highs, lp = compiled.highs, compiled.highs.getLp()
     matrix = sparse.csc_array((np.asarray(lp.a_matrix_.value_), np.asarray(lp.a_matrix_.index_),
                                np.asarray(lp.a_matrix_.start_)),
@@ -90,7 +90,7 @@ def tighten(compiled: Compiled) -> Tightened:
     moved = np.flatnonzero((lower != lower0) | (upper != upper0))
     if len(moved):
         highs.changeColsBounds(len(moved), moved.astype(np.int32), lower[moved], upper[moved])
-    entries, values = _shrink_big_m(compiled, lower, upper)
+    entries, values = _shrink_big_m(compiled, lower, upper, kept_rows)
     matrix = compiled.matrix.tocoo()
     return Tightened(moved, lower0[moved].copy(), upper0[moved].copy(), entries, matrix.row[entries],
                      matrix.col[entries], values)
@@ -166,14 +166,16 @@ def _propagate(rows: _Rows, lower: np.ndarray, upper: np.ndarray,
     return lower, upper
 
 
-def _shrink_big_m(compiled: Compiled, lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _shrink_big_m(compiled: Compiled, lower: np.ndarray, upper: np.ndarray,
+                  kept_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Shrink the binary's coefficient in each one-sided compiled row with exactly one binary (module
-    docstring, 2.), in HiGHS and in `Compiled.matrix`; returns the entries changed (positions in its
-    `data`) and their original values."""
+    docstring, 2.) but `kept_rows`, in HiGHS and in `Compiled.matrix`; returns the entries changed
+    (positions in its `data`) and their original values."""
     matrix = compiled.matrix.tocoo()  # (entries in the order of `compiled.matrix.data`)
     row, col, value = matrix.row, matrix.col, matrix.data
     binary = compiled.integer.astype(bool) & (lower == 0) & (upper == 1)
     one_binary = np.bincount(row, binary[col], len(compiled.rows))[row] == 1
+    one_binary &= ~np.isin(row, kept_rows)
     rows = _Rows(row, col, value, _infinite(compiled.row_lower), _infinite(compiled.row_upper))
     least, most = rows.others(lower, upper)
     row_lower, row_upper = rows.lower[row], rows.upper[row]

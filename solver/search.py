@@ -111,7 +111,13 @@ class Search:
         configure(self.highs, options, household=model.data.household)
         self.cols = tracking_columns(model, self.compiled)
         self.cuts = initial_tangents(self.compiled, self.cols, model.data.held - self.cols.target)
-        self.tightened = tighten(self.compiled)  # (every row at its bounds yet: before `relax`)
+        # Before `relax`, every row still at its bounds. The switches' rows keep their coefficients:
+        # a switch's binary prices its perspective split too, and its rows cap each loss lot at the
+        # lot's value already; shrunk by a lot's fractional share under whole shares, they led the
+        # repair to worse plans on three retirees of the batch book (gaps 0.03–0.09% → 0.17–0.56%),
+        # and on the set to one plan better and two worse (docs/benchmarks.md, session 20).
+        switches = [c for constraints, _, splits in model.lazy.groups if splits for c in constraints]
+        self.tightened = tighten(self.compiled, np.array(self.compiled.rows_of(switches), dtype=np.int64))
         self.lazy = relax(self.compiled, model.lazy.groups)
         self.splits = SplitTangents(self.compiled, self.cols, self.lazy,
                                     self.cols.look.effective(model.data.held - self.cols.target))

@@ -1,8 +1,10 @@
 """Solve an account model with HiGHS: an anytime search that always returns its best verified point.
 
 1. **Relaxation.** Hand the Pyomo model to HiGHS (`solver.handoff`) with tangent cuts near the
-   current holdings; refine the tracking-error tangents and switch on violated lazy groups on the LP
-   relaxation, which re-solves from the previous basis in milliseconds. A wash-sale switch switched
+   current holdings, its bounds and big-M coefficients tightened as a MIP presolve would
+   (`solver.implied_bounds`; put back when the solve ends); refine the tracking-error tangents and
+   switch on violated lazy groups on the LP relaxation, which re-solves from the previous basis in
+   milliseconds. A wash-sale switch switched
    on comes with its perspective split (solver/perspective.py), so a harvest bought back pays its
    tracking error from the first LP on. Every LP optimum here is the optimum of a relaxation of the
    full problem, so the best of them is a valid lower *bound*. The account's Schedule D binaries (at
@@ -317,8 +319,9 @@ def solve(model: AccountModel, options: SolveOptions = DEFAULT_OPTIONS) -> Solut
             if search.best is None and not search.out_of_time():
                 _decide_without_point(search)
             _prove(search)
-    # The HiGHS model left behind is the full one, bounds and integrality restored (explanations
-    # reopen it, through `Compiled.restore_layout`: the rows of groups still off come back then).
+    # The HiGHS model left behind is the full one, bounds, coefficients and integrality restored
+    # (explanations reopen it, through `Compiled.restore_layout`: the rows of groups still off come
+    # back then).
     search.tightened.undo(search.compiled, search.lower0, search.upper0)
     search.release(np.arange(len(search.lower0)))
     if search.counts.relaxed:

@@ -64,7 +64,7 @@ def feasible_assignments(instance: Instance) -> set[tuple[float, ...]]:
 def test_tightening_keeps_every_integer_point_and_only_raises_the_relaxation(family: str, seed: int) -> None:
     instance, optimum = case(family, seed)
     model = compiled(instance)
-    tightened = tighten(model)
+    tightened = tighten(model, np.zeros(0, dtype=np.int64))
     after = as_instance(model, instance.binaries)
     # The same optimum (+inf: still infeasible) by enumeration, and a relaxation no weaker and still below it.
     assert brute_force(after) == pytest.approx(optimum, rel=1e-6, abs=1e-6)
@@ -95,9 +95,23 @@ def test_the_facility_covers_big_m_rows_shrink_and_their_relaxations_rise() -> N
             continue
         instance, _ = case(family, seed)
         model = compiled(instance)
-        shrunk += len(tighten(model).entries)
+        shrunk += len(tighten(model, np.zeros(0, dtype=np.int64)).entries)
         risen += relaxation(as_instance(model, instance.binaries)) > relaxation(instance) + 1e-6
     assert shrunk >= 20 and risen >= 5, (shrunk, risen)
+
+
+def test_rows_kept_keep_their_coefficients() -> None:
+    """The search keeps the wash-sale switches' rows as written (solver/search.py): rows passed as
+    kept are never shrunk, though their bounds still propagate."""
+    for family, seed in CASES:
+        if family != "facility":
+            continue
+        instance, _ = case(family, seed)
+        capacity = np.flatnonzero(np.isinf(instance.row_lower))  # (the `≤ 0` big-M rows)
+        model = compiled(instance)
+        tightened = tighten(model, capacity)
+        assert not np.isin(tightened.rows, capacity).any()
+        assert np.array_equal(model.matrix.toarray()[capacity], instance.matrix[capacity])
 
 
 @pytest.fixture(scope="module")
