@@ -2,21 +2,24 @@
 which integer points are feasible.
 
 1. **Bound propagation.** Each row's activity range over the columns' bounds bounds every column in
-   it; sweeps repeat while a bound moves. An integer column's bounds round inward: a lot's sale in
-   whole shares stops at its last whole share, and a minimum trade's binary whose trade cannot reach
-   the minimum is fixed at 0.
+   it; sweeps repeat while a bound moves. A binary's bounds round inward: a minimum trade's binary
+   whose trade cannot reach the minimum is fixed at 0. A whole-share count's do not: rounded, they
+   sent the repair of an extreme policy (`index_2012 · TE 0.5% · tax $0 · $100 whole shares`,
+   benchmarks/bench_extremes.py) through failed dives into HiGHS's whole-share MIP and the 60 s
+   clock, where it had a plan in 18.6 s (not rounded: 8.9 s); measured, not understood.
 2. **Big-M coefficients.** A row `Σ a·x + c·z ≤ u` with one binary z (a minimum trade's cap, a
-   wash-sale switch's, a matched-first sale's) says at z = 1 only that `Σ a·x ≤ u − c`; where the
-   columns' bounds keep Σ a·x below that anyway, c shrinks until z = 1 allows exactly their most
-   (the mirrored row `… ≥ l` likewise). At z = 0 and z = 1 the row admits the same points; in
-   between, the relaxation pays more of z for the same trade.
+   matched-first sale's) says at z = 1 only that `Σ a·x ≤ u − c`; where the columns' bounds keep
+   Σ a·x below that anyway, c shrinks until z = 1 allows exactly their most (the mirrored row
+   `… ≥ l` likewise). At z = 0 and z = 1 the row admits the same points; in between, the relaxation
+   pays more of z for the same trade. Rows the caller keeps (the wash-sale switches': solver/search.py)
+   stay as written.
 
 Every bound comes from the full problem's rows (the lazy groups' too, and the tracking error's
 tangents, valid cuts of its variance), so each relaxation the search solves is still a relaxation and
 every plan still feasible. HiGHS's own presolve does the same, and more, inside each MIP run; the
 search's LP re-solves and its branch and bound never had it. On the 2008 crash's retiree (whole
-shares) the relaxation rose from −57.08 to −55.90 bp (HiGHS's presolve: −55.93) and the proven gap
-fell from 2.41% to 0.32% (docs/benchmarks.md, session 20).
+shares) the first relaxation rose from −71.17 to −67.59 bp and the proven gap fell from 2.41% to
+0.40% (docs/benchmarks.md, session 20).
 
 The search works on the tightened model; `Tightened.undo` puts the original bounds and coefficients
 back when it ends, so what reopens the model (explanations) can drop a rule without the bounds that
@@ -41,7 +44,7 @@ MOVE = 1e-6  # a bound moves only by more than this share of its size (plus TINY
 # retiree infeasible, the bounds it derived from these meeting within its tolerance.
 SLACK = 1e-8
 SHARE = 1e-7
-ROUND = 1e-6  # an integer column's bound rounds to the integer within this of it
+ROUND = 1e-6  # a binary's bound rounds to the integer within this of it
 
 
 @dataclass
@@ -82,7 +85,8 @@ def tighten(compiled: Compiled, kept_rows: np.ndarray) -> Tightened:
     keep = np.abs(matrix.data) >= TINY
     rows = _Rows(matrix.row[keep], matrix.col[keep], matrix.data[keep],
                  _infinite(np.asarray(lp.row_lower_)), _infinite(np.asarray(lp.row_upper_)))
-    lower, upper = _propagate(rows, _infinite(lower0), _infinite(upper0), compiled.integer.astype(bool))
+    binary = compiled.integer.astype(bool) & (upper0 - lower0 <= 1)
+    lower, upper = _propagate(rows, _infinite(lower0), _infinite(upper0), binary)
     if np.any(lower > upper + SLACK + SHARE * np.abs(upper)):
         empty = np.zeros(0, dtype=np.int64)
         return Tightened(empty, lower0[empty], upper0[empty], empty, empty, empty, lower0[empty])
@@ -134,8 +138,9 @@ def _without(row: np.ndarray, term: np.ndarray, rows: int, unbounded: float) -> 
 
 
 def _propagate(rows: _Rows, lower: np.ndarray, upper: np.ndarray,
-               integer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sweeps of bound propagation until no bound moves by more than MOVE (at most MAX_SWEEPS)."""
+               binary: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sweeps of bound propagation until no bound moves by more than MOVE (at most MAX_SWEEPS), the
+    binaries' bounds rounded inward."""
     positive = rows.value > 0
     for _ in range(MAX_SWEEPS):
         least, most = rows.others(lower, upper)
@@ -154,8 +159,8 @@ def _propagate(rows: _Rows, lower: np.ndarray, upper: np.ndarray,
         with np.errstate(invalid="ignore"):  # (inf + inf stays inf)
             candidate_upper = candidate_upper + SLACK + SHARE * np.abs(candidate_upper)
             candidate_lower = candidate_lower - SLACK - SHARE * np.abs(candidate_lower)
-        candidate_upper = np.where(integer, np.floor(candidate_upper + ROUND), candidate_upper)
-        candidate_lower = np.where(integer, np.ceil(candidate_lower - ROUND), candidate_lower)
+        candidate_upper = np.where(binary, np.floor(candidate_upper + ROUND), candidate_upper)
+        candidate_lower = np.where(binary, np.ceil(candidate_lower - ROUND), candidate_lower)
         with np.errstate(invalid="ignore"):  # (inf against inf: not lowered)
             lowered = candidate_upper < upper - MOVE * np.abs(upper) - TINY
             raised = candidate_lower > lower + MOVE * np.abs(lower) + TINY
