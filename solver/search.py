@@ -115,7 +115,7 @@ class Search:
         # a switch's binary prices its perspective split too, and its rows cap each loss lot at the
         # lot's value already; shrunk by a lot's fractional share under whole shares, they led the
         # repair to worse plans on three retirees of the batch book (gaps 0.03–0.09% → 0.17–0.56%),
-        # and on the set to one plan better and two worse (docs/benchmarks.md, session 20).
+        # and on the set to one plan better and three worse (docs/benchmarks.md, session 20).
         switches = [c for constraints, _, splits in model.lazy.groups if splits for c in constraints]
         self.tightened = tighten(self.compiled, np.array(self.compiled.rows_of(switches), dtype=np.int64))
         self.lazy = relax(self.compiled, model.lazy.groups)
