@@ -60,6 +60,11 @@ class Tightened:
     entry_columns: np.ndarray
     values: np.ndarray
 
+    @classmethod
+    def nothing(cls) -> Tightened:
+        none, no_values = np.zeros(0, dtype=np.int64), np.zeros(0)
+        return cls(none, no_values, no_values, none, none, none, no_values)
+
     def undo(self, compiled: Compiled, lower0: np.ndarray, upper0: np.ndarray) -> None:
         """The original bounds into the search's `lower0`/`upper0` (what it releases columns to: the
         caller releases them into HiGHS), the original coefficients into HiGHS and `Compiled.matrix`."""
@@ -77,27 +82,50 @@ def tighten(compiled: Compiled, kept_rows: np.ndarray) -> Tightened:
     before the lazy groups are relaxed — then shrink the big-M coefficients of the compiled rows but
     `kept_rows`, in HiGHS and in `Compiled.matrix`. A model the propagation finds infeasible is left
     as it is: the search then proves it so and `tailor explain` names the rules."""
-    highs, lp = compiled.highs, compiled.highs.getLp()
-    matrix = sparse.csc_array((np.asarray(lp.a_matrix_.value_), np.asarray(lp.a_matrix_.index_),
-                               np.asarray(lp.a_matrix_.start_)),
-                              shape=(highs.getNumRow(), highs.getNumCol())).tocoo()
-    lower0, upper0 = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
-    keep = np.abs(matrix.data) >= TINY
-    rows = _Rows(matrix.row[keep], matrix.col[keep], matrix.data[keep],
-                 _infinite(np.asarray(lp.row_lower_)), _infinite(np.asarray(lp.row_upper_)))
+    highs = compiled.highs
+    columns = highs.getNumCol()
+    _, _, _, lower0, upper0, _ = highs.getCols(columns, np.arange(columns, dtype=np.int32))
+    # The compiled rows as `Compiled.matrix` holds them (HiGHS has the same), then the rows added since
+    # (the tangents), read from HiGHS: its `getLp` would copy every entry through Python lists.
+    own = compiled.matrix.tocoo()  # (entries in the order of `compiled.matrix.data`)
+    added = _added_rows(compiled)
+    data = np.r_[own.data, added.data]
+    keep = np.abs(data) >= TINY
+    rows = _Rows(np.r_[own.row, len(compiled.rows) + added.row][keep], np.r_[own.col, added.col][keep],
+                 data[keep], _infinite(np.r_[compiled.row_lower, added.lower]),
+                 _infinite(np.r_[compiled.row_upper, added.upper]))
     binary = compiled.integer.astype(bool) & (upper0 - lower0 <= 1)
     lower, upper = _propagate(rows, _infinite(lower0), _infinite(upper0), binary)
     if np.any(lower > upper + SLACK + SHARE * np.abs(upper)):
-        empty = np.zeros(0, dtype=np.int64)
-        return Tightened(empty, lower0[empty], upper0[empty], empty, empty, empty, lower0[empty])
+        return Tightened.nothing()
     lower = np.minimum(lower, upper)  # (within the slack: meet)
     moved = np.flatnonzero((lower != lower0) | (upper != upper0))
     if len(moved):
         highs.changeColsBounds(len(moved), moved.astype(np.int32), lower[moved], upper[moved])
-    entries, values = _shrink_big_m(compiled, lower, upper, kept_rows)
-    matrix = compiled.matrix.tocoo()
-    return Tightened(moved, lower0[moved].copy(), upper0[moved].copy(), entries, matrix.row[entries],
-                     matrix.col[entries], values)
+    tightened = _shrink_big_m(compiled, own, lower, upper, kept_rows)
+    tightened.columns, tightened.lower, tightened.upper = moved, lower0[moved], upper0[moved]
+    return tightened
+
+
+@dataclass
+class _Added:
+    """HiGHS's rows after the compiled ones, as coordinates (rows counted from 0) and bounds."""
+
+    row: np.ndarray
+    col: np.ndarray
+    data: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+
+
+def _added_rows(compiled: Compiled) -> _Added:
+    indices = np.arange(len(compiled.rows), compiled.highs.getNumRow(), dtype=np.int32)
+    if not len(indices):
+        return _Added(*(np.zeros(0, dtype=dtype) for dtype in (np.int32, np.int32, float, float, float)))
+    _, _, lower, upper, _ = compiled.highs.getRows(len(indices), indices)
+    _, start, index, value = compiled.highs.getRowsEntries(len(indices), indices)
+    row = np.repeat(np.arange(len(indices), dtype=np.int32), np.diff(np.r_[start, len(index)]))
+    return _Added(row, index, value, lower, upper)
 
 
 def _infinite(values: np.ndarray) -> np.ndarray:
@@ -171,13 +199,12 @@ def _propagate(rows: _Rows, lower: np.ndarray, upper: np.ndarray,
     return lower, upper
 
 
-def _shrink_big_m(compiled: Compiled, lower: np.ndarray, upper: np.ndarray,
-                  kept_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _shrink_big_m(compiled: Compiled, own: sparse.coo_array, lower: np.ndarray, upper: np.ndarray,
+                  kept_rows: np.ndarray) -> Tightened:
     """Shrink the binary's coefficient in each one-sided compiled row with exactly one binary (module
-    docstring, 2.) but `kept_rows`, in HiGHS and in `Compiled.matrix`; returns the entries changed
-    (positions in its `data`) and their original values."""
-    matrix = compiled.matrix.tocoo()  # (entries in the order of `compiled.matrix.data`)
-    row, col, value = matrix.row, matrix.col, matrix.data
+    docstring, 2.) but `kept_rows`, in HiGHS and in `Compiled.matrix` (`own`: its entries, in the order
+    of its `data`); what changed, to put back (the columns' bounds are the caller's)."""
+    row, col, value = own.row, own.col, own.data
     binary = compiled.integer.astype(bool) & (lower == 0) & (upper == 1)
     one_binary = np.bincount(row, binary[col], len(compiled.rows))[row] == 1
     one_binary &= ~np.isin(row, kept_rows)
@@ -195,9 +222,11 @@ def _shrink_big_m(compiled: Compiled, lower: np.ndarray, upper: np.ndarray,
         floored = (candidate & (value > 0) & np.isinf(row_upper) & np.isfinite(row_lower)
                    & np.isfinite(least) & (floor > 0) & (floor < value * (1 - MOVE)))
     changed = np.flatnonzero(capped | floored)
-    original = value[changed].copy()
     new = np.where(capped, cap, floor)[changed]
+    tightened = Tightened.nothing()
+    tightened.entries, tightened.rows, tightened.entry_columns = changed, row[changed], col[changed]
+    tightened.values = value[changed].copy()
     compiled.matrix.data[changed] = new
     for r, c, v in zip(row[changed].tolist(), col[changed].tolist(), new.tolist(), strict=True):
         compiled.highs.changeCoeff(r, c, v)
-    return changed, original
+    return tightened
