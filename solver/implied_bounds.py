@@ -89,7 +89,7 @@ def tighten(compiled: Compiled, kept_rows: np.ndarray) -> Tightened:
     # (the tangents), read from HiGHS: its `getLp` would copy every entry through Python lists.
     own = compiled.matrix.tocoo()  # (entries in the order of `compiled.matrix.data`)
     added = _added_rows(compiled)
-    data = np.r_[own.data, added.data]
+    data = np.r_[own.data, added.value]
     keep = np.abs(data) >= TINY
     rows = _Rows(np.r_[own.row, len(compiled.rows) + added.row][keep], np.r_[own.col, added.col][keep],
                  data[keep], _infinite(np.r_[compiled.row_lower, added.lower]),
@@ -107,25 +107,15 @@ def tighten(compiled: Compiled, kept_rows: np.ndarray) -> Tightened:
     return tightened
 
 
-@dataclass
-class _Added:
-    """HiGHS's rows after the compiled ones, as coordinates (rows counted from 0) and bounds."""
-
-    row: np.ndarray
-    col: np.ndarray
-    data: np.ndarray
-    lower: np.ndarray
-    upper: np.ndarray
-
-
-def _added_rows(compiled: Compiled) -> _Added:
+def _added_rows(compiled: Compiled) -> _Rows:
+    """HiGHS's rows after the compiled ones (rows counted from 0)."""
     indices = np.arange(len(compiled.rows), compiled.highs.getNumRow(), dtype=np.int32)
     if not len(indices):
-        return _Added(*(np.zeros(0, dtype=dtype) for dtype in (np.int32, np.int32, float, float, float)))
+        return _Rows(*(np.zeros(0, dtype=dtype) for dtype in (np.int32, np.int32, float, float, float)))
     _, _, lower, upper, _ = compiled.highs.getRows(len(indices), indices)
     _, start, index, value = compiled.highs.getRowsEntries(len(indices), indices)
     row = np.repeat(np.arange(len(indices), dtype=np.int32), np.diff(np.r_[start, len(index)]))
-    return _Added(row, index, value, lower, upper)
+    return _Rows(row, index, value, lower, upper)
 
 
 def _infinite(values: np.ndarray) -> np.ndarray:
