@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from solver.search import SolveOptions
 
 WHOLE_SHARE_HEURISTIC_EFFORT = 0.3  # HiGHS's default is 0.05
+RENS = "mip_heuristic_run_rens"
+SUB_MIP_HEURISTICS = ("mip_heuristic_run_rins", RENS, "mip_heuristic_run_root_reduced_cost")
 CHOOSE, DEVEX, STEEPEST_EDGE = -1, 1, 2  # HiGHS's simplex_dual_edge_weight_strategy (0: Dantzig)
 
 
@@ -51,11 +53,11 @@ def configure(highs: highspy.Highs, options: SolveOptions, household: bool = Fal
     highs.setOptionValue("simplex_dual_edge_weight_strategy", CHOOSE if household else DEVEX)
 
 
-def sub_mip_heuristics(highs: highspy.Highs, on: bool) -> None:
-    """On, with more effort, once whole-share counts are integer: from a rounded start, RINS and
-    RENS find the better whole-share points that close the gap."""
-    for name in ("mip_heuristic_run_rins", "mip_heuristic_run_rens", "mip_heuristic_run_root_reduced_cost"):
-        highs.setOptionValue(name, on)
+def sub_mip_heuristics(highs: highspy.Highs, on: bool, which: tuple[str, ...] = SUB_MIP_HEURISTICS) -> None:
+    """On (`which` of them), with more effort, once whole-share counts are integer: from a rounded
+    start, RINS and RENS find the better whole-share points that close the gap."""
+    for name in SUB_MIP_HEURISTICS:
+        highs.setOptionValue(name, on and name in which)
     highs.setOptionValue("mip_heuristic_effort", WHOLE_SHARE_HEURISTIC_EFFORT if on else 0.05)
 
 

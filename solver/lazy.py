@@ -102,7 +102,8 @@ def leave_out_off(compiled: Compiled, groups: LazyGroups) -> None:
     compiled.leave_out(np.setdiff1d(rows, kept_rows))
 
 
-def _satisfied(compiled: Compiled, group: LazyGroup, x: np.ndarray) -> bool:
+def _allowed(compiled: Compiled, group: LazyGroup, x: np.ndarray) -> np.ndarray | None:
+    """The first 0/1 values of the group's binaries under which its rows hold at x, or None."""
     block = compiled.matrix[group.rows]
     base = block @ x - block[:, group.binaries] @ x[group.binaries]
     lower, upper = compiled.row_lower[group.rows], compiled.row_upper[group.rows]
@@ -110,8 +111,20 @@ def _satisfied(compiled: Compiled, group: LazyGroup, x: np.ndarray) -> bool:
         activity = base + block[:, group.binaries] @ np.array(values)
         if np.all(activity >= lower - PRIMAL_TOLERANCE) and \
                 np.all(activity <= upper + PRIMAL_TOLERANCE):
-            return True
-    return False
+            return np.array(values)
+    return None
+
+
+def _single_sides(groups: LazyGroups, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each one-binary group, in `groups.single`'s order: do its rows hold at x with z = 0, with
+    z = 1? One sparse product over their stacked rows."""
+    if not len(groups.starts):
+        return np.zeros(0, dtype=bool), np.zeros(0, dtype=bool)
+    base = groups.block @ x - groups.coef * x[groups.binary]
+    ok_off = np.logical_and.reduceat((base >= groups.lower) & (base <= groups.upper), groups.starts)
+    on = base + groups.coef
+    ok_on = np.logical_and.reduceat((on >= groups.lower) & (on <= groups.upper), groups.starts)
+    return ok_off, ok_on
 
 
 def _violated(compiled: Compiled, groups: LazyGroups, x: np.ndarray) -> list[LazyGroup]:
@@ -119,15 +132,38 @@ def _violated(compiled: Compiled, groups: LazyGroups, x: np.ndarray) -> list[Laz
     stacked rows (z = 0 and z = 1 both tried), any other group one by one."""
     off = ~groups.active_flags()
     found = [g for g, single, o in zip(groups, groups.single, off, strict=True)
-             if o and not single and not _satisfied(compiled, g, x)]
-    if len(groups.starts):
-        base = groups.block @ x - groups.coef * x[groups.binary]
-        ok_off = np.logical_and.reduceat((base >= groups.lower) & (base <= groups.upper), groups.starts)
-        on = base + groups.coef
-        ok_on = np.logical_and.reduceat((on >= groups.lower) & (on <= groups.upper), groups.starts)
-        single = np.flatnonzero(groups.single)
-        found += [groups[i] for i in single[~(ok_off | ok_on) & off[single]].tolist()]
+             if o and not single and _allowed(compiled, g, x) is None]
+    ok_off, ok_on = _single_sides(groups, x)
+    single = np.flatnonzero(groups.single)
+    found += [groups[i] for i in single[~(ok_off | ok_on) & off[single]].tolist()]
     return found
+
+
+def settled(compiled: Compiled, groups: LazyGroups, x: np.ndarray) -> np.ndarray:
+    """`x`, which violates no group, with every group's binaries at a side its rows allow: kept where
+    they are one, else 0 where 0 is, else 1. A point polished while a group was off has that group's
+    binaries at the relaxation's values (also when the group was switched on after): settled, the
+    point holds in the model with every group on."""
+    x = x.copy()
+    for group, single in zip(groups, groups.single, strict=True):
+        if not single and not _holds(compiled, group, x):
+            x[group.binaries] = _allowed(compiled, group, x)
+    ok_off, ok_on = _single_sides(groups, x)
+    binaries = np.array([groups[i].binaries[0] for i in np.flatnonzero(groups.single)], dtype=np.int64)
+    value = x[binaries]
+    kept = ((value == 0.0) & ok_off) | ((value == 1.0) & ok_on)
+    x[binaries[~kept]] = np.where(ok_off[~kept], 0.0, 1.0)
+    return x
+
+
+def _holds(compiled: Compiled, group: LazyGroup, x: np.ndarray) -> bool:
+    """Are the group's binaries 0 or 1 at x, and its rows met there?"""
+    values = x[group.binaries]
+    if not np.all((values == 0.0) | (values == 1.0)):
+        return False
+    activity = compiled.matrix[group.rows] @ x
+    return bool(np.all(activity >= compiled.row_lower[group.rows] - PRIMAL_TOLERANCE)
+                and np.all(activity <= compiled.row_upper[group.rows] + PRIMAL_TOLERANCE))
 
 
 def violated(compiled: Compiled, groups: LazyGroups, x: np.ndarray) -> bool:

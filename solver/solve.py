@@ -22,12 +22,12 @@
    incumbent, the tangents tightened at a node they could close (`Search.tighten`), a leaf that breaks
    groups repaired from, within one node budget for the whole proof — on a model of up to 4,000 columns only
    with up to BRANCH_BINARIES left, HiGHS's MIP over more; with whole shares still short of the gap,
-   HiGHS's MIP from the best point. When the repairs find no point at all (nor rounding a
-   whole-share one), HiGHS's MIP decides the binaries (counts continuous) on the whole problem, the
-   safe sides free again (with whole shares, after the restriction): its point, rounded, or a proof
-   that there is none;
-   failing that, HiGHS searches the full MIP until its first point — so "no plan" means infeasible,
-   or a limit that is reported.
+   HiGHS's MIP from the best point (with more than WHOLE_SHARE_MIP_MAX_COUNTS share counts, its root
+   only, on the full problem: every lazy group switched on). When the repairs find no point at all
+   (nor rounding a whole-share one), HiGHS's MIP decides the binaries (counts continuous) on the
+   whole problem, the safe sides free again (with whole shares, after the restriction): its point,
+   rounded, or a proof that there is none; failing that, HiGHS searches the full MIP until its first
+   point — so "no plan" means infeasible, or a limit that is reported.
 When groups keep breaking during a repair (cash spread over hundreds of names against a minimum
 trade), every group is switched on at once instead of a few per round.
 
@@ -54,7 +54,7 @@ from solver import repair
 from solver.branch import branch_and_bound
 from solver.handoff import Compiled
 from solver.highs_runs import run_highs
-from solver.mip_phases import binary_mip, whole_share_mip
+from solver.mip_phases import binary_mip, full_problem_mip, whole_share_mip
 from solver.model import AccountModel
 from solver.probing import Probed, probe
 from solver.repair import MAX_REPAIR_ROUNDS
@@ -201,7 +201,7 @@ def _prove(search: Search) -> None:
     """Step 4: close the gap where the work limits allow, within one node budget: branch and bound
     over LP re-solves (share counts continuous: a relaxation), its point rounded to whole shares and
     polished — on a small model with more than BRANCH_BINARIES binaries, HiGHS's MIP instead; then,
-    for whole shares still short of the gap, HiGHS's MIP."""
+    for whole shares still short of the gap, HiGHS's MIP (solver/mip_phases.py)."""
     budget = max(MIN_NODES, min(search.options.max_nodes, NODE_WORK // len(search.compiled.columns)))
     for _ in range(MAX_REPAIR_ROUNDS):
         if search.closed() or search.out_of_time() or budget <= 0:
@@ -278,14 +278,17 @@ def _prove(search: Search) -> None:
         search.offer(point)
         if found.stop != "complete":
             break
-    if search.counts.mask.any() and not search.closed() and not search.out_of_time() and (
-            search.best is None or len(search.counts.columns) <= WHOLE_SHARE_MIP_MAX_COUNTS):
-        # With a whole-share point in hand, HiGHS's MIP improves it only where its root is cheap: with
-        # 1,075 share counts (a 570-lot account against a 500-name index) the root alone took 17 s on
-        # a quiet core and 35–65 s at load 3–5, overrunning the clock (HiGHS checks it rarely there),
-        # so the time limit, not the inputs, decided the plan. There the rounded point stands, with
-        # its honest gap.
-        whole_share_mip(search, lambda: _from_backed_off(search))
+    if search.counts.mask.any() and not search.closed() and not search.out_of_time():
+        if search.best is None or len(search.counts.columns) <= WHOLE_SHARE_MIP_MAX_COUNTS:
+            whole_share_mip(search, lambda: _from_backed_off(search))
+        else:
+            # With more counts, HiGHS's MIP on the model as the search left it spent its root alone 17 s
+            # (1,075 counts: a 570-lot account against a 500-name index; 35–65 s at load 3–5). On the
+            # full problem, every group on, its root took 0.7–6.6 s on the extreme policies of that
+            # account and of sp500_2000, and is all that runs: it proved the set's two whole-share
+            # retirees (0.40% → 0.084%, 0.14% → 0.005%) and eight accounts of the batch book
+            # (docs/benchmarks.md, session 21).
+            full_problem_mip(search)
 
 
 def solve(model: AccountModel, options: SolveOptions = DEFAULT_OPTIONS) -> Solution:
