@@ -47,7 +47,7 @@ SHARE = 1e-7
 ROUND = 1e-6  # a binary's bound rounds to the integer within this of it
 
 
-@dataclass
+@dataclass(frozen=True)
 class Tightened:
     """What `tighten` changed, to put back: the columns' original bounds, and the matrix entries
     (positions in `Compiled.matrix.data`, their rows and columns) with their original values."""
@@ -102,9 +102,8 @@ def tighten(compiled: Compiled, kept_rows: np.ndarray) -> Tightened:
     moved = np.flatnonzero((lower != lower0) | (upper != upper0))
     if len(moved):
         highs.changeColsBounds(len(moved), moved.astype(np.int32), lower[moved], upper[moved])
-    tightened = _shrink_big_m(compiled, own, lower, upper, kept_rows)
-    tightened.columns, tightened.lower, tightened.upper = moved, lower0[moved], upper0[moved]
-    return tightened
+    entries, values = _shrink_big_m(compiled, own, lower, upper, kept_rows)
+    return Tightened(moved, lower0[moved], upper0[moved], entries, own.row[entries], own.col[entries], values)
 
 
 def _added_rows(compiled: Compiled) -> _Rows:
@@ -190,10 +189,10 @@ def _propagate(rows: _Rows, lower: np.ndarray, upper: np.ndarray,
 
 
 def _shrink_big_m(compiled: Compiled, own: sparse.coo_array, lower: np.ndarray, upper: np.ndarray,
-                  kept_rows: np.ndarray) -> Tightened:
+                  kept_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Shrink the binary's coefficient in each one-sided compiled row with exactly one binary (module
     docstring, 2.) but `kept_rows`, in HiGHS and in `Compiled.matrix` (`own`: its entries, in the order
-    of its `data`); what changed, to put back (the columns' bounds are the caller's)."""
+    of its `data`); returns the entries changed and their original values."""
     row, col, value = own.row, own.col, own.data
     binary = compiled.integer.astype(bool) & (lower == 0) & (upper == 1)
     one_binary = np.bincount(row, binary[col], len(compiled.rows))[row] == 1
@@ -213,10 +212,8 @@ def _shrink_big_m(compiled: Compiled, own: sparse.coo_array, lower: np.ndarray, 
                    & np.isfinite(least) & (floor > 0) & (floor < value * (1 - MOVE)))
     changed = np.flatnonzero(capped | floored)
     new = np.where(capped, cap, floor)[changed]
-    tightened = Tightened.nothing()
-    tightened.entries, tightened.rows, tightened.entry_columns = changed, row[changed], col[changed]
-    tightened.values = value[changed].copy()
+    original = value[changed].copy()  # (`own` shares its data with `Compiled.matrix`)
     compiled.matrix.data[changed] = new
     for r, c, v in zip(row[changed].tolist(), col[changed].tolist(), new.tolist(), strict=True):
         compiled.highs.changeCoeff(r, c, v)
-    return tightened
+    return changed, original

@@ -45,7 +45,8 @@ class LazyGroups(list[LazyGroup]):
         single = [g for g in groups if len(g.binaries) == 1]
         sizes = np.array([len(g.rows) for g in single], dtype=np.int64)
         rows = np.concatenate([g.rows for g in single]) if single else np.zeros(0, dtype=np.int32)
-        self.binary = np.repeat(np.array([g.binaries[0] for g in single], dtype=np.int64), sizes)
+        self.single_binary = np.array([g.binaries[0] for g in single], dtype=np.int64)  # in `single`'s order
+        self.binary = np.repeat(self.single_binary, sizes)
         self.block = compiled.matrix[rows]
         self.coef = np.asarray(self.block[np.arange(len(rows)), self.binary]).ravel()
         self.lower = compiled.row_lower[rows] - PRIMAL_TOLERANCE
@@ -149,7 +150,7 @@ def settled(compiled: Compiled, groups: LazyGroups, x: np.ndarray) -> np.ndarray
         if not single and not _holds(compiled, group, x):
             x[group.binaries] = _allowed(compiled, group, x)
     ok_off, ok_on = _single_sides(groups, x)
-    binaries = np.array([groups[i].binaries[0] for i in np.flatnonzero(groups.single)], dtype=np.int64)
+    binaries = groups.single_binary
     value = x[binaries]
     kept = ((value == 0.0) & ok_off) | ((value == 1.0) & ok_on)
     x[binaries[~kept]] = np.where(ok_off[~kept], 0.0, 1.0)

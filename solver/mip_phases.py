@@ -112,11 +112,11 @@ def whole_share_mip(search: Search, without_point: Callable[[], None] = lambda: 
         search.mip_done = not grew  # (a point that broke new tangents or groups: decided again with them)
 
 
-def full_problem_mip(search: Search, max_nodes: int = FULL_PROBLEM_MIP_NODES) -> None:
+def full_problem_mip(search: Search) -> None:
     """Whole shares still short of the gap on a model with too many counts for `whole_share_mip`:
     every lazy group switched on — the full problem, so HiGHS's point breaks no group and its dual
-    bound, with every count integer, bounds the problem — and HiGHS's MIP within `max_nodes` from the
-    best point, polished on the full model (a complete start HiGHS accepts). The search's own tree
+    bound, with every count integer, bounds the problem — and HiGHS's root (FULL_PROBLEM_MIP_NODES) from
+    the best point, polished on the full model (a complete start HiGHS accepts). The search's own tree
     bounds with the counts continuous and rounds them after the binaries are decided; HiGHS's root
     decides both together (docs/solver.md, "Whole shares")."""
     # The best point's binaries of groups still off are the relaxation's, not choices: each at a side
@@ -132,11 +132,10 @@ def full_problem_mip(search: Search, max_nodes: int = FULL_PROBLEM_MIP_NODES) ->
         # HiGHS's root found no point on two extreme policies in 12–14 s, its bound below the search's.)
         return
     search.offer(polished)
-    set_integrality(search.compiled, np.flatnonzero(search.integer_columns() | search.counts.mask), True)
     # RENS alone: on the set's two whole-share retirees and the whole-share extreme policies, the plans
     # and bounds of RINS, RENS and root reduced cost together (the crash's retiree 0.084% against
     # 0.081%) in a third of their time.
     sub_mip_heuristics(search.highs, True, (RENS,))
-    run = highs_mip(search, max_nodes, first_point=False, start=polished.x)
+    run = highs_mip(search, FULL_PROBLEM_MIP_NODES, first_point=False, start=polished.x)
     if run.x is not None:
         search.offer(search.polish(run.x))
